@@ -1,0 +1,5 @@
+import sys
+
+from socinnov.cli import main
+
+sys.exit(main())

@@ -1,0 +1,208 @@
+"""``socinnov ingest COHORT``: validate ``data/raw/COHORT`` and write ``data/processed/COHORT``.
+
+All or nothing: every problem of every file is reported at once (file, row, column, what is
+allowed) and nothing is written; on success the processed folder is replaced in one rename,
+so a reader never sees half of it. Raw files are only ever read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from socinnov import __version__, config
+from socinnov.call import CALL_FILE, Call, call_to_dict, load_call
+from socinnov.eligibility import check_eligibility
+from socinnov.errors import InputError, Problem
+from socinnov.grids import Grid, GridError, load_grid
+from socinnov.provenance import code_fingerprint
+from socinnov.schemas import TABLES_BY_NAME, french_headers
+from socinnov.tables import fold, load_tables
+
+MANIFEST = "manifest.json"
+
+
+def resolve_cohort(cohort: str | Path) -> tuple[str, Path]:
+    """A cohort name (folder under ``data/raw``) or a path to a cohort folder -> (name, folder)."""
+    path = Path(cohort)
+    if path.is_dir() and (len(path.parts) > 1 or not config.raw_dir(str(cohort)).is_dir()):
+        return path.resolve().name, path.resolve()
+    folder = config.raw_dir(str(cohort))
+    if not folder.is_dir():
+        known = sorted(p.name for p in config.raw_dir().iterdir() if p.is_dir()) if config.raw_dir().is_dir() else []
+        raise InputError([Problem(str(cohort), None, None,
+                                  f"cohorte introuvable dans {config.raw_dir()} ; cohortes présentes : "
+                                  + (", ".join(known) or "aucune"))])
+    return str(cohort), folder
+
+
+def input_files(folder: Path) -> list[Path]:
+    names = [t.filename for t in TABLES_BY_NAME.values()] + [CALL_FILE]
+    return [folder / n for n in names if (folder / n).exists()]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in input_files(folder)}
+
+
+def _where(table: str, column: str) -> tuple[str, str]:
+    t = TABLES_BY_NAME[table]
+    return t.filename, french_headers(t.model)[column]
+
+
+def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: str) -> list[Problem]:
+    df, ref = frames.get(table), frames.get(ref_table)
+    if df is None or ref is None:
+        return []
+    known = set(ref[ref_column])
+    file, header = _where(table, column)
+    ref_file = TABLES_BY_NAME[ref_table].filename
+    return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}")
+            for i, v in df[column].items() if v not in known]
+
+
+def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven)."""
+    file = TABLES_BY_NAME["ratings"].filename
+    headers = french_headers(TABLES_BY_NAME["ratings"].model)
+    problems: list[Problem] = []
+    grids: dict[tuple[str, str], Grid] = {}
+    criteria, levels, codes = [], [], []
+    for i, r in ratings.iterrows():
+        key = (r["grid"], str(r["grid_version"]))
+        if key not in grids:
+            try:
+                grids[key] = load_grid(*key)
+            except GridError as exc:
+                problems.append(Problem(file, i + 2, headers["grid_version"], str(exc)))
+                grids[key] = None
+        grid = grids[key]
+        if grid is None:
+            criteria.append(r["criterion"]); levels.append(None); codes.append(pd.NA)
+            continue
+        by_name = {fold(c.id): c.id for c in grid.criteria} | {fold(c.label): c.id for c in grid.criteria}
+        crit = by_name.get(fold(r["criterion"]))
+        if crit is None:
+            problems.append(Problem(file, i + 2, headers["criterion"],
+                                    f"critère « {r['criterion']} » inconnu de la grille {grid.key} ; critères : "
+                                    + ", ".join(c.id for c in grid.criteria)))
+        criteria.append(crit or r["criterion"])
+        if pd.isna(r["level"]):
+            levels.append(None); codes.append(pd.NA)
+            continue
+        by_level = {fold(lv.label): lv for lv in grid.levels}
+        lv = by_level.get(fold(r["level"]))
+        if lv is None:
+            problems.append(Problem(file, i + 2, headers["level"],
+                                    f"niveau « {r['level']} » inconnu de la grille {grid.key} ; niveaux permis : "
+                                    + ", ".join(f"« {x} »" for x in grid.level_labels)))
+            levels.append(None); codes.append(pd.NA)
+        else:
+            levels.append(lv.label); codes.append(lv.code)
+    out = ratings.assign(criterion=criteria, level=levels, level_code=pd.array(codes, dtype="Int64"))
+    for grid_id, version in call.grid_versions.items():
+        used = set(out.loc[out["grid"] == grid_id, "grid_version"].astype(str))
+        if used - {version}:
+            problems.append(Problem(file, None, headers["grid_version"],
+                                    f"grille {grid_id} en version(s) {', '.join(sorted(used - {version}))} alors que "
+                                    f"l'appel ({CALL_FILE}) déclare la version {version}"))
+    dup = out.duplicated(["dossier_id", "juror_id", "grid", "criterion", "round"], keep="first")
+    problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
+                 for i in out.index[dup]]
+    return out, problems
+
+
+def _conflicts_honoured(frames) -> list[Problem]:
+    ratings, conflicts = frames.get("ratings"), frames.get("conflicts")
+    if ratings is None or conflicts is None or conflicts.empty:
+        return []
+    pairs = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
+    file = TABLES_BY_NAME["ratings"].filename
+    bad = ratings[[p in pairs for p in zip(ratings["juror_id"], ratings["dossier_id"])]]
+    first = bad.drop_duplicates(["juror_id", "dossier_id"])
+    return [Problem(file, i + 2, None,
+                    f"le juré {r['juror_id']} note le dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
+                    f"est déclaré ({TABLES_BY_NAME['conflicts'].filename})") for i, r in first.iterrows()]
+
+
+def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
+    """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem."""
+    frames, problems = load_tables(folder)
+    call = None
+    try:
+        call = load_call(folder)
+    except InputError as err:
+        problems += err.problems
+    for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
+                       ("conflicts", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
+                       ("payments", "dossier_id")]:
+        problems += _missing_keys(frames, table, col, "dossiers", "dossier_id")
+    for table in ("ratings", "conflicts"):
+        problems += _missing_keys(frames, table, "juror_id", "jurors", "juror_id")
+    if "ratings" in frames and call is not None:
+        frames["ratings"], probs = _normalise_ratings(frames["ratings"], call)
+        problems += probs
+    problems += _conflicts_honoured(frames)
+    if problems:
+        raise InputError(problems)
+    return frames, call
+
+
+def ingest(cohort: str | Path) -> Path:
+    """Validate a cohort and (re)write its processed folder atomically; return that folder."""
+    name, folder = resolve_cohort(cohort)
+    hashes_before = file_hashes(folder)
+    frames, call = validate_cohort(folder)
+    frames["eligibility"] = check_eligibility(frames, call)
+    target = config.processed_dir(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
+    try:
+        for key, df in frames.items():
+            df.to_parquet(tmp / f"{key}.parquet", index=False)
+        manifest = {
+            "cohort": name,
+            "source": str(folder),
+            "inputs": hashes_before,
+            "call": call_to_dict(call),
+            "package_version": __version__,
+            "code": code_fingerprint(),
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "rows": {k: len(v) for k, v in frames.items()},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        if file_hashes(folder) != hashes_before:
+            raise InputError([Problem(str(folder), None, None, "les fichiers ont changé pendant la lecture ; relancer")])
+        _swap(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new``: the old folder is moved aside first, removed last."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def is_up_to_date(cohort: str | Path) -> bool:
+    """True when the processed folder exists and was built from the current raw files by this code."""
+    name, folder = resolve_cohort(cohort)
+    manifest = config.processed_dir(name) / MANIFEST
+    if not manifest.exists():
+        return False
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    return recorded.get("inputs") == file_hashes(folder) and recorded.get("code") == code_fingerprint()

@@ -1,0 +1,194 @@
+"""``socinnov report COHORT``: run the report notebooks with papermill, export HTML, write an index.
+
+For each report: papermill executes ``notebooks/<name>.ipynb`` on a real kernel with the
+cohort's parameters and keeps the executed notebook under ``reports/COHORT/AUDIENCE/notebooks``;
+nbconvert writes the HTML without code cells; a provenance section (input hashes, grid versions,
+package version, parameters, date) closes it. A failing notebook keeps its executed copy with
+the error, the other reports are still built, and the build ends non-zero naming the failure.
+A report whose inputs, notebook, parameters and code are unchanged is not rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from nbconvert import HTMLExporter
+
+from socinnov import __version__, config
+from socinnov.ingest import MANIFEST, ingest, is_up_to_date, resolve_cohort
+from socinnov.provenance import code_fingerprint
+from socinnov.store import check_audience
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    name: str  # notebook stem under notebooks/
+    title: str
+    audiences: tuple[str, ...]
+
+
+REPORTS: tuple[ReportSpec, ...] = (
+    # The public audience gets reports once disclosure control exists (small cells, rare combinations).
+    ReportSpec("cohorte", "La cohorte de l'appel", ("jury", "comite")),
+)
+
+
+@dataclass
+class Outcome:
+    spec: ReportSpec
+    html: Path | None
+    notebook: Path
+    seconds: float
+    skipped: bool = False
+    error: str | None = None
+    parameters: dict = field(default_factory=dict)
+
+
+def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
+    h = hashlib.sha256()
+    h.update((config.notebooks_dir() / f"{spec.name}.ipynb").read_bytes())
+    h.update(json.dumps([parameters, manifest.get("inputs"), code_fingerprint()], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _provenance_html(parameters: dict, manifest: dict, seconds: float) -> str:
+    rows = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td><code>{html.escape(v[:16])}…</code></td></tr>"
+                   for k, v in sorted(manifest["inputs"].items()))
+    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+    grids = ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items())
+    now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+    return f"""
+<section class="socinnov-provenance" style="margin:2em 1em;font-size:0.85em;color:#333">
+<h2>Provenance</h2>
+<p>Construit le {now} par socinnov {html.escape(__version__)} (code {code_fingerprint()}), en {seconds:.1f} s.
+Appel : {html.escape(manifest['call']['id'])} ; grilles : {html.escape(grids)}.
+Paramètres : {html.escape(params)}.</p>
+<table><caption>Empreintes SHA-256 des fichiers d'entrée</caption>
+<thead><tr><th scope="col">Fichier</th><th scope="col">SHA-256</th></tr></thead><tbody>{rows}</tbody></table>
+</section>"""
+
+
+def _export_html(executed: Path, target: Path, provenance: str, title: str) -> None:
+    nb = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = body.replace("<html>", '<html lang="fr">', 1).replace("</body>", provenance + "\n</body>", 1)
+    _write_atomic(target, body)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False) -> Outcome:
+    out_dir = config.reports_dir(cohort) / audience
+    executed = out_dir / "notebooks" / f"{spec.name}.ipynb"
+    target = out_dir / f"{spec.name}.html"
+    stamp = out_dir / "notebooks" / f".{spec.name}.key"
+    parameters = {"cohort": cohort, "audience": audience}
+    key = _key(spec, parameters, manifest)
+    if not force and target.exists() and stamp.exists() and stamp.read_text() == key:
+        return Outcome(spec, target, executed, 0.0, skipped=True, parameters=parameters)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(config.notebooks_dir() / f"{spec.name}.ipynb"), str(executed), parameters=parameters,
+            kernel_name="python3", progress_bar=False, cwd=str(config.notebooks_dir()),
+        )
+    except pm.PapermillExecutionError as exc:
+        stamp.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
+        return Outcome(spec, None, executed, time.perf_counter() - start,
+                       error=f"{exc.ename}: {exc.evalue}", parameters=parameters)
+    seconds = time.perf_counter() - start
+    _export_html(executed, target, _provenance_html(parameters, manifest, seconds), spec.title)
+    _write_atomic(stamp, key)
+    return Outcome(spec, target, executed, seconds, parameters=parameters)
+
+
+def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> str:
+    items = []
+    labels = {"jury": "Jury (nominatif, confidentiel)", "comite": "Comité technique (pseudonymisé)",
+              "public": "Public (agrégats seulement)"}
+    for audience, outcomes in outcomes_by_audience.items():
+        lis = []
+        for o in outcomes:
+            if o.html:
+                rel = o.html.relative_to(config.reports_dir(cohort)).as_posix()
+                lis.append(f'<li><a href="{html.escape(rel)}">{html.escape(o.spec.title)}</a></li>')
+            else:
+                rel = o.notebook.relative_to(config.reports_dir(cohort)).as_posix()
+                lis.append(f"<li>{html.escape(o.spec.title)} : <strong>échec</strong> "
+                           f"({html.escape(o.error or '')}) ; carnet exécuté : <code>{html.escape(rel)}</code></li>")
+        items.append(f"<h2>{html.escape(labels.get(audience, audience))}</h2><ul>{''.join(lis)}</ul>")
+    now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Rapports — cohorte {html.escape(cohort)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style></head>
+<body><h1>Rapports de la cohorte « {html.escape(cohort)} »</h1>
+{''.join(items)}
+<p><small>Construit le {now} par socinnov {html.escape(__version__)}.</small></p></body></html>
+"""
+
+
+def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: tuple[str, ...] = (),
+                  force: bool = False, log=print) -> tuple[Path, list[Outcome]]:
+    """Build every report of ``cohort`` for each audience; return the index path and the outcomes."""
+    for a in audiences:
+        check_audience(a)
+    name, _ = resolve_cohort(cohort)
+    if not is_up_to_date(cohort):
+        log(f"Préparation des données de « {name} »…")
+        ingest(cohort)
+    manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
+    specs = [s for s in REPORTS if not only or s.name in only]
+    unknown = set(only) - {s.name for s in REPORTS}
+    if unknown:
+        raise ValueError(f"rapport(s) inconnu(s) : {', '.join(sorted(unknown))} ; rapports : "
+                         + ", ".join(s.name for s in REPORTS))
+    by_audience: dict[str, list[Outcome]] = {}
+    todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
+    for i, (audience, spec) in enumerate(todo, 1):
+        log(f"[{i}/{len(todo)}] {spec.title} ({audience})…")
+        o = run_report(spec, name, audience, manifest, force=force)
+        by_audience.setdefault(audience, []).append(o)
+        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
+        log(f"      {state}")
+    index = config.reports_dir(name) / "index.html"
+    existing = _existing_outcomes(name, by_audience)
+    _write_atomic(index, _index_html(name, existing))
+    return index, [o for outs in by_audience.values() for o in outs]
+
+
+def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]]) -> dict[str, list[Outcome]]:
+    """The index lists this run's outcomes plus reports of other audiences already on disk."""
+    out = dict(fresh)
+    for spec in REPORTS:
+        for audience in spec.audiences:
+            if audience in out:
+                continue
+            path = config.reports_dir(cohort) / audience / f"{spec.name}.html"
+            if path.exists():
+                out.setdefault(audience, []).append(
+                    Outcome(spec, path, path.parent / "notebooks" / f"{spec.name}.ipynb", 0.0, skipped=True))
+    order = {"jury": 0, "comite": 1, "public": 2}
+    return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], 9)))
+
+
+def main_log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
