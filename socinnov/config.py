@@ -15,9 +15,14 @@ GRIDS_DIR = PACKAGE_DIR / "data" / "grids"
 
 
 def project_root() -> Path:
-    """The project folder: ``$SOCINNOV_ROOT`` if set, else the folder above the package."""
+    """The project folder: ``$SOCINNOV_ROOT`` if set; else the source tree the package was
+    installed from (editable install, the usual case); else the current directory."""
     env = os.environ.get("SOCINNOV_ROOT")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent
+    if env:
+        return Path(env).resolve()
+    if (PACKAGE_DIR.parent / "notebooks").is_dir():
+        return PACKAGE_DIR.parent
+    return Path.cwd()
 
 
 def raw_dir(cohort: str | None = None) -> Path:

@@ -202,7 +202,7 @@ def eligibility_status(findings: pd.DataFrame) -> pd.DataFrame:
         {
             "dossier_id": ids.values,
             "eligible": ~ids.isin(failed["dossier_id"]).values,
-            "failed_rules": ids.map(rules).fillna("").values,
-            "reasons": ids.map(reasons).fillna("").values,
+            "failed_rules": [rules.get(i, "") for i in ids],
+            "reasons": [reasons.get(i, "") for i in ids],
         }
     )

@@ -273,3 +273,27 @@ def write_template(table: Table, path: Path) -> None:
     """An empty CSV with the French headers, ``;``-separated, UTF-8 with BOM (Excel reads it)."""
     headers = list(french_headers(table.model).values())
     path.write_text(";".join(f'"{h}"' if ";" in h else h for h in headers) + "\n", encoding="utf-8-sig")
+
+
+def format_cell(value, kind: str) -> str:
+    """A typed value written as French offices write it (the inverse of the parsers above)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if kind == "bool":
+        return "oui" if value else "non"
+    if kind == "datetime64[ns]":
+        return pd.Timestamp(value).strftime("%d/%m/%Y")
+    if kind == "float64":
+        return f"{float(value):.2f}".replace(".", ",")
+    if kind == "int64":
+        return str(int(value))
+    return str(value)
+
+
+def write_table(df: pd.DataFrame, table: Table, path: Path) -> None:
+    """Write a typed frame as the CSV a user supplies: French headers, ``;``, UTF-8 with BOM."""
+    schema = table.model.to_schema()
+    headers = french_headers(table.model)
+    out = pd.DataFrame({headers[name]: [format_cell(v, _kind(col.dtype)) for v in df[name]]
+                        for name, col in schema.columns.items()})
+    out.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")

@@ -1,0 +1,50 @@
+# socinnov — `make` lists the targets. Everything runs in .venv, created on first use from
+# requirements.lock (pinned versions, hashes) with Python >= 3.11 and pip only.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COHORT ?= demo
+STAMP := $(VENV)/.installed
+
+.PHONY: help install report data test lint lab demo lock clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies and the package
+
+report: $(STAMP) ## build every report of COHORT (default: the demo cohort) and print the index path
+	$(BIN)/socinnov report $(COHORT) --audience jury --audience comite
+
+data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
+	$(BIN)/socinnov ingest $(COHORT)
+
+test: $(STAMP) ## run the tests
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## check the code style with ruff
+	$(BIN)/ruff check socinnov tests
+
+lab: $(STAMP) ## open JupyterLab on the venv's kernel, in notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+demo: $(STAMP) ## regenerate the committed demo cohort in data/raw/demo (seed 2016)
+	$(BIN)/socinnov demo --out data/raw/demo --force
+
+lock: ## re-resolve requirements.lock from pyproject.toml (needs network)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: ## remove processed data and reports (rebuilt by make data / make report)
+	find data/processed -mindepth 1 -not -name .gitkeep -exec rm -rf {} +
+	find reports -mindepth 1 -not -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,1632 @@
+"""A seeded generator of a realistic synthetic cohort for the 2016 ALPC call.
+
+The cohort imitates what the Region's services would hold after the call of 2016: dossiers
+filed by fictitious porteurs across the twelve départements, their partners and forecast
+budgets, a jury of nine fictitious members rating the eligible dossiers on the acceptability
+grid (two rounds: individually, then after debate) in a connected incomplete design that
+honours the declared conflicts of interest, feasibility ratings of the retained dossiers, the
+jury's decisions validated by the comité d'élu-e-s, and the follow-up and payments of the
+funded experiments. About a dozen dossiers break one or two eligibility rules of the call.
+
+Every random draw comes from one ``numpy.random.default_rng(seed)``, in a fixed order, so the
+same seed gives the same frames and byte-identical files. :func:`generate` returns typed
+frames with the schemas' English column names; :func:`write_demo` writes the cohort folder as a
+user would supply it (French headers, ``;``, UTF-8 with BOM, French dates and amounts).
+
+All names, identifiers and contact details are fictitious: SIRET numbers start with ``000``,
+e-mail addresses end in ``.exemple.fr``, telephone numbers are in the ``01 99 00`` range.
+Real communes and départements only place the dossiers.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from socinnov import grids
+from socinnov import vocabulary as voc
+from socinnov.schemas import TABLES, TABLES_BY_NAME, french_headers
+
+__all__ = ["generate", "write_demo", "DEFAULT_SEED", "DEFAULT_N_DOSSIERS", "ENVELOPE"]
+
+DEFAULT_SEED = 2016
+DEFAULT_N_DOSSIERS = 120
+ENVELOPE = 700_000.0
+"""The demo cohort's envelope (EUR), written to its ``appel.yaml``; the call fixes none."""
+
+MAX_AID = 40_000.0
+DEADLINE = pd.Timestamp("2016-09-05")
+JURY_DATES = (pd.Timestamp("2016-09-27"), pd.Timestamp("2016-09-28"))
+COMMITTEE_DATES = (pd.Timestamp("2016-10-20"), pd.Timestamp("2016-11-17"))
+N_JURORS = 9
+FOLLOWUP_WAVES = (0, 6, 12, 18, 24)
+MARKET_CRITERIA_DIMENSION = "marche"
+
+# --------------------------------------------------------------------------------------------
+# Textual material (French, fictitious)
+# --------------------------------------------------------------------------------------------
+
+# Département -> territories, each with the complement used in titles and its real communes.
+TERRITORIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "16": (
+        ("de la Charente limousine", ("Confolens", "Chabanais", "Montembœuf")),
+        ("du Cognaçais", ("Cognac", "Jarnac", "Segonzac")),
+        ("du Sud-Charente", ("Barbezieux-Saint-Hilaire", "Chalais", "Montmoreau")),
+        ("du Grand Angoulême", ("Angoulême", "Soyaux", "La Couronne")),
+    ),
+    "17": (
+        ("du Pays rochelais", ("La Rochelle", "Aytré", "Lagord")),
+        ("de la Haute-Saintonge", ("Jonzac", "Montendre", "Pons")),
+        ("du Pays royannais", ("Royan", "Saujon", "La Tremblade")),
+        ("du bassin de Marennes-Oléron", ("Marennes", "Le Château-d'Oléron", "Saint-Pierre-d'Oléron")),
+        ("de la Saintonge", ("Saintes", "Saint-Jean-d'Angély", "Burie")),
+    ),
+    "19": (
+        ("de la Haute-Corrèze", ("Ussel", "Meymac", "Bort-les-Orgues")),
+        ("du Pays de Brive", ("Brive-la-Gaillarde", "Malemort", "Objat")),
+        ("de la Xaintrie", ("Saint-Privat", "Argentat-sur-Dordogne", "Mercœur")),
+        ("du Pays de Tulle", ("Tulle", "Égletons", "Uzerche")),
+    ),
+    "23": (
+        ("du Plateau de Millevaches", ("Felletin", "Royère-de-Vassivière", "Gentioux-Pigerolles")),
+        ("du Pays de Guéret", ("Guéret", "Sainte-Feyre", "Saint-Vaury")),
+        ("de la Combraille creusoise", ("Auzances", "Évaux-les-Bains", "Chambon-sur-Voueize")),
+        ("du Pays sostranien", ("La Souterraine", "Dun-le-Palestel", "Bénévent-l'Abbaye")),
+    ),
+    "24": (
+        ("du Périgord vert", ("Nontron", "Thiviers", "Brantôme en Périgord")),
+        ("du Périgord noir", ("Sarlat-la-Canéda", "Montignac", "Le Bugue")),
+        ("du Bergeracois", ("Bergerac", "Lalinde", "Eymet")),
+        ("du Ribéracois", ("Ribérac", "Tocane-Saint-Apre", "Verteillac")),
+        ("du Grand Périgueux", ("Périgueux", "Boulazac Isle Manoire", "Trélissac")),
+    ),
+    "33": (
+        ("du Médoc", ("Lesparre-Médoc", "Pauillac", "Soulac-sur-Mer")),
+        ("de l'Entre-deux-Mers", ("Créon", "Targon", "Sauveterre-de-Guyenne")),
+        ("du Libournais", ("Libourne", "Coutras", "Saint-Émilion")),
+        ("du Bassin d'Arcachon", ("Arcachon", "La Teste-de-Buch", "Andernos-les-Bains")),
+        ("de la métropole bordelaise", ("Bordeaux", "Bègles", "Mérignac", "Pessac", "Cenon")),
+        ("du Sud-Gironde", ("Langon", "Bazas", "La Réole")),
+        ("de la Haute-Gironde", ("Blaye", "Saint-André-de-Cubzac", "Bourg")),
+    ),
+    "40": (
+        ("des Landes de Gascogne", ("Sabres", "Labouheyre", "Morcenx-la-Nouvelle")),
+        ("de la Chalosse", ("Saint-Sever", "Hagetmau", "Mugron")),
+        ("du Pays dacquois", ("Dax", "Saint-Paul-lès-Dax", "Pouillon")),
+        ("du Marsan", ("Mont-de-Marsan", "Saint-Pierre-du-Mont", "Roquefort")),
+    ),
+    "47": (
+        ("du Val de Garonne", ("Marmande", "Tonneins", "Le Mas-d'Agenais")),
+        ("de l'Albret", ("Nérac", "Lavardac", "Mézin")),
+        ("du Fumélois", ("Fumel", "Monsempron-Libos", "Tournon-d'Agenais")),
+        ("de l'Agenais", ("Agen", "Le Passage", "Boé")),
+        ("du Villeneuvois", ("Villeneuve-sur-Lot", "Sainte-Livrade-sur-Lot", "Pujols")),
+    ),
+    "64": (
+        ("du Béarn des gaves", ("Orthez", "Salies-de-Béarn", "Sauveterre-de-Béarn")),
+        ("du Haut-Béarn", ("Oloron-Sainte-Marie", "Arudy", "Bedous")),
+        ("de la Soule", ("Mauléon-Licharre", "Tardets-Sorholus", "Barcus")),
+        ("du Pays basque intérieur", ("Saint-Jean-Pied-de-Port", "Saint-Palais", "Hasparren")),
+        ("de l'agglomération paloise", ("Pau", "Billère", "Lons")),
+        ("de la côte basque", ("Bayonne", "Anglet", "Boucau")),
+    ),
+    "79": (
+        ("de la Gâtine", ("Parthenay", "Secondigny", "Mazières-en-Gâtine")),
+        ("du Bocage bressuirais", ("Bressuire", "Cerizay", "Mauléon")),
+        ("du Mellois", ("Melle", "Celles-sur-Belle", "Brioux-sur-Boutonne")),
+        ("du Thouarsais", ("Thouars", "Saint-Varent", "Airvault")),
+        ("du Marais poitevin", ("Coulon", "Magné", "Mauzé-sur-le-Mignon")),
+        ("du Niortais", ("Niort", "Chauray", "Aiffres")),
+    ),
+    "86": (
+        ("du Montmorillonnais", ("Montmorillon", "L'Isle-Jourdain", "Lussac-les-Châteaux")),
+        ("du Châtelleraudais", ("Châtellerault", "Naintré", "Lencloître")),
+        ("du Loudunais", ("Loudun", "Les Trois-Moutiers", "Moncontour")),
+        ("de Grand Poitiers", ("Poitiers", "Buxerolles", "Saint-Benoît", "Chasseneuil-du-Poitou")),
+        ("du Civraisien", ("Civray", "Charroux", "Couhé")),
+        ("du Haut-Poitou", ("Mirebeau", "Neuville-de-Poitou", "Vouillé")),
+    ),
+    "87": (
+        ("du Haut-Limousin", ("Bellac", "Le Dorat", "Magnac-Laval")),
+        ("des Monts d'Ambazac", ("Ambazac", "Saint-Sylvestre", "Bessines-sur-Gartempe")),
+        ("de l'Ouest-Limousin", ("Saint-Junien", "Rochechouart", "Oradour-sur-Vayres")),
+        ("du Pays de Saint-Yrieix", ("Saint-Yrieix-la-Perche", "Châlus", "Nexon")),
+        ("de Limoges Métropole", ("Limoges", "Isle", "Panazol", "Couzeix")),
+        ("de la Montagne limousine", ("Eymoutiers", "Peyrat-le-Château", "Châteauneuf-la-Forêt")),
+    ),
+}
+OUT_OF_REGION = {"75": ("de Paris", ("Paris",)), "31": ("du Toulousain", ("Toulouse",))}
+
+# Dossiers per département: more in Gironde, Vienne and Haute-Vienne.
+DEPARTEMENT_WEIGHTS = {
+    "16": 5, "17": 6, "19": 5, "23": 4, "24": 6, "33": 18,
+    "40": 5, "47": 5, "64": 7, "79": 6, "86": 14, "87": 14,
+}
+
+LEGAL_CATEGORY_WEIGHTS = {
+    "association": 56,
+    "entreprise": 20,
+    "collectivité territoriale": 7,
+    "EPCI": 7,
+    "autre établissement public": 4,
+    "organisation professionnelle": 2,
+    "organisation syndicale": 1,
+    "collectif d'usagers doté de la personnalité morale": 3,
+}
+STAGE_WEIGHTS = {"amorçage": 45, "développement": 35, "essaimage": 12, "changement d'échelle": 8}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A family of social-innovation projects: how its dossiers are titled and described."""
+
+    key: str
+    stems: tuple[str, ...]
+    sentences: tuple[str, ...]
+    objectives: str
+    publics: str
+    environment: float  # how central environmental stakes are (-1 .. 1)
+    market: float  # probability that an association's project seeks a market
+    innovation: tuple[float, float, float]  # P(services/produits), P(organisationnelle), P(territoriale)
+
+
+THEMES: tuple[Theme, ...] = (
+    Theme("epicerie", ("Épicerie solidaire itinérante", "Épicerie participative et solidaire"), (
+        "Une épicerie installée dans un camion aménagé dessert chaque semaine une dizaine de communes sans commerce de proximité.",
+        "Les produits, en grande partie issus de producteurs locaux, sont vendus à des prix différenciés selon le quotient familial.",
+        "Les bénéficiaires participent au choix des produits et à la tenue des permanences.",
+    ), "Rendre accessible une alimentation de qualité aux ménages modestes ; recréer du lien social dans les bourgs.",
+        "Ménages à faibles revenus, personnes âgées isolées des communes rurales", 0.3, 0.5, (0.9, 0.4, 0.7)),
+    Theme("mobilite", ("Plateforme de mobilité solidaire", "Garage solidaire et location de véhicules à bas coût"), (
+        "La plateforme recense les solutions de déplacement existantes et propose un conseil en mobilité individualisé.",
+        "Un parc de voitures et de deux-roues est loué à tarif solidaire pour les trajets vers l'emploi ou la formation.",
+        "Le covoiturage de proximité est organisé avec les entreprises de la zone d'activités.",
+    ), "Lever le frein de la mobilité dans l'accès à l'emploi et à la formation.",
+        "Demandeurs d'emploi, jeunes en insertion, salariés précaires sans véhicule", 0.4, 0.3, (0.8, 0.5, 0.6)),
+    Theme("tiers_lieu", ("Tiers-lieu rural et solidaire", "Tiers-lieu nourricier"), (
+        "Une ancienne école est réhabilitée en tiers-lieu ouvert aux habitants, aux associations et aux travailleurs indépendants.",
+        "Le lieu accueille un espace de travail partagé, un atelier de fabrication et une cuisine collective.",
+        "Sa programmation est décidée par un conseil d'usagers qui se réunit chaque mois.",
+    ), "Créer un lieu de rencontre et de coopération ; soutenir les initiatives des habitants.",
+        "Habitants, associations locales, travailleurs indépendants, jeunes du territoire", 0.2, 0.3, (0.4, 0.8, 0.8)),
+    Theme("habitat", ("Colocation solidaire intergénérationnelle", "Habitat partagé intergénérationnel"), (
+        "Le projet met en relation des personnes âgées disposant d'une chambre libre et des jeunes en recherche de logement.",
+        "Une charte d'engagement réciproque précise les services rendus en échange d'un loyer modéré.",
+        "Un binôme de médiateurs accompagne chaque colocation pendant la première année.",
+    ), "Rompre l'isolement des aînés ; faciliter le logement des jeunes.",
+        "Personnes âgées autonomes vivant seules, étudiants et jeunes actifs", -0.2, 0.1, (0.8, 0.6, 0.3)),
+    Theme("ressourcerie", ("Ressourcerie créative", "Recyclerie et atelier de réemploi"), (
+        "La ressourcerie collecte les objets et meubles dont les habitants se séparent, les répare et les revend à petit prix.",
+        "Des ateliers de réparation et de détournement d'objets sont animés avec les habitants et les écoles.",
+        "Les postes de valoriste sont proposés à des personnes éloignées de l'emploi.",
+    ), "Réduire les déchets ; créer des emplois d'insertion ; sensibiliser au réemploi.",
+        "Habitants, personnes en parcours d'insertion, écoles", 0.9, 0.6, (0.8, 0.5, 0.6)),
+    Theme("conciergerie", ("Conciergerie solidaire de territoire",), (
+        "La conciergerie propose aux salariés et aux habitants des services du quotidien assurés par des personnes en insertion.",
+        "Elle s'appuie sur les commerçants et artisans du territoire, qu'elle contribue à faire connaître.",
+    ), "Faciliter la vie quotidienne des actifs ; créer des emplois d'insertion ; soutenir le commerce local.",
+        "Salariés des petites entreprises, habitants, personnes en insertion", 0.1, 0.7, (0.9, 0.6, 0.5)),
+    Theme("legumerie", ("Légumerie solidaire pour la restauration collective", "Cuisine centrale en circuit court"), (
+        "Une légumerie transforme les légumes des maraîchers voisins pour les cantines scolaires et les établissements médico-sociaux.",
+        "Les producteurs, les cuisiniers et les gestionnaires d'établissements fixent ensemble les volumes et les prix.",
+    ), "Introduire des produits locaux dans la restauration collective ; sécuriser le revenu des maraîchers.",
+        "Cantines scolaires, EHPAD, maraîchers, salariés en insertion", 0.7, 0.5, (0.7, 0.6, 0.8)),
+    Theme("aidants", ("Maison des aidants et solutions de répit", "Café des aidants et répit à domicile"), (
+        "Le projet offre aux proches aidants des temps de répit, des groupes de parole et un relais à domicile assuré par des bénévoles formés.",
+        "Les aidants eux-mêmes siègent au comité qui définit les services proposés.",
+    ), "Prévenir l'épuisement des aidants ; maintenir le lien social.",
+        "Proches aidants de personnes âgées dépendantes ou en situation de handicap", -0.4, 0.1, (0.9, 0.5, 0.3)),
+    Theme("numerique", ("Médiation numérique itinérante", "Bus numérique solidaire"), (
+        "Un médiateur numérique se déplace dans les mairies et les salles des fêtes pour accompagner les démarches en ligne.",
+        "Des habitants formés deviennent à leur tour relais numériques dans leur commune.",
+    ), "Réduire la fracture numérique ; rendre les habitants autonomes dans leurs démarches.",
+        "Personnes éloignées du numérique, seniors, demandeurs d'emploi", -0.3, 0.1, (0.9, 0.4, 0.6)),
+    Theme("maraichage", ("Jardins partagés d'insertion", "Ferme maraîchère d'insertion"), (
+        "Des parcelles cultivées en agriculture biologique servent de support à des parcours d'insertion professionnelle.",
+        "Une partie de la production est distribuée sous forme de paniers solidaires aux familles du quartier.",
+    ), "Favoriser le retour à l'emploi ; rendre accessibles des légumes biologiques aux familles modestes.",
+        "Personnes en parcours d'insertion, familles des quartiers prioritaires", 0.8, 0.4, (0.6, 0.6, 0.6)),
+    Theme("velo", ("Atelier vélo participatif et vélo-école",), (
+        "L'atelier permet à chacun d'apprendre à réparer son vélo avec l'aide de bénévoles et d'un mécanicien salarié.",
+        "Une vélo-école accompagne les adultes, en particulier les femmes des quartiers, vers l'autonomie dans leurs déplacements.",
+    ), "Développer l'usage du vélo au quotidien ; favoriser l'autonomie des personnes non motorisées.",
+        "Habitants, jeunes, adultes souhaitant apprendre à faire du vélo", 0.7, 0.3, (0.8, 0.5, 0.4)),
+    Theme("energie", ("Centrale villageoise photovoltaïque citoyenne", "Coopérative citoyenne d'énergie renouvelable"), (
+        "Des habitants, des communes et des entreprises investissent ensemble dans des toitures photovoltaïques.",
+        "Les bénéfices financent des actions de maîtrise de l'énergie auprès des ménages en précarité énergétique.",
+    ), "Produire une énergie renouvelable gouvernée localement ; lutter contre la précarité énergétique.",
+        "Habitants, collectivités, petites entreprises du territoire", 1.0, 0.8, (0.5, 0.8, 0.8)),
+    Theme("sante", ("Maison de santé participative", "Parcours santé des habitants"), (
+        "Professionnels de santé, élus et habitants construisent ensemble un projet de santé de territoire.",
+        "Des ateliers de prévention sont co-animés par des habitants relais.",
+    ), "Améliorer l'accès aux soins et à la prévention ; impliquer les habitants dans leur parcours de santé.",
+        "Habitants des zones peu dotées en médecins, personnes sans suivi médical", -0.2, 0.1, (0.7, 0.7, 0.7)),
+    Theme("culture", ("Fabrique culturelle itinérante", "Résidences d'artistes chez l'habitant"), (
+        "Une compagnie installe pendant plusieurs semaines un atelier de création dans les villages.",
+        "Les habitants sont associés à l'écriture et à la mise en scène d'un spectacle présenté en fin de résidence.",
+    ), "Rapprocher la création artistique des habitants des communes rurales.",
+        "Habitants des communes rurales éloignées de l'offre culturelle", -0.1, 0.2, (0.7, 0.4, 0.7)),
+    Theme("petite_enfance", ("Crèche à horaires atypiques", "Garde d'enfants partagée pour horaires décalés"), (
+        "Le projet propose une garde d'enfants adaptée aux horaires décalés des salariés de la santé, du commerce et de l'industrie.",
+        "Les entreprises du territoire cofinancent les places réservées à leurs salariés.",
+    ), "Concilier vie professionnelle et vie familiale ; lever un frein à l'emploi des femmes.",
+        "Parents travaillant en horaires décalés, familles monoparentales", -0.3, 0.3, (0.9, 0.6, 0.4)),
+    Theme("circuits_courts", ("Plateforme de circuits courts paysans", "Drive fermier coopératif"), (
+        "Une plateforme logistique mutualisée permet aux petits producteurs de livrer ensemble commerces, cantines et particuliers.",
+        "Les producteurs gouvernent la plateforme au sein d'une coopérative ouverte aux consommateurs.",
+    ), "Structurer les circuits courts ; améliorer le revenu des petits producteurs.",
+        "Producteurs locaux, consommateurs, restauration collective", 0.7, 0.7, (0.6, 0.7, 0.8)),
+    Theme("saisonniers", ("Logement temporaire pour saisonniers et apprentis",), (
+        "Des logements vacants chez l'habitant ou dans le parc communal sont mobilisés pour les saisonniers et les apprentis.",
+        "Un référent assure la mise en relation, la contractualisation et la médiation.",
+    ), "Faciliter l'accès au logement des travailleurs mobiles ; valoriser les logements vacants.",
+        "Travailleurs saisonniers, apprentis, jeunes en formation", 0.0, 0.3, (0.8, 0.5, 0.6)),
+    Theme("reemploi_btp", ("Plateforme de réemploi des matériaux du bâtiment",), (
+        "Les matériaux issus des chantiers de déconstruction sont collectés, triés et revendus à bas prix.",
+        "Un chantier d'insertion assure le tri et la préparation des matériaux.",
+    ), "Réduire les déchets du bâtiment ; créer des emplois d'insertion.",
+        "Artisans, particuliers autoconstructeurs, chantiers d'insertion", 0.9, 0.7, (0.7, 0.5, 0.6)),
+    Theme("handicap", ("Habitat inclusif pour personnes en situation de handicap", "Emploi accompagné en milieu ordinaire"), (
+        "Le projet propose un habitat partagé où des personnes en situation de handicap vivent en autonomie avec un accompagnement mutualisé.",
+        "Les habitants, les familles et les professionnels définissent ensemble le projet de vie partagé.",
+    ), "Offrir une alternative à l'établissement ; favoriser l'inclusion dans la cité.",
+        "Personnes en situation de handicap, familles, employeurs", -0.3, 0.1, (0.8, 0.7, 0.4)),
+    Theme("jeunes", ("Coopérative jeunesse de services", "Fabrique à projets des jeunes ruraux"), (
+        "Des jeunes de 16 à 18 ans créent et gèrent pendant l'été une coopérative proposant des services aux habitants et aux entreprises.",
+        "Ils sont accompagnés par un comité local réunissant élus, entreprises et associations.",
+    ), "Initier les jeunes à l'entrepreneuriat coopératif ; les impliquer dans la vie locale.",
+        "Jeunes de 16 à 25 ans, en particulier en milieu rural", 0.0, 0.4, (0.6, 0.8, 0.6)),
+)
+
+GENERIC_SENTENCES = (
+    "Le projet est né d'un diagnostic partagé conduit avec les habitants et les acteurs locaux.",
+    "Un comité de pilotage réunit chaque trimestre le porteur, les partenaires et des représentants des bénéficiaires.",
+    "L'expérimentation se déroulera d'abord sur un périmètre restreint avant d'être étendue.",
+    "Une évaluation chemin faisant permettra d'ajuster le dispositif par essais et erreurs.",
+    "Les partenaires mettent à disposition des locaux, du temps de travail et leur connaissance des publics.",
+    "Le modèle économique repose sur une combinaison de recettes propres, de financements publics et de bénévolat.",
+    "Les résultats seront partagés lors de rencontres ouvertes afin de favoriser l'essaimage.",
+    "La démarche s'inscrit dans le projet de territoire porté par l'intercommunalité.",
+)
+LONG_SENTENCES = (
+    "Le territoire concerné cumule un vieillissement marqué de la population, un éloignement des services publics et une faible densité de transports, ce qui rend les réponses classiques peu adaptées.",
+    "La première année sera consacrée à la co-construction du dispositif : ateliers avec les habitants, entretiens avec les professionnels, visites d'initiatives comparables dans d'autres régions.",
+    "La deuxième année permettra de stabiliser l'organisation, de former des relais locaux et de préparer la transmission de la démarche à d'autres territoires volontaires.",
+    "Les bénéficiaires ne sont pas seulement consultés : plusieurs d'entre eux siègent au comité de pilotage, animent des ateliers et participent au recrutement des salariés.",
+    "Le partenariat avec les collectivités permet de mobiliser des locaux à faible coût et d'articuler l'action avec les politiques sociales existantes sans s'y substituer.",
+    "Une attention particulière est portée à l'accessibilité : permanences dans les bourgs, horaires adaptés, accompagnement physique des personnes les moins autonomes.",
+    "L'équipe a identifié les risques principaux, notamment la dépendance à des financements temporaires et l'essoufflement des bénévoles, et prévoit des mesures pour les limiter.",
+    "Les indicateurs de suivi ont été définis avec les partenaires : nombre de personnes accompagnées, évolution de leur situation, qualité des liens créés, coûts évités pour la collectivité.",
+    "La démarche fera l'objet d'une capitalisation écrite et filmée, mise à disposition des autres porteurs de la région.",
+    "À terme, le porteur souhaite que le dispositif soit gouverné par une structure coopérative associant usagers, salariés, collectivités et partenaires économiques.",
+    "Les premiers contacts avec les communes voisines montrent un intérêt réel pour accueillir la démarche une fois le modèle éprouvé.",
+    "Le projet veille enfin à limiter son empreinte environnementale : mutualisation des déplacements, réemploi du matériel, achats auprès de fournisseurs locaux.",
+)
+
+ASSOCIATION_NAMES = (
+    "Horizons Solidaires", "Le Champ des Possibles", "Terres d'Entraide", "Les Petits Chemins", "Rebonds",
+    "La Roue Libre", "Passerelles", "L'Arbre à Palabres", "Ensemble Autrement", "Vivre et Partager",
+    "Le Fil d'Ariane", "Les Ateliers du Lien", "Cap Solidarités", "La Fabrique Commune", "Les Communs du Bourg",
+    "Voisinages", "Graines de Liens", "Solid'Aire", "Entr'aide Rurale", "Les Mains Ouvertes",
+    "Au Fil des Saisons", "La Courte Échelle", "Trait d'Union", "Les Liens du Pays", "Bouts de Chemin",
+    "L'Escale Partagée", "Pas à Pas", "La Maison des Possibles", "Les Sentiers Communs", "Main dans la Main",
+)
+COMPANY_FORMS = ("SCOP", "SCIC", "SAS ESS", "SCIC SAS", "SARL SCOP")
+COMPANY_NAMES = (
+    "Boucle Locale", "Les Artisans du Réemploi", "Coop des Communs", "Terrasol", "Solencia",
+    "Ligne Douce", "Vélocité Partagée", "Cœur de Filière", "Récolte Commune", "Atelier Tandem",
+    "Énergies du Pays", "Panier Voisin", "Habiter Ensemble", "Relais Rural", "Matériaux Citoyens",
+)
+PERSON_FIRST = ("Camille", "Dominique", "Claude", "Sacha", "Alix", "Maxime", "Andréa", "Lou")
+JUROR_NAMES = (
+    "Hélène Fictive", "Marc Exemple", "Nadia Lambda", "Pierre Témoin", "Sophie Modèle",
+    "Karim Essai", "Julie Maquette", "Bruno Prototype", "Élodie Spécimen", "Thomas Simulé",
+)
+JUROR_PANEL = (
+    ("élu·e", "Conseil régional ALPC (délégation fictive à l'innovation sociale)"),
+    ("équipe projet", "Région ALPC, équipe projet innovation sociale"),
+    ("équipe projet", "Région ALPC, équipe projet innovation sociale"),
+    ("direction de la Région", "Région ALPC, direction de l'économie sociale et solidaire"),
+    ("direction de la Région", "Région ALPC, direction de la cohésion territoriale"),
+    ("partenaire technique", "Agence régionale d'innovation (fictive)"),
+    ("partenaire technique", "Réseau régional d'accompagnement ESS (fictif)"),
+    ("réseau de recherche", "Laboratoire de sociologie (université fictive)"),
+    ("personne qualifiée", None),
+    ("partenaire technique", "Fonds territorial de garantie (fictif)"),
+)
+
+PARTNER_NAMES: dict[str, tuple[str, ...]] = {
+    "association": ("Centre social {t}", "Association des familles {t}", "Foyer rural {t}",
+                    "Mission d'accueil des jeunes {t}", "Association des aînés {t}", "Banque alimentaire {t}"),
+    "entreprise": ("SCOP Ateliers {t}", "Entreprise d'insertion {t}", "Coopérative agricole {t}",
+                   "Bureau d'études Territoires Vivants", "SAS Transports Solidaires {t}"),
+    "collectivité territoriale": ("Commune de {c}", "Département partenaire (service insertion)"),
+    "EPCI": ("Communauté de communes {t}", "Syndicat mixte du pays {t}"),
+    "autre établissement public": ("CCAS de {c}", "Lycée agricole de {c}", "Office de tourisme {t}"),
+    "organisation syndicale": ("Union locale syndicale {t}",),
+    "organisation professionnelle": ("Groupement des artisans {t}", "Union des commerçants {t}"),
+    "collectif d'usagers doté de la personnalité morale": ("Collectif d'habitants {t}", "Conseil citoyen {t}"),
+    "équipe de recherche": ("Laboratoire LIRES (université de Poitiers)", "Équipe ESS-Territoires (université de Bordeaux)",
+                            "Laboratoire GÉOLAB (université de Limoges)", "Chaire fictive d'innovation sociale (IAE)",
+                            "Équipe de recherche en économie sociale (université de Pau et des Pays de l'Adour)"),
+    "citoyens, usagers": ("Groupe d'habitants bénéficiaires", "Comité des usagers", "Bénévoles du réseau {t}"),
+}
+PARTNER_ROLES: dict[str, tuple[str, ...]] = {
+    "association": ("orientation des bénéficiaires", "animation des ateliers", "mobilisation des bénévoles",
+                    "mise à disposition de locaux"),
+    "entreprise": ("appui logistique", "accueil de personnes en immersion", "expertise technique",
+                   "cofinancement et mécénat de compétences"),
+    "collectivité territoriale": ("mise à disposition de locaux", "cofinancement", "relais auprès des habitants"),
+    "EPCI": ("cofinancement", "articulation avec le projet de territoire", "appui logistique"),
+    "autre établissement public": ("orientation des publics", "accueil d'ateliers", "relais d'information"),
+    "organisation syndicale": ("relais auprès des salariés",),
+    "organisation professionnelle": ("mobilisation des entreprises adhérentes", "expertise métier"),
+    "collectif d'usagers doté de la personnalité morale": ("représentation des usagers au comité de pilotage",
+                                                            "co-construction des services"),
+    "équipe de recherche": ("évaluation et suivi scientifique", "recherche-action sur le modèle expérimenté",
+                            "analyse des effets sur les bénéficiaires"),
+    "citoyens, usagers": ("co-construction du dispositif", "participation au comité de pilotage",
+                          "témoignages et essaimage"),
+}
+PARTNER_TYPE_WEIGHTS = {
+    "association": 30, "entreprise": 14, "collectivité territoriale": 16, "EPCI": 10,
+    "autre établissement public": 8, "organisation syndicale": 1, "organisation professionnelle": 4,
+    "collectif d'usagers doté de la personnalité morale": 4, "citoyens, usagers": 10,
+}
+
+BUDGET_LABELS: dict[str, tuple[str, ...]] = {
+    "recherche et développement": ("Conception et test du prototype de service", "Vacations de chercheurs",
+                                   "Équipement du lieu d'expérimentation", "Développement de l'outil numérique"),
+    "étude et analyse": ("Étude des besoins auprès des habitants", "Diagnostic territorial partagé",
+                         "Étude de faisabilité économique", "Évaluation à mi-parcours"),
+    "frais de mission": ("Déplacements des animateurs sur le territoire", "Frais de mission des partenaires",
+                         "Hébergement et restauration lors des rencontres"),
+    "temps de travail": ("Temps de coordination du projet", "Temps de travail de l'animatrice",
+                         "Temps passé par les salariés au développement du projet"),
+    "commercialisation": ("Campagne de lancement commercial",),
+}
+
+CONFLICT_REASONS = (
+    "Administrateur·rice de la structure porteuse",
+    "Partenaire de l'action",
+    "Lien professionnel récent avec le porteur",
+    "Membre du comité de pilotage de l'action",
+    "Lien familial avec un membre de l'équipe",
+)
+
+REORIENTATION_TARGETS = {
+    "incubateur": "incubateur d'innovation sociale",
+    "france_active": "France Active (garantie, prêt d'honneur)",
+    "dla": "dispositif local d'accompagnement (DLA)",
+    "aap_ess": "appel à projets ESS de la Région",
+}
+
+# Comments a juror writes when departing from the others: (dimension, higher?) -> texts.
+DEPARTURE_COMMENTS: dict[tuple[str, bool], tuple[str, ...]] = {
+    ("portage", False): ("Collectif encore fragile.", "Rôle des partenaires peu précis.",
+                         "Gouvernance à peine esquissée.", "Les bénéficiaires sont peu associés."),
+    ("portage", True): ("Collectif solide, partenaires déjà engagés.", "Bénéficiaires réellement impliqués.",
+                        "Gouvernance claire et partagée."),
+    ("contenu", False): ("Services peu décrits.", "Peu de rupture avec l'existant.",
+                         "Opérationnalité à démontrer."),
+    ("contenu", True): ("Démarche réellement nouvelle sur ce territoire.", "Services bien identifiés.",
+                        "Fort potentiel d'essaimage."),
+    ("contexte", False): ("Ancrage territorial faible.", "Viabilité économique incertaine.",
+                          "Recherche seulement évoquée."),
+    ("contexte", True): ("Bon ancrage local.", "Modèle économique réaliste.",
+                         "Partenariat de recherche bien engagé."),
+}
+FEASIBILITY_COMMENTS = (
+    "Plan de financement à consolider.", "Porteur très engagé mais équipe réduite.",
+    "Compétences techniques avérées.", "Cadre réglementaire à clarifier.",
+    "Prévoir une évaluation plus formalisée.",
+)
+DEBATE_COMMENTS = ("Note revue après débat.", "Position révisée après échange avec le jury.")
+MAINTAINED_COMMENT = "Position maintenue après débat."
+
+# --------------------------------------------------------------------------------------------
+# Ineligibility cases: each breaks one or two rules of the call
+# --------------------------------------------------------------------------------------------
+
+INELIGIBILITY_CASES = (
+    "hors_region",
+    "personne_physique",
+    "aide_anterieure",
+    "montant_excessif",
+    "depot_tardif",
+    "partenaire_unique",
+    "mise_sur_le_marche",
+    "commercialisation",
+    "duree_excessive",
+    "hors_region_et_montant",
+)
+"""In the order they are drawn: a small cohort gets the first ones."""
+
+
+@dataclass
+class Profile:
+    """What the generator knows of a dossier before writing it: its latent traits."""
+
+    index: int
+    dossier_id: str
+    theme: Theme
+    departement: str
+    territory: str
+    commune: str
+    legal_category: str
+    stage: str
+    market: bool
+    n_partners: int
+    research: bool
+    quality: dict[str, float]
+    feasibility: float
+    case: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> bool:
+        return self.case is None
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+def _pick(rng: np.random.Generator, options):
+    """One element of a sequence, drawn uniformly."""
+    return options[int(rng.integers(len(options)))]
+
+
+def _weighted(rng: np.random.Generator, weights: dict):
+    """One key of ``weights``, drawn with probability proportional to its value."""
+    keys = list(weights)
+    p = np.array([weights[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+
+
+def _slug(text: str, max_len: int = 32) -> str:
+    """ASCII, lower-case, hyphenated form of a name, for fictitious e-mail domains."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text.lower()) if w]
+    words = [w for w in words if w not in {"association", "de", "du", "des", "la", "le", "les", "l", "d"}]
+    slug = "-".join(words)[:max_len].strip("-")
+    return slug or "porteur"
+
+
+def _add_months(date: pd.Timestamp, months: int) -> pd.Timestamp:
+    return date + pd.DateOffset(months=months)
+
+
+def _round_to(value: float, step: float) -> float:
+    return float(step * round(value / step))
+
+
+def _typed(rows: list[dict], table_name: str) -> pd.DataFrame:
+    """A frame with the schema's columns, in order, each in its schema dtype."""
+    schema = TABLES_BY_NAME[table_name].model.to_schema()
+    df = pd.DataFrame(rows, columns=list(schema.columns))
+    for name, col in schema.columns.items():
+        kind = str(col.dtype)
+        if kind.startswith("datetime64"):
+            df[name] = pd.to_datetime(df[name]).astype("datetime64[ns]")
+        elif kind in ("float64", "int64", "bool"):
+            df[name] = df[name].astype(kind)
+        else:
+            df[name] = df[name].astype("str").where(df[name].notna(), None) if len(df) else df[name].astype("str")
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# Dossier profiles
+# --------------------------------------------------------------------------------------------
+
+def _draw_profile(rng: np.random.Generator, index: int) -> Profile:
+    """Draw the latent traits of one (eligible-looking) dossier."""
+    theme = _pick(rng, THEMES)
+    departement = _weighted(rng, DEPARTEMENT_WEIGHTS)
+    territory, communes = _pick(rng, TERRITORIES[departement])
+    legal_category = _weighted(rng, LEGAL_CATEGORY_WEIGHTS)
+    market = legal_category == "entreprise" or (
+        legal_category in ("association", "collectif d'usagers doté de la personnalité morale")
+        and rng.random() < theme.market * 0.6
+    )
+    n_partners = int(rng.choice([2, 3, 4, 5, 6], p=[0.2, 0.3, 0.25, 0.15, 0.1]))
+    research = bool(rng.random() < 0.36)
+    general = rng.normal()
+    quality = {
+        "portage": 0.65 * general + 0.75 * rng.normal() + 0.18 * (n_partners - 3.5),
+        "contenu": 0.65 * general + 0.75 * rng.normal(),
+        "contexte": 0.65 * general + 0.75 * rng.normal() + 0.25 * research,
+    }
+    return Profile(
+        index=index, dossier_id=f"AMI16-{index + 1:03d}", theme=theme, departement=departement,
+        territory=territory, commune=_pick(rng, communes), legal_category=legal_category,
+        stage=_weighted(rng, STAGE_WEIGHTS), market=bool(market), n_partners=n_partners,
+        research=research, quality=quality, feasibility=0.5 * general + 0.85 * rng.normal(),
+    )
+
+
+def _apply_case(rng: np.random.Generator, profile: Profile, case: str) -> None:
+    """Make a profile break the rule(s) of ``case``."""
+    profile.case = case
+    if case in ("hors_region", "hors_region_et_montant"):
+        profile.departement = "75" if case == "hors_region" else "31"
+        profile.territory, communes = OUT_OF_REGION[profile.departement]
+        profile.commune = communes[0]
+    elif case == "personne_physique":
+        profile.legal_category = "personne physique"
+        profile.market = False
+    elif case == "aide_anterieure":
+        profile.departement = _pick(rng, ("87", "19", "23"))
+        profile.territory, communes = _pick(rng, TERRITORIES[profile.departement])
+        profile.commune = _pick(rng, communes)
+    elif case == "partenaire_unique":
+        profile.n_partners = 1
+        profile.research = False
+    elif case in ("mise_sur_le_marche", "commercialisation"):
+        profile.legal_category = "entreprise"
+        profile.market = True
+
+
+def draw_profiles(rng: np.random.Generator, n_dossiers: int) -> list[Profile]:
+    """Latent traits of every dossier, about one in twelve breaking eligibility rules."""
+    profiles = [_draw_profile(rng, i) for i in range(n_dossiers)]
+    n_cases = min(len(INELIGIBILITY_CASES), max(3, round(n_dossiers / 12)))
+    chosen = rng.choice(n_dossiers, size=n_cases, replace=False)
+    for case, index in zip(INELIGIBILITY_CASES, sorted(int(i) for i in chosen)):
+        _apply_case(rng, profiles[index], case)
+    long_ones = rng.choice(n_dossiers, size=2, replace=False)
+    for index in long_ones:
+        profiles[int(index)].extra["long_summary"] = True
+    return profiles
+
+
+# --------------------------------------------------------------------------------------------
+# Table: dossiers
+# --------------------------------------------------------------------------------------------
+
+URBAN_MARKERS = ("métropole", "Métropole", "Grand", "agglomération", "côte")
+
+
+def _place_bound_name(rng: np.random.Generator, p: Profile) -> str:
+    """Name of a porteur tied to its place (collectivity, public body, local organisation)."""
+    cat, t = p.legal_category, p.territory
+    if cat == "collectivité territoriale":
+        return f"Commune de {p.commune}"
+    if cat == "EPCI":
+        urban = any(m in t for m in URBAN_MARKERS)
+        return f"{'Syndicat intercommunal' if urban else 'Communauté de communes'} {t}"
+    if cat == "autre établissement public":
+        return _pick(rng, (f"CCAS de {p.commune}", f"Lycée agricole de {p.commune}"))
+    if cat == "organisation professionnelle":
+        return _pick(rng, (f"Groupement des artisans {t}", f"Union des commerçants {t}"))
+    if cat == "organisation syndicale":
+        return f"Union locale syndicale {t}"
+    return f"Collectif d'usagers {t}"
+
+
+def _move_within_departement(rng: np.random.Generator, p: Profile) -> None:
+    """Place a dossier in another territory and commune of its département."""
+    options = TERRITORIES.get(p.departement) or (OUT_OF_REGION[p.departement],)
+    p.territory, communes = _pick(rng, options)
+    p.commune = _pick(rng, communes)
+
+
+def _porteur_name(rng: np.random.Generator, p: Profile, used: set[str]) -> str:
+    """A fictitious structure name fitting the legal category, unique in the cohort."""
+    for _ in range(200):
+        cat = p.legal_category
+        if cat == "association":
+            name = f"Association {_pick(rng, ASSOCIATION_NAMES)}"
+        elif cat == "entreprise":
+            name = f"{_pick(rng, COMPANY_FORMS)} {_pick(rng, COMPANY_NAMES)}"
+        elif cat == "personne physique":
+            name = f"{_pick(rng, PERSON_FIRST)} Exemple (porteur individuel)"
+        else:
+            name = _place_bound_name(rng, p)
+        if name in used and cat in ("association", "entreprise"):
+            name = f"{name} {p.territory}"
+        if name not in used:
+            used.add(name)
+            return name
+        if cat not in ("association", "entreprise", "personne physique"):
+            _move_within_departement(rng, p)
+    raise RuntimeError("could not draw a unique porteur name")
+
+
+def _presentation(rng: np.random.Generator, p: Profile, porteur: str) -> str:
+    year = int(rng.integers(1985, 2016))
+    staff = int(rng.integers(0, 12))
+    if p.legal_category == "association":
+        members = int(rng.integers(15, 400))
+        return (f"Association loi 1901 créée en {year}, {members} adhérents, {staff} salarié·e·s ; "
+                f"comptes 2015 approuvés en assemblée générale.")
+    if p.legal_category == "entreprise":
+        turnover = int(rng.integers(80, 1500))
+        return (f"{porteur.split()[0]} créée en {year}, {staff + 2} salarié·e·s dont {max(1, staff // 2)} "
+                f"associé·e·s ; chiffre d'affaires 2015 : {turnover} k€.")
+    if p.legal_category == "collectivité territoriale":
+        return f"Commune de {int(rng.integers(800, 30000))} habitants ; pilotage par le pôle solidarités."
+    if p.legal_category == "EPCI":
+        return (f"Intercommunalité de {int(rng.integers(8, 45))} communes et "
+                f"{int(rng.integers(9, 90))} 000 habitants ; service développement local.")
+    if p.legal_category == "personne physique":
+        return "Porteuse de projet individuelle, travailleuse sociale en reconversion ; structure à créer."
+    return f"Structure créée en {year}, {staff} salarié·e·s ; activité d'intérêt général sur le territoire."
+
+
+def _summary(rng: np.random.Generator, p: Profile) -> str:
+    """Summary of a few sentences; a very long one (over 20 lines) for a couple of dossiers."""
+    sentences = list(p.theme.sentences)
+    order = rng.permutation(len(GENERIC_SENTENCES))
+    sentences += [GENERIC_SENTENCES[int(i)] for i in order[: int(rng.integers(1, 3))]]
+    if p.extra.get("long_summary"):
+        sentences += list(GENERIC_SENTENCES) + list(LONG_SENTENCES)
+    return " ".join(sentences)
+
+
+def _resources(rng: np.random.Generator, p: Profile) -> str:
+    fte = _pick(rng, ("un mi-temps de coordination", "un poste de coordinateur·rice", "deux salariés à temps partiel"))
+    volunteers = int(rng.integers(3, 40))
+    return (f"{fte[0].upper()}{fte[1:]}, {volunteers} bénévoles ; comité de pilotage trimestriel ; "
+            "communication par la presse locale et les réseaux sociaux.")
+
+
+def _amounts(rng: np.random.Generator, p: Profile) -> tuple[float, float]:
+    """Requested amount (mostly 15 000 - 40 000 EUR) and total cost (1.2 to 3 times it)."""
+    if p.case in ("montant_excessif",):
+        requested = 55_000.0
+    elif p.case == "hors_region_et_montant":
+        requested = 48_000.0
+    elif rng.random() < 0.2:
+        requested = MAX_AID
+    elif rng.random() < 0.12:
+        requested = _round_to(rng.uniform(6_000, 15_000), 500)
+    else:
+        requested = _round_to(rng.uniform(15_000, 40_000), 500)
+    total = _round_to(requested * rng.uniform(1.2, 3.0), 10)
+    return requested, total
+
+
+def _dates(rng: np.random.Generator, p: Profile) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, int]:
+    """Filing date, start and end of the action, and its duration in months."""
+    if p.case == "depot_tardif":
+        filed = pd.Timestamp("2016-09-12")
+    elif rng.random() < 0.45:  # many file in the last days
+        filed = DEADLINE - pd.Timedelta(days=int(rng.integers(0, 10)))
+    else:
+        filed = pd.Timestamp("2016-07-01") + pd.Timedelta(days=int(rng.integers(0, 57)))
+    month_start = _add_months(pd.Timestamp("2016-10-01"), int(rng.integers(0, 4)))
+    start = month_start if rng.random() < 0.6 else month_start + pd.Timedelta(days=int(rng.integers(1, 28)))
+    months = 30 if p.case == "duree_excessive" else int(rng.choice([12, 18, 24, 24, 24, 20, 15]))
+    end = _add_months(start, months) - pd.Timedelta(days=1)
+    return filed, start, end, months
+
+
+def _forecast_comment(rng: np.random.Generator, requested: float, total: float, months: int) -> str:
+    cofunder = _pick(rng, ("une fondation", "le Département", "l'intercommunalité", "les fonds propres",
+                           "l'État (politique de la ville)"))
+    total_text = f"{total:,.0f}".replace(",", " ")
+    return (f"Budget de {total_text} EUR sur {months} mois, dont {100 * requested / total:.0f} % "
+            f"sollicités auprès de la Région ; autre financeur : {cofunder}.")
+
+
+def _innovation_flags(rng: np.random.Generator, p: Profile) -> list[bool]:
+    flags = [bool(rng.random() < prob) for prob in p.theme.innovation]
+    if not any(flags):
+        flags[int(np.argmax(p.theme.innovation))] = True
+    return flags
+
+
+def _dossier_row(rng: np.random.Generator, p: Profile, used: set[str], phones: set[str]) -> dict:
+    porteur = _porteur_name(rng, p, used)
+    title = f"{_pick(rng, p.theme.stems)} {p.territory}"
+    requested, total = _amounts(rng, p)
+    filed, start, end, months = _dates(rng, p)
+    p.extra |= {"requested": requested, "total": total, "start": start, "end": end, "months": months,
+                "title": title, "porteur": porteur}
+    flags = _innovation_flags(rng, p)
+    phone = None
+    while phone is None or phone in phones:
+        phone = f"01 99 00 {int(rng.integers(0, 100)):02d} {int(rng.integers(0, 100)):02d}"
+    phones.add(phone)
+    no_siret = p.legal_category == "personne physique" or rng.random() < 0.03
+    earlier = p.case == "aide_anterieure"
+    return {
+        "dossier_id": p.dossier_id,
+        "title": title,
+        "porteur": porteur,
+        "legal_category": p.legal_category,
+        "siret": None if no_siret else "000" + "".join(str(int(d)) for d in rng.integers(0, 10, 11)),
+        "departement": p.departement,
+        "commune": p.commune,
+        "email": None if rng.random() < 0.02 else f"contact@{_slug(porteur)}.exemple.fr",
+        "phone": None if rng.random() < 0.03 else phone,
+        "porteur_presentation": _presentation(rng, p, porteur),
+        "summary": _summary(rng, p),
+        "objectives": p.theme.objectives,
+        "stage": p.stage,
+        "target_publics": p.theme.publics,
+        "resources": _resources(rng, p),
+        "forecast_accounts": _forecast_comment(rng, requested, total, months),
+        "territorial_project": _pick(rng, (
+            "Inscrit dans le projet de territoire de l'intercommunalité.",
+            "Articulé avec le contrat de ville.",
+            "Action du projet alimentaire territorial.",
+            "Lien avec le contrat local de santé.",
+            "Démarche soutenue par le conseil de développement du pays.",
+        )),
+        "research_mission": (_pick(rng, (
+            "Évaluer les effets de l'action sur les bénéficiaires (entretiens, observation participante).",
+            "Accompagner la modélisation de la démarche en vue de son essaimage.",
+            "Analyser la gouvernance partagée et ses effets sur le collectif.",
+        )) if p.research else (None if rng.random() < 0.7 else "Pas d'équipe de recherche associée à ce stade.")),
+        "evaluation_method": _pick(rng, (
+            "Indicateurs de fréquentation, questionnaires aux bénéficiaires, bilan à 12 et 24 mois.",
+            "Évaluation participative avec le comité des usagers ; rapport annuel.",
+            "Tableau de bord partagé avec les partenaires ; évaluation externe en fin d'action.",
+        )),
+        "innovation_services_produits": flags[0],
+        "innovation_organisationnelle": flags[1],
+        "innovation_territoriale": flags[2],
+        "requested_amount": requested,
+        "total_cost": total,
+        "filed_on": filed,
+        "start_date": start,
+        "end_date": end,
+        "market_launched": p.case == "mise_sur_le_marche",
+        "earlier_aid": earlier,
+        "earlier_aid_region": "Limousin" if earlier else None,
+        "publication_consent": bool(rng.random() < 0.88),
+    }
+
+
+def make_dossiers(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataFrame:
+    """The ``dossiers`` table: one row per dossier with the ten response fields of the call."""
+    used: set[str] = set()
+    phones: set[str] = set()
+    return _typed([_dossier_row(rng, p, used, phones) for p in profiles], "dossiers")
+
+
+# --------------------------------------------------------------------------------------------
+# Table: partners
+# --------------------------------------------------------------------------------------------
+
+def _partner_types(rng: np.random.Generator, p: Profile) -> list[str]:
+    types = ["équipe de recherche"] if p.research else []
+    while len(types) < p.n_partners:
+        types.append(_weighted(rng, PARTNER_TYPE_WEIGHTS))
+    return types
+
+
+def make_partners(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataFrame:
+    """The ``partners`` table: 2 to 6 partners per dossier, each with a type and a short role."""
+    rows = []
+    for p in profiles:
+        types = _partner_types(rng, p)
+        p.extra["partner_types"] = types
+        names: set[str] = set()
+        for ptype in types:
+            name = _pick(rng, PARTNER_NAMES[ptype]).format(t=p.territory, c=p.commune)
+            if name in names:
+                name = f"{name} (antenne {len(names) + 1})"
+            names.add(name)
+            role = None if p.case == "partenaire_unique" else _pick(rng, PARTNER_ROLES[ptype])
+            rows.append({"dossier_id": p.dossier_id, "partner": name, "partner_type": ptype, "role": role})
+    return _typed(rows, "partners")
+
+
+# --------------------------------------------------------------------------------------------
+# Table: budget
+# --------------------------------------------------------------------------------------------
+
+def _budget_categories(rng: np.random.Generator, p: Profile) -> list[str]:
+    n_lines = int(rng.integers(3, 7))
+    pool = ["recherche et développement", "étude et analyse", "frais de mission"]
+    cats = ["temps de travail"] + [pool[int(i)] for i in rng.permutation(3)]
+    while len(cats) < n_lines:
+        cats.append(_pick(rng, ("temps de travail", "recherche et développement", "étude et analyse")))
+    cats = cats[:n_lines]
+    if p.case == "commercialisation":
+        cats[-1] = "commercialisation"
+    return cats
+
+
+def _months_for(rng: np.random.Generator, category: str, duration: int) -> tuple[int, int]:
+    if category in ("temps de travail", "frais de mission"):
+        return 1, duration
+    if category == "étude et analyse":
+        start = int(rng.choice([1, 1, 2, max(1, duration - 6)]))
+        return start, min(duration, start + int(rng.integers(2, 7)))
+    if category == "commercialisation":
+        return max(1, duration - 6), duration
+    start = int(rng.integers(1, max(2, duration // 2)))
+    return start, min(duration, start + int(rng.integers(6, 13)))
+
+
+def make_budget(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataFrame:
+    """The ``budget`` table: 3 to 6 lines per dossier whose amounts sum to the total cost."""
+    rows = []
+    for p in profiles:
+        cats = _budget_categories(rng, p)
+        weights = rng.dirichlet([3.0 if c == "temps de travail" else 1.2 for c in cats])
+        total = int(round(p.extra["total"]))
+        amounts = [int(round(total * w / 10) * 10) for w in weights[:-1]]
+        amounts.append(total - sum(amounts))
+        duration = p.extra["months"]
+        labels_used: set[str] = set()
+        for cat, amount in zip(cats, amounts):
+            label = _pick(rng, BUDGET_LABELS[cat])
+            if label in labels_used:
+                label = f"{label} (suite)"
+            labels_used.add(label)
+            m_from, m_to = _months_for(rng, cat, duration)
+            rows.append({"dossier_id": p.dossier_id, "category": cat, "label": label,
+                         "amount": float(amount), "month_from": m_from, "month_to": m_to})
+    return _typed(rows, "budget")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables: jurors and conflicts
+# --------------------------------------------------------------------------------------------
+
+def make_jurors(rng: np.random.Generator, n_jurors: int = N_JURORS) -> pd.DataFrame:
+    """The ``jurors`` table: fictitious members of the preparatory jury, with their role."""
+    names = [JUROR_NAMES[int(i)] for i in rng.permutation(len(JUROR_NAMES))[:n_jurors]]
+    rows = [
+        {"juror_id": f"J{k + 1:02d}", "name": name, "role": JUROR_PANEL[k][0], "structure": JUROR_PANEL[k][1]}
+        for k, name in enumerate(names)
+    ]
+    return _typed(rows, "jurors")
+
+
+def make_conflicts(rng: np.random.Generator, profiles: list[Profile], jurors: pd.DataFrame) -> pd.DataFrame:
+    """The ``conflicts`` table: about one declared conflict of interest per 15 dossiers (5 to 10)."""
+    n_conflicts = int(np.clip(round(len(profiles) / 15), 3, 10))
+    eligible = [p.dossier_id for p in profiles if p.eligible]
+    juror_ids = list(jurors["juror_id"])
+    pairs: set[tuple[str, str]] = set()
+    rows = []
+    while len(rows) < n_conflicts:
+        pair = (_pick(rng, juror_ids), _pick(rng, eligible))
+        if pair in pairs:
+            continue
+        pairs.add(pair)
+        rows.append({"juror_id": pair[0], "dossier_id": pair[1], "reason": _pick(rng, CONFLICT_REASONS)})
+    rows.sort(key=lambda r: (r["dossier_id"], r["juror_id"]))
+    return _typed(rows, "conflicts")
+
+
+# --------------------------------------------------------------------------------------------
+# Rating design
+# --------------------------------------------------------------------------------------------
+
+def is_connected(design: dict[str, list[str]]) -> bool:
+    """Whether the juror-dossier bipartite graph of a design forms a single component."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for dossier, jurors in design.items():
+        for juror in jurors:
+            parent[find("d:" + dossier)] = find("j:" + juror)
+    roots = {find("d:" + d) for d in design}
+    return len(roots) <= 1
+
+
+def make_design(rng: np.random.Generator, dossier_ids: list[str], juror_ids: list[str],
+                conflicts: pd.DataFrame) -> dict[str, list[str]]:
+    """Assign 3 or 4 jurors to each eligible dossier: balanced loads, conflicts avoided, connected."""
+    barred = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
+    for _ in range(100):
+        load = dict.fromkeys(juror_ids, 0)
+        design: dict[str, list[str]] = {}
+        for dossier in dossier_ids:
+            k = 4 if rng.random() < 0.4 else 3
+            allowed = [j for j in juror_ids if (j, dossier) not in barred]
+            jitter = rng.random(len(allowed))
+            ranked = sorted(zip(allowed, jitter), key=lambda t: (load[t[0]] + 2.5 * t[1], t[0]))
+            chosen = sorted(j for j, _ in ranked[:k])
+            for j in chosen:
+                load[j] += 1
+            design[dossier] = chosen
+        if is_connected(design):
+            return design
+    raise RuntimeError("could not draw a connected rating design")
+
+
+# --------------------------------------------------------------------------------------------
+# Table: ratings
+# --------------------------------------------------------------------------------------------
+
+ACCEPTABILITY_CUTS = (-1.9, -0.1, 1.3)
+FEASIBILITY_CUTS = (-0.7, 0.55)
+
+
+def _criterion_effect(p: Profile, criterion: str) -> float:
+    """How a dossier's visible features move its rating on one acceptability criterion."""
+    types = p.extra.get("partner_types", [])
+    if criterion == "caractere_collectif":
+        return 0.3 * (p.n_partners - 3.5)
+    if criterion == "richesse_collectif":
+        return 0.3 * (len(set(types)) - 2.5)
+    if criterion == "integration_beneficiaires":
+        return 0.5 if "citoyens, usagers" in types else -0.1
+    if criterion == "ouverture_recherche":
+        return 1.4 if p.research else -1.0
+    if criterion == "enjeux_environnementaux":
+        return 0.9 * p.theme.environment - 0.3
+    if criterion == "viabilite_economique":
+        return 0.25 if p.market else 0.0
+    return 0.0
+
+
+def _feasibility_effect(p: Profile, criterion: str) -> float:
+    ratio = p.extra["total"] / p.extra["requested"]
+    if criterion == "plan_financement":
+        return 0.4 * (ratio - 2.0)
+    if criterion == "mode_experimental":
+        return 0.5 if p.research else -0.1
+    if criterion in ("fragilite_porteur", "beneficiaires_touches"):
+        return -0.2
+    return 0.0
+
+
+def _rate_two_rounds(rng: np.random.Generator, cells: pd.DataFrame, cuts: tuple[float, ...],
+                     noise: float, shrink: float) -> pd.DataFrame:
+    """Individual and after-debate level codes for each (dossier, juror, criterion) cell.
+
+    ``cells`` holds a latent location ``mu`` and the juror's ``severity``; after debate each
+    juror's latent value moves toward the mean of the dossier's jurors on that criterion.
+    """
+    individual = cells["mu"] + cells["severity"] + rng.normal(0, noise, len(cells))
+    consensus = individual.groupby([cells["dossier_id"], cells["criterion"]]).transform("mean")
+    debated = consensus + shrink * (individual - consensus) + rng.normal(0, 0.2, len(cells))
+    out = cells[["dossier_id", "juror_id", "criterion"]].copy()
+    out["individuel"] = np.digitize(individual.to_numpy(), cuts)
+    out["après débat"] = np.digitize(debated.to_numpy(), cuts)
+    return out
+
+
+def _cells(profiles: dict[str, Profile], design: dict[str, list[str]], criteria: list[str],
+           severity: dict[str, float], location) -> pd.DataFrame:
+    rows = [
+        {"dossier_id": d, "juror_id": j, "criterion": c, "mu": location(profiles[d], c), "severity": severity[j]}
+        for d, jurors in design.items() for j in jurors for c in criteria
+    ]
+    return pd.DataFrame(rows)
+
+
+def _long_ratings(codes: pd.DataFrame, grid: grids.Grid) -> pd.DataFrame:
+    """Two rounds side by side -> one row per round, levels as the grid's labels."""
+    labels = np.array(grid.level_labels, dtype=object)
+    parts = []
+    for round_ in voc.ROUNDS:
+        part = codes[["dossier_id", "juror_id", "criterion"]].copy()
+        part["round"] = round_
+        part["code"] = codes[round_].to_numpy()
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    long["level"] = labels[long["code"].to_numpy()]
+    long["grid"] = grid.id
+    long["grid_version"] = grid.version
+    long["comment"] = None
+    return long
+
+
+def _blank_missing(rng: np.random.Generator, long: pd.DataFrame, rate: float) -> None:
+    """Leave a small share of ratings empty (a juror who did not rate a criterion)."""
+    missing = rng.random(len(long)) < rate
+    long.loc[missing, "level"] = None
+    long.loc[missing, "code"] = -1
+
+
+def _blank_market(rng: np.random.Generator, long: pd.DataFrame, profiles: dict[str, Profile],
+                  market_criteria: set[str]) -> None:
+    """The market section ("si pertinent") is mostly left empty for non-market projects."""
+    non_market = ~long["dossier_id"].map(lambda d: profiles[d].market)
+    in_section = long["criterion"].isin(market_criteria)
+    blank = non_market & in_section & (rng.random(len(long)) < 0.9)
+    long.loc[blank, "level"] = None
+    long.loc[blank, "code"] = -1
+
+
+def _departure_comment(rng: np.random.Generator, departure: float, dimension: str | None) -> str | None:
+    """A short comment, mostly when a juror departs from the others' median."""
+    if abs(departure) >= 2 and rng.random() < 0.7 or abs(departure) >= 1 and rng.random() < 0.03:
+        if dimension is None:
+            return _pick(rng, FEASIBILITY_COMMENTS)
+        return _pick(rng, DEPARTURE_COMMENTS[(dimension, departure > 0)])
+    if rng.random() < 0.004:
+        return _pick(rng, FEASIBILITY_COMMENTS if dimension is None else DEPARTURE_COMMENTS[(dimension, departure >= 0)])
+    return None
+
+
+def _add_comments(rng: np.random.Generator, long: pd.DataFrame, grid: grids.Grid) -> None:
+    """Comment individual ratings that depart from the others; note some revisions after debate."""
+    dims = {c.id: (c.dimension if grid.id == grids.ACCEPTABILITY else None) for c in grid.criteria}
+    first = long["round"] == voc.ROUNDS[0]
+    rated = first & (long["code"] >= 0)
+    codes = long["code"].where(rated)
+    key = [long["dossier_id"], long["criterion"]]
+    total = codes.groupby(key).transform("sum")
+    count = codes.groupby(key).transform("count")
+    others_mean = (total - codes) / (count - 1)
+    departure = (codes - others_mean).where(count > 1)
+    comments = [
+        _departure_comment(rng, dep, dims[crit]) if not np.isnan(dep) else None
+        for dep, crit in zip(departure.to_numpy(dtype=float), long["criterion"])
+    ]
+    long["comment"] = comments
+    n_first = int(first.sum())
+    before = long.loc[first, ["code", "comment"]].to_numpy()
+    after = long.loc[~first, "code"].to_numpy()
+    for i in range(n_first):
+        code_before, comment = before[i]
+        if pd.isna(comment) or code_before < 0 or after[i] < 0:
+            continue
+        if rng.random() < 0.5:
+            text = MAINTAINED_COMMENT if after[i] == code_before else _pick(rng, DEBATE_COMMENTS)
+            long.iat[n_first + i, long.columns.get_loc("comment")] = text
+
+
+def acceptability_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
+                          design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
+    """Ratings of every eligible dossier on the acceptability grid, in the two rounds."""
+    grid = grids.load_grid(grids.ACCEPTABILITY, "2016")
+    dimension_of = {c.id: c.dimension for c in grid.criteria}
+    offsets = dict(zip(dimension_of, rng.normal(0, 0.25, len(dimension_of))))
+
+    def location(p: Profile, criterion: str) -> float:
+        return p.quality[dimension_of[criterion]] + _criterion_effect(p, criterion) + offsets[criterion]
+
+    cells = _cells(profiles, design, list(dimension_of), severity, location)
+    long = _long_ratings(_rate_two_rounds(rng, cells, ACCEPTABILITY_CUTS, 0.6, 0.35), grid)
+    _blank_missing(rng, long, 0.015)
+    _add_comments(rng, long, grid)
+    return long
+
+
+def feasibility_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
+                        design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
+    """Ratings of the retained dossiers on the feasibility grid (A/B/C), in the two rounds."""
+    grid = grids.load_grid(grids.FEASIBILITY, "2016")
+    criteria = [c.id for c in grid.criteria]
+    market_criteria = {c.id for c in grid.dimension(MARKET_CRITERIA_DIMENSION).criteria}
+    offsets = dict(zip(criteria, rng.normal(0, 0.2, len(criteria))))
+
+    def location(p: Profile, criterion: str) -> float:
+        return p.feasibility + _feasibility_effect(p, criterion) + offsets[criterion]
+
+    cells = _cells(profiles, design, criteria, {j: 0.7 * s for j, s in severity.items()}, location)
+    long = _long_ratings(_rate_two_rounds(rng, cells, FEASIBILITY_CUTS, 0.55, 0.35), grid)
+    _blank_market(rng, long, profiles, market_criteria)
+    _blank_missing(rng, long, 0.01)
+    _add_comments(rng, long, grid)
+    return long
+
+
+def make_ratings(acceptability: pd.DataFrame, feasibility: pd.DataFrame) -> pd.DataFrame:
+    """The ``ratings`` table: both grids, ordered by grid, round, dossier, juror, criterion."""
+    frames = []
+    for long in (acceptability, feasibility):
+        grid = grids.load_grid(long["grid"].iat[0], "2016")
+        order = {c.id: i for i, c in enumerate(grid.criteria)}
+        rounds = {r: i for i, r in enumerate(voc.ROUNDS)}
+        long = long.assign(_r=long["round"].map(rounds), _c=long["criterion"].map(order))
+        frames.append(long.sort_values(["_r", "dossier_id", "juror_id", "_c"], kind="stable"))
+    ratings = pd.concat(frames, ignore_index=True)
+    return _typed(ratings.drop(columns=["_r", "_c", "code"]).to_dict("records"), "ratings")
+
+
+def _scores(long: pd.DataFrame) -> pd.Series:
+    """Mean after-debate level code of each dossier (missing ratings left out)."""
+    after = long[(long["round"] == voc.ROUNDS[1]) & (long["code"] >= 0)]
+    return after.groupby("dossier_id")["code"].mean()
+
+
+# --------------------------------------------------------------------------------------------
+# Table: decisions
+# --------------------------------------------------------------------------------------------
+
+def _retained_ids(acceptability_scores: pd.Series, share: float = 0.42) -> list[str]:
+    """The dossiers the jury recognises as social innovation: the best acceptability scores."""
+    n_retained = max(1, round(share * len(acceptability_scores)))
+    ranked = acceptability_scores.sort_values(ascending=False, kind="stable")
+    return sorted(ranked.index[:n_retained])
+
+
+def _grant(rng: np.random.Generator, p: Profile, modify_base: bool) -> tuple[float, float]:
+    """Granted amount and eligible base (assiette) of a funded dossier."""
+    requested, total = p.extra["requested"], p.extra["total"]
+    if not modify_base:
+        return min(requested, MAX_AID), total
+    base = _round_to(total * rng.uniform(0.6, 0.85), 100)
+    granted = min(requested, MAX_AID, _round_to(requested * base / total, 100))
+    return granted, base
+
+
+def _funded_ids(retained: list[str], acc: pd.Series, feas: pd.Series, target: int,
+                profiles: dict[str, Profile]) -> list[str]:
+    """Retained dossiers with the best feasibility, funded in turn within the envelope."""
+    order = sorted(retained, key=lambda d: (-feas.get(d, 0.0), -acc[d], d))
+    funded, spent = [], 0.0
+    for d in order:
+        cost = min(profiles[d].extra["requested"], MAX_AID)
+        if len(funded) < target and spent + cost <= ENVELOPE:
+            funded.append(d)
+            spent += cost
+    return funded
+
+
+def _reorientation(p: Profile, feas_low_finance: bool) -> str:
+    if feas_low_finance:
+        return REORIENTATION_TARGETS["france_active"]
+    if p.stage == "amorçage" and p.legal_category == "entreprise":
+        return REORIENTATION_TARGETS["incubateur"]
+    if p.legal_category == "association":
+        return REORIENTATION_TARGETS["dla"] if p.stage != "amorçage" else REORIENTATION_TARGETS["incubateur"]
+    return REORIENTATION_TARGETS["aap_ess"]
+
+
+def _weakest_dimension(dossier: str, long: pd.DataFrame) -> str:
+    grid = grids.load_grid(grids.ACCEPTABILITY, "2016")
+    dim = {c.id: c.dimension for c in grid.criteria}
+    rows = long[(long["dossier_id"] == dossier) & (long["round"] == voc.ROUNDS[1]) & (long["code"] >= 0)]
+    means = rows.groupby(rows["criterion"].map(dim))["code"].mean()
+    return str(means.idxmin()) if len(means) else "portage"
+
+
+NOT_RETAINED_REASONS = {
+    "portage": "collectif restreint et gouvernance peu pensée",
+    "contenu": "services peu décrits et faible rupture avec l'existant",
+    "contexte": "ancrage territorial et viabilité insuffisamment démontrés",
+}
+
+
+def make_decisions(rng: np.random.Generator, profiles: dict[str, Profile], acc_long: pd.DataFrame,
+                   feas_long: pd.DataFrame, retained: list[str], target_funded: int) -> pd.DataFrame:
+    """The ``decisions`` table: one decision per rated dossier, validated by the comité d'élu-e-s."""
+    acc, feas = _scores(acc_long), _scores(feas_long)
+    funded = set(_funded_ids(retained, acc, feas, target_funded, profiles))
+    modified = set(rng.choice(sorted(funded), size=min(3, len(funded)), replace=False)) if funded else set()
+    deferred = set(rng.choice(sorted(acc.index), size=min(3, len(acc)), replace=False))
+    finance = feas_long[(feas_long["criterion"] == "plan_financement") & (feas_long["code"] >= 0)]
+    finance_mean = finance.groupby("dossier_id")["code"].mean()
+    rows = []
+    for i, d in enumerate(sorted(acc.index)):
+        p = profiles[d]
+        row = {"dossier_id": d, "granted_amount": None, "eligible_base": None, "reoriented_to": None,
+               "jury_date": JURY_DATES[0] if i < len(acc) / 2 else JURY_DATES[1], "validated": True,
+               "validated_on": COMMITTEE_DATES[1] if d in deferred else COMMITTEE_DATES[0]}
+        if d in funded:
+            granted, base = _grant(rng, p, d in modified)
+            note = (f" Assiette ramenée à {base:.0f} EUR (dépenses de recherche, d'étude et de temps de travail)."
+                    if d in modified else "")
+            row |= {"decision": "retenu - financé", "granted_amount": granted, "eligible_base": base,
+                    "rationale": "Innovation sociale avérée ; faisabilité admise par le jury." + note}
+        elif d in retained:
+            target = _reorientation(p, finance_mean.get(d, 2.0) < 1.0)
+            row |= {"decision": "retenu - réorienté", "reoriented_to": target,
+                    "rationale": f"Innovation sociale reconnue, faisabilité à consolider : orientation vers {target}."}
+        else:
+            reason = NOT_RETAINED_REASONS[_weakest_dimension(d, acc_long)]
+            row |= {"decision": "non retenu",
+                    "rationale": f"Ne relève pas d'un processus d'innovation sociale au regard des marqueurs : {reason}."}
+        rows.append(row)
+    return _typed(rows, "decisions")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables: follow-up and payments
+# --------------------------------------------------------------------------------------------
+
+def _stage_path(rng: np.random.Generator, start_stage: str, n_waves: int, spreads: bool) -> list[str]:
+    """The stage observed at each wave: slow progress; ``spreads`` reaches "essaimage"."""
+    stages = list(voc.STAGES)
+    k = stages.index(start_stage)
+    path = []
+    for w in range(n_waves):
+        if w > 0 and k == 0 and rng.random() < 0.3:
+            k = 1
+        if spreads and w >= 3 and k < 2:
+            k = min(2, k + 1)
+        path.append(stages[k])
+    if spreads and stages.index(path[-1]) < 2:
+        path[-1] = "essaimage"
+    return path
+
+
+def _followup_plan(rng: np.random.Generator, funded: list[str],
+                   profiles: dict[str, Profile]) -> tuple[dict[str, int], str | None]:
+    """Which funded experiments are abandoned (at which wave) and which one spreads."""
+    n_abandoned = 2 if len(funded) >= 10 else 1
+    abandoned_ids = [funded[int(i)] for i in rng.choice(len(funded), size=min(n_abandoned, len(funded)), replace=False)]
+    abandoned = {d: int(rng.choice([12, 18])) for d in sorted(abandoned_ids)}
+    candidates = [d for d in funded if d not in abandoned and profiles[d].stage in ("amorçage", "développement")]
+    spreading = _pick(rng, candidates) if candidates else None
+    return abandoned, spreading
+
+
+def make_followup(rng: np.random.Generator, profiles: dict[str, Profile], funded: list[str],
+                  abandoned: dict[str, int], spreading: str | None) -> pd.DataFrame:
+    """The ``followup`` table: waves at months 0, 6, 12, 18 and 24 of each funded experiment."""
+    rows = []
+    for d in funded:
+        p = profiles[d]
+        waves = [m for m in FOLLOWUP_WAVES if m <= abandoned.get(d, max(FOLLOWUP_WAVES))]
+        path = _stage_path(rng, p.stage, len(waves), d == spreading)
+        for month, stage in zip(waves, path):
+            observed = p.extra["start"] if month == 0 else (
+                _add_months(p.extra["start"], month) + pd.Timedelta(days=int(rng.integers(0, 21))))
+            if d in abandoned and month == abandoned[d]:
+                status = "abandonné"
+            elif month == max(FOLLOWUP_WAVES) or observed > p.extra["end"]:
+                status = "terminé"
+            else:
+                status = "en cours"
+            source = "chargé de mission" if month == 0 else (
+                "équipe de recherche" if p.research and rng.random() < 0.5 else
+                _pick(rng, ("porteur", "porteur", "chargé de mission")))
+            rows.append({"dossier_id": d, "wave_month": month, "observed_on": observed,
+                         "source": source, "status": status, "stage": stage})
+    return _typed(rows, "followup")
+
+
+def make_payments(rng: np.random.Generator, profiles: dict[str, Profile], decisions: pd.DataFrame,
+                  abandoned: dict[str, int]) -> pd.DataFrame:
+    """The ``payments`` table: an advance at start, the balance after the year-two report."""
+    funded = decisions[decisions["decision"] == "retenu - financé"]
+    candidates = [d for d in funded["dossier_id"] if d not in abandoned]
+    late = _pick(rng, candidates) if candidates else None
+    underspent = _pick(rng, [d for d in candidates if d != late]) if len(candidates) > 1 else None
+    rows = []
+    for d, granted, validated_on in zip(funded["dossier_id"], funded["granted_amount"], funded["validated_on"]):
+        start = profiles[d].extra["start"]
+        first = _round_to(granted * rng.uniform(0.5, 0.7), 100)
+        paid_on = max(start, validated_on + pd.Timedelta(days=14)) + pd.Timedelta(days=int(rng.integers(3, 25)))
+        rows.append({"dossier_id": d, "instalment": 1, "paid_on": paid_on, "amount": first})
+        if d in abandoned:
+            continue
+        months = 31 if d == late else int(rng.integers(24, 27))
+        balance = granted - first
+        if d == underspent:
+            balance = _round_to(balance * 0.8, 10)
+        rows.append({"dossier_id": d, "instalment": 2,
+                     "paid_on": _add_months(start, months) + pd.Timedelta(days=int(rng.integers(0, 20))),
+                     "amount": balance})
+    return _typed(rows, "payments")
+
+
+# --------------------------------------------------------------------------------------------
+# The cohort
+# --------------------------------------------------------------------------------------------
+
+def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) -> dict[str, pd.DataFrame]:
+    """Generate a synthetic cohort.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the single ``numpy.random.default_rng`` every draw comes from.
+    n_dossiers : int
+        Number of dossiers filed (at least 20); about one in twelve breaks eligibility rules.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One frame per table of ``schemas.TABLES``, keyed by ``Table.name``, with the schemas'
+        English column names and typed values (floats, booleans, timestamps, integers).
+    """
+    if n_dossiers < 20:
+        raise ValueError("n_dossiers doit valoir au moins 20 pour former un jury connexe")
+    rng = np.random.default_rng(seed)
+    plist = draw_profiles(rng, n_dossiers)
+    dossiers = make_dossiers(rng, plist)
+    partners = make_partners(rng, plist)
+    budget = make_budget(rng, plist)
+    jurors = make_jurors(rng)
+    conflicts = make_conflicts(rng, plist, jurors)
+    profiles = {p.dossier_id: p for p in plist}
+    eligible = [p.dossier_id for p in plist if p.eligible]
+    juror_ids = list(jurors["juror_id"])
+    design = make_design(rng, eligible, juror_ids, conflicts)
+    severity = dict(zip(juror_ids, rng.normal(0, 0.3, len(juror_ids))))
+    acc_long = acceptability_ratings(rng, profiles, design, severity)
+    retained = _retained_ids(_scores(acc_long))
+    feas_long = feasibility_ratings(rng, profiles, {d: design[d] for d in retained}, severity)
+    decisions = make_decisions(rng, profiles, acc_long, feas_long, retained,
+                               target_funded=max(2, round(n_dossiers * 17 / 120)))
+    funded = sorted(decisions.loc[decisions["decision"] == "retenu - financé", "dossier_id"])
+    abandoned, spreading = _followup_plan(rng, funded, profiles)
+    return {
+        "dossiers": dossiers,
+        "partners": partners,
+        "budget": budget,
+        "jurors": jurors,
+        "conflicts": conflicts,
+        "ratings": make_ratings(acc_long, feas_long),
+        "decisions": decisions,
+        "followup": make_followup(rng, profiles, funded, abandoned, spreading),
+        "payments": make_payments(rng, profiles, decisions, abandoned),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the cohort folder as a user would supply it
+# --------------------------------------------------------------------------------------------
+
+def _format_amount(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _format_column(series: pd.Series, kind: str) -> list[str]:
+    """French writing of one column: dates dd/mm/yyyy, decimal comma, oui/non, empty if missing."""
+    out = []
+    for v in series.tolist():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out.append("")
+        elif kind.startswith("datetime64"):
+            out.append(pd.Timestamp(v).strftime("%d/%m/%Y"))
+        elif kind == "float64":
+            out.append(_format_amount(float(v)))
+        elif kind == "bool":
+            out.append(voc.YES if v else voc.NO)
+        elif kind == "int64":
+            out.append(str(int(v)))
+        else:
+            out.append(str(v))
+    return out
+
+
+def to_french_csv(df: pd.DataFrame, model: type[pa.DataFrameModel]) -> str:
+    """The CSV text of a table as users write it: French headers, ``;``, French values."""
+    schema = model.to_schema()
+    headers = french_headers(model)
+    text = pd.DataFrame(
+        {headers[name]: _format_column(df[name], str(col.dtype)) for name, col in schema.columns.items()},
+        dtype=object,
+    )
+    return text.to_csv(sep=";", index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def call_yaml_text(seed: int, n_dossiers: int) -> str:
+    """The cohort's ``appel.yaml``: the call it answers and its envelope."""
+    return (
+        "# Cohorte de démonstration : données entièrement fictives, produites par\n"
+        f"# socinnov.demo.write_demo (graine {seed}, {n_dossiers} dossiers).\n"
+        "# L'appel de 2016 ne fixe pas d'enveloppe : la cohorte précise la sienne (en euros).\n"
+        "appel: alpc-2016\n"
+        f"enveloppe: {int(ENVELOPE)}\n"
+    )
+
+
+TABLE_DESCRIPTIONS = {
+    "dossiers": "Un dossier par ligne : la fiche du porteur et les dix champs de réponse de l'appel "
+                "(« Modalités de réponse »), le montant sollicité, le calendrier et les déclarations utiles à l'éligibilité.",
+    "partners": "Les partenaires de chaque dossier et leur rôle (« présentation détaillée de la nature et du rôle de chaque participant »).",
+    "budget": "Les comptes prévisionnels de l'action sur 24 mois, ligne par ligne, avec les mois de début et de fin de chaque dépense.",
+    "jurors": "Les membres du jury préparatoire à la décision des élu·e·s.",
+    "conflicts": "Les conflits d'intérêts déclarés : le juré ne note pas le dossier concerné.",
+    "ratings": "Une ligne par dossier, juré, grille, critère et tour de notation ; un niveau vide est une note manquante "
+               "(ou, pour la section « marché » de la grille de faisabilité, une section jugée non pertinente).",
+    "decisions": "La décision du jury pour chaque dossier noté et sa validation par le comité d'élu·e·s.",
+    "followup": "Le suivi des expérimentations financées, par vagues (mois depuis le démarrage).",
+    "payments": "Les deux versements de l'aide : au démarrage, puis à la remise du bilan de la deuxième année.",
+}
+
+COLUMN_NOTES = {
+    ("ratings", "criterion"): "identifiant d'un critère de la grille (voir « Grilles » plus bas)",
+    ("ratings", "level"): "un niveau de la grille (voir « Grilles » plus bas) ; vide = note manquante",
+    ("ratings", "grid_version"): "version du fichier de grille, ici 2016",
+    ("decisions", "eligible_base"): "assiette retenue par le jury, parfois inférieure au coût total",
+    ("decisions", "reoriented_to"): "accompagnement vers lequel le projet est réorienté",
+    ("dossiers", "earlier_aid_region"): "à renseigner si une aide antérieure est déclarée",
+}
+
+_PATTERN_HINTS = {
+    r"^\d{14}$": "14 chiffres",
+    r"^(\d{2}|2A|2B|97\d)$": "code de département (2 chiffres, 2A, 2B ou 97x)",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "adresse de courriel",
+}
+
+
+def _kind_text(col, kind: str) -> str:
+    meta = col.metadata or {}
+    if kind.startswith("datetime64"):
+        return "date JJ/MM/AAAA"
+    text = {"float64": "montant en euros (virgule décimale, ex. 12500,00)", "int64": "nombre entier",
+            "bool": "oui / non"}.get(kind, "texte libre" if meta.get("free_text") else "texte")
+    if meta.get("identifying"):
+        text += " ; donnée identifiante"
+    return text
+
+
+def _allowed_text(col) -> str:
+    """What a column accepts, read from its pandera checks."""
+    parts = []
+    for check in col.checks:
+        st = check.statistics
+        if check.name == "isin":
+            parts.append(" ; ".join(f"« {v} »" for v in st["allowed_values"]))
+        elif check.name == "str_matches":
+            pattern = getattr(st["pattern"], "pattern", st["pattern"])
+            parts.append(_PATTERN_HINTS.get(pattern, "lettres, chiffres, « _ », « . », « - », sans espace"))
+        elif check.name == "greater_than_or_equal_to":
+            parts.append(f"≥ {st['min_value']}")
+        elif check.name == "less_than_or_equal_to":
+            parts.append(f"≤ {st['max_value']}")
+    if col.unique:
+        parts.append("unique")
+    return " ; ".join(parts) or "—"
+
+
+def _columns_table(table_name: str, model: type[pa.DataFrameModel]) -> list[str]:
+    lines = ["| Colonne (en-tête) | Nature | Valeurs permises | Obligatoire | Remarque |",
+             "|---|---|---|---|---|"]
+    for name, col in model.to_schema().columns.items():
+        kind = str(col.dtype)
+        note = COLUMN_NOTES.get((table_name, name), "")
+        lines.append(f"| {col.title} | {_kind_text(col, kind)} | {_allowed_text(col)} | "
+                     f"{'non' if col.nullable else 'oui'} | {note} |")
+    checks = [c.error for c in model.to_schema().checks if c.error]
+    lines += [""] + [f"Contrôle de cohérence : le fichier est refusé si {e}." for e in checks]
+    return lines
+
+
+def _grids_section() -> list[str]:
+    lines = ["## Grilles", ""]
+    for grid_id in (grids.ACCEPTABILITY, grids.FEASIBILITY):
+        grid = grids.load_grid(grid_id, "2016")
+        levels = ", ".join(f"« {lv.label} »" + (f" ({lv.name})" if lv.name else "") for lv in grid.levels)
+        lines += [f"### {grid.title} (grille « {grid.id} », version {grid.version})", "",
+                  f"Niveaux, du plus bas au plus haut : {levels}.", "",
+                  "| Critère (colonne « Critère ») | Libellé | Section |", "|---|---|---|"]
+        for dim in grid.dimensions:
+            section = dim.label + (" (si pertinent)" if dim.if_relevant else "")
+            lines += [f"| {c.id} | {c.label} | {section} |" for c in dim.criteria]
+        lines.append("")
+    return lines
+
+
+def _figures(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Key figures of the cohort, computed from its frames."""
+    d, r, dec = frames["dossiers"], frames["ratings"], frames["decisions"]
+    acc = r[r["grid"] == grids.ACCEPTABILITY]
+    counts = dec["decision"].value_counts()
+    funded = dec[dec["decision"] == "retenu - financé"]
+    granted = f"{funded['granted_amount'].sum():.0f}"
+    return [
+        f"- {len(d)} dossiers déposés, dont {len(d) - dec['dossier_id'].nunique()} ne respectent pas une ou deux "
+        "conditions d'éligibilité de l'appel (ils ne sont ni notés ni décidés) ;",
+        f"- {len(frames['jurors'])} juré·e·s, {len(frames['conflicts'])} conflits d'intérêts déclarés ;",
+        f"- {dec['dossier_id'].nunique()} dossiers notés sur la grille d'acceptabilité par 3 ou 4 juré·e·s, "
+        f"en deux tours (individuel, après débat) : {len(acc)} lignes, dont {int(acc['level'].isna().sum())} notes manquantes ;",
+        f"- décisions : {counts.get('retenu - financé', 0)} « retenu - financé » pour {granted} EUR, "
+        f"{counts.get('retenu - réorienté', 0)} « retenu - réorienté », {counts.get('non retenu', 0)} « non retenu ».",
+    ]
+
+
+def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> str:
+    """The cohort's ``LISEZMOI.md``, in French, its column tables generated from the schemas."""
+    lines = [
+        "# Cohorte de démonstration — AMI innovation sociale ALPC 2016",
+        "",
+        "**Toutes les données de ce dossier sont fictives.** Les porteurs, structures, personnes, juré·e·s, titres, "
+        "résumés, numéros SIRET (commençant par 000), adresses de courriel (domaines en `.exemple.fr`) et numéros "
+        "de téléphone (série 01 99 00) sont inventés ; toute ressemblance serait fortuite. Les communes et "
+        "départements ne servent qu'à situer les dossiers : les collectivités citées n'ont déposé aucun dossier.",
+        "",
+        f"Produite par `socinnov.demo.write_demo` (graine {seed}, {n_dossiers} dossiers) : la même graine "
+        "redonne exactement les mêmes fichiers.",
+        "",
+        "## Chiffres clés",
+        "",
+        *_figures(frames),
+        "",
+        "## Format des fichiers",
+        "",
+        "Fichiers CSV séparés par des points-virgules (`;`), encodés en UTF-8 avec BOM (Excel les ouvre "
+        "directement) ; dates au format JJ/MM/AAAA ; montants en euros avec une virgule décimale et sans "
+        "séparateur de milliers (`12500,00`) ; oui/non écrits `oui` ou `non` ; une cellule vide est une valeur "
+        "manquante. La première ligne porte les en-têtes en français.",
+        "",
+        "`appel.yaml` nomme l'appel auquel répond la cohorte (`appel: alpc-2016`) et son enveloppe en euros "
+        f"(`enveloppe: {int(ENVELOPE)}`).",
+        "",
+    ]
+    for table in TABLES:
+        status = "obligatoire" if table.required else "facultatif"
+        lines += [f"## `{table.filename}` ({status}, {len(frames[table.name])} lignes)", "",
+                  TABLE_DESCRIPTIONS[table.name], "", *_columns_table(table.name, table.model), ""]
+    lines += _grids_section()
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> list[str]:
+    """Write every file of the cohort into ``folder``; return the file names in order."""
+    names = []
+    for table in TABLES:
+        text = to_french_csv(frames[table.name], table.model)
+        (folder / table.filename).write_text(text, encoding="utf-8-sig", newline="")
+        names.append(table.filename)
+    (folder / "appel.yaml").write_text(call_yaml_text(seed, n_dossiers), encoding="utf-8", newline="")
+    (folder / "LISEZMOI.md").write_text(readme_text(frames, seed, n_dossiers), encoding="utf-8", newline="")
+    return names + ["appel.yaml", "LISEZMOI.md"]
+
+
+def _replace_folder(tmp: Path, out: Path) -> None:
+    """Move the finished temporary folder to ``out``, replacing what was there."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    trash.rmdir()
+    os.replace(out, trash)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        os.replace(trash, out)
+        raise
+    shutil.rmtree(trash)
+
+
+def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS,
+               overwrite: bool = False) -> list[Path]:
+    """Write a synthetic cohort folder exactly as a user would supply it.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The cohort folder to create. Written atomically: files go to a temporary folder next
+        to it, which is then renamed.
+    seed : int
+        Seed of the generator (see :func:`generate`).
+    n_dossiers : int
+        Number of dossiers.
+    overwrite : bool
+        Replace ``out`` if it exists and is not empty; otherwise refuse.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written: one CSV per table of ``schemas.TABLES``, ``appel.yaml`` and
+        ``LISEZMOI.md``.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out`` is a non-empty folder and ``overwrite`` is false, or is a file.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} existe et n'est pas un dossier")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out} n'est pas vide ; passer overwrite=True pour le remplacer")
+    frames = generate(seed=seed, n_dossiers=n_dossiers)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        names = _write_files(tmp, frames, seed, n_dossiers)
+        tmp.chmod(0o755)
+        _replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / name for name in names]
+

@@ -1,0 +1,95 @@
+"""Shared fixtures: a tiny valid cohort written as a user would supply it, and a project copy."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from socinnov.schemas import TABLES
+from socinnov.tables import write_table
+
+REPO = Path(__file__).resolve().parent.parent
+CRITERIA = ["caractere_collectif", "richesse_collectif", "integration_beneficiaires", "formalisation_gouvernance",
+            "consistance_contenu", "rupture_existant", "potentiel_transformation", "ancrage_territorial",
+            "accessibilite_dispositif", "viabilite_economique", "enjeux_environnementaux", "ouverture_recherche"]
+
+
+def dossier(dossier_id: str, **overrides) -> dict:
+    """A dossier that passes every eligibility rule of the 2016 call."""
+    row = dict(
+        dossier_id=dossier_id, title=f"Action fictive {dossier_id}", porteur=f"Association fictive {dossier_id}",
+        legal_category="association", siret="00000000000014", departement="33", commune="Bordeaux",
+        email=f"contact@{dossier_id.lower()}.exemple.fr", phone="01 99 00 00 00",
+        porteur_presentation="Association créée en 2010.", summary="Une épicerie solidaire itinérante.",
+        objectives="Rompre l'isolement.", stage="amorçage", target_publics="Personnes âgées isolées",
+        resources="Deux salariés", forecast_accounts=None, territorial_project="Contrat de ville",
+        research_mission=None, evaluation_method="Entretiens", innovation_services_produits=True,
+        innovation_organisationnelle=False, innovation_territoriale=True, requested_amount=30000.0,
+        total_cost=60000.0, filed_on=pd.Timestamp("2016-09-01"), start_date=pd.Timestamp("2016-11-01"),
+        end_date=pd.Timestamp("2018-10-31"), market_launched=False, earlier_aid=False, earlier_aid_region=None,
+        publication_consent=True,
+    )
+    row.update(overrides)
+    return row
+
+
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    """Two eligible dossiers, three jurors, full acceptability ratings, one decision each."""
+    ids = ["D-001", "D-002"]
+    jurors = ["J01", "J02", "J03"]
+    levels = ["Faible", "Intermédiaire", "Fort"]
+    ratings = [
+        dict(dossier_id=d, juror_id=j, grid="acceptabilite", grid_version="2016", criterion=c, round="individuel",
+             level=levels[(i + k + n) % 3], comment=None)
+        for i, d in enumerate(ids) for k, j in enumerate(jurors) for n, c in enumerate(CRITERIA)
+    ]
+    return {
+        "dossiers": pd.DataFrame([dossier(d) for d in ids]),
+        "partners": pd.DataFrame([dict(dossier_id=d, partner=f"Partenaire {d}-{k}", partner_type="association",
+                                       role="Accueil des publics") for d in ids for k in (1, 2)]),
+        "budget": pd.DataFrame([dict(dossier_id=d, category="temps de travail", label="Salaires", amount=60000.0,
+                                     month_from=1, month_to=24) for d in ids]),
+        "jurors": pd.DataFrame([dict(juror_id=j, name=f"Juré fictif {j}", role="personne qualifiée",
+                                     structure="Structure fictive") for j in jurors]),
+        "conflicts": pd.DataFrame([dict(juror_id="J03", dossier_id="D-003", reason="x")]).iloc[:0],
+        "ratings": pd.DataFrame(ratings),
+        "decisions": pd.DataFrame([
+            dict(dossier_id="D-001", decision="retenu - financé", granted_amount=30000.0, eligible_base=60000.0,
+                 reoriented_to=None, jury_date=pd.Timestamp("2016-09-29"), validated=True,
+                 validated_on=pd.Timestamp("2016-10-20"), rationale="Projet solide."),
+            dict(dossier_id="D-002", decision="non retenu", granted_amount=None, eligible_base=None,
+                 reoriented_to=None, jury_date=pd.Timestamp("2016-09-29"), validated=True,
+                 validated_on=pd.Timestamp("2016-10-20"), rationale=None),
+        ]),
+    }
+
+
+def write_cohort(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in TABLES:
+        if t.name in tables:
+            write_table(tables[t.name], t, folder / t.filename)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """An empty project tree (data/raw, data/processed, reports, notebooks) as SOCINNOV_ROOT."""
+    root = tmp_path / "project"
+    for sub in ("data/raw", "data/processed", "data/external", "reports"):
+        (root / sub).mkdir(parents=True)
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    for f in (REPO / "data" / "external").iterdir():
+        if f.is_file():
+            shutil.copy(f, root / "data" / "external" / f.name)
+    monkeypatch.setenv("SOCINNOV_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def tiny_cohort(project) -> Path:
+    """The tiny cohort written under the project's data/raw/tiny."""
+    return write_cohort(project / "data" / "raw" / "tiny", tiny_tables())

@@ -1,0 +1,118 @@
+"""Reading users' files: French writing parsed, every problem reported with file, row, column."""
+
+import pandas as pd
+import pytest
+
+from socinnov.errors import InputError, Problem
+from socinnov.schemas import TABLES_BY_NAME, french_headers
+from socinnov.tables import _parse_amount, _parse_date, fold, load_table, read_text_table
+
+JURORS = TABLES_BY_NAME["jurors"]
+DOSSIERS = TABLES_BY_NAME["dossiers"]
+
+
+def messages(problems):
+    return [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("text, expected", [("12 500,00 €", 12500.0), ("12\u202f500,5", 12500.5),
+                                             ("40000", 40000.0), ("1.234,50", 1234.5), ("3 000 EUR", 3000.0)])
+def test_amounts_as_french_offices_write_them(text, expected):
+    assert _parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [("05/09/2016", "2016-09-05"), ("5/9/2016", "2016-09-05"),
+                                             ("2016-09-05", "2016-09-05")])
+def test_dates(text, expected):
+    assert _parse_date(text) == pd.Timestamp(expected)
+
+
+def test_fold_forgives_case_accents_and_spaces():
+    assert fold("  Intermédiaire ") == fold("intermediaire") == "intermediaire"
+
+
+def test_every_problem_of_a_file_at_once(tmp_path):
+    (tmp_path / "jures.csv").write_text(
+        "Identifiant du juré;Nom;Qualité;Structure\n"
+        "J01;Juré fictif A;élu·e;Région\n"
+        "J01;Juré fictif B;chercheur;\n"
+        "J 03;;personne qualifiée;X\n", encoding="utf-8")
+    df, problems = load_table(JURORS, tmp_path)
+    assert df is None
+    assert sorted(messages(problems)) == sorted([
+        "jures.csv, ligne 2, colonne « Identifiant du juré » : valeur « J01 » en double : chaque valeur doit être unique",
+        "jures.csv, ligne 3, colonne « Identifiant du juré » : valeur « J01 » en double : chaque valeur doit être unique",
+        "jures.csv, ligne 4, colonne « Identifiant du juré » : valeur « J 03 » : format non reconnu "
+        "(attendu : lettres, chiffres, tirets, sans espace)",
+        "jures.csv, ligne 4, colonne « Nom » : valeur obligatoire manquante",
+        "jures.csv, ligne 3, colonne « Qualité » : valeur « chercheur » : valeur non permise ; valeurs permises : "
+        "« élu·e », « équipe projet », « direction de la Région », « partenaire technique », "
+        "« réseau de recherche », « personne qualifiée »",
+    ])
+
+
+def test_unknown_and_missing_columns(tmp_path):
+    (tmp_path / "jures.csv").write_text("Identifiant du juré;Nom;Fonction\nJ01;A;élu·e\n", encoding="utf-8")
+    _, problems = load_table(JURORS, tmp_path)
+    texts = messages(problems)
+    assert any(t.startswith("jures.csv, colonne « Fonction » : colonne inconnue ; colonnes attendues : « Identifiant")
+               for t in texts)
+    assert "jures.csv, colonne « Qualité » : colonne obligatoire absente" in texts
+    assert "jures.csv, colonne « Structure » : colonne obligatoire absente" in texts
+
+
+def test_english_headers_comma_separator_windows_1252(tmp_path):
+    (tmp_path / "jures.csv").write_text("juror_id,name,role,structure\nJ01,Hélène Fictive,élu·e,Région\n",
+                                        encoding="utf-8")
+    df, problems = load_table(JURORS, tmp_path)
+    assert problems == [] and df.loc[0, "name"] == "Hélène Fictive"
+    (tmp_path / "jures.csv").write_bytes("Identifiant du juré;Nom;Qualité;Structure\nJ01;Hélène;élu·e;\n"
+                                         .encode("cp1252"))
+    df, problems = load_table(JURORS, tmp_path)
+    assert problems == [] and df.loc[0, "name"] == "Hélène" and pd.isna(df.loc[0, "structure"])
+
+
+def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
+    headers = french_headers(DOSSIERS.model)
+    from tests.conftest import dossier
+    from socinnov.tables import format_cell, _kind
+    schema = DOSSIERS.model.to_schema()
+    row = dossier("D-001")
+    cells = {headers[k]: format_cell(row[k], _kind(schema.columns[k].dtype)) for k in headers}
+    cells[headers["requested_amount"]] = "trente mille"
+    cells[headers["filed_on"]] = "31/02/2016"
+    cells[headers["market_launched"]] = "peut-être"
+    pd.DataFrame([cells]).to_csv(tmp_path / "dossiers.csv", sep=";", index=False)
+    _, problems = load_table(DOSSIERS, tmp_path)
+    assert sorted(messages(problems)) == sorted([
+        "dossiers.csv, ligne 2, colonne « Montant de l'aide sollicitée (EUR) » : valeur « trente mille » illisible : "
+        "attendu un montant, par exemple 12 500,00",
+        "dossiers.csv, ligne 2, colonne « Date de dépôt » : valeur « 31/02/2016 » illisible : "
+        "attendu une date JJ/MM/AAAA, par exemple 05/09/2016",
+        "dossiers.csv, ligne 2, colonne « Mise sur le marché déjà engagée » : valeur « peut-être » illisible : "
+        "attendu « oui » ou « non »",
+    ])
+
+
+def test_missing_required_file(tmp_path):
+    _, problems = load_table(DOSSIERS, tmp_path)
+    assert messages(problems) == ["dossiers.csv : fichier obligatoire absent du dossier de la cohorte"]
+
+
+def test_optional_file_absent_gives_an_empty_typed_table(tmp_path):
+    df, problems = load_table(TABLES_BY_NAME["followup"], tmp_path)
+    assert problems == [] and df.empty and list(df.columns) == list(french_headers(TABLES_BY_NAME["followup"].model))
+
+
+def test_input_error_lists_every_problem_sorted():
+    err = InputError([Problem("b.csv", 3, "X", "m"), Problem("a.csv", None, None, "n"), Problem("a.csv", 2, "Y", "o")])
+    assert err.report().splitlines() == [
+        "3 problèmes dans les fichiers d'entrée ; rien n'a été écrit.",
+        "  - a.csv : n", "  - a.csv, ligne 2, colonne « Y » : o", "  - b.csv, ligne 3, colonne « X » : m"]
+
+
+def test_read_text_table_blank_cells_are_missing(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("\ufeffa;b\n 1 ;\n", encoding="utf-8")
+    df = read_text_table(p)
+    assert df.loc[0, "a"] == "1" and pd.isna(df.loc[0, "b"])
