@@ -296,6 +296,8 @@ def _prepare(data, unit, rater, value, scale="ordinal", levels=None) -> _Ratings
                                       index=data.index[pos])
     vmiss = _is_missing(data[value])
     keep = ~vmiss
+    if not keep.any():
+        raise AgreementInputError("aucune note : toutes les valeurs sont vides", column=value)
     raw = data[value][keep]
     codes, labels, level_values, labelled = _encode_values(raw, scale, levels, value,
                                                            positions[keep])
@@ -968,9 +970,10 @@ def _stat_kendall(rt: _Ratings) -> _Stat:
     with np.errstate(divide="ignore", invalid="ignore"):
         res = pg.friedman(long, dv="y", within="unit", subject="rater")
     est = np.array([float(res["W"].iloc[0])])
-    note = f"corrigé des ex aequo, sur {n_c} unités notées par les {m} évaluateurs ; pingouin"
+    note = f"corrigé des ex aequo, sur {n_c} unités notées par les {m} évaluateurs"
     if n_c < rt.n:
         note += f" ({rt.n - n_c} unités incomplètes écartées)"
+    note += " ; pingouin"
     return _Stat((name,), est, [note], kernel)
 
 

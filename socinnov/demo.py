@@ -314,6 +314,8 @@ LONG_SENTENCES = (
 )
 
 ASSOCIATION_NAMES = (
+    "Les Fourmis Vertes", "Clé des Champs", "Le Grenier Partagé", "Les Beaux Lendemains", "Éclats de Rue",
+    "Relais des Bourgs", "La Boussole", "Racines et Rameaux", "Le Chaudron Commun", "Les Hirondelles du Coin",
     "Horizons Solidaires", "Le Champ des Possibles", "Terres d'Entraide", "Les Petits Chemins", "Rebonds",
     "La Roue Libre", "Passerelles", "L'Arbre à Palabres", "Ensemble Autrement", "Vivre et Partager",
     "Le Fil d'Ariane", "Les Ateliers du Lien", "Cap Solidarités", "La Fabrique Commune", "Les Communs du Bourg",
@@ -350,15 +352,17 @@ PARTNER_NAMES: dict[str, tuple[str, ...]] = {
                     "Mission d'accueil des jeunes {t}", "Association des aînés {t}", "Banque alimentaire {t}"),
     "entreprise": ("SCOP Ateliers {t}", "Entreprise d'insertion {t}", "Coopérative agricole {t}",
                    "Bureau d'études Territoires Vivants", "SAS Transports Solidaires {t}"),
-    "collectivité territoriale": ("Commune de {c}", "Département partenaire (service insertion)"),
+    "collectivité territoriale": ("Commune de {c}", "Département (direction de l'insertion)"),
     "EPCI": ("Communauté de communes {t}", "Syndicat mixte du pays {t}"),
     "autre établissement public": ("CCAS de {c}", "Lycée agricole de {c}", "Office de tourisme {t}"),
     "organisation syndicale": ("Union locale syndicale {t}",),
     "organisation professionnelle": ("Groupement des artisans {t}", "Union des commerçants {t}"),
     "collectif d'usagers doté de la personnalité morale": ("Collectif d'habitants {t}", "Conseil citoyen {t}"),
-    "équipe de recherche": ("Laboratoire LIRES (université de Poitiers)", "Équipe ESS-Territoires (université de Bordeaux)",
-                            "Laboratoire GÉOLAB (université de Limoges)", "Chaire fictive d'innovation sociale (IAE)",
-                            "Équipe de recherche en économie sociale (université de Pau et des Pays de l'Adour)"),
+    "équipe de recherche": ("Équipe « Territoires solidaires » (université de Poitiers)",
+                            "Équipe « Économie sociale et coopérations » (université de Bordeaux)",
+                            "Équipe « Innovations et ruralités » (université de Limoges)",
+                            "Équipe « Action publique locale » (université de Pau et des Pays de l'Adour)",
+                            "Équipe « Solidarités et santé » (université de La Rochelle)"),
     "citoyens, usagers": ("Groupe d'habitants bénéficiaires", "Comité des usagers", "Bénévoles du réseau {t}"),
 }
 PARTNER_ROLES: dict[str, tuple[str, ...]] = {
@@ -411,26 +415,35 @@ REORIENTATION_TARGETS = {
     "aap_ess": "appel à projets ESS de la Région",
 }
 
-# Comments a juror writes when departing from the others: (dimension, higher?) -> texts.
-DEPARTURE_COMMENTS: dict[tuple[str, bool], tuple[str, ...]] = {
-    ("portage", False): ("Collectif encore fragile.", "Rôle des partenaires peu précis.",
-                         "Gouvernance à peine esquissée.", "Les bénéficiaires sont peu associés."),
-    ("portage", True): ("Collectif solide, partenaires déjà engagés.", "Bénéficiaires réellement impliqués.",
-                        "Gouvernance claire et partagée."),
-    ("contenu", False): ("Services peu décrits.", "Peu de rupture avec l'existant.",
-                         "Opérationnalité à démontrer."),
-    ("contenu", True): ("Démarche réellement nouvelle sur ce territoire.", "Services bien identifiés.",
-                        "Fort potentiel d'essaimage."),
-    ("contexte", False): ("Ancrage territorial faible.", "Viabilité économique incertaine.",
-                          "Recherche seulement évoquée."),
-    ("contexte", True): ("Bon ancrage local.", "Modèle économique réaliste.",
-                         "Partenariat de recherche bien engagé."),
+# Comments a juror writes when departing from the others: key -> (if lower, if higher).
+# Keys are acceptability criteria and feasibility sections.
+DEPARTURE_COMMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "caractere_collectif": (("Collectif restreint, rôle des partenaires accessoire.",),
+                            ("Collectif large et déjà engagé.",)),
+    "richesse_collectif": (("Collectif peu diversifié.",), ("Bonne diversité des parties prenantes.",)),
+    "integration_beneficiaires": (("Bénéficiaires seulement consultés.",),
+                                  ("Bénéficiaires réellement co-constructeurs.",)),
+    "formalisation_gouvernance": (("Gouvernance à peine esquissée.",), ("Gouvernance claire et partagée.",)),
+    "consistance_contenu": (("Services peu décrits, opérationnalité à démontrer.",),
+                            ("Services bien identifiés et opérationnels.",)),
+    "rupture_existant": (("Peu de rupture avec l'existant.",),
+                         ("Démarche réellement nouvelle sur ce territoire.",)),
+    "potentiel_transformation": (("Impact limité à un public restreint.",), ("Fort potentiel d'essaimage.",)),
+    "ancrage_territorial": (("Projet un peu « hors sol ».",), ("Vrai projet de territoire.",)),
+    "accessibilite_dispositif": (("Accessibilité peu travaillée.",),
+                                 ("Solutions d'accès bien pensées (relais, mobilité).",)),
+    "viabilite_economique": (("Viabilité économique incertaine.",), ("Modèle économique réaliste.",)),
+    "enjeux_environnementaux": (("Enjeux environnementaux seulement cités.",),
+                                ("L'environnement est au cœur du projet.",)),
+    "ouverture_recherche": (("Recherche seulement évoquée.",), ("Partenariat de recherche bien engagé.",)),
+    "humain": (("Porteur engagé mais équipe réduite.", "Disponibilité du porteur à vérifier."),
+               ("Équipe solide et complémentaire.",)),
+    "marche": (("Marché cible mal délimité.",), ("Segment de marché pertinent.",)),
+    "juridique": (("Cadre réglementaire à clarifier.",), ("Aspects juridiques maîtrisés.",)),
+    "financier": (("Plan de financement à consolider.",), ("Plan de financement solide.",)),
+    "experimentation": (("Prévoir une évaluation plus formalisée.",), ("Démarche expérimentale bien outillée.",)),
+    "risque": (("Risque de fragilisation du porteur.",), ("Risques identifiés et maîtrisés.",)),
 }
-FEASIBILITY_COMMENTS = (
-    "Plan de financement à consolider.", "Porteur très engagé mais équipe réduite.",
-    "Compétences techniques avérées.", "Cadre réglementaire à clarifier.",
-    "Prévoir une évaluation plus formalisée.",
-)
 DEBATE_COMMENTS = ("Note revue après débat.", "Position révisée après échange avec le jury.")
 MAINTAINED_COMMENT = "Position maintenue après débat."
 
@@ -499,8 +512,12 @@ def _slug(text: str, max_len: int = 32) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = [w for w in re.split(r"[^a-z0-9]+", ascii_text.lower()) if w]
     words = [w for w in words if w not in {"association", "de", "du", "des", "la", "le", "les", "l", "d"}]
-    slug = "-".join(words)[:max_len].strip("-")
-    return slug or "porteur"
+    kept: list[str] = []
+    for word in words:
+        if kept and len("-".join(kept + [word])) > max_len:
+            break
+        kept.append(word)
+    return "-".join(kept)[:max_len] or "porteur"
 
 
 def _add_months(date: pd.Timestamp, months: int) -> pd.Timestamp:
@@ -522,7 +539,7 @@ def _typed(rows: list[dict], table_name: str) -> pd.DataFrame:
         elif kind in ("float64", "int64", "bool"):
             df[name] = df[name].astype(kind)
         else:
-            df[name] = df[name].astype("str").where(df[name].notna(), None) if len(df) else df[name].astype("str")
+            df[name] = df[name].astype("str")
     return df
 
 
@@ -538,7 +555,7 @@ def _draw_profile(rng: np.random.Generator, index: int) -> Profile:
     legal_category = _weighted(rng, LEGAL_CATEGORY_WEIGHTS)
     market = legal_category == "entreprise" or (
         legal_category in ("association", "collectif d'usagers doté de la personnalité morale")
-        and rng.random() < theme.market * 0.6
+        and rng.random() < theme.market * 0.4
     )
     n_partners = int(rng.choice([2, 3, 4, 5, 6], p=[0.2, 0.3, 0.25, 0.15, 0.1]))
     research = bool(rng.random() < 0.36)
@@ -563,6 +580,7 @@ def _apply_case(rng: np.random.Generator, profile: Profile, case: str) -> None:
         profile.departement = "75" if case == "hors_region" else "31"
         profile.territory, communes = OUT_OF_REGION[profile.departement]
         profile.commune = communes[0]
+        profile.legal_category, profile.market = "association", False
     elif case == "personne_physique":
         profile.legal_category = "personne physique"
         profile.market = False
@@ -761,10 +779,9 @@ def _dossier_row(rng: np.random.Generator, p: Profile, used: set[str], phones: s
         "forecast_accounts": _forecast_comment(rng, requested, total, months),
         "territorial_project": _pick(rng, (
             "Inscrit dans le projet de territoire de l'intercommunalité.",
-            "Articulé avec le contrat de ville.",
-            "Action du projet alimentaire territorial.",
-            "Lien avec le contrat local de santé.",
             "Démarche soutenue par le conseil de développement du pays.",
+            "Partenariat avec le réseau local de l'économie sociale et solidaire.",
+            "Démarche concertée avec les communes voisines.",
         )),
         "research_mission": (_pick(rng, (
             "Évaluer les effets de l'action sur les bénéficiaires (entretiens, observation participante).",
@@ -809,6 +826,13 @@ def _partner_types(rng: np.random.Generator, p: Profile) -> list[str]:
     return types
 
 
+def _partner_name(rng: np.random.Generator, ptype: str, p: Profile, taken: set[str]) -> str | None:
+    """A partner name of the given type not yet used in the dossier, or None."""
+    free = [n.format(t=p.territory, c=p.commune) for n in PARTNER_NAMES[ptype]]
+    free = [n for n in free if n not in taken]
+    return _pick(rng, free) if free else None
+
+
 def make_partners(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataFrame:
     """The ``partners`` table: 2 to 6 partners per dossier, each with a type and a short role."""
     rows = []
@@ -816,10 +840,11 @@ def make_partners(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataF
         types = _partner_types(rng, p)
         p.extra["partner_types"] = types
         names: set[str] = set()
-        for ptype in types:
-            name = _pick(rng, PARTNER_NAMES[ptype]).format(t=p.territory, c=p.commune)
-            if name in names:
-                name = f"{name} (antenne {len(names) + 1})"
+        for k, ptype in enumerate(types):
+            name = _partner_name(rng, ptype, p, names)
+            if name is None:  # every name of this type is taken: another type of actor
+                ptype = types[k] = "citoyens, usagers"
+                name = _partner_name(rng, ptype, p, names) or f"Groupe d'habitants n° {k + 1}"
             names.add(name)
             role = None if p.case == "partenaire_unique" else _pick(rng, PARTNER_ROLES[ptype])
             rows.append({"dossier_id": p.dossier_id, "partner": name, "partner_type": ptype, "role": role})
@@ -1046,20 +1071,19 @@ def _blank_market(rng: np.random.Generator, long: pd.DataFrame, profiles: dict[s
     long.loc[blank, "code"] = -1
 
 
-def _departure_comment(rng: np.random.Generator, departure: float, dimension: str | None) -> str | None:
-    """A short comment, mostly when a juror departs from the others' median."""
+def _departure_comment(rng: np.random.Generator, departure: float, key: str) -> str | None:
+    """A short comment, mostly when a juror departs from the others' mean by two levels."""
+    lower, higher = DEPARTURE_COMMENTS[key]
     if abs(departure) >= 2 and rng.random() < 0.7 or abs(departure) >= 1 and rng.random() < 0.03:
-        if dimension is None:
-            return _pick(rng, FEASIBILITY_COMMENTS)
-        return _pick(rng, DEPARTURE_COMMENTS[(dimension, departure > 0)])
+        return _pick(rng, higher if departure > 0 else lower)
     if rng.random() < 0.004:
-        return _pick(rng, FEASIBILITY_COMMENTS if dimension is None else DEPARTURE_COMMENTS[(dimension, departure >= 0)])
+        return _pick(rng, higher if departure >= 0 else lower)
     return None
 
 
 def _add_comments(rng: np.random.Generator, long: pd.DataFrame, grid: grids.Grid) -> None:
     """Comment individual ratings that depart from the others; note some revisions after debate."""
-    dims = {c.id: (c.dimension if grid.id == grids.ACCEPTABILITY else None) for c in grid.criteria}
+    keys = {c.id: (c.id if grid.id == grids.ACCEPTABILITY else c.dimension) for c in grid.criteria}
     first = long["round"] == voc.ROUNDS[0]
     rated = first & (long["code"] >= 0)
     codes = long["code"].where(rated)
@@ -1069,7 +1093,7 @@ def _add_comments(rng: np.random.Generator, long: pd.DataFrame, grid: grids.Grid
     others_mean = (total - codes) / (count - 1)
     departure = (codes - others_mean).where(count > 1)
     comments = [
-        _departure_comment(rng, dep, dims[crit]) if not np.isnan(dep) else None
+        _departure_comment(rng, dep, keys[crit]) if not np.isnan(dep) else None
         for dep, crit in zip(departure.to_numpy(dtype=float), long["criterion"])
     ]
     long["comment"] = comments
@@ -1204,7 +1228,8 @@ def make_decisions(rng: np.random.Generator, profiles: dict[str, Profile], acc_l
     """The ``decisions`` table: one decision per rated dossier, validated by the comité d'élu-e-s."""
     acc, feas = _scores(acc_long), _scores(feas_long)
     funded = set(_funded_ids(retained, acc, feas, target_funded, profiles))
-    modified = set(rng.choice(sorted(funded), size=min(3, len(funded)), replace=False)) if funded else set()
+    n_modified = min(len(funded), max(1, round(len(funded) / 6)))
+    modified = set(rng.choice(sorted(funded), size=n_modified, replace=False)) if funded else set()
     deferred = set(rng.choice(sorted(acc.index), size=min(3, len(acc)), replace=False))
     finance = feas_long[(feas_long["criterion"] == "plan_financement") & (feas_long["code"] >= 0)]
     finance_mean = finance.groupby("dossier_id")["code"].mean()
@@ -1430,14 +1455,44 @@ TABLE_DESCRIPTIONS = {
     "payments": "Les deux versements de l'aide : au démarrage, puis à la remise du bilan de la deuxième année.",
 }
 
-COLUMN_NOTES = {
-    ("ratings", "criterion"): "identifiant d'un critère de la grille (voir « Grilles » plus bas)",
-    ("ratings", "level"): "un niveau de la grille (voir « Grilles » plus bas) ; vide = note manquante",
-    ("ratings", "grid_version"): "version du fichier de grille, ici 2016",
-    ("decisions", "eligible_base"): "assiette retenue par le jury, parfois inférieure au coût total",
-    ("decisions", "reoriented_to"): "accompagnement vers lequel le projet est réorienté",
-    ("dossiers", "earlier_aid_region"): "à renseigner si une aide antérieure est déclarée",
-}
+def _quoted(values) -> str:
+    return ", ".join(f"« {v} »" for v in values)
+
+
+def _column_notes() -> dict[tuple[str, str], str]:
+    """What a column means for the call, beyond its header; vocabularies read from the kit."""
+    region = ", ".join(f"{code} {name}" for code, name in voc.REGION_DEPARTEMENTS.items())
+    eligible_cats = [c for c in voc.LEGAL_CATEGORIES if c in voc.ELIGIBLE_LEGAL_CATEGORIES]
+    eligible_exp = [c for c in voc.EXPENSE_CATEGORIES if c in voc.ELIGIBLE_EXPENSE_CATEGORIES]
+    notes = {
+        ("dossiers", "legal_category"): f"statuts éligibles : {_quoted(eligible_cats)}",
+        ("dossiers", "departement"): f"porteur établi en ALPC : {region}",
+        ("dossiers", "summary"): "l'appel demande 20 lignes",
+        ("dossiers", "requested_amount"): "aide plafonnée à 40 000 EUR",
+        ("dossiers", "filed_on"): "date limite : 05/09/2016",
+        ("dossiers", "end_date"): "au plus 24 mois après le démarrage",
+        ("dossiers", "market_launched"): "« oui » : hors phase d'émergence, non éligible",
+        ("dossiers", "earlier_aid"): f"aide de l'une des anciennes régions ({', '.join(voc.FORMER_REGIONS)}) : non éligible",
+        ("dossiers", "earlier_aid_region"): "à renseigner si une aide antérieure est déclarée",
+        ("dossiers", "publication_consent"): "accord pour la valorisation et la diffusion de l'expérimentation",
+        ("partners", "role"): "l'appel demande le rôle de chaque participant",
+        ("budget", "category"): f"dépenses éligibles : {_quoted(eligible_exp)}",
+        ("budget", "month_to"): "mois 1 à 24 de l'action",
+        ("conflicts", "dossier_id"): "le juré ne note pas ce dossier",
+        ("ratings", "criterion"): "identifiant d'un critère de la grille (voir « Grilles » plus bas)",
+        ("ratings", "level"): "un niveau de la grille (voir « Grilles » plus bas) ; vide = note manquante",
+        ("ratings", "grid_version"): "version du fichier de grille, ici 2016",
+        ("ratings", "round"): "notation de chaque juré avant le débat, puis après le débat collectif",
+        ("decisions", "granted_amount"): "pour les dossiers « retenu - financé »",
+        ("decisions", "eligible_base"): "assiette retenue par le jury, parfois inférieure au coût total",
+        ("decisions", "reoriented_to"): "pour les dossiers « retenu - réorienté » : accompagnement proposé",
+        ("followup", "wave_month"): f"vagues {', '.join(str(m) for m in FOLLOWUP_WAVES)}",
+        ("payments", "instalment"): "1 : au démarrage ; 2 : à la remise du bilan de la deuxième année",
+    }
+    for column, wording in voc.INNOVATION_TYPES.items():
+        notes[("dossiers", column)] = f"« {wording} »"
+    return notes
+
 
 _PATTERN_HINTS = {
     r"^\d{14}$": "14 chiffres",
@@ -1477,15 +1532,17 @@ def _allowed_text(col) -> str:
 
 
 def _columns_table(table_name: str, model: type[pa.DataFrameModel]) -> list[str]:
-    lines = ["| Colonne (en-tête) | Nature | Valeurs permises | Obligatoire | Remarque |",
+    """The Markdown table of a file's columns, read from its schema."""
+    notes = _column_notes()
+    lines = ["| Colonne (en-tête) | Nature | Valeurs permises | Obligatoire | Signification pour l'appel |",
              "|---|---|---|---|---|"]
     for name, col in model.to_schema().columns.items():
-        kind = str(col.dtype)
-        note = COLUMN_NOTES.get((table_name, name), "")
-        lines.append(f"| {col.title} | {_kind_text(col, kind)} | {_allowed_text(col)} | "
+        note = notes.get((table_name, name), "")
+        lines.append(f"| {col.title} | {_kind_text(col, str(col.dtype))} | {_allowed_text(col)} | "
                      f"{'non' if col.nullable else 'oui'} | {note} |")
     checks = [c.error for c in model.to_schema().checks if c.error]
-    lines += [""] + [f"Contrôle de cohérence : le fichier est refusé si {e}." for e in checks]
+    if checks:
+        lines += [""] + [f"Contrôle de cohérence : le fichier est refusé si {e}." for e in checks]
     return lines
 
 

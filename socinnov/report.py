@@ -81,9 +81,9 @@ Paramètres : {html.escape(params)}.</p>
 def _export_html(executed: Path, target: Path, provenance: str, title: str) -> None:
     nb = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, language_code="fr")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = body.replace("<html>", '<html lang="fr">', 1).replace("</body>", provenance + "\n</body>", 1)
+    body = body.replace("</body>", provenance + "\n</body>", 1)
     _write_atomic(target, body)
 
 

@@ -75,10 +75,9 @@ def write_cohort(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
     return folder
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+def make_project(base: Path, monkeypatch) -> Path:
     """An empty project tree (data/raw, data/processed, reports, notebooks) as SOCINNOV_ROOT."""
-    root = tmp_path / "project"
+    root = base / "project"
     for sub in ("data/raw", "data/processed", "data/external", "reports"):
         (root / sub).mkdir(parents=True)
     shutil.copytree(REPO / "notebooks", root / "notebooks")
@@ -87,6 +86,11 @@ def project(tmp_path, monkeypatch) -> Path:
             shutil.copy(f, root / "data" / "external" / f.name)
     monkeypatch.setenv("SOCINNOV_ROOT", str(root))
     return root
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    return make_project(tmp_path, monkeypatch)
 
 
 @pytest.fixture

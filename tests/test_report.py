@@ -1,0 +1,98 @@
+"""The report pipeline for real: papermill on a real kernel, nbconvert HTML, index, failures."""
+
+import nbformat
+import pytest
+
+from socinnov import config, report
+from socinnov.cli import main
+from socinnov.report import ReportSpec, build_reports
+from tests.conftest import make_project, tiny_tables, write_cohort
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Reports of the tiny cohort, built once for the read-only tests of this module."""
+    root = tmp_path_factory.mktemp("built")
+    with pytest.MonkeyPatch.context() as mp:
+        make_project(root, mp)
+        write_cohort(root / "project" / "data" / "raw" / "tiny", tiny_tables())
+        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), log=lambda m: None)
+        yield index, outcomes
+
+
+def test_reports_are_built_from_the_real_notebooks(built):
+    index, outcomes = built
+    assert index == config.reports_dir("tiny") / "index.html"
+    assert [(o.spec.name, o.parameters["audience"], o.error) for o in outcomes] == [
+        ("cohorte", "jury", None), ("cohorte", "comite", None)]
+    page = index.read_text(encoding="utf-8")
+    assert 'href="jury/cohorte.html"' in page and 'href="comite/cohorte.html"' in page
+
+
+def test_papermill_recorded_the_parameters(built):
+    _, outcomes = built
+    for o in outcomes:
+        nb = nbformat.read(o.notebook, as_version=4)
+        assert nb.metadata.papermill.parameters == {"cohort": "tiny", "audience": o.parameters["audience"]}
+        assert nb.metadata.papermill.exception is None
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and 'cohort = "tiny"' in injected[0].source
+
+
+def test_html_has_no_code_figures_with_alt_text_and_provenance(built):
+    index, outcomes = built
+    html = outcomes[0].html.read_text(encoding="utf-8")
+    assert "load_cohort(" not in html  # code cells excluded
+    assert html.count("<figure") == 6 and 'alt="Figure sans description"' not in html
+    assert 'alt="Entonnoir de l\'appel : Dossiers déposés 2, Éligibles 2' in html
+    raw = index.parent.parent.parent / "data" / "raw" / "tiny" / "dossiers.csv"
+    sha = __import__("hashlib").sha256(raw.read_bytes()).hexdigest()
+    assert "Provenance" in html and sha[:16] in html and "grilles : acceptabilite 2016" in html
+    assert "cohort = &#x27;tiny&#x27;" in html or "cohort = 'tiny'" in html
+    assert '<html lang="fr">' in html
+
+
+def test_comite_report_carries_no_identifying_value(built):
+    _, outcomes = built
+    html = outcomes[1].html.read_text(encoding="utf-8") + outcomes[1].notebook.read_text(encoding="utf-8")
+    for secret in ("Association fictive D-001", "contact@d-001.exemple.fr", "Bordeaux", "00000000000014"):
+        assert secret not in html
+
+
+def test_unchanged_inputs_are_not_rebuilt_and_a_change_is(tiny_cohort):
+    build_reports("tiny", audiences=("jury",), log=lambda m: None)
+    _, again = build_reports("tiny", audiences=("jury",), log=lambda m: None)
+    assert [o.skipped for o in again] == [True]
+    with open(tiny_cohort / "jures.csv", "a", encoding="utf-8") as fh:
+        fh.write("J09;Juré fictif J09;élu·e;\n")
+    _, rebuilt = build_reports("tiny", audiences=("jury",), log=lambda m: None)
+    assert [o.skipped for o in rebuilt] == [False]
+
+
+def test_a_failing_notebook_is_kept_reported_and_does_not_stop_the_others(tiny_cohort, monkeypatch, capsys):
+    nb = nbformat.read(config.notebooks_dir() / "cohorte.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("colonne manquante pour le test")'))
+    nbformat.write(nb, config.notebooks_dir() / "casse.ipynb")
+    monkeypatch.setattr(report, "REPORTS", report.REPORTS + (ReportSpec("casse", "Rapport cassé", ("jury",)),))
+    status = main(["report", "tiny"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "Échec du rapport « Rapport cassé » : ValueError: colonne manquante pour le test" in err
+    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "casse.ipynb"
+    kept = nbformat.read(executed, as_version=4)
+    assert kept.metadata.papermill.exception is True
+    assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
+    assert not (config.reports_dir("tiny") / "jury" / "casse.html").exists()
+    assert (config.reports_dir("tiny") / "jury" / "cohorte.html").exists()
+    assert "échec" in (config.reports_dir("tiny") / "index.html").read_text(encoding="utf-8")
+
+
+def test_bad_input_exits_2_with_every_problem(tiny_cohort, capsys):
+    (tiny_cohort / "jures.csv").write_text("Identifiant du juré;Nom;Qualité;Structure\nJ01;;élu·e;\n",
+                                           encoding="utf-8")
+    assert main(["report", "tiny"]) == 2
+    err = capsys.readouterr().err
+    assert "jures.csv, ligne 2, colonne « Nom » : valeur obligatoire manquante" in err
+    assert not config.reports_dir("tiny").exists()
