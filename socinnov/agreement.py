@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
@@ -854,7 +855,9 @@ def _stat_icc(rt: _Ratings, confidence: float) -> _Stat:
         saved = dict(pg.options)
         pg.options.pop("round.column.CI95", None)  # pingouin rounds intervals to 2 decimals
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+                # pingouin 0.7 calls DataFrame.dropna(inplace=True), deprecated in pandas 3.1
+                warnings.filterwarnings("ignore", message=".*inplace keyword.*")
                 res = pg.intraclass_corr(long, targets="unit", raters="rater", ratings="y")
         finally:
             pg.options.clear()

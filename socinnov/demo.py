@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from socinnov import grids
+from socinnov import call, grids
 from socinnov import vocabulary as voc
 from socinnov.schemas import TABLES, TABLES_BY_NAME, french_headers
 
@@ -44,8 +44,10 @@ DEFAULT_N_DOSSIERS = 120
 ENVELOPE = 700_000.0
 """The demo cohort's envelope (EUR), written to its ``appel.yaml``; the call fixes none."""
 
-MAX_AID = 40_000.0
-DEADLINE = pd.Timestamp("2016-09-05")
+CALL = call.load_call()
+"""The 2016 call's parameters (ceiling, deadline, duration), read from the kit's call file."""
+MAX_AID = CALL.max_aid
+DEADLINE = pd.Timestamp(CALL.deadline)
 JURY_DATES = (pd.Timestamp("2016-09-27"), pd.Timestamp("2016-09-28"))
 COMMITTEE_DATES = (pd.Timestamp("2016-10-20"), pd.Timestamp("2016-11-17"))
 N_JURORS = 9
@@ -1461,23 +1463,25 @@ def _quoted(values) -> str:
 
 def _column_notes() -> dict[tuple[str, str], str]:
     """What a column means for the call, beyond its header; vocabularies read from the kit."""
+    the_call = CALL
     region = ", ".join(f"{code} {name}" for code, name in voc.REGION_DEPARTEMENTS.items())
+    ceiling = f"{the_call.max_aid:,.0f}".replace(",", " ")
     eligible_cats = [c for c in voc.LEGAL_CATEGORIES if c in voc.ELIGIBLE_LEGAL_CATEGORIES]
     eligible_exp = [c for c in voc.EXPENSE_CATEGORIES if c in voc.ELIGIBLE_EXPENSE_CATEGORIES]
     notes = {
         ("dossiers", "legal_category"): f"statuts éligibles : {_quoted(eligible_cats)}",
         ("dossiers", "departement"): f"porteur établi en ALPC : {region}",
         ("dossiers", "summary"): "l'appel demande 20 lignes",
-        ("dossiers", "requested_amount"): "aide plafonnée à 40 000 EUR",
-        ("dossiers", "filed_on"): "date limite : 05/09/2016",
-        ("dossiers", "end_date"): "au plus 24 mois après le démarrage",
+        ("dossiers", "requested_amount"): f"aide plafonnée à {ceiling} EUR",
+        ("dossiers", "filed_on"): f"date limite : {the_call.deadline:%d/%m/%Y}",
+        ("dossiers", "end_date"): f"au plus {the_call.max_months} mois après le démarrage",
         ("dossiers", "market_launched"): "« oui » : hors phase d'émergence, non éligible",
         ("dossiers", "earlier_aid"): f"aide de l'une des anciennes régions ({', '.join(voc.FORMER_REGIONS)}) : non éligible",
         ("dossiers", "earlier_aid_region"): "à renseigner si une aide antérieure est déclarée",
         ("dossiers", "publication_consent"): "accord pour la valorisation et la diffusion de l'expérimentation",
         ("partners", "role"): "l'appel demande le rôle de chaque participant",
         ("budget", "category"): f"dépenses éligibles : {_quoted(eligible_exp)}",
-        ("budget", "month_to"): "mois 1 à 24 de l'action",
+        ("budget", "month_to"): f"mois 1 à {the_call.max_months} de l'action",
         ("conflicts", "dossier_id"): "le juré ne note pas ce dossier",
         ("ratings", "criterion"): "identifiant d'un critère de la grille (voir « Grilles » plus bas)",
         ("ratings", "level"): "un niveau de la grille (voir « Grilles » plus bas) ; vide = note manquante",
