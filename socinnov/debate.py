@@ -1,0 +1,91 @@
+"""Debate sheets: for each dossier, the criteria where jurors diverge, and why.
+
+The call's grid exists "pour guider la lecture collective des projets et susciter l'échange et
+le débat entre les évaluateurs": a sheet puts each juror's level beside the descriptor it
+stands for and the juror's comment, on the criteria whose levels spread over ``min_spread``
+levels or more, so the debate starts where it is needed. Sheets are for the jury only.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from socinnov.grids import Grid
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("socinnov", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", min_spread: int = 2) -> pd.DataFrame:
+    """One row per (dossier, divergent criterion, juror), with the level's descriptor.
+
+    A criterion diverges on a dossier when its highest and lowest levels are ``min_spread`` or
+    more levels apart. Columns: ``dossier_id, dimension_label, criterion, criterion_label,
+    spread, juror_id, level, level_code, descriptor, comment``.
+    """
+    r = ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
+                & (ratings["round"] == round)].dropna(subset=["level_code"])
+    spread = r.groupby(["dossier_id", "criterion"])["level_code"].agg(lambda s: int(s.max() - s.min()))
+    spread = spread[spread >= min_spread].rename("spread").reset_index()
+    out = r.merge(spread, on=["dossier_id", "criterion"])
+    crit = grid.criteria_frame()[["criterion", "criterion_label", "dimension_label", "order", "dimension"]]
+    out = out.merge(crit, on="criterion")
+    out["descriptor"] = [grid.criterion(c).descriptors.get(lv, "") for c, lv in zip(out["criterion"], out["level"])]
+    dim_order = {d.id: i for i, d in enumerate(grid.dimensions)}
+    out["_d"] = out["dimension"].map(dim_order)
+    out = out.sort_values(["dossier_id", "_d", "order", "level_code", "juror_id"], ignore_index=True)
+    cols = ["dossier_id", "dimension_label", "criterion", "criterion_label", "spread", "juror_id", "level",
+            "level_code", "descriptor"] + (["comment"] if "comment" in out.columns else [])
+    return out[cols]
+
+
+def divergence_counts(div: pd.DataFrame, dossier_ids) -> pd.DataFrame:
+    """Divergent criteria per dossier (zeros included), most divergent first."""
+    n = div.groupby("dossier_id")["criterion"].nunique()
+    out = pd.DataFrame({"dossier_id": list(dossier_ids)})
+    out["divergent_criteria"] = out["dossier_id"].map(n).fillna(0).astype(int)
+    return out.sort_values(["divergent_criteria", "dossier_id"], ascending=[False, True], ignore_index=True)
+
+
+def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.DataFrame, grid: Grid,
+                        out_dir: Path, *, cohort: str, min_spread: int) -> list[Path]:
+    """One HTML sheet per dossier with at least one divergent criterion, and an index of them.
+
+    ``dossiers`` and ``jurors`` must be the jury audience's tables (titles and names).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = dict(zip(jurors["juror_id"], jurors["name"]))
+    titles = dossiers.set_index("dossier_id")[["title", "porteur"]].to_dict("index")
+    sheet = TEMPLATES.get_template("debate_sheet.html.j2")
+    written = []
+    for dossier_id, rows in div.groupby("dossier_id", sort=True):
+        criteria = []
+        for crit_id, crows in rows.groupby("criterion", sort=False):
+            first = crows.iloc[0]
+            criteria.append({
+                "dimension": first["dimension_label"], "label": first["criterion_label"], "spread": int(first["spread"]),
+                "ratings": [{"juror": f"{r.juror_id} – {names.get(r.juror_id, '')}", "level": r.level,
+                             "descriptor": r.descriptor,
+                             "comment": "" if pd.isna(getattr(r, "comment", None)) else r.comment}
+                            for r in crows.itertuples()],
+            })
+        path = out_dir / f"{_safe(dossier_id)}.html"
+        path.write_text(sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
+                                     title=titles.get(dossier_id, {}).get("title", ""),
+                                     porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria),
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
+
+
+def sheet_link(dossier_id: str) -> str:
+    """Relative link from a jury report to a dossier's debate sheet."""
+    return f'<a href="fiches-debat/{html.escape(_safe(dossier_id))}.html">{html.escape(dossier_id)}</a>'
