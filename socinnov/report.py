@@ -30,6 +30,9 @@ from socinnov.provenance import code_fingerprint
 from socinnov.store import check_audience
 
 
+NBCONVERT_TEMPLATES = config.PACKAGE_DIR / "templates" / "nbconvert"
+
+
 @dataclass(frozen=True)
 class ReportSpec:
     name: str  # notebook stem under notebooks/
@@ -80,8 +83,9 @@ Paramètres : {html.escape(params)}.</p>
 
 def _export_html(executed: Path, target: Path, provenance: str, title: str) -> None:
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, language_code="fr")
+    exporter = HTMLExporter(template_name="socinnov", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code="fr")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = body.replace("</body>", provenance + "\n</body>", 1)
     _write_atomic(target, body)

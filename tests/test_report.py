@@ -52,6 +52,7 @@ def test_html_has_no_code_figures_with_alt_text_and_provenance(built):
     assert "Provenance" in html and sha[:16] in html and "grilles : acceptabilite 2016" in html
     assert "cohort = &#x27;tiny&#x27;" in html or "cohort = 'tiny'" in html
     assert '<html lang="fr">' in html
+    assert "cdnjs" not in html and "<script src=" not in html  # opens offline
 
 
 def test_comite_report_carries_no_identifying_value(built):
