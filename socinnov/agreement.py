@@ -41,7 +41,10 @@ categories ``q`` used by chance-agreement terms are computed on the *declared*
 levels (``levels=``, e.g. the four levels of the acceptability grid), not only
 on the values that happen to be observed. A level that no juror used still
 belongs to the scale: with levels 0-3 declared and only 0-2 observed, a one
-level disagreement weighs 1 - 1/3 under linear weights, not 1 - 1/2.
+level disagreement weighs 1 - 1/3 under linear weights, not 1 - 1/2. On an
+ordinal (or nominal) scale the weights use the *positions* of the levels, since
+only their order is meaningful; on interval and ratio scales they use the
+numeric values of the levels.
 """
 
 from __future__ import annotations
@@ -49,16 +52,16 @@ from __future__ import annotations
 import math
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 __all__ = [
-    "AgreementInputError",
     "STATISTICS",
+    "AgreementInputError",
     "agreement_table",
     "cohen_kappa",
     "counts_matrix",
@@ -99,6 +102,8 @@ _WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quad
 _SCALE_FR = {"nominal": "nominale", "ordinal": "ordinale", "interval": "d'intervalle", "ratio": "de rapport"}
 # Bootstrap chunks hold at most this many unit weights (b x n floats, ~20 MB).
 _CHUNK_CELLS = 2_500_000
+# Above this many cells (n x q x q) krippendorff.alpha would need gigabytes of memory.
+_KRIPPENDORFF_MAX_CELLS = 50_000_000
 
 
 class AgreementInputError(ValueError):
@@ -307,13 +312,11 @@ def _prepare(data, unit, rater, value, scale="ordinal", levels=None) -> _Ratings
                                   column=value)
     u_codes, u_labels = pd.factorize(data[unit][keep], sort=False)
     r_codes, r_labels = pd.factorize(data[rater][keep], sort=False)
-    n, m = len(u_labels), len(r_labels)
+    m = len(r_labels)
     pair = u_codes.astype(np.int64) * max(m, 1) + r_codes
-    _, first, counts = np.unique(pair, return_index=True, return_counts=True)
-    if np.any(counts > 1):
-        dup_pairs = np.unique(pair)[counts > 1]
-        pos_all = np.flatnonzero(np.isin(pair, dup_pairs))
-        pos = int(positions[keep][pos_all[1]])
+    repeated = pd.Series(pair).duplicated().to_numpy()
+    if repeated.any():
+        pos = int(positions[keep][np.argmax(repeated)])  # first repeated (unit, rater) row
         raise AgreementInputError(
             f"l'évaluateur « {data[rater].iloc[pos]} » a noté l'unité « {data[unit].iloc[pos]} » "
             "plusieurs fois : gardez une seule note par évaluateur et par unité",
@@ -465,7 +468,8 @@ def weight_matrix(level_values: Sequence[float], weights: str = "identity") -> n
 
     ``identity``: 1 if k == l else 0; ``linear``: 1 - |x_k - x_l| / (x_max - x_min);
     ``quadratic``: 1 - (x_k - x_l)^2 / (x_max - x_min)^2, where ``x`` are the
-    numeric values of *all declared* levels (positions 0..q-1 for text labels).
+    scores of *all declared* levels: their positions 0..q-1 on an ordinal scale,
+    their numeric values on an interval or ratio scale.
 
     Examples
     --------
@@ -494,14 +498,19 @@ def _tolerance_matrix(q: int, tolerance: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def _weight_chunks(n: int, n_boot: int, seed) -> Iterator[np.ndarray]:
-    """Bootstrap resamples of units as multiplicity vectors, in chunks (b x n)."""
+def _weight_chunks(n: int, n_boot: int, seed, width: int = 1) -> Iterator[np.ndarray]:
+    """Bootstrap resamples of units as multiplicity vectors, in chunks (b x n).
+
+    ``width`` is the largest number of cells a kernel computes per replicate (q^2 for
+    the coincidence matrix); chunks are sized so that b * max(n, width) stays bounded.
+    The resamples do not depend on the chunk size.
+    """
     rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n, 1)))
+    chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n, width, 1)))
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n, size=(b, n))
+        idx = np.stack([rng.integers(0, n, size=n) for _ in range(b)])
         idx += (np.arange(b) * n)[:, None]
         yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
         done += b
@@ -519,7 +528,7 @@ class _Stat:
     ci_note: str | None = None
 
 
-def _evaluate(stats: list[_Stat], n_units: int, n_boot: int, seed, confidence: float) -> pd.DataFrame:
+def _evaluate(stats: list[_Stat], rt: _Ratings, n_boot: int, seed, confidence: float) -> pd.DataFrame:
     if not 0 < confidence < 1:
         raise AgreementInputError("le niveau de confiance doit être strictement entre 0 et 1")
     if n_boot < 0:
@@ -529,7 +538,7 @@ def _evaluate(stats: list[_Stat], n_units: int, n_boot: int, seed, confidence: f
     reps = {id(s): [] for s in boot}
     if n_boot > 0 and boot:
         with np.errstate(divide="ignore", invalid="ignore"):
-            for w in _weight_chunks(n_units, n_boot, seed):
+            for w in _weight_chunks(rt.n, n_boot, seed, width=rt.q * rt.q):
                 for s in boot:
                     reps[id(s)].append(np.asarray(s.kernel(w)).reshape(len(w), -1))
     alpha = (1 - confidence) / 2
@@ -555,6 +564,9 @@ def _evaluate(stats: list[_Stat], n_units: int, n_boot: int, seed, confidence: f
         for j, name in enumerate(s.names):
             est = float(s.estimate[j])
             note = [s.notes[j]] if s.notes[j] else []
+            if not np.isfinite(est) and s.kernel is not None:
+                note.append("non calculable sur ces données (dénominateur nul : notes sans "
+                            "variation)")
             if np.isfinite(est):
                 if ci_note:
                     note.append(ci_note)
@@ -600,15 +612,15 @@ def _stat_percent(rt: _Ratings, tolerance: int) -> _Stat:
     def kernel(w):
         return _wdot(w, pp) @ agree / (w @ two)
 
-    est = kernel(np.ones((1, rt.n)))
     n2 = int(two.sum())
+    if n2 == 0:
+        return _nan_stat([name], "aucune unité n'est notée par au moins deux évaluateurs")
+    est = kernel(np.ones((1, rt.n)))
     if tolerance == 0:
         note = f"paires d'évaluations identiques, sur {n2} unités notées au moins deux fois"
     else:
         note = (f"paires d'évaluations à au plus {tolerance} niveau{'x' if tolerance > 1 else ''} "
                 f"d'écart sur les {rt.q} niveaux déclarés, sur {n2} unités notées au moins deux fois")
-    if n2 == 0:
-        return _nan_stat([name], "aucune unité n'est notée par au moins deux évaluateurs")
     return _Stat((name,), est, [note], kernel)
 
 
@@ -651,7 +663,8 @@ def _stat_gwet(rt: _Ratings, weights: str) -> _Stat:
     # Hand-written: Gwet's AC1/AC2 (Gwet 2008; Gwet 2014, irrCAC gwet.ac1.raw) has no
     # maintained Python implementation.
     kernel = _gwet_family_kernel(rt, weight_matrix(rt.weight_values, weights), "ac")
-    est = kernel(np.ones((1, rt.n)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = kernel(np.ones((1, rt.n)))
     note = (f"Gwet (2008), {rt.q} niveaux déclarés" if weights == "identity" else
             f"pondération {_WEIGHT_FR[weights]} sur les {rt.q} niveaux déclarés")
     return _Stat((name,), est, [note], kernel)
@@ -668,13 +681,15 @@ def _stat_fleiss(rt: _Ratings) -> _Stat:
     if np.all(per_unit == per_unit[0]):
         from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss
 
-        est = np.array([_sm_fleiss(_unit_counts(rt).toarray(), method="fleiss")])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = np.array([_sm_fleiss(_unit_counts(rt).toarray(), method="fleiss")])
         note = f"Fleiss (1971), {int(per_unit[0])} évaluations par unité ; statsmodels"
     else:
         # Hand-written: Gwet's generalisation of Fleiss' kappa to a varying number of
         # ratings per unit (Gwet 2014, irrCAC fleiss.kappa.raw); statsmodels assumes a
         # constant number of raters per unit.
-        est = kernel(np.ones((1, rt.n)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = kernel(np.ones((1, rt.n)))
         note = ("nombre d'évaluations variable selon les unités : généralisation de Gwet (2014) "
                 "aux évaluations manquantes")
     return _Stat((name,), est, [note], kernel)
@@ -723,10 +738,22 @@ def _stat_alpha(rt: _Ratings) -> _Stat:
         d_e = np.einsum("bc,bk,bck->b", n_c, n_c, d2)
         return 1.0 - (n_tot - 1) * d_o / d_e
 
-    est = np.array([krippendorff.alpha(value_counts=_unit_counts(rt).toarray(),
-                                       value_domain=_alpha_values(rt),
-                                       level_of_measurement=rt.scale)], dtype=float)
+    counts = _unit_counts(rt).toarray()
+    pairable = counts[m_u >= 2]
+    if np.count_nonzero(pairable.sum(axis=0)) < 2:
+        return _nan_stat([name], "une seule valeur parmi les unités notées au moins deux fois : "
+                                 "alpha non défini (aucune variation)")
     note = f"échelle {_SCALE_FR[rt.scale]}, {q} niveaux déclarés ; bibliothèque krippendorff"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rt.n * q * q <= _KRIPPENDORFF_MAX_CELLS:
+            est = np.array([krippendorff.alpha(value_counts=counts, value_domain=_alpha_values(rt),
+                                               level_of_measurement=rt.scale)], dtype=float)
+        else:
+            # krippendorff.alpha builds an n x q x q array (several GB for thousands of
+            # units on a fine numeric scale); the sparse kernel gives the same value.
+            est = kernel(np.ones((1, rt.n)))
+            note = (f"échelle {_SCALE_FR[rt.scale]}, {q} niveaux ; calcul direct sur la matrice "
+                    "de coïncidences (trop de valeurs distinctes pour le paquet krippendorff)")
     return _Stat((name,), est, [note], kernel)
 
 
@@ -763,10 +790,11 @@ def _stat_cohen(rt: _Ratings, weights: str) -> _Stat:
         return (po - pe) / (1 - pe)
 
     table = np.asarray(cells.sum(axis=0)).reshape(q, q)
-    if weights == "identity":
-        est = _sm_cohen(table, return_results=False)
-    else:
-        est = _sm_cohen(table, weights=1.0 - agree, return_results=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if weights == "identity":
+            est = _sm_cohen(table, return_results=False)
+        else:
+            est = _sm_cohen(table, weights=1.0 - agree, return_results=False)
     note = f"{n_both} unités notées par les deux évaluateurs ; statsmodels"
     if weights != "identity":
         note = f"pondération {_WEIGHT_FR[weights]} sur les {q} niveaux déclarés, " + note
@@ -840,7 +868,9 @@ def _stat_icc(rt: _Ratings, confidence: float) -> _Stat:
     if rt.scale == "nominal":
         return _nan_stat(_ICC_NAMES, "sans objet sur une échelle nominale (l'ICC suppose des "
                                      "valeurs numériques)")
-    values_note = " (codes 0 à {} des niveaux)".format(rt.q - 1) if rt.labelled else ""
+    if not np.any(rt.per_unit >= 2):
+        return _nan_stat(_ICC_NAMES, "aucune unité n'est notée par au moins deux évaluateurs")
+    values_note = f" (codes 0 à {rt.q - 1} des niveaux)" if rt.labelled else ""
     kernel = _icc_kernel(rt)
     if rt.complete:
         import pingouin as pg
@@ -854,21 +884,27 @@ def _stat_icc(rt: _Ratings, confidence: float) -> _Stat:
                              "y": mat.ravel()})
         saved = dict(pg.options)
         pg.options.pop("round.column.CI95", None)  # pingouin rounds intervals to 2 decimals
+        source = "pingouin"
         try:
             with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
                 # pingouin 0.7 calls DataFrame.dropna(inplace=True), deprecated in pandas 3.1
                 warnings.filterwarnings("ignore", message=".*inplace keyword.*")
                 res = pg.intraclass_corr(long, targets="unit", raters="rater", ratings="y")
+            est = res["ICC"].to_numpy(dtype=float)
+            ci = (np.vstack(res["CI95"].to_numpy()).astype(float)
+                  if abs(confidence - 0.95) < 1e-12 else None)
+        except AssertionError:  # pingouin refuses fewer than 5 ratings
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = kernel(np.ones((1, n)))[0]
+            ci, source = None, "moins de 5 notes"
         finally:
             pg.options.clear()
             pg.options.update(saved)
-        est = res["ICC"].to_numpy(dtype=float)
-        if abs(confidence - 0.95) < 1e-12:
-            ci = np.vstack(res["CI95"].to_numpy()).astype(float)
-        else:
-            ci = _icc_exact_ci(mat, est, confidence)
+        if ci is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ci = _icc_exact_ci(mat, est, confidence)
         notes = [f"{lab} de Shrout et Fleiss (1979), plan complet ({n} unités x {m} "
-                 f"évaluateurs){values_note} ; pingouin" for lab in _ICC_LABELS]
+                 f"évaluateurs){values_note} ; {source}" for lab in _ICC_LABELS]
         pct = f"{confidence * 100:g}".replace(".", ",")
         return _Stat(_ICC_NAMES, est, notes, kernel, ci=ci,
                      ci_note=f"IC {pct} % exact (loi F, Shrout et Fleiss 1979 ; McGraw et Wong 1996)")
@@ -1041,7 +1077,7 @@ def percent_agreement(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     if int(tolerance) != tolerance or tolerance < 0:
         raise AgreementInputError("la tolérance doit être un entier positif ou nul")
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_percent(rt, int(tolerance))], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_percent(rt, int(tolerance))], rt, n_boot, seed, confidence)
 
 
 def krippendorff_alpha(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1076,10 +1112,10 @@ def krippendorff_alpha(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     ...                    "v": [0, 0, 1, 1, 3, 2]})
     >>> round(krippendorff_alpha(df, unit="u", rater="r", value="v", scale="interval",
     ...                          n_boot=0)["estimate"].item(), 3)
-    0.9
+    0.878
     """
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_alpha(rt)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_alpha(rt)], rt, n_boot, seed, confidence)
 
 
 def fleiss_kappa(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1121,7 +1157,7 @@ def fleiss_kappa(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     0.25
     """
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_fleiss(rt)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_fleiss(rt)], rt, n_boot, seed, confidence)
 
 
 def gwet_ac(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1158,11 +1194,11 @@ def gwet_ac(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     >>> df = pd.DataFrame({"u": [1, 1, 2, 2], "r": ["a", "b"] * 2, "v": [2, 2, 1, 2]})
     >>> round(gwet_ac(df, unit="u", rater="r", value="v", levels=[0, 1, 2, 3],
     ...               weights="linear", n_boot=0)["estimate"].item(), 3)
-    0.741
+    0.765
     """
     _check_weights(weights)
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_gwet(rt, weights)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_gwet(rt, weights)], rt, n_boot, seed, confidence)
 
 
 def cohen_kappa(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1204,7 +1240,7 @@ def cohen_kappa(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     """
     _check_weights(weights)
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_cohen(rt, weights)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_cohen(rt, weights)], rt, n_boot, seed, confidence)
 
 
 def icc(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1249,7 +1285,7 @@ def icc(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     ['icc1', 'icc2', 'icc3', 'icc1k', 'icc2k', 'icc3k']
     """
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_icc(rt, confidence)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_icc(rt, confidence)], rt, n_boot, seed, confidence)
 
 
 def kendall_w(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1286,7 +1322,7 @@ def kendall_w(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     1.0
     """
     rt = _prepare(data, unit, rater, value, scale, levels)
-    return _evaluate([_stat_kendall(rt)], rt.n, n_boot, seed, confidence)
+    return _evaluate([_stat_kendall(rt)], rt, n_boot, seed, confidence)
 
 
 def agreement_table(data: pd.DataFrame, *, unit: str, rater: str, value: str,
@@ -1367,7 +1403,7 @@ def agreement_table(data: pd.DataFrame, *, unit: str, rater: str, value: str,
         stats.append(_stat_cohen(rt, weights))
     stats.append(_stat_icc(rt, confidence))
     stats.append(_stat_kendall(rt))
-    out = _evaluate(stats, rt.n, n_boot, seed, confidence)
+    out = _evaluate(stats, rt, n_boot, seed, confidence)
     out.attrs.update(n_units=rt.n, n_raters=rt.m, n_ratings=rt.n_ratings,
                      n_missing=rt.n_missing, levels=list(rt.levels), scale=rt.scale,
                      weights=weights)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from socinnov.agreement import SCALES, STATISTICS, WEIGHTS, AgreementInputError, agreement_table
 
-__all__ = ["configure_parser", "run", "main"]
+__all__ = ["configure_parser", "main", "run"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -191,10 +191,10 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
               f"graine {args.seed})")
     out = [
         f"Accord inter-évaluateurs — {path}",
-        f"Unités : {attrs['n_units']} · évaluateurs : {attrs['n_raters']} · notes : "
-        f"{attrs['n_ratings']} ({attrs['n_missing']} manquantes)",
-        f"Échelle {_SCALE_FR[attrs['scale']]} à {len(attrs['levels'])} niveaux ({levels}) · "
-        f"pondération {_WEIGHT_FR[attrs['weights']]} · {boot}",
+        (f"Unités : {attrs['n_units']} · évaluateurs : {attrs['n_raters']} · notes : "
+         f"{attrs['n_ratings']} ({attrs['n_missing']} manquantes)"),
+        (f"Échelle {_SCALE_FR[attrs['scale']]} à {len(attrs['levels'])} niveaux ({levels}) · "
+         f"pondération {_WEIGHT_FR[attrs['weights']]} · {boot}"),
         "",
     ]
     width = max(len(v) for v in LABELS_FR.values())

@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -37,17 +38,13 @@ from socinnov import call, grids
 from socinnov import vocabulary as voc
 from socinnov.schemas import TABLES, TABLES_BY_NAME, french_headers
 
-__all__ = ["generate", "write_demo", "DEFAULT_SEED", "DEFAULT_N_DOSSIERS", "ENVELOPE"]
+__all__ = ["DEFAULT_N_DOSSIERS", "DEFAULT_SEED", "ENVELOPE", "generate", "is_connected", "write_demo"]
 
 DEFAULT_SEED = 2016
 DEFAULT_N_DOSSIERS = 120
 ENVELOPE = 700_000.0
 """The demo cohort's envelope (EUR), written to its ``appel.yaml``; the call fixes none."""
 
-CALL = call.load_call()
-"""The 2016 call's parameters (ceiling, deadline, duration), read from the kit's call file."""
-MAX_AID = CALL.max_aid
-DEADLINE = pd.Timestamp(CALL.deadline)
 JURY_DATES = (pd.Timestamp("2016-09-27"), pd.Timestamp("2016-09-28"))
 COMMITTEE_DATES = (pd.Timestamp("2016-10-20"), pd.Timestamp("2016-11-17"))
 N_JURORS = 9
@@ -449,6 +446,23 @@ DEPARTURE_COMMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 DEBATE_COMMENTS = ("Note revue après débat.", "Position révisée après échange avec le jury.")
 MAINTAINED_COMMENT = "Position maintenue après débat."
 
+TERRITORIAL_PROJECTS = (
+    "Inscrit dans le projet de territoire de l'intercommunalité.",
+    "Démarche soutenue par le conseil de développement du pays.",
+    "Partenariat avec le réseau local de l'économie sociale et solidaire.",
+    "Démarche concertée avec les communes voisines.",
+)
+RESEARCH_MISSIONS = (
+    "Évaluer les effets de l'action sur les bénéficiaires (entretiens, observation participante).",
+    "Accompagner la modélisation de la démarche en vue de son essaimage.",
+    "Analyser la gouvernance partagée et ses effets sur le collectif.",
+)
+EVALUATION_METHODS = (
+    "Indicateurs de fréquentation, questionnaires aux bénéficiaires, bilan à 12 et 24 mois.",
+    "Évaluation participative avec le comité des usagers ; rapport annuel.",
+    "Tableau de bord partagé avec les partenaires ; évaluation externe en fin d'action.",
+)
+
 # --------------------------------------------------------------------------------------------
 # Ineligibility cases: each breaks one or two rules of the call
 # --------------------------------------------------------------------------------------------
@@ -470,7 +484,14 @@ INELIGIBILITY_CASES = (
 
 @dataclass
 class Profile:
-    """What the generator knows of a dossier before writing it: its latent traits."""
+    """What the generator knows of a dossier before writing it: its latent traits.
+
+    ``quality`` holds the latent quality of each acceptability dimension (Portage, Contenu,
+    Contexte), ``feasibility`` the latent feasibility; ``case`` names the eligibility rule(s)
+    the dossier breaks, if any. ``extra`` collects what is drawn while writing the dossier and
+    read by the later tables: ``requested``, ``total``, ``start``, ``end``, ``months``,
+    ``partner_types`` and ``long_summary``.
+    """
 
     index: int
     dossier_id: str
@@ -497,6 +518,17 @@ class Profile:
 # Small helpers
 # --------------------------------------------------------------------------------------------
 
+@cache
+def _call() -> call.Call:
+    """The 2016 call's parameters (ceiling, deadline, duration, grid versions), read once."""
+    return call.load_call()
+
+
+def _grid(grid_id: str) -> grids.Grid:
+    """A grid in the version the call names."""
+    return grids.load_grid(grid_id, _call().grid_versions[grid_id])
+
+
 def _pick(rng: np.random.Generator, options):
     """One element of a sequence, drawn uniformly."""
     return options[int(rng.integers(len(options)))]
@@ -522,11 +554,18 @@ def _slug(text: str, max_len: int = 32) -> str:
     return "-".join(kept)[:max_len] or "porteur"
 
 
+def _eur(amount: float) -> str:
+    """An amount in whole euros as French text writes it: ``65 100``."""
+    return f"{amount:,.0f}".replace(",", " ")
+
+
 def _add_months(date: pd.Timestamp, months: int) -> pd.Timestamp:
+    """The same day ``months`` calendar months later."""
     return date + pd.DateOffset(months=months)
 
 
 def _round_to(value: float, step: float) -> float:
+    """``value`` rounded to the nearest multiple of ``step``."""
     return float(step * round(value / step))
 
 
@@ -665,6 +704,7 @@ def _porteur_name(rng: np.random.Generator, p: Profile, used: set[str]) -> str:
 
 
 def _presentation(rng: np.random.Generator, p: Profile, porteur: str) -> str:
+    """Field 1, the porteur's presentation: status, age, size, accounts."""
     year = int(rng.integers(1985, 2016))
     staff = int(rng.integers(0, 12))
     if p.legal_category == "association":
@@ -696,6 +736,7 @@ def _summary(rng: np.random.Generator, p: Profile) -> str:
 
 
 def _resources(rng: np.random.Generator, p: Profile) -> str:
+    """Field 6, the means mobilised: staff, volunteers, governance, communication."""
     fte = _pick(rng, ("un mi-temps de coordination", "un poste de coordinateur·rice", "deux salariés à temps partiel"))
     volunteers = int(rng.integers(3, 40))
     return (f"{fte[0].upper()}{fte[1:]}, {volunteers} bénévoles ; comité de pilotage trimestriel ; "
@@ -709,7 +750,7 @@ def _amounts(rng: np.random.Generator, p: Profile) -> tuple[float, float]:
     elif p.case == "hors_region_et_montant":
         requested = 48_000.0
     elif rng.random() < 0.2:
-        requested = MAX_AID
+        requested = _call().max_aid
     elif rng.random() < 0.12:
         requested = _round_to(rng.uniform(6_000, 15_000), 500)
     else:
@@ -723,7 +764,7 @@ def _dates(rng: np.random.Generator, p: Profile) -> tuple[pd.Timestamp, pd.Times
     if p.case == "depot_tardif":
         filed = pd.Timestamp("2016-09-12")
     elif rng.random() < 0.45:  # many file in the last days
-        filed = DEADLINE - pd.Timedelta(days=int(rng.integers(0, 10)))
+        filed = pd.Timestamp(_call().deadline) - pd.Timedelta(days=int(rng.integers(0, 10)))
     else:
         filed = pd.Timestamp("2016-07-01") + pd.Timedelta(days=int(rng.integers(0, 57)))
     month_start = _add_months(pd.Timestamp("2016-10-01"), int(rng.integers(0, 4)))
@@ -734,75 +775,77 @@ def _dates(rng: np.random.Generator, p: Profile) -> tuple[pd.Timestamp, pd.Times
 
 
 def _forecast_comment(rng: np.random.Generator, requested: float, total: float, months: int) -> str:
+    """Field 7's comment on the forecast accounts (the lines are in the budget table)."""
     cofunder = _pick(rng, ("une fondation", "le Département", "l'intercommunalité", "les fonds propres",
                            "l'État (politique de la ville)"))
-    total_text = f"{total:,.0f}".replace(",", " ")
-    return (f"Budget de {total_text} EUR sur {months} mois, dont {100 * requested / total:.0f} % "
+    return (f"Budget de {_eur(total)} EUR sur {months} mois, dont {100 * requested / total:.0f} % "
             f"sollicités auprès de la Région ; autre financeur : {cofunder}.")
 
 
 def _innovation_flags(rng: np.random.Generator, p: Profile) -> list[bool]:
+    """The three ways of social innovation of the call, at least one true."""
     flags = [bool(rng.random() < prob) for prob in p.theme.innovation]
     if not any(flags):
         flags[int(np.argmax(p.theme.innovation))] = True
     return flags
 
 
-def _dossier_row(rng: np.random.Generator, p: Profile, used: set[str], phones: set[str]) -> dict:
-    porteur = _porteur_name(rng, p, used)
-    title = f"{_pick(rng, p.theme.stems)} {p.territory}"
-    requested, total = _amounts(rng, p)
-    filed, start, end, months = _dates(rng, p)
-    p.extra |= {"requested": requested, "total": total, "start": start, "end": end, "months": months,
-                "title": title, "porteur": porteur}
-    flags = _innovation_flags(rng, p)
+def _contact(rng: np.random.Generator, p: Profile, porteur: str, phones: set[str]) -> dict:
+    """Fictitious SIRET (000…), e-mail (…exemple.fr) and telephone (01 99 00 …) of a porteur."""
     phone = None
     while phone is None or phone in phones:
         phone = f"01 99 00 {int(rng.integers(0, 100)):02d} {int(rng.integers(0, 100)):02d}"
     phones.add(phone)
     no_siret = p.legal_category == "personne physique" or rng.random() < 0.03
-    earlier = p.case == "aide_anterieure"
     return {
-        "dossier_id": p.dossier_id,
-        "title": title,
-        "porteur": porteur,
-        "legal_category": p.legal_category,
         "siret": None if no_siret else "000" + "".join(str(int(d)) for d in rng.integers(0, 10, 11)),
-        "departement": p.departement,
-        "commune": p.commune,
         "email": None if rng.random() < 0.02 else f"contact@{_slug(porteur)}.exemple.fr",
         "phone": None if rng.random() < 0.03 else phone,
+    }
+
+
+def _research_mission(rng: np.random.Generator, p: Profile) -> str | None:
+    """Field 9, the research team's mission, when the dossier has one."""
+    if p.research:
+        return _pick(rng, RESEARCH_MISSIONS)
+    return None if rng.random() < 0.7 else "Pas d'équipe de recherche associée à ce stade."
+
+
+def _response_fields(rng: np.random.Generator, p: Profile, porteur: str) -> dict:
+    """The free-text response fields 1 to 10 of the call (7 and 8 are also tables)."""
+    x = p.extra
+    return {
         "porteur_presentation": _presentation(rng, p, porteur),
         "summary": _summary(rng, p),
         "objectives": p.theme.objectives,
         "stage": p.stage,
         "target_publics": p.theme.publics,
         "resources": _resources(rng, p),
-        "forecast_accounts": _forecast_comment(rng, requested, total, months),
-        "territorial_project": _pick(rng, (
-            "Inscrit dans le projet de territoire de l'intercommunalité.",
-            "Démarche soutenue par le conseil de développement du pays.",
-            "Partenariat avec le réseau local de l'économie sociale et solidaire.",
-            "Démarche concertée avec les communes voisines.",
-        )),
-        "research_mission": (_pick(rng, (
-            "Évaluer les effets de l'action sur les bénéficiaires (entretiens, observation participante).",
-            "Accompagner la modélisation de la démarche en vue de son essaimage.",
-            "Analyser la gouvernance partagée et ses effets sur le collectif.",
-        )) if p.research else (None if rng.random() < 0.7 else "Pas d'équipe de recherche associée à ce stade.")),
-        "evaluation_method": _pick(rng, (
-            "Indicateurs de fréquentation, questionnaires aux bénéficiaires, bilan à 12 et 24 mois.",
-            "Évaluation participative avec le comité des usagers ; rapport annuel.",
-            "Tableau de bord partagé avec les partenaires ; évaluation externe en fin d'action.",
-        )),
-        "innovation_services_produits": flags[0],
-        "innovation_organisationnelle": flags[1],
-        "innovation_territoriale": flags[2],
-        "requested_amount": requested,
-        "total_cost": total,
-        "filed_on": filed,
-        "start_date": start,
-        "end_date": end,
+        "forecast_accounts": _forecast_comment(rng, x["requested"], x["total"], x["months"]),
+        "territorial_project": _pick(rng, TERRITORIAL_PROJECTS),
+        "research_mission": _research_mission(rng, p),
+        "evaluation_method": _pick(rng, EVALUATION_METHODS),
+    }
+
+
+def _dossier_row(rng: np.random.Generator, p: Profile, used: set[str], phones: set[str]) -> dict:
+    """One dossier: identity, contact, response fields, amounts, calendar, declarations."""
+    porteur = _porteur_name(rng, p, used)
+    title = f"{_pick(rng, p.theme.stems)} {p.territory}"
+    requested, total = _amounts(rng, p)
+    filed, start, end, months = _dates(rng, p)
+    p.extra |= {"requested": requested, "total": total, "start": start, "end": end, "months": months}
+    flags = _innovation_flags(rng, p)
+    contact = _contact(rng, p, porteur, phones)
+    earlier = p.case == "aide_anterieure"
+    return {
+        "dossier_id": p.dossier_id, "title": title, "porteur": porteur, "legal_category": p.legal_category,
+        "siret": contact["siret"], "departement": p.departement, "commune": p.commune,
+        "email": contact["email"], "phone": contact["phone"],
+        **_response_fields(rng, p, porteur),
+        **dict(zip(voc.INNOVATION_TYPES, flags)),
+        "requested_amount": requested, "total_cost": total,
+        "filed_on": filed, "start_date": start, "end_date": end,
         "market_launched": p.case == "mise_sur_le_marche",
         "earlier_aid": earlier,
         "earlier_aid_region": "Limousin" if earlier else None,
@@ -822,6 +865,7 @@ def make_dossiers(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataF
 # --------------------------------------------------------------------------------------------
 
 def _partner_types(rng: np.random.Generator, p: Profile) -> list[str]:
+    """Types of the dossier's partners, a research team first when it has one."""
     types = ["équipe de recherche"] if p.research else []
     while len(types) < p.n_partners:
         types.append(_weighted(rng, PARTNER_TYPE_WEIGHTS))
@@ -858,6 +902,7 @@ def make_partners(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataF
 # --------------------------------------------------------------------------------------------
 
 def _budget_categories(rng: np.random.Generator, p: Profile) -> list[str]:
+    """3 to 6 expense categories, working time first; a "commercialisation" line if the case says so."""
     n_lines = int(rng.integers(3, 7))
     pool = ["recherche et développement", "étude et analyse", "frais de mission"]
     cats = ["temps de travail"] + [pool[int(i)] for i in rng.permutation(3)]
@@ -870,6 +915,7 @@ def _budget_categories(rng: np.random.Generator, p: Profile) -> list[str]:
 
 
 def _months_for(rng: np.random.Generator, category: str, duration: int) -> tuple[int, int]:
+    """First and last month of an expense line within the action's ``duration``."""
     if category in ("temps de travail", "frais de mission"):
         return 1, duration
     if category == "étude et analyse":
@@ -887,7 +933,7 @@ def make_budget(rng: np.random.Generator, profiles: list[Profile]) -> pd.DataFra
     for p in profiles:
         cats = _budget_categories(rng, p)
         weights = rng.dirichlet([3.0 if c == "temps de travail" else 1.2 for c in cats])
-        total = int(round(p.extra["total"]))
+        total = round(p.extra["total"])
         amounts = [int(round(total * w / 10) * 10) for w in weights[:-1]]
         amounts.append(total - sum(amounts))
         duration = p.extra["months"]
@@ -911,8 +957,8 @@ def make_jurors(rng: np.random.Generator, n_jurors: int = N_JURORS) -> pd.DataFr
     """The ``jurors`` table: fictitious members of the preparatory jury, with their role."""
     names = [JUROR_NAMES[int(i)] for i in rng.permutation(len(JUROR_NAMES))[:n_jurors]]
     rows = [
-        {"juror_id": f"J{k + 1:02d}", "name": name, "role": JUROR_PANEL[k][0], "structure": JUROR_PANEL[k][1]}
-        for k, name in enumerate(names)
+        {"juror_id": f"J{k + 1:02d}", "name": name, "role": role, "structure": structure}
+        for k, (name, (role, structure)) in enumerate(zip(names, JUROR_PANEL))
     ]
     return _typed(rows, "jurors")
 
@@ -939,7 +985,18 @@ def make_conflicts(rng: np.random.Generator, profiles: list[Profile], jurors: pd
 # --------------------------------------------------------------------------------------------
 
 def is_connected(design: dict[str, list[str]]) -> bool:
-    """Whether the juror-dossier bipartite graph of a design forms a single component."""
+    """Whether the juror-dossier bipartite graph of a design forms a single component.
+
+    Parameters
+    ----------
+    design : dict of str to list of str
+        Juror ids of each dossier id.
+
+    Returns
+    -------
+    bool
+        True when every pair of dossiers is linked through a chain of shared jurors.
+    """
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -958,7 +1015,24 @@ def is_connected(design: dict[str, list[str]]) -> bool:
 
 def make_design(rng: np.random.Generator, dossier_ids: list[str], juror_ids: list[str],
                 conflicts: pd.DataFrame) -> dict[str, list[str]]:
-    """Assign 3 or 4 jurors to each eligible dossier: balanced loads, conflicts avoided, connected."""
+    """Assign 3 or 4 jurors to each eligible dossier: balanced loads, conflicts avoided, connected.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The cohort's generator.
+    dossier_ids : list of str
+        The dossiers to rate (the eligible ones).
+    juror_ids : list of str
+        The jury.
+    conflicts : pandas.DataFrame
+        The ``conflicts`` table; a juror never rates a dossier they are in conflict with.
+
+    Returns
+    -------
+    dict of str to list of str
+        Sorted juror ids of each dossier; the design is connected (:func:`is_connected`).
+    """
     barred = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
     for _ in range(100):
         load = dict.fromkeys(juror_ids, 0)
@@ -1004,6 +1078,7 @@ def _criterion_effect(p: Profile, criterion: str) -> float:
 
 
 def _feasibility_effect(p: Profile, criterion: str) -> float:
+    """How a dossier's visible features move its rating on one feasibility criterion."""
     ratio = p.extra["total"] / p.extra["requested"]
     if criterion == "plan_financement":
         return 0.4 * (ratio - 2.0)
@@ -1032,8 +1107,10 @@ def _rate_two_rounds(rng: np.random.Generator, cells: pd.DataFrame, cuts: tuple[
 
 def _cells(profiles: dict[str, Profile], design: dict[str, list[str]], criteria: list[str],
            severity: dict[str, float], location) -> pd.DataFrame:
+    """One row per (dossier, juror, criterion) of a design, with its latent location and severity."""
     rows = [
-        {"dossier_id": d, "juror_id": j, "criterion": c, "mu": location(profiles[d], c), "severity": severity[j]}
+        {"dossier_id": d, "juror_id": j, "criterion": c,
+         "mu": location(profiles[d], c), "severity": severity[j]}
         for d, jurors in design.items() for j in jurors for c in criteria
     ]
     return pd.DataFrame(rows)
@@ -1065,10 +1142,16 @@ def _blank_missing(rng: np.random.Generator, long: pd.DataFrame, rate: float) ->
 
 def _blank_market(rng: np.random.Generator, long: pd.DataFrame, profiles: dict[str, Profile],
                   market_criteria: set[str]) -> None:
-    """The market section ("si pertinent") is mostly left empty for non-market projects."""
+    """The market section ("si pertinent") is mostly left empty for non-market projects.
+
+    Each juror decides once per dossier, for both criteria of the section and both rounds.
+    """
+    pairs = sorted(set(zip(long["dossier_id"], long["juror_id"])))
+    skips = dict(zip(pairs, rng.random(len(pairs)) < 0.9))
     non_market = ~long["dossier_id"].map(lambda d: profiles[d].market)
     in_section = long["criterion"].isin(market_criteria)
-    blank = non_market & in_section & (rng.random(len(long)) < 0.9)
+    skipped = pd.Series([skips[k] for k in zip(long["dossier_id"], long["juror_id"])], index=long.index)
+    blank = non_market & in_section & skipped
     long.loc[blank, "level"] = None
     long.loc[blank, "code"] = -1
 
@@ -1114,7 +1197,7 @@ def _add_comments(rng: np.random.Generator, long: pd.DataFrame, grid: grids.Grid
 def acceptability_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
                           design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
     """Ratings of every eligible dossier on the acceptability grid, in the two rounds."""
-    grid = grids.load_grid(grids.ACCEPTABILITY, "2016")
+    grid = _grid(grids.ACCEPTABILITY)
     dimension_of = {c.id: c.dimension for c in grid.criteria}
     offsets = dict(zip(dimension_of, rng.normal(0, 0.25, len(dimension_of))))
 
@@ -1131,7 +1214,7 @@ def acceptability_ratings(rng: np.random.Generator, profiles: dict[str, Profile]
 def feasibility_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
                         design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
     """Ratings of the retained dossiers on the feasibility grid (A/B/C), in the two rounds."""
-    grid = grids.load_grid(grids.FEASIBILITY, "2016")
+    grid = _grid(grids.FEASIBILITY)
     criteria = [c.id for c in grid.criteria]
     market_criteria = {c.id for c in grid.dimension(MARKET_CRITERIA_DIMENSION).criteria}
     offsets = dict(zip(criteria, rng.normal(0, 0.2, len(criteria))))
@@ -1151,7 +1234,7 @@ def make_ratings(acceptability: pd.DataFrame, feasibility: pd.DataFrame) -> pd.D
     """The ``ratings`` table: both grids, ordered by grid, round, dossier, juror, criterion."""
     frames = []
     for long in (acceptability, feasibility):
-        grid = grids.load_grid(long["grid"].iat[0], "2016")
+        grid = grids.load_grid(long["grid"].iat[0], long["grid_version"].iat[0])
         order = {c.id: i for i, c in enumerate(grid.criteria)}
         rounds = {r: i for i, r in enumerate(voc.ROUNDS)}
         long = long.assign(_r=long["round"].map(rounds), _c=long["criterion"].map(order))
@@ -1181,9 +1264,9 @@ def _grant(rng: np.random.Generator, p: Profile, modify_base: bool) -> tuple[flo
     """Granted amount and eligible base (assiette) of a funded dossier."""
     requested, total = p.extra["requested"], p.extra["total"]
     if not modify_base:
-        return min(requested, MAX_AID), total
+        return min(requested, _call().max_aid), total
     base = _round_to(total * rng.uniform(0.6, 0.85), 100)
-    granted = min(requested, MAX_AID, _round_to(requested * base / total, 100))
+    granted = min(requested, _call().max_aid, _round_to(requested * base / total, 100))
     return granted, base
 
 
@@ -1193,7 +1276,7 @@ def _funded_ids(retained: list[str], acc: pd.Series, feas: pd.Series, target: in
     order = sorted(retained, key=lambda d: (-feas.get(d, 0.0), -acc[d], d))
     funded, spent = [], 0.0
     for d in order:
-        cost = min(profiles[d].extra["requested"], MAX_AID)
+        cost = min(profiles[d].extra["requested"], _call().max_aid)
         if len(funded) < target and spent + cost <= ENVELOPE:
             funded.append(d)
             spent += cost
@@ -1201,6 +1284,7 @@ def _funded_ids(retained: list[str], acc: pd.Series, feas: pd.Series, target: in
 
 
 def _reorientation(p: Profile, feas_low_finance: bool) -> str:
+    """The support a retained but unfunded project is pointed to."""
     if feas_low_finance:
         return REORIENTATION_TARGETS["france_active"]
     if p.stage == "amorçage" and p.legal_category == "entreprise":
@@ -1211,13 +1295,20 @@ def _reorientation(p: Profile, feas_low_finance: bool) -> str:
 
 
 def _weakest_dimension(dossier: str, long: pd.DataFrame) -> str:
-    grid = grids.load_grid(grids.ACCEPTABILITY, "2016")
+    """The acceptability dimension a dossier was rated lowest on after debate."""
+    grid = _grid(grids.ACCEPTABILITY)
     dim = {c.id: c.dimension for c in grid.criteria}
     rows = long[(long["dossier_id"] == dossier) & (long["round"] == voc.ROUNDS[1]) & (long["code"] >= 0)]
     means = rows.groupby(rows["criterion"].map(dim))["code"].mean()
     return str(means.idxmin()) if len(means) else "portage"
 
 
+RATIONALES = {
+    "funded": "Innovation sociale avérée ; faisabilité admise par le jury.",
+    "base": " Assiette ramenée à {} EUR (dépenses de recherche, d'étude et de temps de travail).",
+    "reoriented": "Innovation sociale reconnue, faisabilité à consolider : orientation vers {}.",
+    "not_retained": "Ne relève pas d'un processus d'innovation sociale au regard des marqueurs : {}.",
+}
 NOT_RETAINED_REASONS = {
     "portage": "collectif restreint et gouvernance peu pensée",
     "contenu": "services peu décrits et faible rupture avec l'existant",
@@ -1243,18 +1334,15 @@ def make_decisions(rng: np.random.Generator, profiles: dict[str, Profile], acc_l
                "validated_on": COMMITTEE_DATES[1] if d in deferred else COMMITTEE_DATES[0]}
         if d in funded:
             granted, base = _grant(rng, p, d in modified)
-            note = (f" Assiette ramenée à {base:.0f} EUR (dépenses de recherche, d'étude et de temps de travail)."
-                    if d in modified else "")
             row |= {"decision": "retenu - financé", "granted_amount": granted, "eligible_base": base,
-                    "rationale": "Innovation sociale avérée ; faisabilité admise par le jury." + note}
+                    "rationale": RATIONALES["funded"] + (RATIONALES["base"].format(_eur(base)) if d in modified else "")}
         elif d in retained:
             target = _reorientation(p, finance_mean.get(d, 2.0) < 1.0)
             row |= {"decision": "retenu - réorienté", "reoriented_to": target,
-                    "rationale": f"Innovation sociale reconnue, faisabilité à consolider : orientation vers {target}."}
+                    "rationale": RATIONALES["reoriented"].format(target)}
         else:
             reason = NOT_RETAINED_REASONS[_weakest_dimension(d, acc_long)]
-            row |= {"decision": "non retenu",
-                    "rationale": f"Ne relève pas d'un processus d'innovation sociale au regard des marqueurs : {reason}."}
+            row |= {"decision": "non retenu", "rationale": RATIONALES["not_retained"].format(reason)}
         rows.append(row)
     return _typed(rows, "decisions")
 
@@ -1283,9 +1371,10 @@ def _followup_plan(rng: np.random.Generator, funded: list[str],
                    profiles: dict[str, Profile]) -> tuple[dict[str, int], str | None]:
     """Which funded experiments are abandoned (at which wave) and which one spreads."""
     n_abandoned = 2 if len(funded) >= 10 else 1
-    abandoned_ids = [funded[int(i)] for i in rng.choice(len(funded), size=min(n_abandoned, len(funded)), replace=False)]
-    abandoned = {d: int(rng.choice([12, 18])) for d in sorted(abandoned_ids)}
-    candidates = [d for d in funded if d not in abandoned and profiles[d].stage in ("amorçage", "développement")]
+    drawn = rng.choice(len(funded), size=min(n_abandoned, len(funded)), replace=False)
+    abandoned = {d: int(rng.choice([12, 18])) for d in sorted(funded[int(i)] for i in drawn)}
+    early = ("amorçage", "développement")
+    candidates = [d for d in funded if d not in abandoned and profiles[d].stage in early]
     spreading = _pick(rng, candidates) if candidates else None
     return abandoned, spreading
 
@@ -1326,7 +1415,8 @@ def make_payments(rng: np.random.Generator, profiles: dict[str, Profile], decisi
     for d, granted, validated_on in zip(funded["dossier_id"], funded["granted_amount"], funded["validated_on"]):
         start = profiles[d].extra["start"]
         first = _round_to(granted * rng.uniform(0.5, 0.7), 100)
-        paid_on = max(start, validated_on + pd.Timedelta(days=14)) + pd.Timedelta(days=int(rng.integers(3, 25)))
+        ready = max(start, validated_on + pd.Timedelta(days=14))
+        paid_on = ready + pd.Timedelta(days=int(rng.integers(3, 25)))
         rows.append({"dossier_id": d, "instalment": 1, "paid_on": paid_on, "amount": first})
         if d in abandoned:
             continue
@@ -1399,6 +1489,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
 # --------------------------------------------------------------------------------------------
 
 def _format_amount(value: float) -> str:
+    """``12500,00``: decimal comma, no thousands separator."""
     return f"{value:.2f}".replace(".", ",")
 
 
@@ -1422,7 +1513,22 @@ def _format_column(series: pd.Series, kind: str) -> list[str]:
 
 
 def to_french_csv(df: pd.DataFrame, model: type[pa.DataFrameModel]) -> str:
-    """The CSV text of a table as users write it: French headers, ``;``, French values."""
+    """The CSV text of a table as users write it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed table with the schema's English column names.
+    model : pandera.DataFrameModel subclass
+        The table's schema, which gives the French headers and each column's type.
+
+    Returns
+    -------
+    str
+        French headers, ``;`` separator, dates ``dd/mm/yyyy``, amounts ``12500,00``,
+        ``oui``/``non``, empty cells for missing values, ``\\n`` line ends (no BOM: the
+        caller writes with ``utf-8-sig``).
+    """
     schema = model.to_schema()
     headers = french_headers(model)
     text = pd.DataFrame(
@@ -1458,14 +1564,15 @@ TABLE_DESCRIPTIONS = {
 }
 
 def _quoted(values) -> str:
+    """« a », « b », …"""
     return ", ".join(f"« {v} »" for v in values)
 
 
 def _column_notes() -> dict[tuple[str, str], str]:
     """What a column means for the call, beyond its header; vocabularies read from the kit."""
-    the_call = CALL
+    the_call = _call()
     region = ", ".join(f"{code} {name}" for code, name in voc.REGION_DEPARTEMENTS.items())
-    ceiling = f"{the_call.max_aid:,.0f}".replace(",", " ")
+    ceiling = _eur(the_call.max_aid)
     eligible_cats = [c for c in voc.LEGAL_CATEGORIES if c in voc.ELIGIBLE_LEGAL_CATEGORIES]
     eligible_exp = [c for c in voc.EXPENSE_CATEGORIES if c in voc.ELIGIBLE_EXPENSE_CATEGORIES]
     notes = {
@@ -1506,6 +1613,7 @@ _PATTERN_HINTS = {
 
 
 def _kind_text(col, kind: str) -> str:
+    """The nature of a column's values, in French, from its dtype and metadata."""
     meta = col.metadata or {}
     if kind.startswith("datetime64"):
         return "date JJ/MM/AAAA"
@@ -1551,9 +1659,10 @@ def _columns_table(table_name: str, model: type[pa.DataFrameModel]) -> list[str]
 
 
 def _grids_section() -> list[str]:
+    """The README's section on the two grids: levels and criterion ids, read from the grid files."""
     lines = ["## Grilles", ""]
     for grid_id in (grids.ACCEPTABILITY, grids.FEASIBILITY):
-        grid = grids.load_grid(grid_id, "2016")
+        grid = _grid(grid_id)
         levels = ", ".join(f"« {lv.label} »" + (f" ({lv.name})" if lv.name else "") for lv in grid.levels)
         lines += [f"### {grid.title} (grille « {grid.id} », version {grid.version})", "",
                   f"Niveaux, du plus bas au plus haut : {levels}.", "",
@@ -1571,16 +1680,33 @@ def _figures(frames: dict[str, pd.DataFrame]) -> list[str]:
     acc = r[r["grid"] == grids.ACCEPTABILITY]
     counts = dec["decision"].value_counts()
     funded = dec[dec["decision"] == "retenu - financé"]
-    granted = f"{funded['granted_amount'].sum():.0f}"
+    n_rated = dec["dossier_id"].nunique()
     return [
-        f"- {len(d)} dossiers déposés, dont {len(d) - dec['dossier_id'].nunique()} ne respectent pas une ou deux "
-        "conditions d'éligibilité de l'appel (ils ne sont ni notés ni décidés) ;",
+        (f"- {len(d)} dossiers déposés, dont {len(d) - n_rated} ne respectent pas une ou deux "
+         "conditions d'éligibilité de l'appel (ils ne sont ni notés ni décidés) ;"),
         f"- {len(frames['jurors'])} juré·e·s, {len(frames['conflicts'])} conflits d'intérêts déclarés ;",
-        f"- {dec['dossier_id'].nunique()} dossiers notés sur la grille d'acceptabilité par 3 ou 4 juré·e·s, "
-        f"en deux tours (individuel, après débat) : {len(acc)} lignes, dont {int(acc['level'].isna().sum())} notes manquantes ;",
-        f"- décisions : {counts.get('retenu - financé', 0)} « retenu - financé » pour {granted} EUR, "
-        f"{counts.get('retenu - réorienté', 0)} « retenu - réorienté », {counts.get('non retenu', 0)} « non retenu ».",
+        (f"- {n_rated} dossiers notés sur la grille d'acceptabilité par 3 ou 4 juré·e·s, en deux tours "
+         f"(individuel, après débat) : {len(acc)} lignes, dont {int(acc['level'].isna().sum())} "
+         "notes manquantes ;"),
+        (f"- décisions : {counts.get('retenu - financé', 0)} « retenu - financé » pour "
+         f"{_eur(funded['granted_amount'].sum())} EUR, {counts.get('retenu - réorienté', 0)} "
+         f"« retenu - réorienté », {counts.get('non retenu', 0)} « non retenu »."),
     ]
+
+
+README_WARNING = (
+    "**Toutes les données de ce dossier sont fictives.** Les porteurs, structures, personnes, "
+    "juré·e·s, titres, résumés, numéros SIRET (commençant par 000), adresses de courriel (domaines "
+    "en `.exemple.fr`) et numéros de téléphone (série 01 99 00) sont inventés ; toute ressemblance "
+    "serait fortuite. Les communes et départements ne servent qu'à situer les dossiers : les "
+    "collectivités citées n'ont déposé aucun dossier."
+)
+README_FORMAT = (
+    "Fichiers CSV séparés par des points-virgules (`;`), encodés en UTF-8 avec BOM (Excel les "
+    "ouvre directement) ; dates au format JJ/MM/AAAA ; montants en euros avec une virgule décimale "
+    "et sans séparateur de milliers (`12500,00`) ; oui/non écrits `oui` ou `non` ; une cellule vide "
+    "est une valeur manquante. La première ligne porte les en-têtes en français."
+)
 
 
 def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> str:
@@ -1588,13 +1714,10 @@ def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> 
     lines = [
         "# Cohorte de démonstration — AMI innovation sociale ALPC 2016",
         "",
-        "**Toutes les données de ce dossier sont fictives.** Les porteurs, structures, personnes, juré·e·s, titres, "
-        "résumés, numéros SIRET (commençant par 000), adresses de courriel (domaines en `.exemple.fr`) et numéros "
-        "de téléphone (série 01 99 00) sont inventés ; toute ressemblance serait fortuite. Les communes et "
-        "départements ne servent qu'à situer les dossiers : les collectivités citées n'ont déposé aucun dossier.",
+        README_WARNING,
         "",
-        f"Produite par `socinnov.demo.write_demo` (graine {seed}, {n_dossiers} dossiers) : la même graine "
-        "redonne exactement les mêmes fichiers.",
+        (f"Produite par `socinnov.demo.write_demo` (graine {seed}, {n_dossiers} dossiers) : "
+         "la même graine redonne exactement les mêmes fichiers."),
         "",
         "## Chiffres clés",
         "",
@@ -1602,13 +1725,10 @@ def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> 
         "",
         "## Format des fichiers",
         "",
-        "Fichiers CSV séparés par des points-virgules (`;`), encodés en UTF-8 avec BOM (Excel les ouvre "
-        "directement) ; dates au format JJ/MM/AAAA ; montants en euros avec une virgule décimale et sans "
-        "séparateur de milliers (`12500,00`) ; oui/non écrits `oui` ou `non` ; une cellule vide est une valeur "
-        "manquante. La première ligne porte les en-têtes en français.",
+        README_FORMAT,
         "",
-        "`appel.yaml` nomme l'appel auquel répond la cohorte (`appel: alpc-2016`) et son enveloppe en euros "
-        f"(`enveloppe: {int(ENVELOPE)}`).",
+        ("`appel.yaml` nomme l'appel auquel répond la cohorte (`appel: alpc-2016`) et son "
+         f"enveloppe en euros (`enveloppe: {int(ENVELOPE)}`)."),
         "",
     ]
     for table in TABLES:

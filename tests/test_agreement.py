@@ -36,7 +36,7 @@ from socinnov.agreement import (
 )
 
 DATA = Path(__file__).parent / "data" / "agreement"
-COLS = dict(unit="unit", rater="rater", value="value")
+COLS = {"unit": "unit", "rater": "rater", "value": "value"}
 DIAGNOSES = ["Depression", "Personality Disorder", "Schizophrenia", "Neurosis", "Other"]
 ABSTRACTORS = ["Ectopic", "AIU", "NIU"]
 
@@ -313,6 +313,7 @@ def _long(mat: np.ndarray) -> pd.DataFrame:
     return df[~np.isnan(df["value"])].reset_index(drop=True)
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # pingouin 0.7 under pandas 3.1
 def test_icc_variance_components_reduce_to_shrout_fleiss_on_complete_data():
     # The incomplete-design estimator, applied to a complete design, must give the
     # Shrout & Fleiss ICCs (computed here by pingouin).
@@ -620,3 +621,12 @@ def test_missing_column_and_duplicate_rating():
     with pytest.raises(AgreementInputError, match="plusieurs fois") as err:
         agreement_table(data, **COLS)
     assert err.value.position == 2
+
+
+def test_alpha_without_krippendorff_package_on_fine_numeric_scales(monkeypatch):
+    # With many distinct values krippendorff.alpha would allocate n x q x q; the sparse
+    # coincidence path must give the same value (Krippendorff 2011, example C: .849).
+    monkeypatch.setattr(ag, "_KRIPPENDORFF_MAX_CELLS", 0)
+    res = krippendorff_alpha(load("krippendorff2011.csv"), **COLS, scale="interval", n_boot=0)
+    assert est(res) == pytest.approx(0.849, abs=5e-4)
+    assert "calcul direct" in res["note"].item()
