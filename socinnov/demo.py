@@ -20,7 +20,6 @@ Real communes and départements only place the dossiers.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -36,7 +35,8 @@ import pandera.pandas as pa
 
 from socinnov import call, grids
 from socinnov import vocabulary as voc
-from socinnov.schemas import TABLES, TABLES_BY_NAME, french_headers
+from socinnov.schemas import TABLES, TABLES_BY_NAME
+from socinnov.tables import write_table
 
 __all__ = ["DEFAULT_N_DOSSIERS", "DEFAULT_SEED", "ENVELOPE", "generate", "is_connected", "write_demo"]
 
@@ -1488,56 +1488,6 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
 # Writing the cohort folder as a user would supply it
 # --------------------------------------------------------------------------------------------
 
-def _format_amount(value: float) -> str:
-    """``12500,00``: decimal comma, no thousands separator."""
-    return f"{value:.2f}".replace(".", ",")
-
-
-def _format_column(series: pd.Series, kind: str) -> list[str]:
-    """French writing of one column: dates dd/mm/yyyy, decimal comma, oui/non, empty if missing."""
-    out = []
-    for v in series.tolist():
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            out.append("")
-        elif kind.startswith("datetime64"):
-            out.append(pd.Timestamp(v).strftime("%d/%m/%Y"))
-        elif kind == "float64":
-            out.append(_format_amount(float(v)))
-        elif kind == "bool":
-            out.append(voc.YES if v else voc.NO)
-        elif kind == "int64":
-            out.append(str(int(v)))
-        else:
-            out.append(str(v))
-    return out
-
-
-def to_french_csv(df: pd.DataFrame, model: type[pa.DataFrameModel]) -> str:
-    """The CSV text of a table as users write it.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A typed table with the schema's English column names.
-    model : pandera.DataFrameModel subclass
-        The table's schema, which gives the French headers and each column's type.
-
-    Returns
-    -------
-    str
-        French headers, ``;`` separator, dates ``dd/mm/yyyy``, amounts ``12500,00``,
-        ``oui``/``non``, empty cells for missing values, ``\\n`` line ends (no BOM: the
-        caller writes with ``utf-8-sig``).
-    """
-    schema = model.to_schema()
-    headers = french_headers(model)
-    text = pd.DataFrame(
-        {headers[name]: _format_column(df[name], str(col.dtype)) for name, col in schema.columns.items()},
-        dtype=object,
-    )
-    return text.to_csv(sep=";", index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-
-
 def call_yaml_text(seed: int, n_dossiers: int) -> str:
     """The cohort's ``appel.yaml``: the call it answers and its envelope."""
     return (
@@ -1743,8 +1693,7 @@ def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dos
     """Write every file of the cohort into ``folder``; return the file names in order."""
     names = []
     for table in TABLES:
-        text = to_french_csv(frames[table.name], table.model)
-        (folder / table.filename).write_text(text, encoding="utf-8-sig", newline="")
+        write_table(frames[table.name], table, folder / table.filename)
         names.append(table.filename)
     (folder / "appel.yaml").write_text(call_yaml_text(seed, n_dossiers), encoding="utf-8", newline="")
     (folder / "LISEZMOI.md").write_text(readme_text(frames, seed, n_dossiers), encoding="utf-8", newline="")
