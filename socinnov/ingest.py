@@ -68,50 +68,52 @@ def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: s
 
 
 def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
-    """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven)."""
+    """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven).
+
+    Works on the distinct (grid, version, value) triples, not row by row: a national file has
+    millions of ratings but a few dozen distinct values.
+    """
     file = TABLES_BY_NAME["ratings"].filename
     headers = french_headers(TABLES_BY_NAME["ratings"].model)
     problems: list[Problem] = []
-    grids: dict[tuple[str, str], Grid] = {}
-    criteria, levels, codes = [], [], []
-    for i, r in ratings.iterrows():
-        key = (r["grid"], str(r["grid_version"]))
-        if key not in grids:
-            try:
-                grids[key] = load_grid(*key)
-            except GridError as exc:
-                problems.append(Problem(file, i + 2, headers["grid_version"], str(exc)))
-                grids[key] = None
-        grid = grids[key]
-        if grid is None:
-            criteria.append(r["criterion"]); levels.append(None); codes.append(pd.NA)
-            continue
-        by_name = {fold(c.id): c.id for c in grid.criteria} | {fold(c.label): c.id for c in grid.criteria}
-        crit = by_name.get(fold(r["criterion"]))
-        if crit is None:
-            problems.append(Problem(file, i + 2, headers["criterion"],
-                                    f"critère « {r['criterion']} » inconnu de la grille {grid.key} ; critères : "
-                                    + ", ".join(c.id for c in grid.criteria)))
-        criteria.append(crit or r["criterion"])
-        if pd.isna(r["level"]):
-            levels.append(None); codes.append(pd.NA)
-            continue
-        by_level = {fold(lv.label): lv for lv in grid.levels}
-        lv = by_level.get(fold(r["level"]))
-        if lv is None:
-            problems.append(Problem(file, i + 2, headers["level"],
-                                    f"niveau « {r['level']} » inconnu de la grille {grid.key} ; niveaux permis : "
-                                    + ", ".join(f"« {x} »" for x in grid.level_labels)))
-            levels.append(None); codes.append(pd.NA)
-        else:
-            levels.append(lv.label); codes.append(lv.code)
-    out = ratings.assign(criterion=criteria, level=levels, level_code=pd.array(codes, dtype="Int64"))
-    for grid_id, version in call.grid_versions.items():
-        used = set(out.loc[out["grid"] == grid_id, "grid_version"].astype(str))
-        if used - {version}:
+    version = ratings["grid_version"].astype(str)
+    keys = pd.Series(list(zip(ratings["grid"], version)), index=ratings.index)
+    grids: dict[tuple[str, str], Grid | None] = {}
+    for key in keys.unique():
+        try:
+            grids[key] = load_grid(*key)
+        except GridError as exc:
+            grids[key] = None
+            first = keys.index[keys == key][0]
+            problems.append(Problem(file, first + 2, headers["grid_version"], str(exc)))
+
+    def lookup(column: str, table: dict[tuple[str, str], dict[str, object]], message) -> pd.Series:
+        found = pd.Series([None] * len(ratings), index=ratings.index, dtype=object)
+        for (key, raw), rows in ratings.groupby([keys, ratings[column]], sort=False).groups.items():
+            value = table.get(key, {}).get(fold(raw)) if grids.get(key) else None
+            if value is None and grids.get(key):
+                problems.extend(Problem(file, i + 2, headers[column], message(raw, grids[key])) for i in rows)
+            found[rows] = value
+        return found
+
+    criteria = {k: ({fold(c.id): c.id for c in g.criteria} | {fold(c.label): c.id for c in g.criteria})
+                for k, g in grids.items() if g}
+    levels = {k: {fold(lv.label): lv for lv in g.levels} for k, g in grids.items() if g}
+    crit = lookup("criterion", criteria, lambda raw, g: f"critère « {raw} » inconnu de la grille {g.key} ; critères : "
+                  + ", ".join(c.id for c in g.criteria))
+    lv = lookup("level", levels, lambda raw, g: f"niveau « {raw} » inconnu de la grille {g.key} ; niveaux permis : "
+                + ", ".join(f"« {x} »" for x in g.level_labels))
+    out = ratings.assign(
+        criterion=crit.where(crit.notna(), ratings["criterion"]),
+        level=lv.map(lambda x: x.label if x is not None else None),
+        level_code=pd.array(lv.map(lambda x: x.code if x is not None else None), dtype="Int64"),
+    )
+    for grid_id, declared in call.grid_versions.items():
+        used = set(version[ratings["grid"] == grid_id])
+        if used - {declared}:
             problems.append(Problem(file, None, headers["grid_version"],
-                                    f"grille {grid_id} en version(s) {', '.join(sorted(used - {version}))} alors que "
-                                    f"l'appel ({CALL_FILE}) déclare la version {version}"))
+                                    f"grille {grid_id} en version(s) {', '.join(sorted(used - {declared}))} alors que "
+                                    f"l'appel ({CALL_FILE}) déclare la version {declared}"))
     dup = out.duplicated(["dossier_id", "juror_id", "grid", "criterion", "round"], keep="first")
     problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
                  for i in out.index[dup]]
