@@ -37,6 +37,9 @@ def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption:
     """A table for the reader: French decimal comma and thousands separator, header cells."""
     styler = df.style.format(precision=precision, decimal=",", thousands=NNBSP, na_rep="–")
     styler = styler.format_index(precision=precision, decimal=",", thousands=NNBSP)
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     if not index:
         styler = styler.hide(axis="index")
     if caption:

@@ -27,7 +27,7 @@ def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         int(decisions.get("non retenu", 0)),
     ]
     out = pd.DataFrame({"Étape": FUNNEL_STEPS, "Dossiers": counts})
-    out["Part des dépôts"] = out["Dossiers"] / max(counts[0], 1)
+    out["Part des dépôts"] = [fr.percent(n / max(counts[0], 1)) for n in counts]
     return out
 
 
@@ -60,7 +60,8 @@ def profile(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
     table = pd.crosstab(d[by], d["decision"], margins=True, margins_name="Total")
     table.index.name = labels[by]
     table.columns.name = None
-    return table.sort_values("Total", ascending=False)
+    body = table.drop(index="Total").sort_values("Total", ascending=False)
+    return pd.concat([body, table.loc[["Total"]]])
 
 
 def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
