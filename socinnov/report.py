@@ -35,15 +35,27 @@ NBCONVERT_TEMPLATES = config.PACKAGE_DIR / "templates" / "nbconvert"
 
 @dataclass(frozen=True)
 class ReportSpec:
+    """A report notebook, described by its own metadata (``metadata.socinnov``):
+    ``{"title": "...", "audiences": ["jury", ...], "order": 10}``."""
+
     name: str  # notebook stem under notebooks/
     title: str
     audiences: tuple[str, ...]
+    order: int = 100
 
 
-REPORTS: tuple[ReportSpec, ...] = (
-    # The public audience gets reports once disclosure control exists (small cells, rare combinations).
-    ReportSpec("cohorte", "La cohorte de l'appel", ("jury", "comite")),
-)
+def discover_reports() -> tuple[ReportSpec, ...]:
+    """Every notebook of ``notebooks/`` that declares itself a report, in its declared order."""
+    specs = []
+    for path in sorted(config.notebooks_dir().glob("*.ipynb")):
+        meta = nbformat.read(path, as_version=4).metadata.get("socinnov")
+        if not meta:
+            continue
+        audiences = tuple(meta["audiences"])
+        for a in audiences:
+            check_audience(a)
+        specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100))))
+    return tuple(sorted(specs, key=lambda s: (s.order, s.name)))
 
 
 @dataclass
@@ -160,11 +172,12 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         log(f"Préparation des données de « {name} »…")
         ingest(cohort)
     manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
-    specs = [s for s in REPORTS if not only or s.name in only]
-    unknown = set(only) - {s.name for s in REPORTS}
+    reports = discover_reports()
+    specs = [s for s in reports if not only or s.name in only]
+    unknown = set(only) - {s.name for s in reports}
     if unknown:
         raise ValueError(f"rapport(s) inconnu(s) : {', '.join(sorted(unknown))} ; rapports : "
-                         + ", ".join(s.name for s in REPORTS))
+                         + ", ".join(s.name for s in reports))
     by_audience: dict[str, list[Outcome]] = {}
     todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
     for i, (audience, spec) in enumerate(todo, 1):
@@ -174,15 +187,16 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
         log(f"      {state}")
     index = config.reports_dir(name) / "index.html"
-    existing = _existing_outcomes(name, by_audience)
+    existing = _existing_outcomes(name, by_audience, reports)
     _write_atomic(index, _index_html(name, existing))
     return index, [o for outs in by_audience.values() for o in outs]
 
 
-def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]]) -> dict[str, list[Outcome]]:
+def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]],
+                       reports: tuple[ReportSpec, ...]) -> dict[str, list[Outcome]]:
     """The index lists this run's outcomes plus reports of other audiences already on disk."""
     out = dict(fresh)
-    for spec in REPORTS:
+    for spec in reports:
         for audience in spec.audiences:
             if audience in out:
                 continue

@@ -3,9 +3,9 @@
 import nbformat
 import pytest
 
-from socinnov import config, report
+from socinnov import config
 from socinnov.cli import main
-from socinnov.report import ReportSpec, build_reports
+from socinnov.report import build_reports
 from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow
@@ -75,8 +75,8 @@ def test_unchanged_inputs_are_not_rebuilt_and_a_change_is(tiny_cohort):
 def test_a_failing_notebook_is_kept_reported_and_does_not_stop_the_others(tiny_cohort, monkeypatch, capsys):
     nb = nbformat.read(config.notebooks_dir() / "cohorte.ipynb", as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("colonne manquante pour le test")'))
+    nb.metadata.socinnov = {"title": "Rapport cassé", "audiences": ["jury"], "order": 99}
     nbformat.write(nb, config.notebooks_dir() / "casse.ipynb")
-    monkeypatch.setattr(report, "REPORTS", report.REPORTS + (ReportSpec("casse", "Rapport cassé", ("jury",)),))
     status = main(["report", "tiny"])
     err = capsys.readouterr().err
     assert status == 1
