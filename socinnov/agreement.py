@@ -61,6 +61,7 @@ from scipy import sparse
 
 __all__ = [
     "STATISTICS",
+    "STATISTIC_LABELS",
     "AgreementInputError",
     "agreement_table",
     "cohen_kappa",
@@ -96,6 +97,25 @@ STATISTICS = (
     "icc3k",
     "kendall_w",
 )
+
+#: French names of the statistics, as reports and the command line show them.
+STATISTIC_LABELS = {
+    "percent_agreement": "Accord observé (exact)",
+    "percent_agreement_within_one": "Accord à un niveau près",
+    "krippendorff_alpha": "Alpha de Krippendorff",
+    "fleiss_kappa": "Kappa de Fleiss",
+    "gwet_ac1": "AC1 de Gwet",
+    "gwet_ac2": "AC2 de Gwet",
+    "cohen_kappa": "Kappa de Cohen",
+    "cohen_kappa_weighted": "Kappa de Cohen pondéré",
+    "icc1": "ICC(1,1)",
+    "icc2": "ICC(2,1)",
+    "icc3": "ICC(3,1)",
+    "icc1k": "ICC(1,k)",
+    "icc2k": "ICC(2,k)",
+    "icc3k": "ICC(3,k)",
+    "kendall_w": "W de Kendall",
+}
 
 _COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "note"]
 _WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quadratique"}

@@ -18,30 +18,13 @@ import sys
 
 import pandas as pd
 
-from socinnov.agreement import SCALES, STATISTICS, WEIGHTS, AgreementInputError, agreement_table
+from socinnov.agreement import STATISTIC_LABELS, SCALES, STATISTICS, WEIGHTS, AgreementInputError, agreement_table
 
 __all__ = ["configure_parser", "main", "run"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-LABELS_FR = {
-    "percent_agreement": "Accord observé (exact)",
-    "percent_agreement_within_one": "Accord à un niveau près",
-    "krippendorff_alpha": "Alpha de Krippendorff",
-    "fleiss_kappa": "Kappa de Fleiss",
-    "gwet_ac1": "AC1 de Gwet",
-    "gwet_ac2": "AC2 de Gwet",
-    "cohen_kappa": "Kappa de Cohen",
-    "cohen_kappa_weighted": "Kappa de Cohen pondéré",
-    "icc1": "ICC(1,1)",
-    "icc2": "ICC(2,1)",
-    "icc3": "ICC(3,1)",
-    "icc1k": "ICC(1,k)",
-    "icc2k": "ICC(2,k)",
-    "icc3k": "ICC(3,k)",
-    "kendall_w": "W de Kendall",
-}
 _SCALE_FR = {"nominal": "nominale", "ordinal": "ordinale", "interval": "d'intervalle",
              "ratio": "de rapport"}
 _WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quadratique"}
@@ -197,13 +180,13 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
          f"pondération {_WEIGHT_FR[attrs['weights']]} · {boot}"),
         "",
     ]
-    width = max(len(v) for v in LABELS_FR.values())
+    width = max(len(v) for v in STATISTIC_LABELS.values())
     out.append(f"{'Statistique':<{width}}  {'Estimation':>10}  {'IC 95 %':<17}")
     out.append("-" * (width + 31))
     for row in table.itertuples(index=False):
         ci = (f"[{_fmt(row.ci_low)} ; {_fmt(row.ci_high)}]"
               if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)) else "—")
-        out.append(f"{LABELS_FR[row.statistic]:<{width}}  {_fmt(row.estimate):>10}  {ci:<17}")
+        out.append(f"{STATISTIC_LABELS[row.statistic]:<{width}}  {_fmt(row.estimate):>10}  {ci:<17}")
     out.append("")
     out.append("Les pourcentages d'accord sont des proportions entre 0 et 1.")
     if args.bootstrap > 0:
@@ -212,7 +195,7 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
     for row in table.itertuples(index=False):
         note = row.note.replace(common, "")
         if note:
-            out.append(f"  - {LABELS_FR[row.statistic]} : {note}")
+            out.append(f"  - {STATISTIC_LABELS[row.statistic]} : {note}")
     return "\n".join(out)
 
 

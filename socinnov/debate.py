@@ -89,3 +89,32 @@ def _safe(name: str) -> str:
 def sheet_link(dossier_id: str) -> str:
     """Relative link from a jury report to a dossier's debate sheet."""
     return f'<a href="fiches-debat/{html.escape(_safe(dossier_id))}.html">{html.escape(dossier_id)}</a>'
+
+
+def debate_sheets(data, *, min_spread: int = 2, round: str = "individuel") -> tuple[pd.DataFrame, str]:
+    """Write the debate sheets of a loaded cohort, if its audience may see them.
+
+    ``data`` is a ``socinnov.store.Cohort``. For the ``jury`` audience, one sheet per dossier
+    with divergent criteria is written under ``reports/COHORT/jury/fiches-debat/``; for any
+    other audience nothing is written (the sheets carry names and comments). Returns the table
+    of dossiers by number of divergent criteria (with a link for the jury) and a French note.
+    """
+    from socinnov import config  # local: keeps this module importable without a project tree
+
+    grid = data.grid()
+    div = divergences(data.ratings, grid, round=round, min_spread=min_spread)
+    rated = data.ratings.loc[data.ratings["grid"] == grid.id, "dossier_id"].unique()
+    counts = divergence_counts(div, rated)
+    counts = counts[counts["divergent_criteria"] > 0]
+    if data.audience != "jury":
+        note = (f"{len(counts)} dossiers présentent au moins un critère où les jurés s'écartent de {min_spread} "
+                "niveaux ou plus. Les fiches de débat, nominatives, sont réservées au jury.")
+        return counts.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
+    out_dir = config.reports_dir(data.name) / "jury" / "fiches-debat"
+    paths = write_debate_sheets(div, data.dossiers, data.jurors, grid, out_dir, cohort=data.name,
+                                min_spread=min_spread)
+    table = pd.DataFrame({"Dossier": [sheet_link(d) for d in counts["dossier_id"]],
+                          "Critères divergents": counts["divergent_criteria"].to_numpy()})
+    note = (f"{len(paths)} fiches de débat écrites (un dossier par fiche, critères où les jurés s'écartent de "
+            f"{min_spread} niveaux ou plus). Cliquer sur un dossier pour ouvrir sa fiche.")
+    return table, note

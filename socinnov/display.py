@@ -45,3 +45,11 @@ def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption:
     if caption:
         styler = styler.set_caption(caption)
     display(styler)
+
+
+def markdown(text: str | None) -> None:
+    """A sentence computed by the package, shown as prose (nothing when ``text`` is empty)."""
+    from IPython.display import Markdown
+
+    if text:
+        display(Markdown(text))

@@ -1,0 +1,83 @@
+"""Jury-level agreement compositions on data whose answer is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socinnov.agreement import krippendorff_alpha
+from socinnov.grids import load_grid
+from socinnov.jury import (agreement_table_fr, criterion_agreement, pairwise_agreement, range_restriction_note,
+                           reading, rounds_comparison)
+
+GRID = load_grid("acceptabilite", "2016")
+
+
+def ratings(seed=0, n=40, jurors=("J1", "J2", "J3"), noise=0.6, round="individuel"):
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(1.5, 0.8, n)
+    rows = [(f"D{d}", j, c.id, round, int(np.clip(np.rint(quality[d] + rng.normal(0, noise)), 0, 3)))
+            for d in range(n) for j in jurors for c in GRID.criteria]
+    df = pd.DataFrame(rows, columns=["dossier_id", "juror_id", "criterion", "round", "level_code"])
+    return df.assign(grid="acceptabilite", grid_version="2016", level_code=df["level_code"].astype("Int64"))
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.85, "accord fiable (α ≥ 0,800)"), (0.80, "accord fiable (α ≥ 0,800)"),
+    (0.70, "accord suffisant pour des conclusions provisoires (0,667 ≤ α < 0,800)"),
+    (0.5, "accord insuffisant pour fonder des conclusions (α < 0,667)")])
+def test_krippendorff_reading_uses_his_thresholds(value, text):
+    # Krippendorff (2004), Content Analysis, 2nd ed., p. 241: rely on α ≥ .800; tentative .667–.800.
+    assert reading("krippendorff_alpha", value) == text
+
+
+@pytest.mark.parametrize("value, text", [(-0.1, "accord nul (inférieur au hasard)"), (0.15, "accord léger"),
+                                         (0.35, "accord passable"), (0.55, "accord modéré"),
+                                         (0.75, "accord important"), (0.9, "accord presque parfait")])
+def test_landis_koch_reading(value, text):
+    # Landis & Koch (1977), Biometrics 33:159-174, Table: slight .00-.20 … almost perfect .81-1.00.
+    assert reading("gwet_ac2", value) == text
+
+
+def test_criterion_rows_are_the_agreement_module_on_that_criterion():
+    r = ratings()
+    out = criterion_agreement(r, GRID, n_boot=0)
+    one = out[(out["group"] == "rupture_existant") & (out["statistic"] == "krippendorff_alpha")]
+    direct = krippendorff_alpha(r[r["criterion"] == "rupture_existant"], unit="dossier_id", rater="juror_id",
+                                value="level_code", scale="ordinal", levels=[0, 1, 2, 3], n_boot=0)
+    assert one["estimate"].item() == pytest.approx(direct["estimate"].item())
+    assert set(out["level"]) == {"critère", "dimension", "ensemble"}
+    assert len(out[out["level"] == "critère"]) == 12 * 4 and len(out[out["level"] == "dimension"]) == 3
+
+
+def test_perfect_agreement_reads_as_such():
+    r = ratings(noise=0.0)
+    out = criterion_agreement(r, GRID, n_boot=0)
+    alphas = out[out["statistic"] == "krippendorff_alpha"]["estimate"]
+    assert np.allclose(alphas, 1.0)
+    table = agreement_table_fr(out)
+    assert (table["Lecture"] == "accord fiable (α ≥ 0,800)").all() and len(table) == 12 + 3 + 1
+
+
+def test_debate_raises_agreement_when_ratings_converge():
+    before = ratings(seed=1, noise=0.8)
+    after = ratings(seed=1, noise=0.2, round="après débat")
+    out = rounds_comparison(pd.concat([before, after]), GRID, n_boot=0)
+    wide = out.pivot(index="group", columns="round", values="estimate")
+    assert (wide["après débat"] > wide["individuel"]).all()
+
+
+def test_pairwise_agreement_counts_shared_ratings():
+    r = ratings(n=5, noise=0.0)
+    r.loc[(r["juror_id"] == "J3") & (r["criterion"] == "caractere_collectif"), "level_code"] += 1
+    pw = pairwise_agreement(r, GRID).set_index(["juror_a", "juror_b"])
+    assert pw.loc[("J1", "J2"), "agreement"] == 1.0 and pw.loc[("J1", "J2"), "n_ratings"] == 5 * 12
+    assert pw.loc[("J1", "J3"), "agreement"] == pytest.approx(11 / 12)
+    assert pw.loc[("J3", "J1"), "n_dossiers"] == 5
+
+
+def test_range_restriction_note_only_on_selected_dossiers():
+    decisions = pd.DataFrame({"dossier_id": ["A", "B", "C"],
+                              "decision": ["retenu - financé", "retenu - réorienté", "non retenu"]})
+    assert "seuls dossiers retenus (2)" in range_restriction_note(["A", "B"], decisions)
+    assert "seuls dossiers financés (1)" in range_restriction_note(["A"], decisions)
+    assert range_restriction_note(["A", "C"], decisions) is None
