@@ -1,8 +1,9 @@
 """Reading a cohort's processed tables, filtered for the audience a report is built for.
 
-This is the only door from a notebook to the data. A report for the ``comite`` or ``public``
-audience never receives free text nor identifying columns (per the schemas' metadata),
-whatever the notebook then does with what it gets.
+This is the only door from a notebook to the data. A report for the ``comite`` audience never
+receives free text nor identifying columns (per the schemas' metadata) and sees dossiers under
+keyed pseudonyms; a report for the ``public`` receives only aggregates under disclosure control
+(``socinnov.public``), whatever the notebook then does with what it gets.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from socinnov import config
 from socinnov.call import Call, call_from_dict
 from socinnov.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.ingest import MANIFEST, ingest, is_up_to_date
+from socinnov.pseudonyms import pseudonymise
+from socinnov.public import PublicCohort
 from socinnov.schemas import TABLES_BY_NAME, columns_with
 
 AUDIENCES = ("jury", "comite", "public")
@@ -60,16 +63,28 @@ class Cohort:
         return load_grid(grid_id, self.call.grid_versions[grid_id])
 
 
-def _restrict(name: str, df: pd.DataFrame, audience: str) -> pd.DataFrame:
-    if audience == "jury" or name not in TABLES_BY_NAME:
+def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.DataFrame:
+    """The ``comite`` view of a table: no free text, no identifying column, dossiers pseudonymised."""
+    if audience == "jury":
         return df
-    model = TABLES_BY_NAME[name].model
-    hidden = set(columns_with(model, "free_text")) | set(columns_with(model, "identifying"))
-    return df.drop(columns=[c for c in df.columns if c in hidden])
+    if name in TABLES_BY_NAME:
+        model = TABLES_BY_NAME[name].model
+        hidden = set(columns_with(model, "free_text")) | set(columns_with(model, "identifying"))
+        df = df.drop(columns=[c for c in df.columns if c in hidden])
+    if "dossier_id" in df.columns:
+        df = df.assign(dossier_id=pseudonymise(df["dossier_id"], cohort=cohort))
+    if name == "eligibility":
+        df = df.drop(columns=["reason"])  # reasons quote amounts and dates of one dossier
+    return df
 
 
-def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True) -> Cohort:
-    """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed."""
+def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True) -> Cohort | PublicCohort:
+    """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed.
+
+    ``jury``: every table, named. ``comite``: dossiers pseudonymised, no free text nor
+    identifying column. ``public``: a :class:`~socinnov.public.PublicCohort`, which gives
+    aggregates under disclosure control and no row-level table.
+    """
     check_audience(audience)
     folder = config.processed_dir(Path(cohort).name)
     if refresh and not is_up_to_date(cohort):
@@ -77,5 +92,9 @@ def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True) ->
     if not (folder / MANIFEST).exists():
         raise FileNotFoundError(f"cohorte « {cohort} » non préparée : lancer `socinnov ingest {cohort}`")
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    tables = {p.stem: _restrict(p.stem, pd.read_parquet(p), audience) for p in sorted(folder.glob("*.parquet"))}
-    return Cohort(name=manifest["cohort"], audience=audience, manifest=manifest, tables=tables)
+    name = manifest["cohort"]
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    if audience == "public":
+        return PublicCohort(name, manifest, tables)
+    tables = {k: _restrict(k, df, audience, name) for k, df in tables.items()}
+    return Cohort(name=name, audience=audience, manifest=manifest, tables=tables)

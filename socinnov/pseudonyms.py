@@ -1,0 +1,57 @@
+"""Stable keyed pseudonyms: a dossier keeps its pseudonym across reports, and without the key
+no pseudonym can be traced back to its dossier.
+
+A pseudonym is ``P-`` followed by 10 characters of the base-32 HMAC-SHA-256 of the cohort and
+the identifier, under a secret key of 32 random bytes. The key lives outside the repository and
+the reports: ``$SOCINNOV_KEY_FILE`` if set, else ``~/.config/socinnov/cle-pseudonymes``. It is
+created on first use, with a message saying where it is and that it must be kept (losing it
+changes every pseudonym; sharing it lets anyone re-identify the dossiers).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+KEY_BYTES = 32
+
+
+def key_path() -> Path:
+    env = os.environ.get("SOCINNOV_KEY_FILE")
+    return Path(env) if env else Path.home() / ".config" / "socinnov" / "cle-pseudonymes"
+
+
+@cache
+def _key(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(KEY_BYTES))
+        print(f"socinnov : clé de pseudonymisation créée dans {path}. Conservez-la hors du dépôt et des "
+              "rapports : la perdre change tous les pseudonymes, la divulguer permet de ré-identifier les dossiers.",
+              file=sys.stderr)
+    key = path.read_bytes()
+    if len(key) < KEY_BYTES:
+        raise ValueError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
+    return key
+
+
+def pseudonym(identifier: str, *, cohort: str, prefix: str = "P") -> str:
+    """The pseudonym of ``identifier`` in ``cohort`` (same inputs, same key: same pseudonym)."""
+    digest = hmac.new(_key(key_path()), f"{cohort}\x1f{identifier}".encode(), hashlib.sha256).digest()
+    return f"{prefix}-{base64.b32encode(digest).decode()[:10]}"
+
+
+def pseudonymise(values: pd.Series, *, cohort: str, prefix: str = "P") -> pd.Series:
+    """Vectorised over distinct values."""
+    mapping = {v: pseudonym(str(v), cohort=cohort, prefix=prefix) for v in values.dropna().unique()}
+    return values.map(mapping)
