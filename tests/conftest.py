@@ -97,3 +97,12 @@ def project(tmp_path, monkeypatch) -> Path:
 def tiny_cohort(project) -> Path:
     """The tiny cohort written under the project's data/raw/tiny."""
     return write_cohort(project / "data" / "raw" / "tiny", tiny_tables())
+
+
+@pytest.fixture(autouse=True)
+def _pseudonym_key(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's pseudonymisation key: one throw-away key per test session."""
+    from socinnov import pseudonyms
+
+    monkeypatch.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+    pseudonyms._key.cache_clear()
