@@ -24,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP) ## create .venv and install the pinned dependencies and the package
 
 report: $(STAMP) ## build every report of COHORT (default: the demo cohort) and print the index path
-	$(BIN)/socinnov report $(COHORT) --audience jury --audience comite
+	$(BIN)/socinnov report $(COHORT) --audience all
 
 data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
 	$(BIN)/socinnov ingest $(COHORT)
