@@ -5,8 +5,11 @@ filed by fictitious porteurs across the twelve départements, their partners and
 budgets, a jury of nine fictitious members rating the eligible dossiers on the acceptability
 grid (two rounds: individually, then after debate) in a connected incomplete design that
 honours the declared conflicts of interest, feasibility ratings of the retained dossiers, the
-jury's decisions validated by the comité d'élu-e-s, and the follow-up and payments of the
-funded experiments. About a dozen dossiers break one or two eligibility rules of the call.
+jury's decisions validated by the comité d'élu-e-s, and the follow-up of the funded
+experiments: waves, re-assessments on the acceptability grid, indicators, spending, reports and
+payments (two experiments abandoned, one report late with an expense after the 24 months, one
+under-spend, one experiment spreading). About a dozen dossiers break one or two eligibility
+rules of the call.
 
 Every random draw comes from one ``numpy.random.default_rng(seed)``, in a fixed order, so the
 same seed gives the same frames and byte-identical files. :func:`generate` returns typed
@@ -490,7 +493,8 @@ class Profile:
     Contexte), ``feasibility`` the latent feasibility; ``case`` names the eligibility rule(s)
     the dossier breaks, if any. ``extra`` collects what is drawn while writing the dossier and
     read by the later tables: ``requested``, ``total``, ``start``, ``end``, ``months``,
-    ``partner_types`` and ``long_summary``.
+    ``partner_types``, ``long_summary``, and for two funded experiments ``late_report`` and
+    ``underspent``.
     """
 
     index: int
@@ -1411,6 +1415,9 @@ def make_payments(rng: np.random.Generator, profiles: dict[str, Profile], decisi
     candidates = [d for d in funded["dossier_id"] if d not in abandoned]
     late = _pick(rng, candidates) if candidates else None
     underspent = _pick(rng, [d for d in candidates if d != late]) if len(candidates) > 1 else None
+    for d, key in ((late, "late_report"), (underspent, "underspent")):
+        if d is not None:
+            profiles[d].extra[key] = True
     rows = []
     for d, granted, validated_on in zip(funded["dossier_id"], funded["granted_amount"], funded["validated_on"]):
         start = profiles[d].extra["start"]
@@ -1428,6 +1435,168 @@ def make_payments(rng: np.random.Generator, profiles: dict[str, Profile], decisi
                      "paid_on": _add_months(start, months) + pd.Timedelta(days=int(rng.integers(0, 20))),
                      "amount": balance})
     return _typed(rows, "payments")
+
+
+# Latent change per year of each acceptability dimension during the experiment (on the rating
+# scale of the jury's latent quality, where one level is about 1.5 units wide).
+DIMENSION_SLOPES = {"portage": 0.45, "contenu": 0.3, "contexte": 0.15}
+SELF_ASSESSMENT_BIAS = 0.35  # porteurs rate their own project higher
+START_GAP = -0.7  # the project as it starts falls short of the dossier the jury read
+REASSESSMENT_COMMENTS = {
+    "portage": ("Collectif élargi à de nouveaux partenaires.", "Gouvernance ouverte aux usagers.",
+                "Départ de partenaires clés ; collectif fragilisé."),
+    "contenu": ("Services stabilisés et mieux décrits.", "Nouveaux services issus des ateliers avec les habitants.",
+                "Offre de services en recul."),
+    "contexte": ("Démarche reprise par des communes voisines.", "Modèle économique consolidé.",
+                 "Financements de relais non trouvés."),
+}
+LATE_SPENDING_LABEL = "Frais de la rencontre de clôture"
+
+
+def _wave_sources(rng: np.random.Generator, p: Profile, month: int, wave_source: str) -> list[str]:
+    """Who re-assesses the experiment at a wave: the wave's source; at 12 and 24 months the porteur
+    (self-assessment) and, when there is one, the research team."""
+    sources = [wave_source]
+    if month in (12, 24):
+        if rng.random() < 0.8:
+            sources.append("porteur")
+        if p.research:
+            sources.append("équipe de recherche")
+    return [s for s in voc.FOLLOWUP_SOURCES if s in sources]
+
+
+def make_reassessments(rng: np.random.Generator, profiles: dict[str, Profile], followup: pd.DataFrame,
+                       abandoned: dict[str, int], spreading: str | None) -> pd.DataFrame:
+    """The ``reassessments`` table: the acceptability grid again, at each wave, by each source.
+
+    Each experiment's latent quality on a dimension moves by ``DIMENSION_SLOPES`` per year plus
+    its own deviation, from ``START_GAP`` below the dossier the jury read; the spreading
+    experiment gains on Portage and Contexte; an experiment heading for abandonment declines.
+    Porteurs rate themselves ``SELF_ASSESSMENT_BIAS`` higher.
+    """
+    grid = _grid(grids.ACCEPTABILITY)
+    dimension_of = {c.id: c.dimension for c in grid.criteria}
+    labels = np.array(grid.level_labels, dtype=object)
+    rows = []
+    for d, waves in followup.groupby("dossier_id", sort=True):
+        p = profiles[d]
+        own = {dim: slope + rng.normal(0, 0.2) for dim, slope in DIMENSION_SLOPES.items()}
+        if d == spreading:
+            own["portage"] += 0.4
+            own["contexte"] += 0.5
+        if d in abandoned:
+            own = dict.fromkeys(own, -0.5)
+        for month, source in zip(waves["wave_month"], waves["source"]):
+            years = month / 12
+            for who in _wave_sources(rng, p, int(month), source):
+                bias = SELF_ASSESSMENT_BIAS if who == "porteur" else 0.0
+                for criterion, dim in dimension_of.items():
+                    latent = (p.quality[dim] + START_GAP + own[dim] * years + _criterion_effect(p, criterion)
+                              + bias + rng.normal(0, 0.45))
+                    code = int(np.digitize(latent, ACCEPTABILITY_CUTS))
+                    level = None if rng.random() < 0.02 else labels[code]
+                    comment = None
+                    if who != "porteur" and month > 0 and rng.random() < 0.04:
+                        options = REASSESSMENT_COMMENTS[dim]
+                        comment = options[2] if own[dim] < 0 else _pick(rng, options[:2])
+                    rows.append({"dossier_id": d, "wave_month": int(month), "source": who,
+                                 "criterion": criterion, "level": level, "comment": comment})
+    return _typed(rows, "reassessments")
+
+
+def make_indicators(rng: np.random.Generator, profiles: dict[str, Profile], followup: pd.DataFrame,
+                    abandoned: dict[str, int], spreading: str | None) -> pd.DataFrame:
+    """The ``indicators`` table: what each experiment reaches, wave by wave.
+
+    Beneficiaries grow with time, the collective gains a partner now and then, the spreading
+    experiment's reach and collective jump once it spreads; an abandoned one stalls. A few
+    values are left unreported.
+    """
+    rows = []
+    for d, waves in followup.groupby("dossier_id", sort=True):
+        p = profiles[d]
+        reach = float(rng.lognormal(np.log(120), 0.6))
+        partners = float(p.n_partners)
+        fte = _round_to(rng.uniform(0.5, 2.0), 0.1)
+        volunteers = float(rng.integers(3, 30))
+        cofunding_target = max(0.0, p.extra["total"] - p.extra["requested"]) * rng.uniform(0.4, 0.9)
+        end_month = abandoned.get(d, 24)
+        for month, stage in zip(waves["wave_month"], waves["stage"]):
+            share = min(month, end_month) / 24
+            spread = d == spreading and stage in ("essaimage", "changement d'échelle")
+            if month > 0:
+                partners += float(rng.poisson(0.4)) + (3.0 if spread and month >= 18 else 0.0)
+                fte = max(0.0, _round_to(fte + rng.normal(0.15, 0.2), 0.1))
+                volunteers = max(0.0, volunteers + float(rng.integers(-2, 5)))
+            values = {
+                "beneficiaries": float(round(reach * share ** 0.8 * (2.5 if spread else 1.0))),
+                "partners": partners,
+                "jobs_fte": fte,
+                "volunteers": volunteers,
+                "cofunding": _round_to(cofunding_target * share, 100),
+            }
+            if month > 0:
+                for key in values:
+                    if rng.random() < 0.04:
+                        values[key] = None
+            rows.append({"dossier_id": d, "wave_month": int(month), **values})
+    return _typed(rows, "indicators")
+
+
+def _semesters(m_from: int, m_to: int, last: int) -> list[tuple[int, int]]:
+    """(semester end month, months of the line in it) for a budget line spent up to ``last``."""
+    out = []
+    for end in range(6, 25, 6):
+        months = max(0, min(m_to, end, last) - max(m_from, end - 5) + 1)
+        if months:
+            out.append((end, months))
+    return out
+
+
+def make_spending(rng: np.random.Generator, profiles: dict[str, Profile], funded: list[str],
+                  budget: pd.DataFrame, abandoned: dict[str, int]) -> pd.DataFrame:
+    """The ``spending`` table: each funded experiment's expenses, per budget line and semester.
+
+    Most experiments spend 85 to 105 % of their forecast; the under-spending one about 60 %;
+    an abandoned one stops at its last wave; the late one pays a last invoice after month 24.
+    """
+    rows = []
+    for d in funded:
+        p = profiles[d]
+        rate = 0.6 if p.extra.get("underspent") else float(np.clip(rng.normal(0.95, 0.06), 0.85, 1.05))
+        last = abandoned.get(d, 24)
+        lines = budget[budget["dossier_id"] == d]
+        for cat, label, amount, m_from, m_to in zip(lines["category"], lines["label"], lines["amount"],
+                                                    lines["month_from"], lines["month_to"]):
+            parts = _semesters(int(m_from), int(m_to), last)
+            total_months = int(m_to) - int(m_from) + 1
+            for end, months in parts:
+                value = _round_to(amount * rate * months / total_months * rng.uniform(0.9, 1.1), 10)
+                spent_on = _add_months(p.extra["start"], end) - pd.Timedelta(days=int(rng.integers(1, 20)))
+                rows.append({"dossier_id": d, "category": cat, "label": label, "amount": value,
+                             "spent_on": spent_on})
+        if p.extra.get("late_report"):
+            rows.append({"dossier_id": d, "category": "frais de mission", "label": LATE_SPENDING_LABEL,
+                         "amount": _round_to(rng.uniform(900, 2_000), 10),
+                         "spent_on": _add_months(p.extra["start"], 25) + pd.Timedelta(days=int(rng.integers(0, 20)))})
+    return _typed(rows, "spending")
+
+
+def make_activity_reports(rng: np.random.Generator, profiles: dict[str, Profile], funded: list[str],
+                          payments: pd.DataFrame, abandoned: dict[str, int]) -> pd.DataFrame:
+    """The ``activity_reports`` table: the year-one report, and the year-two report shortly before
+    the second payment (so the late experiment's report is late too)."""
+    balance = payments[payments["instalment"] == 2].set_index("dossier_id")["paid_on"]
+    rows = []
+    for d in funded:
+        start = profiles[d].extra["start"]
+        if abandoned.get(d, 24) > 12:
+            rows.append({"dossier_id": d, "report": "bilan de la première année",
+                         "received_on": _add_months(start, 12) + pd.Timedelta(days=int(rng.integers(5, 60)))})
+        if d in balance.index:
+            rows.append({"dossier_id": d, "report": "bilan de la deuxième année",
+                         "received_on": balance[d] - pd.Timedelta(days=int(rng.integers(10, 40)))})
+    return _typed(rows, "activity_reports")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1471,16 +1640,23 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
                                target_funded=max(2, round(n_dossiers * 17 / 120)))
     funded = sorted(decisions.loc[decisions["decision"] == "retenu - financé", "dossier_id"])
     abandoned, spreading = _followup_plan(rng, funded, profiles)
+    ratings = make_ratings(acc_long, feas_long)
+    followup = make_followup(rng, profiles, funded, abandoned, spreading)
+    payments = make_payments(rng, profiles, decisions, abandoned)
     return {
         "dossiers": dossiers,
         "partners": partners,
         "budget": budget,
         "jurors": jurors,
         "conflicts": conflicts,
-        "ratings": make_ratings(acc_long, feas_long),
+        "ratings": ratings,
         "decisions": decisions,
-        "followup": make_followup(rng, profiles, funded, abandoned, spreading),
-        "payments": make_payments(rng, profiles, decisions, abandoned),
+        "followup": followup,
+        "payments": payments,
+        "reassessments": make_reassessments(rng, profiles, followup, abandoned, spreading),
+        "indicators": make_indicators(rng, profiles, followup, abandoned, spreading),
+        "spending": make_spending(rng, profiles, funded, budget, abandoned),
+        "activity_reports": make_activity_reports(rng, profiles, funded, payments, abandoned),
     }
 
 
@@ -1511,6 +1687,14 @@ TABLE_DESCRIPTIONS = {
     "decisions": "La décision du jury pour chaque dossier noté et sa validation par le comité d'élu·e·s.",
     "followup": "Le suivi des expérimentations financées, par vagues (mois depuis le démarrage).",
     "payments": "Les deux versements de l'aide : au démarrage, puis à la remise du bilan de la deuxième année.",
+    "reassessments": "La grille d'acceptabilité appliquée de nouveau aux expérimentations financées, à chaque vague "
+                     "du suivi et par chaque source (auto-évaluation du porteur, équipe de recherche, chargé de mission).",
+    "indicators": "Ce que chaque expérimentation financée atteint à chaque vague du suivi : bénéficiaires touchés et "
+                  "cofinancements obtenus en cumul depuis le démarrage, partenaires, emplois et bénévoles à la date "
+                  "de la vague ; une cellule vide est une valeur non renseignée.",
+    "spending": "Les dépenses réalisées par les expérimentations financées, par catégorie de dépense, "
+                "à comparer aux comptes prévisionnels sur 24 mois.",
+    "activity_reports": "Les bilans remis par les porteurs ; le second versement attend le bilan de la deuxième année.",
 }
 
 def _quoted(values) -> str:
@@ -1549,6 +1733,14 @@ def _column_notes() -> dict[tuple[str, str], str]:
         ("decisions", "reoriented_to"): "pour les dossiers « retenu - réorienté » : accompagnement proposé",
         ("followup", "wave_month"): f"vagues {', '.join(str(m) for m in FOLLOWUP_WAVES)}",
         ("payments", "instalment"): "1 : au démarrage ; 2 : à la remise du bilan de la deuxième année",
+        ("reassessments", "wave_month"): "une vague déclarée dans suivi.csv pour ce dossier",
+        ("reassessments", "criterion"): "identifiant d'un critère de la grille d'acceptabilité (voir « Grilles » plus bas)",
+        ("reassessments", "level"): "un niveau de la grille d'acceptabilité ; vide = critère non réévalué",
+        ("reassessments", "source"): "« porteur » : auto-évaluation",
+        ("indicators", "wave_month"): "une vague déclarée dans suivi.csv pour ce dossier",
+        ("spending", "category"): f"dépenses éligibles : {_quoted(eligible_exp)}",
+        ("spending", "spent_on"): f"dans les {the_call.max_months} mois à compter du démarrage",
+        ("activity_reports", "report"): "le second versement suit la remise du bilan de la deuxième année",
     }
     for column, wording in voc.INNOVATION_TYPES.items():
         notes[("dossiers", column)] = f"« {wording} »"

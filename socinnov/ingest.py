@@ -20,7 +20,7 @@ from socinnov import __version__, config
 from socinnov.call import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.eligibility import check_eligibility
 from socinnov.errors import InputError, Problem
-from socinnov.grids import Grid, GridError, load_grid
+from socinnov.grids import ACCEPTABILITY, Grid, GridError, load_grid
 from socinnov.provenance import code_fingerprint
 from socinnov.schemas import TABLES_BY_NAME, french_headers
 from socinnov.tables import fold, load_tables
@@ -133,6 +133,99 @@ def _conflicts_honoured(frames) -> list[Problem]:
                     f"est déclaré ({TABLES_BY_NAME['conflicts'].filename})") for i, r in first.iterrows()]
 
 
+FOLLOWUP_TABLES = ("followup", "payments", "reassessments", "indicators", "spending", "activity_reports")
+"""Tables about funded experiments only: their dossiers must be « retenu - financé »."""
+FOLLOWUP_KEYS = {
+    "followup": ("dossier_id", "wave_month"),
+    "payments": ("dossier_id", "instalment"),
+    "reassessments": ("dossier_id", "wave_month", "source", "criterion"),
+    "indicators": ("dossier_id", "wave_month"),
+    "activity_reports": ("dossier_id", "report"),
+}
+"""What identifies a row of each follow-up table: a second row with the same key is refused."""
+
+
+def _funded_only(frames) -> list[Problem]:
+    """Follow-up rows of a dossier the decisions do not fund: one problem per file and dossier."""
+    decisions = frames.get("decisions")
+    if decisions is None:
+        return []
+    funded = set(decisions.loc[decisions["decision"] == "retenu - financé", "dossier_id"])
+    known = set(frames["dossiers"]["dossier_id"]) if "dossiers" in frames else set()
+    problems = []
+    for table in FOLLOWUP_TABLES:
+        df = frames.get(table)
+        if df is None or df.empty:
+            continue
+        file, header = _where(table, "dossier_id")
+        stray = df[~df["dossier_id"].isin(funded) & df["dossier_id"].isin(known)].drop_duplicates("dossier_id")
+        problems += [Problem(file, i + 2, header, f"« {v} » n'est pas « retenu - financé » dans "
+                             f"{TABLES_BY_NAME['decisions'].filename} : pas de suivi pour ce dossier")
+                     for i, v in stray["dossier_id"].items()]
+    return problems
+
+
+def _duplicate_keys(frames) -> list[Problem]:
+    """Rows of a follow-up table repeating the key of an earlier row (see ``FOLLOWUP_KEYS``)."""
+    problems = []
+    for table, keys in FOLLOWUP_KEYS.items():
+        df = frames.get(table)
+        if df is None or df.empty:
+            continue
+        headers = french_headers(TABLES_BY_NAME[table].model)
+        named = ", ".join(f"« {headers[k]} »" for k in keys)
+        dup = df.duplicated(list(keys), keep="first")
+        problems += [Problem(TABLES_BY_NAME[table].filename, i + 2, None,
+                             f"ligne en double : même {named} qu'une ligne précédente") for i in df.index[dup]]
+    return problems
+
+
+def _known_waves(frames) -> list[Problem]:
+    """Re-assessments and indicators must refer to a wave declared in the follow-up table."""
+    followup = frames.get("followup")
+    if followup is None:
+        return []
+    waves = set(zip(followup["dossier_id"], followup["wave_month"]))
+    problems = []
+    for table in ("reassessments", "indicators"):
+        df = frames.get(table)
+        if df is None or df.empty:
+            continue
+        file, header = _where(table, "wave_month")
+        problems += [Problem(file, i + 2, header, f"vague {m} du dossier {d} absente de "
+                             f"{TABLES_BY_NAME['followup'].filename}")
+                     for i, d, m in zip(df.index, df["dossier_id"], df["wave_month"]) if (d, m) not in waves]
+    return problems
+
+
+def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
+    """Criteria (id or label) and levels of re-assessments mapped to the acceptability grid the call
+    declares, as for the jury's ratings; adds ``level_code``. Works on distinct values."""
+    grid = load_grid(ACCEPTABILITY, call.grid_versions[ACCEPTABILITY])
+    file = TABLES_BY_NAME["reassessments"].filename
+    headers = french_headers(TABLES_BY_NAME["reassessments"].model)
+    criteria = {fold(c.id): c.id for c in grid.criteria} | {fold(c.label): c.id for c in grid.criteria}
+    levels = {fold(lv.label): lv for lv in grid.levels}
+    problems: list[Problem] = []
+    crit = reassessments["criterion"].map({v: criteria.get(fold(v)) for v in reassessments["criterion"].unique()})
+    present = reassessments["level"].dropna()
+    lv = present.map({v: levels.get(fold(v)) for v in present.unique()}).reindex(reassessments.index)
+    for i in reassessments.index[crit.isna()]:
+        problems.append(Problem(file, i + 2, headers["criterion"],
+                                f"critère « {reassessments.at[i, 'criterion']} » inconnu de la grille {grid.key} ; "
+                                "critères : " + ", ".join(c.id for c in grid.criteria)))
+    for i in present.index[lv[present.index].isna()]:
+        problems.append(Problem(file, i + 2, headers["level"],
+                                f"niveau « {reassessments.at[i, 'level']} » inconnu de la grille {grid.key} ; "
+                                "niveaux permis : " + ", ".join(f"« {x} »" for x in grid.level_labels)))
+    out = reassessments.assign(
+        criterion=crit.where(crit.notna(), reassessments["criterion"]),
+        level=lv.map(lambda x: x.label, na_action="ignore"),
+        level_code=pd.array(lv.map(lambda x: x.code, na_action="ignore"), dtype="Int64"),
+    )
+    return out, problems
+
+
 def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem."""
     frames, problems = load_tables(folder)
@@ -143,7 +236,8 @@ def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
         problems += err.problems
     for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
                        ("conflicts", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
-                       ("payments", "dossier_id")]:
+                       ("payments", "dossier_id"), ("reassessments", "dossier_id"), ("indicators", "dossier_id"),
+                       ("spending", "dossier_id"), ("activity_reports", "dossier_id")]:
         problems += _missing_keys(frames, table, col, "dossiers", "dossier_id")
     for table in ("ratings", "conflicts"):
         problems += _missing_keys(frames, table, "juror_id", "jurors", "juror_id")
@@ -151,6 +245,10 @@ def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
         frames["ratings"], probs = _normalise_ratings(frames["ratings"], call)
         problems += probs
     problems += _conflicts_honoured(frames)
+    problems += _funded_only(frames) + _duplicate_keys(frames) + _known_waves(frames)
+    if "reassessments" in frames and call is not None:
+        frames["reassessments"], probs = _normalise_reassessments(frames["reassessments"], call)
+        problems += probs
     if problems:
         raise InputError(problems)
     return frames, call

@@ -163,7 +163,13 @@ class Decision(_Base):
 
 
 class FollowUp(_Base):
-    """Follow-up waves of funded experiments (filled by the evolution work)."""
+    """Follow-up waves of funded experiments: one row per experiment and wave.
+
+    A wave is named by its month since the start of the action (0, 6, 12, 18, 24 in the demo;
+    any month up to 36) and dated by ``observed_on``: analyses measure time from that date, so
+    waves need not fall on the planned months. The re-assessments, indicators and
+    spending of the later tables refer to a wave by ``(dossier_id, wave_month)``.
+    """
 
     dossier_id: Series[str] = _id("Identifiant du dossier")
     wave_month: Series[int] = pa.Field(title="Vague (mois depuis le démarrage)", ge=0, le=36)
@@ -180,6 +186,66 @@ class Payment(_Base):
     instalment: Series[int] = pa.Field(title="Versement", isin=(1, 2))
     paid_on: Series[pd.Timestamp] = pa.Field(title="Date du versement")
     amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0)
+
+
+# The follow-up side's vocabularies (kept here, beside their only schema).
+REPORT_KINDS = ("bilan de la première année", "bilan de la deuxième année")
+"""The porteur's activity reports; the second payment waits for the second one (« à la remise
+du bilan de la deuxième année »)."""
+YEAR_TWO_REPORT = REPORT_KINDS[1]
+
+
+class Reassessment(_Base):
+    """Re-assessment of a funded experiment on the acceptability grid, at a wave, by one source.
+
+    One row per (dossier, wave, source, criterion): the porteur's self-assessment, the research
+    team's and the chargé de mission's can sit side by side at the same wave. Criteria and
+    levels are those of the acceptability grid in the version the cohort's call declares
+    (criterion id or label; levels forgiven case and accents, as for the jury's ratings); an
+    empty level is a criterion left unassessed.
+    """
+
+    dossier_id: Series[str] = _id("Identifiant du dossier")
+    wave_month: Series[int] = pa.Field(title="Vague (mois depuis le démarrage)", ge=0, le=36)
+    source: Series[str] = pa.Field(title="Source", isin=voc.FOLLOWUP_SOURCES)
+    criterion: Series[str] = pa.Field(title="Critère")
+    level: Series[str] = pa.Field(title="Niveau", nullable=True)
+    comment: Series[str] = pa.Field(title="Commentaire", nullable=True, metadata=FREE)
+
+
+class Indicator(_Base):
+    """What an experiment has reached at a wave; an empty cell is a value not reported.
+
+    Counts are written as numbers (``120``). Beneficiaries and co-funding (amounts obtained from
+    other funders) are cumulated since the start of the action; partners, jobs and volunteers are
+    counted at the date of the wave.
+    """
+
+    dossier_id: Series[str] = _id("Identifiant du dossier")
+    wave_month: Series[int] = pa.Field(title="Vague (mois depuis le démarrage)", ge=0, le=36)
+    beneficiaries: Series[float] = pa.Field(title="Bénéficiaires touchés", nullable=True, ge=0)
+    partners: Series[float] = pa.Field(title="Partenaires du collectif", nullable=True, ge=0)
+    jobs_fte: Series[float] = pa.Field(title="Emplois (ETP)", nullable=True, ge=0)
+    volunteers: Series[float] = pa.Field(title="Bénévoles", nullable=True, ge=0)
+    cofunding: Series[float] = pa.Field(title="Cofinancements obtenus, cumul (EUR)", nullable=True, ge=0)
+
+
+class Spending(_Base):
+    """Actual spending of a funded experiment, by expense category, against the forecast budget."""
+
+    dossier_id: Series[str] = _id("Identifiant du dossier")
+    category: Series[str] = pa.Field(title="Catégorie de dépense", isin=voc.EXPENSE_CATEGORIES)
+    label: Series[str] = pa.Field(title="Libellé", nullable=True, metadata=FREE)
+    amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0)
+    spent_on: Series[pd.Timestamp] = pa.Field(title="Date de la dépense")
+
+
+class ActivityReport(_Base):
+    """The activity reports (bilans) the porteur hands in, with the date they were received."""
+
+    dossier_id: Series[str] = _id("Identifiant du dossier")
+    report: Series[str] = pa.Field(title="Bilan", isin=REPORT_KINDS)
+    received_on: Series[pd.Timestamp] = pa.Field(title="Date de remise")
 
 
 @dataclass(frozen=True)
@@ -202,6 +268,10 @@ TABLES: tuple[Table, ...] = (
     Table("decisions", "decisions.csv", Decision, required=False),
     Table("followup", "suivi.csv", FollowUp, required=False),
     Table("payments", "versements.csv", Payment, required=False),
+    Table("reassessments", "reevaluations.csv", Reassessment, required=False),
+    Table("indicators", "indicateurs.csv", Indicator, required=False),
+    Table("spending", "depenses_realisees.csv", Spending, required=False),
+    Table("activity_reports", "bilans.csv", ActivityReport, required=False),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

@@ -18,7 +18,7 @@ def built(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         make_project(root, mp)
         write_cohort(root / "project" / "data" / "raw" / "tiny", tiny_tables())
-        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), log=lambda m: None)
+        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), only=("cohorte",), log=lambda m: None)
         yield index, outcomes
 
 
@@ -63,12 +63,12 @@ def test_comite_report_carries_no_identifying_value(built):
 
 
 def test_unchanged_inputs_are_not_rebuilt_and_a_change_is(tiny_cohort):
-    build_reports("tiny", audiences=("jury",), log=lambda m: None)
-    _, again = build_reports("tiny", audiences=("jury",), log=lambda m: None)
+    build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
+    _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in again] == [True]
     with open(tiny_cohort / "jures.csv", "a", encoding="utf-8") as fh:
         fh.write("J09;Juré fictif J09;élu·e;\n")
-    _, rebuilt = build_reports("tiny", audiences=("jury",), log=lambda m: None)
+    _, rebuilt = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in rebuilt] == [False]
 
 
@@ -77,7 +77,7 @@ def test_a_failing_notebook_is_kept_reported_and_does_not_stop_the_others(tiny_c
     nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("colonne manquante pour le test")'))
     nb.metadata.socinnov = {"title": "Rapport cassé", "audiences": ["jury"], "order": 99}
     nbformat.write(nb, config.notebooks_dir() / "casse.ipynb")
-    status = main(["report", "tiny"])
+    status = main(["report", "tiny", "--only", "cohorte", "--only", "casse"])
     err = capsys.readouterr().err
     assert status == 1
     assert "Échec du rapport « Rapport cassé » : ValueError: colonne manquante pour le test" in err

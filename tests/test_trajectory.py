@@ -1,0 +1,78 @@
+"""Trajectory sheets: one per funded experiment for the jury's data, none for other audiences."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from socinnov import trajectory
+from socinnov.call import call_to_dict
+from socinnov.ingest import validate_cohort
+from socinnov.store import Cohort
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def demo_frames():
+    frames, call = validate_cohort(REPO / "data" / "raw" / "demo")
+    return frames, call
+
+
+def cohort(frames, call, audience: str) -> Cohort:
+    """A loaded cohort as ``store.load_cohort`` returns it; the tables are the jury's whatever the
+    audience, so that only the audience decides whether sheets are written."""
+    return Cohort(name="demo", audience=audience, manifest={"call": call_to_dict(call)}, tables=dict(frames))
+
+
+@pytest.fixture(scope="module")
+def jury_sheets(demo_frames, tmp_path_factory):
+    """Sheets of the demo for the jury, one title made hostile, a stale sheet left in the folder."""
+    frames, call = demo_frames
+    dossiers = frames["dossiers"].copy()
+    dossiers.loc[dossiers["dossier_id"] == "AMI16-006", "title"] = "Maison <b>de santé</b>"
+    data = cohort(frames | {"dossiers": dossiers}, call, "jury")
+    folder = tmp_path_factory.mktemp("fiches")
+    (folder / "AMI16-999.html").write_text("ancienne fiche", encoding="utf-8")
+    return data, folder, trajectory.write_sheets(data, folder)
+
+
+def test_one_sheet_per_funded_experiment_with_names_for_the_jury(demo_frames, jury_sheets):
+    frames, _ = demo_frames
+    data, folder, paths = jury_sheets
+    funded = sorted(frames["decisions"].loc[frames["decisions"]["decision"] == "retenu - financé", "dossier_id"])
+    assert [p.stem for p in paths] == funded and len(paths) == 17
+    assert sorted(p.name for p in folder.iterdir()) == [f"{d}.html" for d in funded]  # stale sheet removed
+    page = (folder / "AMI16-006.html").read_text(encoding="utf-8")
+    assert 'lang="fr"' in page and "Confidentiel" in page
+    assert "Maison &lt;b&gt;de santé&lt;/b&gt;" in page and "<b>de santé" not in page
+    assert "Communauté de communes du Médoc" in page  # the porteur: the jury's data name it
+    assert "Action du 11 octobre 2016 au 10 octobre 2017" in page
+    assert "Bilan de la deuxième année remis le 16 avril 2019" in page
+    assert re.search(r"Dépenses dans la période de l&#39;aide</td><td class=\"ecart\">non respecté", page)
+    assert "9\u202f200\u00a0€" in page and "Total versé" in page
+    assert 'alt="Trajectoire de AMI16-006 sur la grille' in page and "data:image/png;base64," in page
+    note = trajectory.sheets_note(data, paths).data
+    assert note.startswith("<p>17 fiche(s) de trajectoire")
+    assert '<a href="fiches-trajectoire/AMI16-006.html">AMI16-006</a> — Maison &lt;b&gt;de santé&lt;/b&gt;' in note
+
+
+def test_an_abandoned_experiment_sheet_says_so(jury_sheets):
+    _, folder, _ = jury_sheets
+    page = (folder / "AMI16-039.html").read_text(encoding="utf-8")
+    assert "<strong>abandonné</strong>" in page
+    assert "solde non versé (expérimentation abandonnée)" in page
+
+
+@pytest.mark.parametrize("audience", ["comite", "public"])
+def test_no_sheet_for_other_audiences_and_the_report_says_why(demo_frames, tmp_path, audience):
+    data = cohort(*demo_frames, audience)
+    assert trajectory.write_sheets(data, tmp_path / "fiches") == []
+    assert not (tmp_path / "fiches").exists()
+    note = trajectory.sheets_note(data, []).data
+    assert "ne sont écrites que pour le jury" in note and f"« {audience} »" in note
+
+
+def test_sheets_go_beside_the_audience_reports(demo_frames, project):
+    data = cohort(*demo_frames, "jury")
+    assert trajectory.sheets_dir(data) == project / "reports" / "demo" / "jury" / "fiches-trajectoire"
