@@ -11,13 +11,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from socinnov.grids import Grid
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("socinnov", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+from socinnov.pages import TEMPLATES, safe_filename
 
 
 def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", min_spread: int = 2) -> pd.DataFrame:
@@ -73,7 +70,7 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
                              "comment": "" if pd.isna(getattr(r, "comment", None)) else r.comment}
                             for r in crows.itertuples()],
             })
-        path = out_dir / f"{_safe(dossier_id)}.html"
+        path = out_dir / f"{safe_filename(dossier_id)}.html"
         path.write_text(sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
                                      title=titles.get(dossier_id, {}).get("title", ""),
                                      porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria),
@@ -82,13 +79,9 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
     return written
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
-
-
 def sheet_link(dossier_id: str) -> str:
     """Relative link from a jury report to a dossier's debate sheet."""
-    return f'<a href="fiches-debat/{html.escape(_safe(dossier_id))}.html">{html.escape(dossier_id)}</a>'
+    return f'<a href="fiches-debat/{html.escape(safe_filename(dossier_id))}.html">{html.escape(dossier_id)}</a>'
 
 
 def debate_sheets(data, *, min_spread: int = 2, round: str = "individuel") -> tuple[pd.DataFrame, str]:

@@ -74,7 +74,7 @@ def _band(amount: float) -> str:
 def open_tables(tables: dict[str, pd.DataFrame], cohort: str, *, min_count: int = disclosure.MIN_COUNT
                 ) -> dict[str, pd.DataFrame]:
     """The released tables, from the jury-level tables of a cohort."""
-    d = overview._with_decision(tables)
+    d = overview.with_decision(tables)
     status = eligibility_status(tables["eligibility"]).set_index("dossier_id")["eligible"]
     dossiers = pd.DataFrame({
         "dossier_id": d["dossier_id"],

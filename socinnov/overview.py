@@ -43,7 +43,8 @@ def eligibility_summary(findings: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Dossiers with their eligibility and decision (« inéligible », « sans décision » where none)."""
     status = eligibility_status(tables["eligibility"])
     d = tables["dossiers"].merge(status[["dossier_id", "eligible"]], on="dossier_id", how="left")
     d = d.merge(tables["decisions"][["dossier_id", "decision"]], on="dossier_id", how="left")
@@ -54,7 +55,7 @@ def _with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def profile(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
     """Dossiers by ``by`` (``legal_category``, ``stage`` or ``departement``) and decision."""
     labels = {"legal_category": "Statut juridique", "stage": "Stade d'avancement", "departement": "Département"}
-    d = _with_decision(tables)
+    d = with_decision(tables)
     if by == "departement":
         d["departement"] = d["departement"].map(lambda c: f"{c} {voc.REGION_DEPARTEMENTS.get(c, '(hors région)')}")
     table = pd.crosstab(d[by], d["decision"], margins=True, margins_name="Total")
@@ -66,7 +67,7 @@ def profile(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
 
 def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers per type of social innovation (a dossier may claim several) and decision."""
-    d = _with_decision(tables)
+    d = with_decision(tables)
     rows = []
     for col, label in voc.INNOVATION_TYPES.items():
         sub = d[d[col]]
@@ -77,7 +78,7 @@ def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def departement_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers filed and funded per département of the region (all 12, zeros included)."""
-    d = _with_decision(tables)
+    d = with_decision(tables)
     filed = d["departement"].value_counts()
     funded = d.loc[d["decision"] == "retenu - financé", "departement"].value_counts()
     codes = list(voc.REGION_DEPARTEMENTS)
@@ -91,7 +92,7 @@ def departement_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def amounts_summary(tables: dict[str, pd.DataFrame], *, max_aid: float, envelope: float | None) -> pd.DataFrame:
     """Requested and granted amounts against the ceiling and the envelope."""
-    d = _with_decision(tables)
+    d = with_decision(tables)
     granted = tables["decisions"]["granted_amount"].fillna(0)
     requested = d["requested_amount"]
     rows = [

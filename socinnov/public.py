@@ -46,7 +46,7 @@ class PublicCohort:
         self.manifest = manifest
         self.min_count = min_count
         self._tables = tables
-        self._d = overview._with_decision(tables).assign(
+        self._d = overview.with_decision(tables).assign(
             decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
             legal_group=lambda d: d["legal_category"].map(legal_group),
         )

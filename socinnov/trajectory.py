@@ -21,7 +21,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from socinnov import config, followup, fr
-from socinnov.debate import TEMPLATES, _safe
+from socinnov.pages import TEMPLATES, safe_filename
 from socinnov.display import figure_html
 from socinnov.followup_plots import project_trajectory
 from socinnov.store import Cohort
@@ -56,7 +56,7 @@ def write_sheets(cohort: Cohort, out_dir: Path | None = None) -> list[Path]:
     template = TEMPLATES.get_template("trajectory_sheet.html.j2")
     written = []
     for dossier_id in followup.funded_ids(cohort.tables):
-        path = out_dir / f"{_safe(dossier_id)}.html"
+        path = out_dir / f"{safe_filename(dossier_id)}.html"
         path.write_text(template.render(**_sheet(dossier_id, context)), encoding="utf-8")
         written.append(path)
     for stale in set(out_dir.glob("*.html")) - set(written):
