@@ -1,15 +1,23 @@
 """Reading the cohort's input files as French offices write them, and validating them.
 
-A CSV is read as text (``;`` or ``,`` separator, UTF-8 with or without BOM, else
-Windows-1252), its French headers mapped to the schema's column names, typed columns parsed
-from French writing (``12 500,00 €``, ``05/09/2016``, ``oui``/``non``), then validated by the
-table's pandera schema, lazily. Every problem of every file is collected before anything is
-raised, so that a user fixes a file once.
+A CSV is decoded (UTF-8 with or without BOM, else Windows-1252), split on its separator (``;``
+or ``,``, guessed from the header line), its French headers mapped to the schema's column names,
+typed columns parsed from French writing (``12 500,00 €``, ``05/09/2016``, ``oui``/``non``), then
+validated by the table's pandera schema, lazily. Every problem of every file is collected before
+anything is raised, so that a user fixes a file once.
+
+What cannot be read is refused with what was found and what is expected: a spreadsheet renamed
+``.csv``, UTF-16 text (Excel's « Texte Unicode »), text converted twice to UTF-8, tab-separated
+columns, a quote never closed, a row with more values than headers, an empty file, a missing
+header row, an ambiguous amount (``12.500``), a date not written day/month/year (``2016/09/05``,
+``09/05/16``). Rows are numbered as in a spreadsheet (the header is row 1) even when a value
+spans several lines or blank rows are skipped.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -22,10 +30,28 @@ from socinnov.errors import InputError, Problem
 from socinnov.schemas import TABLES, Table, french_headers
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _TRUE = {"oui", "o", "vrai", "yes", "true", "1"}
 _FALSE = {"non", "n", "faux", "no", "false", "0"}
+_SEPARATORS = (";", ",", "\t")  # tried in this order: « ; » wins a tie
+_SAVE_AS_CSV = "l'ouvrir dans le tableur et « Enregistrer sous » > « CSV (séparateur : point-virgule) »"
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+                       "\u2013-\u203a\u20ac\u2122]")
+
+
+class TableFormatError(ValueError):
+    """A file that cannot be read as a CSV table; ``problems`` say what was found and what is expected."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class CellError(ValueError):
+    """A cell that cannot be parsed; ``detail`` says why, in French, after « valeur « … » »."""
+
+    def __init__(self, detail: str = "illisible"):
+        self.detail = detail
+        super().__init__(detail)
 
 
 def fold(text: str) -> str:
@@ -35,29 +61,174 @@ def fold(text: str) -> str:
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings, guessing separator and encoding; blank cells become NA."""
-    raw = path.read_bytes()
+    """Read a CSV as strings, guessing separator and encoding; blank cells become NA.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One string column per header (headers stripped), one row per non-blank record; the
+        index is the record's position (spreadsheet row minus 2), kept when blank rows are
+        skipped so that problems name the right row.
+
+    Raises
+    ------
+    TableFormatError
+        When the file is not a CSV table as expected (see the module docstring).
+    """
+    name = path.name
+    text = _decode(path.read_bytes(), name)
+    records = _records(text, _separator(text, name), name)
+    return _frame(records, name)
+
+
+def _refuse(name: str, message: str, row: int | None = None) -> TableFormatError:
+    return TableFormatError([Problem(name, row, None, message)])
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """The file's text: UTF-8 (BOM or not), else Windows-1252; other formats refused."""
+    if not raw.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise _refuse(name, "fichier vide : attendu une ligne d'en-têtes puis une ligne par enregistrement")
+    if raw.startswith(b"PK\x03\x04"):
+        kind = ("classeur LibreOffice (.ods)" if b"opendocument" in raw[:200]
+                else "classeur Excel (.xlsx)")
+        raise _refuse(name, f"{kind} renommé en .csv, pas un fichier CSV : {_SAVE_AS_CSV}")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _refuse(name, f"classeur Excel 97-2003 (.xls) renommé en .csv, pas un fichier CSV : {_SAVE_AS_CSV}")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > len(raw[:200]) // 4:
+        raise _refuse(name, "fichier encodé en UTF-16 (« Texte Unicode » d'Excel) ; attendu UTF-8 ou "
+                            f"Windows-1252 : {_SAVE_AS_CSV} ou « CSV UTF-8 »")
+    if b"\x00" in raw:
+        raise _refuse(name, "fichier binaire (octets nuls), pas un fichier texte CSV")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="strict")
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") >= first.count(",") else ","
-    from io import StringIO
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise _refuse(name, f"encodage non reconnu (octet 0x{raw[exc.start]:02X} à la position {exc.start}) ; "
+                                "attendu UTF-8 ou Windows-1252") from None
+    _check_double_encoding(text, name)
+    return text
 
-    df = pd.read_csv(
-        StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL
-    )
-    df = df.apply(lambda s: s.str.strip()).replace("", pd.NA)
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+
+def _check_double_encoding(text: str, name: str) -> None:
+    """Refuse UTF-8 text converted a second time (« Ã© » for « é »)."""
+    found = _MOJIBAKE.search(text)
+    if not found:
+        return
+    try:
+        example = found.group().encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return
+    raise _refuse(name, f"caractères mal convertis (« {found.group()} » au lieu de « {example} ») : le fichier a été "
+                        "converti deux fois en UTF-8 ; repartir du fichier d'origine")
+
+
+def _separator(text: str, name: str) -> str:
+    """``;`` or ``,``, whichever splits the header line into more columns (``;`` on a tie)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    widths = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in _SEPARATORS}
+    sep = max(widths, key=widths.get)
+    if sep == "\t" and widths[sep] > 1:
+        raise _refuse(name, "colonnes séparées par des tabulations ; attendu le point-virgule (;) ou la "
+                            f"virgule (,) : {_SAVE_AS_CSV}", row=1)
+    return sep
+
+
+def _records(text: str, sep: str, name: str) -> list[list[str]]:
+    """Every record of the file (a quoted value may span lines); bad quoting refused with its row."""
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    try:
+        records.extend(reader)  # keeps the records read before an error, to name its row
+    except csv.Error as exc:
+        row = len(records) + 1
+        start = text.splitlines()[reader.line_num - 1] if reader.line_num else ""
+        raise _refuse(name, _quoting_message(str(exc), sep, start), row=row) from None
+    return records
+
+
+def _quoting_message(error: str, sep: str, line: str) -> str:
+    if "expected after" in error:
+        return (f"guillemet (\") au milieu d'une valeur : une valeur entre guillemets doit être suivie du "
+                f"séparateur « {sep} » ; écrire \"\" pour un guillemet dans une valeur")
+    if "end of data" in error or "field limit" in error:
+        return ("guillemet (\") ouvert et jamais refermé : la suite du fichier serait lue comme une seule valeur ; "
+                "refermer ou retirer le guillemet")
+    return f"fichier illisible comme CSV ({error})"
+
+
+def _frame(records: list[list[str]], name: str) -> pd.DataFrame:
+    """Records as a string frame: blank rows skipped, short rows padded, long rows refused."""
+    header = [h.strip().lstrip("\ufeff") for h in records[0]]
+    if len(header) == 1:  # a title line above the headers: let the header check explain
+        header += [""] * (max(map(len, records)) - 1)
+    width, problems = len(header), []
+    rows, index = [], []
+    for k, record in enumerate(records[1:]):
+        if len(record) != width:
+            extra = [c.strip() for c in record[width:] if c.strip()]
+            if extra:
+                problems.append(Problem(name, k + 2, None, f"{len(record)} valeurs pour {width} colonnes (valeur en "
+                                        f"trop « {extra[0]} ») : une valeur contenant le séparateur doit être "
+                                        "entre guillemets"))
+            record = (record + [""] * width)[:width]
+        if "".join(record).strip():
+            rows.append(record)
+            index.append(k)
+    if problems:
+        raise TableFormatError(problems)
+    df = pd.DataFrame(rows, columns=range(width), index=pd.Index(index, dtype="int64"), dtype=str)
+    df = df.apply(lambda col: col.str.strip().str.replace("\r\n", "\n", regex=False))
+    keep = [i for i in range(width) if header[i] or (df[i] != "").any()]
+    df = df[keep].set_axis([header[i] for i in keep], axis=1)
+    return df.mask(df == "")
 
 
 def _parse_amount(value: str) -> float:
-    s = _SPACES.sub("", value).replace("€", "").replace("EUR", "").replace("eur", "")
-    if "," in s:
-        s = s.replace(".", "").replace(",", ".")
-    return float(s)
+    """An amount as written in France (``12 500,00 €``, ``1.234,50``); ``12.500`` is ambiguous."""
+    s = _SPACES.sub("", value)
+    s = re.sub(r"(?i)(€|eur|euros)$", "", s).removeprefix("€")
+    if not re.fullmatch(r"[+-]?\d[\d.,]*\d|[+-]?\d", s):
+        raise CellError()
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s.lstrip("+-")
+    decimal = _decimal_mark(s)
+    whole, frac = s.rsplit(decimal, 1) if decimal else (s, "0")
+    marks = set(re.sub(r"\d", "", whole))
+    if len(marks) > 1 or marks == {decimal}:
+        raise CellError()
+    if marks and not re.fullmatch(r"\d{1,3}(" + re.escape(marks.pop()) + r"\d{3})+", whole):
+        raise CellError()
+    return sign * float(re.sub(r"\D", "", whole) + "." + frac)
+
+
+def _decimal_mark(s: str) -> str | None:
+    """Which of ``,`` and ``.`` is the decimal mark of an amount, ``None`` for a whole number.
+
+    The last mark is decimal when both appear; a lone mark followed by three digits may be either
+    (``12.500``: 12 500 or 12,5), so the amount is refused rather than guessed.
+    """
+    marks = [m for m in ".," if m in s]
+    if len(marks) == 2:
+        return max(marks, key=s.rfind)
+    if not marks:
+        return None
+    groups = s.split(marks[0])
+    if len(groups) > 2:
+        return None  # 1.234.567: thousands separators only
+    if len(groups[1]) == 3 and groups[0].lstrip("0"):
+        whole = f"{int(groups[0] + groups[1]):,}".replace(",", " ")
+        fraction = f"{groups[0]},{groups[1]}".rstrip("0").rstrip(",")
+        raise CellError(f"ambiguë ({whole} ou {fraction} ?)")
+    return marks[0]
 
 
 def _parse_int(value: str) -> int:
@@ -67,15 +238,29 @@ def _parse_int(value: str) -> int:
     return int(number)
 
 
+_DATE = re.compile(r"^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
 def _parse_date(value: str) -> pd.Timestamp:
-    m = _DATE_FR.match(value)
-    if m:
-        day, month, year = (int(g) for g in m.groups())
+    """A date written day/month/year (``05/09/2016``, also with ``-`` or ``.``), or ISO ``2016-09-05``."""
+    m = _DATE.match(value)
+    if not m:
+        if re.fullmatch(r"\d{5}([.,]\d+)?", value):
+            raise CellError("illisible (un nombre : la cellule n'est pas au format date dans le tableur)")
+        raise CellError()
+    first, sep, month, last = m.group(1), m.group(2), int(m.group(3)), m.group(4)
+    if len(first) == 4 and len(last) <= 2:
+        if sep != "-":
+            raise CellError("illisible (écrite année/mois/jour)")
+        year, day = int(first), int(last)
+    elif len(first) <= 2 and len(last) == 4:
+        day, year = int(first), int(last)
+    elif len(first) <= 2 and len(last) == 2:
+        raise CellError("illisible (année sur deux chiffres)")
     else:
-        m = _DATE_ISO.match(value)
-        if not m:
-            raise ValueError(value)
-        year, month, day = (int(g) for g in m.groups())
+        raise CellError()
+    if month > 12 and day <= 12:
+        raise CellError("illisible (écrite mois/jour/année ?)")
     return pd.Timestamp(year=year, month=month, day=day)
 
 
@@ -112,8 +297,8 @@ def load_table(table: Table, folder: Path) -> tuple[pd.DataFrame | None, list[Pr
         return _empty(table), []
     try:
         df = read_text_table(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
-        return None, [Problem(table.filename, None, None, f"fichier illisible comme CSV ({exc})")]
+    except TableFormatError as exc:
+        return None, [Problem(table.filename, p.row, p.column, p.message) for p in exc.problems]
     return validate_frame(df, table)
 
 
@@ -124,50 +309,20 @@ def _empty(table: Table) -> pd.DataFrame:
 
 
 def validate_frame(df: pd.DataFrame, table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Map headers, parse typed columns and run the schema; problems name file, row, column."""
+    """Map headers, parse typed columns and run the schema; problems name file, row, column.
+
+    Rows are numbered from the frame's index (position 0 is spreadsheet row 2) when it is a
+    unique integer index, as ``read_text_table`` returns it; otherwise from their order.
+    """
     schema = table.model.to_schema()
     headers = french_headers(table.model)
-    by_header = {fold(fr): en for en, fr in headers.items()} | {fold(en): en for en in headers}
-    problems: list[Problem] = []
-    rename: dict[str, str] = {}
-    for col in df.columns:
-        en = by_header.get(fold(col))
-        if en is None:
-            problems.append(Problem(table.filename, None, col, "colonne inconnue ; colonnes attendues : "
-                                    + ", ".join(f"« {h} »" for h in headers.values())))
-        elif en in rename.values():
-            problems.append(Problem(table.filename, None, col, "colonne en double"))
-        else:
-            rename[col] = en
-    missing = [headers[en] for en in headers if en not in rename.values()]
-    problems += [Problem(table.filename, None, h, "colonne obligatoire absente") for h in missing]
+    rename, problems = _map_headers(df, table, headers)
     if problems:
         return None, problems
-
     df = df.rename(columns=rename)[list(headers)]
-    df.index = pd.RangeIndex(len(df))
-    bad_cells: set[tuple[int, str]] = set()
-    out = {}
-    for name, col in schema.columns.items():
-        kind = _kind(col.dtype)
-        series = df[name]
-        if kind not in _PARSERS:
-            out[name] = series
-            continue
-        parse, expected = _PARSERS[kind]
-        values = []
-        for i, v in series.items():
-            if pd.isna(v):
-                values.append(None)
-                continue
-            try:
-                values.append(parse(v))
-            except (ValueError, TypeError, OverflowError):
-                values.append(None)
-                bad_cells.add((i, name))
-                problems.append(Problem(table.filename, i + 2, headers[name], f"valeur « {v} » illisible : attendu {expected}"))
-        out[name] = values
-    typed = pd.DataFrame(out, index=df.index)
+    if not (pd.api.types.is_integer_dtype(df.index) and df.index.is_unique):
+        df.index = pd.RangeIndex(len(df))
+    typed, bad_cells, problems = _parse_typed(df, table, headers)
     typed = _apply_dtypes(typed, schema)
     try:
         validated = table.model.validate(typed, lazy=True)
@@ -177,6 +332,75 @@ def validate_frame(df: pd.DataFrame, table: Table) -> tuple[pd.DataFrame | None,
     if problems:
         return None, problems
     return validated, problems
+
+
+def _quoted(values, limit: int = 40) -> str:
+    return ", ".join(f"« {v if len(v) <= limit else v[:limit - 1] + '…'} »" for v in values)
+
+
+def _map_headers(df: pd.DataFrame, table: Table, headers: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
+    """French (or English) header -> column name; unknown, doubled, missing or absent headers reported."""
+    by_header = {fold(fr): en for en, fr in headers.items()} | {fold(en): en for en in headers}
+    found = [by_header.get(fold(col)) for col in df.columns]
+    if not any(found):
+        return {}, [_header_row_problem(df, table, headers, by_header)]
+    problems: list[Problem] = []
+    rename: dict[str, str] = {}
+    for position, (col, en) in enumerate(zip(df.columns, found), start=1):
+        if en is None and not str(col).strip():
+            problems.append(Problem(table.filename, None, None, f"colonne n° {position} sans en-tête alors qu'elle "
+                                    "contient des valeurs ; en-têtes attendus : " + _quoted(headers.values(), 80)))
+        elif en is None:
+            problems.append(Problem(table.filename, None, col, "colonne inconnue ; colonnes attendues : "
+                                    + ", ".join(f"« {h} »" for h in headers.values())))
+        elif en in rename.values():
+            problems.append(Problem(table.filename, None, col, "colonne en double"))
+        else:
+            rename[col] = en
+    missing = [headers[en] for en in headers if en not in rename.values()]
+    problems += [Problem(table.filename, None, h, "colonne obligatoire absente") for h in missing]
+    return rename, problems
+
+
+def _header_row_problem(df: pd.DataFrame, table: Table, headers: dict[str, str], by_header) -> Problem:
+    """Why no header was recognised: one column only (separator), headers lower down, or none at all."""
+    expected = _quoted(headers.values(), 80)
+    first = [str(c) for c in df.columns]
+    if len(first) == 1:
+        return Problem(table.filename, 1, None, f"une seule colonne lue (« {first[0][:60]} ») : séparateur non "
+                       f"reconnu ; attendu le point-virgule (;) ou la virgule (,) entre les en-têtes {expected}")
+    for row, values in zip(df.index[:5], df.head(5).itertuples(index=False)):
+        if sum(fold(v) in by_header for v in values if isinstance(v, str)) >= len(headers) // 2 + 1:
+            above = "la ligne 1" if row == 0 else f"les lignes 1 à {row + 1}"
+            return Problem(table.filename, 1, None, f"les en-têtes sont en ligne {row + 2} : supprimer {above}")
+    more = "…" if len(first) > 4 else ""
+    return Problem(table.filename, 1, None, f"ligne d'en-têtes absente ({_quoted(first[:4], 30)}{more} n'en sont pas) ; "
+                   f"attendu en ligne 1 les en-têtes {expected}")
+
+
+def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str]):
+    """Parse amounts, integers, dates and yes/no from French writing; unreadable cells reported."""
+    schema = table.model.to_schema()
+    problems: list[Problem] = []
+    bad_cells: set[tuple[int, str]] = set()
+    out = {}
+    for name, col in schema.columns.items():
+        kind = _kind(col.dtype)
+        if kind not in _PARSERS:
+            out[name] = df[name]
+            continue
+        parse, expected = _PARSERS[kind]
+        values = []
+        for i, v in df[name].items():
+            try:
+                values.append(None if pd.isna(v) else parse(v))
+            except (ValueError, TypeError, OverflowError) as exc:
+                values.append(None)
+                bad_cells.add((i, name))
+                detail = exc.detail if isinstance(exc, CellError) else "illisible"
+                problems.append(Problem(table.filename, i + 2, headers[name], f"valeur « {v} » {detail} : attendu {expected}"))
+        out[name] = values
+    return pd.DataFrame(out, index=df.index), bad_cells, problems
 
 
 def _apply_dtypes(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
@@ -216,38 +440,44 @@ def _pattern_hint(pattern) -> str:
 
 def _translate(err: pa.errors.SchemaErrors, table: Table, headers: dict[str, str],
                bad_cells: set[tuple[int, str]]) -> list[Problem]:
+    """pandera's failure cases as problems in the user's words, one per cell (one per row for a
+    check on the whole row), cells already reported as unreadable left out."""
     schema = table.model.to_schema()
-    problems = []
-    fc = err.failure_cases
-    for rec in fc.to_dict("records"):
+    problems: dict[Problem, None] = {}
+    for rec in err.failure_cases.to_dict("records"):
         column = rec.get("column")
         idx = rec.get("index")
         row = None if idx is None or (isinstance(idx, float) and np.isnan(idx)) else int(idx)
         if row is not None and column in headers and (row, column) in bad_cells:
             continue  # already reported as unreadable
-        check = str(rec.get("check"))
-        value = rec.get("failure_case")
-        header = headers.get(column) if column in headers else None
-        where_row = row + 2 if row is not None else None
-        if check == "not_nullable":
-            msg = "valeur obligatoire manquante"
-        elif check == "field_uniqueness" or check.startswith("unique"):
-            msg = f"valeur « {value} » en double : chaque valeur doit être unique"
-        elif check.startswith("dtype(") or check.startswith("coerce_dtype"):
-            if (row, column) in bad_cells or any(c == column for _, c in bad_cells):
-                continue
-            msg = f"type de valeur inattendu « {value} »"
-        elif column in schema.columns and rec.get("check_number") is not None:
-            chk = schema.columns[column].checks[int(rec["check_number"])]
-            maker = _CHECK_MESSAGES.get(chk.name)
-            msg = maker(chk.statistics) if maker else (chk.error or check)
-            msg = f"valeur « {value} » : {msg}"
-        else:
-            # dataframe-level check: its error text is already French; one message per row
-            msg = next((c.error for c in schema.checks if c.error and (c.name == check or c.error == check)), check)
-            header = None
-        problems.append(Problem(table.filename, where_row, header, msg))
-    return problems
+        if str(rec.get("check")).startswith(("dtype(", "coerce_dtype")) and any(c == column for _, c in bad_cells):
+            continue  # the column's type fails because of a cell reported as unreadable
+        frame_level = rec.get("schema_context") == "DataFrameSchema" or column not in schema.columns
+        if frame_level and any(r == row for r, _ in bad_cells):
+            continue  # a check on the row would judge a cell already reported as unreadable
+        header = None if frame_level else headers[column]
+        message = _frame_message(rec, schema) if frame_level else _column_message(rec, schema)
+        problems[Problem(table.filename, row + 2 if row is not None else None, header, message)] = None
+    return list(problems)
+
+
+def _column_message(rec: dict, schema: pa.DataFrameSchema) -> str:
+    check, value = str(rec.get("check")), rec.get("failure_case")
+    if check == "not_nullable":
+        return "valeur obligatoire manquante"
+    if check == "field_uniqueness" or check.startswith("unique"):
+        return f"valeur « {value} » en double : chaque valeur doit être unique"
+    if check.startswith(("dtype(", "coerce_dtype")) or rec.get("check_number") is None:
+        return f"type de valeur inattendu « {value} »"
+    chk = schema.columns[rec["column"]].checks[int(rec["check_number"])]
+    maker = _CHECK_MESSAGES.get(chk.name)
+    return f"valeur « {value} » : {maker(chk.statistics) if maker else (chk.error or check)}"
+
+
+def _frame_message(rec: dict, schema: pa.DataFrameSchema) -> str:
+    """A check on whole rows: its error text is already French."""
+    check = str(rec.get("check"))
+    return next((c.error for c in schema.checks if c.error and check in (c.name, c.error)), check)
 
 
 def load_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

@@ -5,7 +5,7 @@ import pytest
 
 from socinnov.errors import InputError, Problem
 from socinnov.schemas import TABLES_BY_NAME, french_headers
-from socinnov.tables import _parse_amount, _parse_date, fold, load_table, read_text_table
+from socinnov.tables import CellError, _parse_amount, _parse_date, fold, load_table, read_text_table
 
 JURORS = TABLES_BY_NAME["jurors"]
 DOSSIERS = TABLES_BY_NAME["dossiers"]
@@ -116,3 +116,93 @@ def test_read_text_table_blank_cells_are_missing(tmp_path):
     p.write_text("\ufeffa;b\n 1 ;\n", encoding="utf-8")
     df = read_text_table(p)
     assert df.loc[0, "a"] == "1" and pd.isna(df.loc[0, "b"])
+
+
+# --- CSV files as French offices produce them ------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [("1,234.50", 1234.5), ("12.5", 12.5), ("1.234.567", 1234567.0),
+                                             ("0,500", 0.5), ("12 500,00 euros", 12500.0), ("€ 12", 12.0),
+                                             ("-5,5", -5.5)])
+def test_unambiguous_amounts_are_read(text, expected):
+    assert _parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text, detail", [("12.500", "ambiguë (12 500 ou 12,5 ?)"),
+                                           ("30,000", "ambiguë (30 000 ou 30 ?)"),
+                                           ("1.2.3", "illisible"), ("12,", "illisible")])
+def test_ambiguous_or_malformed_amounts_are_refused(text, detail):
+    with pytest.raises(CellError) as err:
+        _parse_amount(text)
+    assert err.value.detail == detail
+
+
+@pytest.mark.parametrize("text, expected", [("05-09-2016", "2016-09-05"), ("05.09.2016", "2016-09-05"),
+                                             ("05/09/2016 00:00", "2016-09-05"),
+                                             ("2016-09-05T10:30:00", "2016-09-05")])
+def test_more_dates_read_day_first(text, expected):
+    assert _parse_date(text) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("text, detail", [("2016/09/05", "illisible (écrite année/mois/jour)"),
+                                           ("09/05/16", "illisible (année sur deux chiffres)"),
+                                           ("09/25/2016", "illisible (écrite mois/jour/année ?)"),
+                                           ("42618", ("illisible (un nombre : la cellule n'est pas au format date "
+                                                      "dans le tableur)"))])
+def test_dates_not_written_day_month_year_are_refused_with_why(text, detail):
+    with pytest.raises(CellError) as err:
+        _parse_date(text)
+    assert err.value.detail == detail
+
+
+def test_quoted_line_breaks_blank_rows_and_excel_leftovers(tmp_path):
+    p = tmp_path / "jures.csv"
+    p.write_bytes(b'Identifiant du jur\xe9;Nom;Qualit\xe9;Structure;;\r\n'
+                  b'J01;"H\xe9l\xe8ne\r\nFictive";\xe9lu\xb7e;;;\r\n'
+                  b'\r\n;;;;;\r\n'
+                  b'J02;Sophie;chercheuse\r\n')
+    df = read_text_table(p)
+    assert list(df.columns) == ["Identifiant du juré", "Nom", "Qualité", "Structure"]
+    assert df.index.tolist() == [0, 3]  # spreadsheet rows 2 and 5
+    assert df.loc[0, "Nom"] == "Hélène\nFictive" and pd.isna(df.loc[3, "Structure"])
+    _, problems = load_table(JURORS, tmp_path)
+    assert messages(problems) == [
+        ("jures.csv, ligne 5, colonne « Qualité » : valeur « chercheuse » : valeur non permise ; valeurs permises : "
+         "« élu·e », « équipe projet », « direction de la Région », « partenaire technique », "
+         "« réseau de recherche », « personne qualifiée »")]
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"", "fichier vide : attendu une ligne d'en-têtes puis une ligne par enregistrement"),
+    ("a;b\n".encode("utf-16"), ("fichier encodé en UTF-16 (« Texte Unicode » d'Excel) ; attendu UTF-8 ou "
+                                "Windows-1252 : l'ouvrir dans le tableur et « Enregistrer sous » > « CSV (séparateur : "
+                                "point-virgule) » ou « CSV UTF-8 »")),
+    (b"PK\x03\x04\x14\x00", ("classeur Excel (.xlsx) renommé en .csv, pas un fichier CSV : l'ouvrir dans le "
+                              "tableur et « Enregistrer sous » > « CSV (séparateur : point-virgule) »")),
+    (b"a;b\n\x81;x\n", "encodage non reconnu (octet 0x81 à la position 4) ; attendu UTF-8 ou Windows-1252"),
+])
+def test_files_that_are_not_csv_text_are_refused_with_what_was_found(tmp_path, raw, message):
+    (tmp_path / "jures.csv").write_bytes(raw)
+    _, problems = load_table(JURORS, tmp_path)
+    assert messages(problems) == [f"jures.csv : {message}"]
+
+
+def test_rows_with_more_values_than_headers_name_the_row(tmp_path):
+    (tmp_path / "jures.csv").write_text("Identifiant du juré;Nom;Qualité;Structure\nJ01;A;élu·e;Région; pôle ESS\n"
+                                        "J02;B;élu·e;\nJ03;C;élu·e;X;;\n", encoding="utf-8")
+    _, problems = load_table(JURORS, tmp_path)
+    assert messages(problems) == [("jures.csv, ligne 2 : 5 valeurs pour 4 colonnes (valeur en trop « pôle ESS ») : "
+                                   "une valeur contenant le séparateur doit être entre guillemets")]
+
+
+def test_a_check_on_a_row_is_not_reported_for_an_unreadable_cell(tmp_path):
+    """« retenu - financé » without a readable amount: only the amount is reported."""
+    (tmp_path / "decisions.csv").write_text(
+        "Identifiant du dossier;Décision;Montant accordé (EUR);Assiette retenue (EUR);Réorientation vers;Date du jury;"
+        "Validation par le comité d'élu-e-s;Date de validation;Motivation\n"
+        "D-001;retenu - financé;12.500;;;29/09/2016;oui;20/10/2016;\n"
+        "D-002;retenu - financé;;;;29/09/2016;oui;20/10/2016;\n", encoding="utf-8")
+    _, problems = load_table(TABLES_BY_NAME["decisions"], tmp_path)
+    assert messages(problems) == [
+        ("decisions.csv, ligne 2, colonne « Montant accordé (EUR) » : valeur « 12.500 » ambiguë (12 500 ou 12,5 ?) : "
+         "attendu un montant, par exemple 12 500,00"),
+        "decisions.csv, ligne 3 : un dossier « retenu - financé » doit avoir un montant accordé"]
