@@ -38,8 +38,8 @@ lint: $(STAMP) ## check the code style with ruff
 lab: $(STAMP) ## open JupyterLab on the venv's kernel, in notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-demo: $(STAMP) ## regenerate the committed demo cohort in data/raw/demo (seed 2016)
-	$(BIN)/socinnov demo --out data/raw/demo --force
+demo: $(STAMP) ## regenerate the committed demo cohorts (data/raw/demo, data/raw/demo-2018)
+	$(BIN)/python -c "from pathlib import Path; from socinnov import demo; [demo.write_demo(Path('data/raw') / n, overwrite=True, **kw) for n, kw in demo.EDITIONS.items()]"
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs network)
 	$(BIN)/python -m pip install --quiet uv

@@ -32,12 +32,13 @@ class Call:
     n_payments: int
     envelope: float | None
     grid_versions: dict[str, str]
+    compare_with: str | None = None  # another cohort (call year) rated with another grid version
 
 
 _KEYS = {
     "id": "id", "titre": "title", "annee": "year", "date_limite_depot": "deadline",
     "plafond_aide": "max_aid", "duree_max_mois": "max_months", "nombre_versements": "n_payments",
-    "enveloppe": "envelope", "grilles": "grid_versions",
+    "enveloppe": "envelope", "grilles": "grid_versions", "comparer_avec": "compare_with",
 }
 
 
@@ -72,6 +73,7 @@ def load_call(cohort_folder: Path | None = None) -> Call:
         max_aid=float(kw["max_aid"]), max_months=int(kw["max_months"]), n_payments=int(kw["n_payments"]),
         envelope=None if kw.get("envelope") is None else float(kw["envelope"]),
         grid_versions=kw["grid_versions"],
+        compare_with=None if kw.get("compare_with") is None else str(kw["compare_with"]),
     )
 
 

@@ -501,7 +501,8 @@ def compare_rated_versions(data, grid_id: str = "acceptabilite", *, other_cohort
     data : socinnov.store.Cohort
     grid_id : str
     other_cohort : str
-        Another cohort (another call year) whose ratings use another version; ``""``: none.
+        Another cohort (another call year) whose ratings use another version; ``""``: the one
+        the cohort's ``appel.yaml`` names (``comparer_avec``), if any.
     round, n_boot, seed
 
     Returns
@@ -509,6 +510,7 @@ def compare_rated_versions(data, grid_id: str = "acceptabilite", *, other_cohort
     VersionComparison
     """
     ratings, decisions = data.ratings, data.decisions
+    other_cohort = other_cohort or data.call.compare_with or ""
     if other_cohort:
         from socinnov.store import load_cohort
 

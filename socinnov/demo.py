@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -44,6 +45,11 @@ from socinnov.tables import write_table
 __all__ = ["DEFAULT_N_DOSSIERS", "DEFAULT_SEED", "ENVELOPE", "generate", "is_connected", "write_demo"]
 
 DEFAULT_SEED = 2016
+#: The two committed demo cohorts: the 2016 call, and a second call year rated with the refined grid.
+EDITIONS = {
+    "demo": dict(seed=2016, n_dossiers=120, compare_with="demo-2018"),
+    "demo-2018": dict(seed=2018, n_dossiers=110, year=2018, acceptability_version="2018", compare_with="demo"),
+}
 DEFAULT_N_DOSSIERS = 120
 ENVELOPE = 700_000.0
 """The demo cohort's envelope (EUR), written to its ``appel.yaml``; the call fixes none."""
@@ -423,6 +429,7 @@ DEPARTURE_COMMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "caractere_collectif": (("Collectif restreint, rôle des partenaires accessoire.",),
                             ("Collectif large et déjà engagé.",)),
     "richesse_collectif": (("Collectif peu diversifié.",), ("Bonne diversité des parties prenantes.",)),
+    "collectif": (("Collectif restreint et peu diversifié.",), ("Collectif large et représentatif.",)),  # grille 2018
     "integration_beneficiaires": (("Bénéficiaires seulement consultés.",),
                                   ("Bénéficiaires réellement co-constructeurs.",)),
     "formalisation_gouvernance": (("Gouvernance à peine esquissée.",), ("Gouvernance claire et partagée.",)),
@@ -528,9 +535,14 @@ def _call() -> call.Call:
     return call.load_call()
 
 
+# A later call year may rate with a refined acceptability grid: generate() sets this for its run.
+_ACCEPTABILITY_VERSION: ContextVar[str | None] = ContextVar("acceptability_version", default=None)
+
+
 def _grid(grid_id: str) -> grids.Grid:
-    """A grid in the version the call names."""
-    return grids.load_grid(grid_id, _call().grid_versions[grid_id])
+    """A grid in the version the call names (or the refined acceptability version asked for)."""
+    version = _ACCEPTABILITY_VERSION.get() if grid_id == grids.ACCEPTABILITY else None
+    return grids.load_grid(grid_id, version or _call().grid_versions[grid_id])
 
 
 def _pick(rng: np.random.Generator, options):
@@ -1070,6 +1082,8 @@ def _criterion_effect(p: Profile, criterion: str) -> float:
         return 0.3 * (p.n_partners - 3.5)
     if criterion == "richesse_collectif":
         return 0.3 * (len(set(types)) - 2.5)
+    if criterion == "collectif":  # 2018 grid: the two criteria above merged
+        return 0.15 * (p.n_partners - 3.5) + 0.15 * (len(set(types)) - 2.5)
     if criterion == "integration_beneficiaires":
         return 0.5 if "citoyens, usagers" in types else -0.1
     if criterion == "ouverture_recherche":
@@ -1603,7 +1617,8 @@ def make_activity_reports(rng: np.random.Generator, profiles: dict[str, Profile]
 # The cohort
 # --------------------------------------------------------------------------------------------
 
-def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) -> dict[str, pd.DataFrame]:
+def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS, year: int = 2016,
+             acceptability_version: str | None = None) -> dict[str, pd.DataFrame]:
     """Generate a synthetic cohort.
 
     Parameters
@@ -1612,6 +1627,11 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
         Seed of the single ``numpy.random.default_rng`` every draw comes from.
     n_dossiers : int
         Number of dossiers filed (at least 20); about one in twelve breaks eligibility rules.
+    year : int
+        Year of the call: the cohort is drawn as for 2016, then every date moves by
+        ``year - 2016`` years and dossier identifiers take the year (``AMI18-001``).
+    acceptability_version : str, optional
+        Version of the acceptability grid the jury rates with (default: the call's, 2016).
 
     Returns
     -------
@@ -1621,6 +1641,30 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
     """
     if n_dossiers < 20:
         raise ValueError("n_dossiers doit valoir au moins 20 pour former un jury connexe")
+    token = _ACCEPTABILITY_VERSION.set(acceptability_version)
+    try:
+        frames = _generate(seed, n_dossiers)
+    finally:
+        _ACCEPTABILITY_VERSION.reset(token)
+    return frames if year == 2016 else _move_to_year(frames, year)
+
+
+def _move_to_year(frames: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame]:
+    """Shift every date by whole years and give dossier identifiers the call's year."""
+    shift = pd.DateOffset(years=year - 2016)
+    out = {}
+    for name, df in frames.items():
+        df = df.copy()
+        for col in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[col]):
+                df[col] = df[col] + shift
+        if "dossier_id" in df.columns:
+            df["dossier_id"] = df["dossier_id"].str.replace("AMI16-", f"AMI{year % 100:02d}-", regex=False)
+        out[name] = df
+    return out
+
+
+def _generate(seed: int, n_dossiers: int) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     plist = draw_profiles(rng, n_dossiers)
     dossiers = make_dossiers(rng, plist)
@@ -1664,15 +1708,25 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS) 
 # Writing the cohort folder as a user would supply it
 # --------------------------------------------------------------------------------------------
 
-def call_yaml_text(seed: int, n_dossiers: int) -> str:
-    """The cohort's ``appel.yaml``: the call it answers and its envelope."""
-    return (
+def call_yaml_text(seed: int, n_dossiers: int, *, year: int = 2016, acceptability_version: str | None = None,
+                   compare_with: str | None = None) -> str:
+    """The cohort's ``appel.yaml``: the call it answers, its envelope, and what a later year changed."""
+    text = (
         "# Cohorte de démonstration : données entièrement fictives, produites par\n"
         f"# socinnov.demo.write_demo (graine {seed}, {n_dossiers} dossiers).\n"
         "# L'appel de 2016 ne fixe pas d'enveloppe : la cohorte précise la sienne (en euros).\n"
         "appel: alpc-2016\n"
         f"enveloppe: {int(ENVELOPE)}\n"
     )
+    if year != 2016:
+        deadline = pd.Timestamp(_call().deadline) + pd.DateOffset(years=year - 2016)
+        text += (f"# Un nouvel appel, même règlement, en {year} (hypothèse de la démonstration).\n"
+                 f"annee: {year}\ndate_limite_depot: {deadline:%Y-%m-%d}\n")
+    if acceptability_version:
+        text += f"grilles:\n  acceptabilite: \"{acceptability_version}\"\n"
+    if compare_with:
+        text += f"# Cohorte d'une autre année, notée avec une autre version de la grille.\ncomparer_avec: {compare_with}\n"
+    return text
 
 
 TABLE_DESCRIPTIONS = {
@@ -1854,7 +1908,7 @@ README_FORMAT = (
 def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> str:
     """The cohort's ``LISEZMOI.md``, in French, its column tables generated from the schemas."""
     lines = [
-        "# Cohorte de démonstration — AMI innovation sociale ALPC 2016",
+        f"# Cohorte de démonstration — AMI innovation sociale ALPC {int(frames['dossiers']['filed_on'].dt.year.mode()[0])}",
         "",
         README_WARNING,
         "",
@@ -1881,13 +1935,14 @@ def readme_text(frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> 
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int) -> list[str]:
+def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dossiers: int,
+                 call_text: str) -> list[str]:
     """Write every file of the cohort into ``folder``; return the file names in order."""
     names = []
     for table in TABLES:
         write_table(frames[table.name], table, folder / table.filename)
         names.append(table.filename)
-    (folder / "appel.yaml").write_text(call_yaml_text(seed, n_dossiers), encoding="utf-8", newline="")
+    (folder / "appel.yaml").write_text(call_text, encoding="utf-8", newline="")
     (folder / "LISEZMOI.md").write_text(readme_text(frames, seed, n_dossiers), encoding="utf-8", newline="")
     return names + ["appel.yaml", "LISEZMOI.md"]
 
@@ -1909,6 +1964,7 @@ def _replace_folder(tmp: Path, out: Path) -> None:
 
 
 def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS,
+               year: int = 2016, acceptability_version: str | None = None, compare_with: str | None = None,
                overwrite: bool = False) -> list[Path]:
     """Write a synthetic cohort folder exactly as a user would supply it.
 
@@ -1921,6 +1977,9 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
         Seed of the generator (see :func:`generate`).
     n_dossiers : int
         Number of dossiers.
+    year, acceptability_version : see :func:`generate`.
+    compare_with : str, optional
+        Another cohort (another call year) that the criteria report compares this one with.
     overwrite : bool
         Replace ``out`` if it exists and is not empty; otherwise refuse.
 
@@ -1940,11 +1999,13 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
         raise FileExistsError(f"{out} existe et n'est pas un dossier")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out} n'est pas vide ; passer overwrite=True pour le remplacer")
-    frames = generate(seed=seed, n_dossiers=n_dossiers)
+    frames = generate(seed=seed, n_dossiers=n_dossiers, year=year, acceptability_version=acceptability_version)
+    call_text = call_yaml_text(seed, n_dossiers, year=year, acceptability_version=acceptability_version,
+                               compare_with=compare_with)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        names = _write_files(tmp, frames, seed, n_dossiers)
+        names = _write_files(tmp, frames, seed, n_dossiers, call_text)
         tmp.chmod(0o755)
         _replace_folder(tmp, out)
     except BaseException:

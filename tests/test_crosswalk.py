@@ -197,16 +197,28 @@ def test_versions_rated_oldest_first():
 
 def test_one_version_rated_says_so_and_shows_the_crosswalk():
     a, dec_a, _, _ = two_calls()
-    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="jury"), n_boot=0)
+    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=NO_OTHER), n_boot=0)
     assert not out.available and out.table is None
     assert "version 2016" in out.note and "pas de comparaison" in out.note
     assert len(out.crosswalk_table) == 11
 
 
+NO_OTHER = SimpleNamespace(compare_with=None)  # a call whose appel.yaml names no other cohort
+
+
+def test_the_call_names_the_cohort_to_compare_with(monkeypatch):
+    a, dec_a, b, dec_b = two_calls()
+    monkeypatch.setattr("socinnov.store.load_cohort",
+                        lambda name, *, audience: SimpleNamespace(ratings=b, decisions=dec_b, audience=audience))
+    cohort = SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=SimpleNamespace(compare_with="x"))
+    assert cx.compare_rated_versions(cohort, n_boot=0).available
+
+
 def test_two_versions_in_one_cohort_are_compared():
     a, dec_a, b, dec_b = two_calls()
     cohort = SimpleNamespace(ratings=pd.concat([a, b], ignore_index=True),
-                             decisions=pd.concat([dec_a, dec_b], ignore_index=True), audience="jury")
+                             decisions=pd.concat([dec_a, dec_b], ignore_index=True), audience="jury",
+                             call=NO_OTHER)
     out = cx.compare_rated_versions(cohort, n_boot=50)
     assert out.available and len(out.table) == 22
     assert "2016 (100 dossiers) et 2018 (100 dossiers)" in out.note
@@ -222,7 +234,7 @@ def test_another_cohort_rated_with_the_other_version_is_pooled(monkeypatch):
         return SimpleNamespace(ratings=b, decisions=dec_b, audience=audience)
 
     monkeypatch.setattr("socinnov.store.load_cohort", fake_load)
-    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="comite"),
+    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="comite", call=NO_OTHER),
                                     other_cohort="appel-2018", n_boot=0)
     assert loaded == [("appel-2018", "comite")]  # same audience: same filtering of the data
     assert out.available and out.table["version"].drop_duplicates().tolist() == ["2016", "2018"]

@@ -160,11 +160,24 @@ def test_other_seed_other_cohort(default_folder, tmp_path):
     assert (other / "notations.csv").read_bytes() != (default_folder / "notations.csv").read_bytes()
 
 
-def test_committed_demo_is_the_default_cohort(default_folder):
-    assert COMMITTED.is_dir(), "regenerate with write_demo(Path('data/raw/demo'))"
-    assert sorted(p.name for p in COMMITTED.iterdir()) == sorted(p.name for p in default_folder.iterdir())
-    for path in default_folder.iterdir():
-        assert (COMMITTED / path.name).read_bytes() == path.read_bytes(), path.name
+@pytest.mark.parametrize("edition", sorted(demo.EDITIONS))
+def test_committed_demo_cohorts_are_what_the_generator_writes(edition, tmp_path):
+    committed = COMMITTED.parent / edition
+    assert committed.is_dir(), "regenerate with `make demo`"
+    fresh = tmp_path / edition
+    demo.write_demo(fresh, **demo.EDITIONS[edition])
+    assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    for path in fresh.iterdir():
+        assert (committed / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_second_call_year_is_rated_with_the_refined_grid():
+    frames = demo.generate(**{k: v for k, v in demo.EDITIONS["demo-2018"].items() if k != "compare_with"})
+    acc = frames["ratings"][frames["ratings"]["grid"] == "acceptabilite"]
+    assert set(acc["grid_version"]) == {"2018"} and "collectif" in set(acc["criterion"])
+    assert "caractere_collectif" not in set(acc["criterion"])
+    assert frames["dossiers"]["dossier_id"].str.startswith("AMI18-").all()
+    assert frames["dossiers"]["filed_on"].dt.year.isin([2018]).all()
 
 
 def test_refuses_to_overwrite_unless_asked(tmp_path):
