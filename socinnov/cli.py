@@ -31,18 +31,42 @@ def _ingest(args) -> int:
 
 
 def _report(args) -> int:
+    from socinnov.pdf import ChromiumMissing
     from socinnov.report import build_reports, main_log
     from socinnov.store import AUDIENCES
 
     audiences = AUDIENCES if "all" in args.audience else tuple(dict.fromkeys(args.audience))
-    index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
-                                    force=args.force, log=main_log)
+    try:
+        index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
+                                        force=args.force, pdf=args.pdf, log=main_log)
+    except ChromiumMissing as err:  # asked for PDFs this machine cannot print: nothing built
+        print(err, file=sys.stderr)
+        return 2
     failed = [o for o in outcomes if o.error]
+    if "public" in audiences:
+        from socinnov.publication import release_public
+
+        dataset, leaks = release_public(args.cohort)
+        print(f"Jeu de données ouvert : {dataset}", file=sys.stderr)
+        for leak in leaks:
+            print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
+        if leaks:
+            return 1
     for o in failed:
         print(f"Échec du rapport « {o.spec.title} » : {o.error}\n  carnet exécuté conservé : {o.notebook}",
               file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _opendata(args) -> int:
+    from socinnov.publication import release_public
+
+    dataset, leaks = release_public(args.cohort)
+    for leak in leaks:
+        print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
+    print(dataset)
+    return 1 if leaks else 0
 
 
 def _templates(args) -> int:
@@ -57,6 +81,26 @@ def _templates(args) -> int:
             continue
         write_template(t, out / t.filename)
     print(f"Modèles de fichiers écrits dans {out}")
+    return 0
+
+
+def _forms(args) -> int:
+    from socinnov.forms import write_forms
+
+    paths = write_forms(args.cohort, Path(args.out) if args.out else None, force=args.force)
+    for path in paths:
+        print(f"  {path.name}")
+    print(f"{len(paths)} formulaires de notation écrits dans {paths[0].parent}")
+    return 0
+
+
+def _import_forms(args) -> int:
+    from socinnov.workbooks import import_forms, write_ratings
+
+    result = import_forms(args.cohort, Path(args.folder))
+    out = write_ratings(result.ratings, Path(args.out), force=args.force)
+    print(result.missing_report(), file=sys.stderr)
+    print(f"{len(result.files)} classeurs lus, {len(result.ratings)} lignes de notation écrites dans {out}")
     return 0
 
 
@@ -84,11 +128,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="public du rapport (répétable ; défaut : jury)")
     p.add_argument("--only", action="append", help="ne construire que ce rapport (répétable)")
     p.add_argument("--force", action="store_true", help="reconstruire même si rien n'a changé")
+    p.add_argument("--pdf", action="store_true",
+                   help="imprimer aussi chaque rapport en PDF à côté de son HTML (Chromium requis)")
     p.set_defaults(func=_report, audience=None)
+
+    p = sub.add_parser("opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.set_defaults(func=_opendata)
 
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
     p.add_argument("out", help="dossier où écrire les modèles")
     p.set_defaults(func=_templates)
+
+    p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
+    p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
+    p.set_defaults(func=_forms)
+
+    p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx)")
+    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
+    p.set_defaults(func=_import_forms)
 
     p = sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
     agreement_cli.configure_parser(p)

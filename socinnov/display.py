@@ -2,7 +2,12 @@
 
 Figures are displayed as an HTML ``<figure>`` with the PNG embedded (the report opens offline)
 and the figure's ``alt_text`` as the image's ``alt`` and caption: nbconvert's image template
-has no place for alternative text.
+has no place for alternative text. Numeric tick labels left to matplotlib's default formatter
+are rewritten the French way (``12 500``, ``0,25``) when the figure is drawn.
+
+Tables are written as HTML with header cells (``<th scope="col">``, ``<th scope="row">`` for
+index labels), French numbers (``12 500``, ``3,14``), dates (``5 septembre 2016``) and
+``oui``/``non``.
 """
 
 from __future__ import annotations
@@ -10,16 +15,46 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
+import re
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
+from matplotlib.ticker import Formatter, ScalarFormatter
 
+from socinnov import fr
 from socinnov.fr import NNBSP
+
+
+class FrenchTicks(Formatter):
+    """Tick labels with French separators and as many decimals as the ticks need."""
+
+    decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        finite = [v for v in locs if math.isfinite(v)]
+        self.decimals = next((d for d in range(7) if all(
+            abs(v * 10 ** d - round(v * 10 ** d)) < 1e-6 * max(1.0, abs(v * 10 ** d)) for v in finite)), 6)
+
+    def __call__(self, x, pos=None) -> str:
+        if round(x, self.decimals) == 0:
+            x = 0.0  # no "-0"
+        return fr.number(x, self.decimals).replace("-", "\u2212")
+
+
+def french_ticks(fig) -> None:
+    """Give every axis still on matplotlib's default number format French tick labels."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(FrenchTicks())
 
 
 def figure_html(fig, *, dpi: int = 110) -> str:
     buf = io.BytesIO()
+    french_ticks(fig)
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     alt = html.escape(getattr(fig, "alt_text", "") or "Figure sans description", quote=True)
@@ -35,16 +70,47 @@ def show(fig) -> None:
 
 def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None):
     """A table for the reader: French decimal comma and thousands separator, header cells."""
+    display(HTML(table_html(df, precision=precision, index=index, caption=caption)))
+
+
+def table_html(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None) -> str:
+    """The HTML of :func:`table`."""
     styler = df.style.format(precision=precision, decimal=",", thousands=NNBSP, na_rep="–")
+    dates = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+    if dates:
+        styler = styler.format(fr.date, subset=dates)
+    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    if flags:
+        styler = styler.format(lambda v: "–" if pd.isna(v) else ("oui" if v else "non"), subset=flags)
     styler = styler.format_index(precision=precision, decimal=",", thousands=NNBSP)
-    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-    if text:
+    if isinstance(df.index, pd.DatetimeIndex):
+        styler = styler.format_index(fr.date)
+    text = [c for c in df.columns if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c]))
+            and not _formatted_numbers(df[c])]
+    if text:  # words read from the left (header too); numbers, even pre-formatted, align right
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        styler = styler.set_table_styles({c: [{"selector": "th", "props": "text-align: left"}] for c in text},
+                                         overwrite=False)
     if not index:
         styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
-    display(styler)
+    return _scoped(styler.to_html())
+
+
+_NUMBER = re.compile(r"^[−+-]?\d[\d\s\u202f\u00a0]*(,\d+)?[\s\u202f\u00a0]?[%€]?$")
+
+
+def _formatted_numbers(column: pd.Series) -> bool:
+    """A text column that only holds numbers already written out (``12 500 €``, ``92 %``)."""
+    values = [str(v).strip() for v in column.dropna() if str(v).strip() not in ("", "–")]
+    return bool(values) and all(_NUMBER.match(v) for v in values)
+
+
+def _scoped(markup: str) -> str:
+    """Header cells say what they head, for screen readers: columns, or the row they start."""
+    markup = re.sub(r'<th ((?:id="[^"]*" )?class="(?:col_heading|index_name))', r'<th scope="col" \1', markup)
+    return re.sub(r'<th ((?:id="[^"]*" )?class="row_heading)', r'<th scope="row" \1', markup)
 
 
 def markdown(text: str | None) -> None:
@@ -53,3 +119,17 @@ def markdown(text: str | None) -> None:
 
     if text:
         display(Markdown(text))
+
+
+def laureate_cards(details: list[dict], *, laureates: int, consenting: int) -> None:
+    """One card per consenting laureate (title, porteur, résumé, objectifs, publics)."""
+    parts = [f"<p>{consenting} porteur(s) sur {laureates} ont accepté que leur expérimentation soit présentée.</p>"]
+    for d in details:
+        parts.append(
+            "<article class='socinnov-card'>"
+            f"<h3>{html.escape(d['title'])}</h3><p><em>{html.escape(d['porteur'])}</em></p>"
+            f"<p>{html.escape(d['summary'] or '')}</p>"
+            + (f"<p><strong>Objectifs.</strong> {html.escape(d['objectives'])}</p>" if d.get("objectives") else "")
+            + (f"<p><strong>Publics.</strong> {html.escape(d['target_publics'])}</p>" if d.get("target_publics") else "")
+            + "</article>")
+    display(HTML("\n".join(parts)))

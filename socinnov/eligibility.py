@@ -18,6 +18,7 @@ import pandas as pd
 
 from socinnov import vocabulary as voc
 from socinnov.call import Call
+from socinnov.fr import date as date_fr
 from socinnov.fr import euros
 
 SUMMARY_LINE_WIDTH = 100  # characters per line when counting the résumé's "20 lignes"
@@ -146,8 +147,8 @@ def _duration(d: pd.Series, budget: pd.DataFrame, call: Call) -> tuple[bool, str
 def _deadline(d: pd.Series, call: Call) -> tuple[bool, str]:
     filed = d["filed_on"].date()
     if filed <= call.deadline:
-        return True, f"déposé le {filed:%d/%m/%Y}"
-    return False, f"déposé le {filed:%d/%m/%Y}, après la date limite du {call.deadline:%d/%m/%Y}"
+        return True, f"déposé le {date_fr(filed)}"
+    return False, f"déposé le {date_fr(filed)}, après la date limite du {date_fr(call.deadline)}"
 
 
 def _summary(d: pd.Series) -> tuple[bool, str]:

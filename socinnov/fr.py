@@ -32,7 +32,17 @@ def percent(share: float, decimals: int = 0) -> str:
 
 
 def date(value: dt.date | pd.Timestamp | str) -> str:
-    """``2016-09-05`` -> ``5 septembre 2016``."""
+    """``2016-09-05`` -> ``5 septembre 2016`` (``–`` for a missing date)."""
+    if value is None or pd.isna(value):
+        return "–"
     d = pd.Timestamp(value)
     day = "1er" if d.day == 1 else str(d.day)
     return f"{day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def date_time(value: dt.datetime | pd.Timestamp | str) -> str:
+    """``2016-09-05 14:07`` -> ``5 septembre 2016 à 14 h 07``."""
+    if value is None or pd.isna(value):
+        return "–"
+    d = pd.Timestamp(value)
+    return f"{date(d)} à {d.hour}{NBSP}h{NBSP}{d.minute:02d}"

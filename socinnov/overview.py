@@ -110,5 +110,7 @@ def ineligible(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Ineligible dossiers with the rules they fail and why."""
     status = eligibility_status(tables["eligibility"])
     out = status[~status["eligible"]]
-    return pd.DataFrame({"Dossier": out["dossier_id"].values, "Règles non respectées": out["failed_rules"].values,
+    labels = {r.id: r.label for r in RULES}
+    rules = [" ; ".join(labels[r] for r in ids.split(", ")) for ids in out["failed_rules"]]
+    return pd.DataFrame({"Dossier": out["dossier_id"].values, "Règles non respectées": rules,
                          "Motifs": out["reasons"].values})

@@ -6,6 +6,12 @@ nbconvert writes the HTML without code cells; a provenance section (input hashes
 package version, parameters, date) closes it. A failing notebook keeps its executed copy with
 the error, the other reports are still built, and the build ends non-zero naming the failure.
 A report whose inputs, notebook, parameters and code are unchanged is not rebuilt.
+
+With ``pdf=True`` (``socinnov report COHORT --pdf``) each HTML is also printed to a PDF beside
+it by headless Chromium (``socinnov.pdf``): A4, running header with the report's title, cohort,
+public and build date, page numbers. Chromium is looked for before anything is built: where it
+is missing, :class:`socinnov.pdf.ChromiumMissing` says how to install it. A PDF older than its
+HTML is never left beside it: rebuilding an HTML deletes its PDF until it is printed again.
 """
 
 from __future__ import annotations
@@ -24,13 +30,20 @@ import nbformat
 import papermill as pm
 from nbconvert import HTMLExporter
 
-from socinnov import __version__, config
+from socinnov import __version__, config, fr
+from socinnov import pdf as pdf_print
 from socinnov.ingest import MANIFEST, ingest, is_up_to_date, resolve_cohort
 from socinnov.provenance import code_fingerprint
 from socinnov.store import check_audience
 
-
 NBCONVERT_TEMPLATES = config.PACKAGE_DIR / "templates" / "nbconvert"
+
+AUDIENCE_LABELS = {"jury": "Jury (nominatif, confidentiel)", "comite": "Comité technique (pseudonymisé)",
+                   "public": "Public (agrégats seulement)"}
+# Footer of every PDF page: the call promises the dossiers stay within the jury.
+PDF_NOTES = {"jury": "Confidentiel : document nominatif réservé au jury de l'appel",
+             "comite": "Diffusion restreinte : comité technique (données pseudonymisées)",
+             "public": ""}
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class Outcome:
     skipped: bool = False
     error: str | None = None
     parameters: dict = field(default_factory=dict)
+    pdf: Path | None = None  # the PDF beside the HTML, when asked for and printed
 
 
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
@@ -81,9 +95,9 @@ def _provenance_html(parameters: dict, manifest: dict, seconds: float) -> str:
                    for k, v in sorted(manifest["inputs"].items()))
     params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
     grids = ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items())
-    now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+    now = fr.date_time(dt.datetime.now())
     return f"""
-<section class="socinnov-provenance" style="margin:2em 1em;font-size:0.85em;color:#333">
+<section class="socinnov-provenance">
 <h2>Provenance</h2>
 <p>Construit le {now} par socinnov {html.escape(__version__)} (code {code_fingerprint()}), en {seconds:.1f} s.
 Appel : {html.escape(manifest['call']['id'])} ; grilles : {html.escape(grids)}.
@@ -93,12 +107,21 @@ Paramètres : {html.escape(params)}.</p>
 </section>"""
 
 
-def _export_html(executed: Path, target: Path, provenance: str, title: str) -> None:
+def _masthead_html(cohort: str, audience: str) -> str:
+    """The line above the report (screen only; the PDF's running header says the same)."""
+    return (f'<header class="socinnov-masthead">Cohorte « {html.escape(cohort)} » · '
+            f"{html.escape(AUDIENCE_LABELS.get(audience, audience))} · "
+            f"construit le {fr.date(dt.date.today())}</header>")
+
+
+def _export_html(executed: Path, target: Path, provenance: str, title: str, masthead: str = "") -> None:
     nb = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(template_name="socinnov", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             language_code="fr")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if masthead:
+        body = body.replace("<main>", "<main>\n" + masthead, 1)
     body = body.replace("</body>", provenance + "\n</body>", 1)
     _write_atomic(target, body)
 
@@ -129,30 +152,35 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
     except pm.PapermillExecutionError as exc:
         stamp.unlink(missing_ok=True)
         target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
+        target.with_suffix(".pdf").unlink(missing_ok=True)
         return Outcome(spec, None, executed, time.perf_counter() - start,
                        error=f"{exc.ename}: {exc.evalue}", parameters=parameters)
     seconds = time.perf_counter() - start
-    _export_html(executed, target, _provenance_html(parameters, manifest, seconds), spec.title)
+    target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
+    _export_html(executed, target, _provenance_html(parameters, manifest, seconds), spec.title,
+                 _masthead_html(cohort, audience))
     _write_atomic(stamp, key)
     return Outcome(spec, target, executed, seconds, parameters=parameters)
 
 
 def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> str:
     items = []
-    labels = {"jury": "Jury (nominatif, confidentiel)", "comite": "Comité technique (pseudonymisé)",
-              "public": "Public (agrégats seulement)"}
+    labels = AUDIENCE_LABELS
     for audience, outcomes in outcomes_by_audience.items():
         lis = []
         for o in outcomes:
             if o.html:
                 rel = o.html.relative_to(config.reports_dir(cohort)).as_posix()
-                lis.append(f'<li><a href="{html.escape(rel)}">{html.escape(o.spec.title)}</a></li>')
+                printed = _fresh_pdf(o.html)
+                also = (f' (<a href="{html.escape(Path(rel).with_suffix(".pdf").as_posix())}">PDF</a>)'
+                        if printed else "")
+                lis.append(f'<li><a href="{html.escape(rel)}">{html.escape(o.spec.title)}</a>{also}</li>')
             else:
                 rel = o.notebook.relative_to(config.reports_dir(cohort)).as_posix()
                 lis.append(f"<li>{html.escape(o.spec.title)} : <strong>échec</strong> "
                            f"({html.escape(o.error or '')}) ; carnet exécuté : <code>{html.escape(rel)}</code></li>")
         items.append(f"<h2>{html.escape(labels.get(audience, audience))}</h2><ul>{''.join(lis)}</ul>")
-    now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+    now = fr.date_time(dt.datetime.now())
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>Rapports — cohorte {html.escape(cohort)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style></head>
@@ -163,10 +191,15 @@ def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> 
 
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: tuple[str, ...] = (),
-                  force: bool = False, log=print) -> tuple[Path, list[Outcome]]:
-    """Build every report of ``cohort`` for each audience; return the index path and the outcomes."""
+                  force: bool = False, pdf: bool = False, log=print) -> tuple[Path, list[Outcome]]:
+    """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
+
+    With ``pdf``, also print each report to a PDF beside its HTML; raises
+    :class:`socinnov.pdf.ChromiumMissing` before building anything when Chromium is missing.
+    """
     for a in audiences:
         check_audience(a)
+    chromium = pdf_print.require_chromium() if pdf else None
     name, _ = resolve_cohort(cohort)
     if not is_up_to_date(cohort):
         log(f"Préparation des données de « {name} »…")
@@ -186,10 +219,57 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         by_audience.setdefault(audience, []).append(o)
         state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
         log(f"      {state}")
+    if chromium:
+        _print_pdfs(chromium, name, [o for outs in by_audience.values() for o in outs], force=force, log=log)
     index = config.reports_dir(name) / "index.html"
     existing = _existing_outcomes(name, by_audience, reports)
     _write_atomic(index, _index_html(name, existing))
     return index, [o for outs in by_audience.values() for o in outs]
+
+
+def _fresh_pdf(html_path: Path) -> Path | None:
+    """The PDF beside ``html_path`` if it was printed from this HTML (not older than it)."""
+    target = html_path.with_suffix(".pdf")
+    try:
+        return target if target.stat().st_mtime >= html_path.stat().st_mtime else None
+    except FileNotFoundError:
+        return None
+
+
+def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: bool, log) -> None:
+    """Print every built report whose PDF is missing or older than its HTML, in one Chromium."""
+    todo = []
+    for o in outcomes:
+        if o.html is None:
+            continue
+        o.pdf = None if force else _fresh_pdf(o.html)
+        if o.pdf is None:
+            todo.append(o)
+    if not todo:
+        return
+    log(f"Impression en PDF de {len(todo)} rapport(s) avec Chromium…")
+    try:
+        with pdf_print.Chromium(chromium) as browser:
+            for o in todo:
+                audience = o.parameters.get("audience", o.html.parent.name)
+                built = dt.datetime.fromtimestamp(o.html.stat().st_mtime)
+                header = pdf_print.PageHeader(
+                    title=o.spec.title, context=f"cohorte « {cohort} » · {AUDIENCE_LABELS.get(audience, audience)}",
+                    date=fr.date(built), note=PDF_NOTES.get(audience, ""))
+                target = o.html.with_suffix(".pdf")
+                try:
+                    pages = pdf_print.print_pdf(browser, o.html, target, header)
+                except pdf_print.PdfError as exc:
+                    o.error = f"PDF non imprimé : {exc}"
+                    log(f"      ÉCHEC du PDF de {o.spec.title} ({audience}) : {exc}")
+                    continue
+                o.pdf = target
+                log(f"      {target} ({pages} page{'s' if pages > 1 else ''})")
+    except pdf_print.PdfError as exc:  # Chromium did not start
+        for o in todo:
+            if o.pdf is None and o.error is None:
+                o.error = f"PDF non imprimé : {exc}"
+        log(f"      ÉCHEC : {exc}")
 
 
 def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]],

@@ -73,8 +73,6 @@ def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.Dat
         df = df.drop(columns=[c for c in df.columns if c in hidden])
     if "dossier_id" in df.columns:
         df = df.assign(dossier_id=pseudonymise(df["dossier_id"], cohort=cohort))
-    if name == "eligibility":
-        df = df.drop(columns=["reason"])  # reasons quote amounts and dates of one dossier
     return df
 
 

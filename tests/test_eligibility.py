@@ -49,7 +49,7 @@ def test_a_compliant_dossier_passes_every_rule():
     ("plafond", {"requested_amount": 55000.0}, None, None, "55\u202f000\u00a0€ sollicités, au-delà du plafond de 40\u202f000\u00a0€"),
     ("duree", {"end_date": pd.Timestamp("2019-04-30")}, None, None, "action prévue sur 29 mois, au-delà de 24 mois"),
     ("duree", {}, None, [("D-001", "temps de travail", "x", 60000.0, 1, 30)], "dépenses prévues jusqu'au mois 30, au-delà de 24 mois"),
-    ("date_depot", {"filed_on": pd.Timestamp("2016-09-12")}, None, None, "déposé le 12/09/2016, après la date limite du 05/09/2016"),
+    ("date_depot", {"filed_on": pd.Timestamp("2016-09-12")}, None, None, "déposé le 12 septembre 2016, après la date limite du 5 septembre 2016"),
 ])
 def test_each_rule_fails_with_its_reason(rule, overrides, partners, budget, reason):
     f = findings_for(overrides, partners, budget)
