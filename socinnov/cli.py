@@ -38,7 +38,7 @@ def _report(args) -> int:
     audiences = AUDIENCES if "all" in args.audience else tuple(dict.fromkeys(args.audience))
     try:
         index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
-                                        force=args.force, pdf=args.pdf, log=main_log)
+                                        force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log)
     except ChromiumMissing as err:  # asked for PDFs this machine cannot print: nothing built
         print(err, file=sys.stderr)
         return 2
@@ -46,7 +46,7 @@ def _report(args) -> int:
     if "public" in audiences:
         from socinnov.publication import release_public
 
-        dataset, leaks = release_public(args.cohort)
+        dataset, leaks = release_public(args.cohort, force=args.force)
         print(f"Jeu de données ouvert : {dataset}", file=sys.stderr)
         for leak in leaks:
             print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
@@ -62,7 +62,7 @@ def _report(args) -> int:
 def _opendata(args) -> int:
     from socinnov.publication import release_public
 
-    dataset, leaks = release_public(args.cohort)
+    dataset, leaks = release_public(args.cohort, force=True)
     for leak in leaks:
         print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
     print(dataset)
@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="public du rapport (répétable ; défaut : jury)")
     p.add_argument("--only", action="append", help="ne construire que ce rapport (répétable)")
     p.add_argument("--force", action="store_true", help="reconstruire même si rien n'a changé")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="rapports construits en même temps (défaut : un par cœur)")
     p.add_argument("--pdf", action="store_true",
                    help="imprimer aussi chaque rapport en PDF à côté de son HTML (Chromium requis)")
     p.set_defaults(func=_report, audience=None)

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,8 +192,11 @@ def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> 
 
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: tuple[str, ...] = (),
-                  force: bool = False, pdf: bool = False, log=print) -> tuple[Path, list[Outcome]]:
+                  force: bool = False, pdf: bool = False, jobs: int | None = None,
+                  log=print) -> tuple[Path, list[Outcome]]:
     """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
+
+    Reports run ``jobs`` at a time (default: one per core), each on its own kernel.
 
     With ``pdf``, also print each report to a PDF beside its HTML; raises
     :class:`socinnov.pdf.ChromiumMissing` before building anything when Chromium is missing.
@@ -211,14 +215,21 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
     if unknown:
         raise ValueError(f"rapport(s) inconnu(s) : {', '.join(sorted(unknown))} ; rapports : "
                          + ", ".join(s.name for s in reports))
-    by_audience: dict[str, list[Outcome]] = {}
     todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
-    for i, (audience, spec) in enumerate(todo, 1):
-        log(f"[{i}/{len(todo)}] {spec.title} ({audience})…")
-        o = run_report(spec, name, audience, manifest, force=force)
-        by_audience.setdefault(audience, []).append(o)
-        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
-        log(f"      {state}")
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
+    # Each report runs its own kernel (a separate process): threads only wait on them.
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_report, spec, name, audience, manifest, force=force): (audience, spec)
+                   for audience, spec in todo}
+        for i, future in enumerate(as_completed(futures), 1):
+            audience, spec = futures[future]
+            o = future.result()
+            state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
+            log(f"[{i}/{len(todo)}] {spec.title} ({audience}) : {state}")
+    by_audience: dict[str, list[Outcome]] = {}
+    for future, (audience, _spec) in futures.items():  # in the order of ``todo``
+        by_audience.setdefault(audience, []).append(future.result())
     if chromium:
         _print_pdfs(chromium, name, [o for outs in by_audience.values() for o in outs], force=force, log=log)
     index = config.reports_dir(name) / "index.html"
