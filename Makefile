@@ -35,6 +35,9 @@ test: $(STAMP) ## run the tests
 lint: $(STAMP) ## check the code style with ruff
 	$(BIN)/ruff check socinnov tests
 
+bench: $(STAMP) ## time the kit on 100 to 10 000 dossiers against its targets (BENCH_ARGS="--sizes 100,1000")
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 lab: $(STAMP) ## open JupyterLab on the venv's kernel, in notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 

@@ -50,6 +50,7 @@ numeric values of the levels.
 from __future__ import annotations
 
 import math
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -471,11 +472,29 @@ def _scale_rows(mat: sparse.csr_matrix, factor: np.ndarray) -> sparse.csr_matrix
     return sparse.csr_matrix(sparse.diags(factor) @ mat)
 
 
+_TRANSPOSED = threading.local()
+
+
 def _wdot(w: np.ndarray, mat) -> np.ndarray:
-    """Weighted sums over units: ``w (b x n) @ mat (n x k)`` for sparse or dense ``mat``."""
-    if sparse.issparse(mat):
-        return np.asarray((mat.T @ w.T).T)
-    return w @ mat
+    """Weighted sums over units: ``w (b x n) @ mat (n x k)`` for sparse or dense ``mat``.
+
+    For one chunk of replicates ``w``, several statistics share a per-unit matrix (the pairs of
+    ratings serve percent agreement, Fleiss, AC1 and AC2): each product is computed once per
+    chunk and returned read-only. scipy multiplies a sparse matrix by a C-ordered dense one, so
+    ``w.T`` is also copied once per chunk rather than once per product.
+    """
+    if not sparse.issparse(mat):
+        return w @ mat
+    memo = getattr(_TRANSPOSED, "memo", None)
+    if memo is None or memo["w"] is not w:
+        memo = {"w": w, "wt": np.ascontiguousarray(w.T), "products": {}}
+        _TRANSPOSED.memo = memo
+    key = id(mat)
+    if key not in memo["products"]:
+        out = np.asarray((mat.T @ memo["wt"]).T)
+        out.flags.writeable = False
+        memo["products"][key] = (mat, out)  # the matrix is kept alive so that its id stays its own
+    return memo["products"][key][1]
 
 
 # ---------------------------------------------------------------------------
@@ -561,6 +580,7 @@ def _evaluate(stats: list[_Stat], rt: _Ratings, n_boot: int, seed, confidence: f
             for w in _weight_chunks(rt.n, n_boot, seed, width=rt.q * rt.q):
                 for s in boot:
                     reps[id(s)].append(np.asarray(s.kernel(w)).reshape(len(w), -1))
+            _TRANSPOSED.memo = None  # the last chunk's products are not kept
     alpha = (1 - confidence) / 2
     pct = f"{confidence * 100:g}".replace(".", ",")
     rows = []
@@ -825,6 +845,64 @@ _ICC_NAMES = ("icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
 _ICC_LABELS = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
 
 
+def _pinv_quadratic(c_mat: np.ndarray, v: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``v' pinv(C) v`` and ``rank(C)`` for a stack of reduced normal matrices ``C`` (b x m x m),
+    as ``np.linalg.pinv`` and ``np.linalg.matrix_rank`` (hermitian) give them. ``c_mat`` is
+    overwritten.
+
+    ``C`` is the Laplacian of the raters' graph (raters linked by the units they share, weights
+    w_u / n_u). When that graph is connected over the ``present`` raters, its null space is their
+    constant vector, to which ``v`` is orthogonal, so ``A = C + 11'/m_eff`` (+ 1 on absent raters)
+    is positive definite and ``v' pinv(C) v = v' A^-1 v``, rank ``m_eff - 1``: one batched
+    Cholesky factorisation instead of an eigendecomposition and a rank per replicate (the cost of
+    the ICC bootstrap with dozens of raters). Connected graphs have pivots bounded well away from
+    zero (algebraic connectivity >= 4 w_min / (n_max m^2)); a disconnected one has a vanishing
+    pivot: those replicates, and any whose smallest pivot is not clearly positive, take the
+    eigendecomposition as before.
+    """
+    from scipy.linalg import solve_triangular
+
+    b, m, _ = c_mat.shape
+    p = present.astype(float)
+    m_eff = np.maximum(p.sum(axis=1), 1.0)
+    outer = p[:, :, None] * (p / m_eff[:, None])[:, None, :]
+    a = c_mat
+    a += outer
+    diag = np.arange(m)
+    a[:, diag, diag] += 1.0 - p
+    quad = np.full(b, np.nan)
+    rank = np.full(b, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        try:
+            chol = np.linalg.cholesky(a)
+            ok = np.ones(b, dtype=bool)
+        except np.linalg.LinAlgError:
+            chol = np.zeros_like(a)
+            ok = np.zeros(b, dtype=bool)
+            for i in range(b):
+                try:
+                    chol[i] = np.linalg.cholesky(a[i])
+                    ok[i] = True
+                except np.linalg.LinAlgError:
+                    pass
+        pivots = np.einsum("bii->bi", chol) ** 2
+        scale = np.abs(np.einsum("bii->bi", a)).max(axis=1)
+        fast = ok & np.all(np.isfinite(pivots), axis=1) & (pivots.min(axis=1) > 1e-9 * scale)
+    if fast.all():
+        z = solve_triangular(chol, v[:, :, None], lower=True)[:, :, 0]
+        return np.sum(z * z, axis=1) - v.sum(axis=1) ** 2 / m_eff, p.sum(axis=1) - 1
+    if fast.any():
+        z = solve_triangular(chol[fast], v[fast][:, :, None], lower=True)[:, :, 0]
+        quad[fast] = np.sum(z * z, axis=1) - v[fast].sum(axis=1) ** 2 / m_eff[fast]
+        rank[fast] = p[fast].sum(axis=1) - 1
+    slow = ~fast
+    c_slow = a[slow] - outer[slow]
+    c_slow[:, diag, diag] -= 1.0 - p[slow]
+    quad[slow] = np.einsum("bi,bij,bj->b", v[slow], np.linalg.pinv(c_slow, hermitian=True), v[slow])
+    rank[slow] = np.linalg.matrix_rank(c_slow, hermitian=True)
+    return quad, rank
+
+
 def _icc_kernel(rt: _Ratings):
     """Variance-components ICCs for (possibly) incomplete designs, with unit weights.
 
@@ -843,7 +921,11 @@ def _icc_kernel(rt: _Ratings):
     inc = sparse.csr_matrix((np.ones(len(y)), (rt.unit_idx, rt.rater_idx)), shape=(n, m))
     ymat = sparse.csr_matrix((y, (rt.unit_idx, rt.rater_idx)), shape=(n, m))
     row, ja, jb, _, _ = _row_pairs(inc, self_pairs=True)
-    cross = sparse.csr_matrix((1.0 / n_i[row], (row, ja * m + jb)), shape=(n, m * m))
+    # The reduced normal matrix is symmetric: its upper triangle (pairs ja <= jb) suffices.
+    upper = ja <= jb
+    pairs, pair_idx = np.unique(ja[upper] * m + jb[upper], return_inverse=True)
+    cross = sparse.csr_matrix((1.0 / n_i[row[upper]], (row[upper], pair_idx)), shape=(n, len(pairs)))
+    pair_a, pair_b = np.divmod(pairs, m)
     gmat = _scale_rows(inc, s_i / n_i)
     dense = np.column_stack([np.ones(n), n_i, s_i, qq_i, s_i**2 / n_i, n_i**2, 1.0 / n_i])
 
@@ -852,13 +934,14 @@ def _icc_kernel(rt: _Ratings):
         w_units, n_tot, s_tot, syy, r_u, sum_n2, inv_n = (w @ dense).T
         n_j = _wdot(w, inc)
         y_j = _wdot(w, ymat)
-        c_mat = -_wdot(w, cross).reshape(b, m, m)
+        cu = _wdot(w, cross)
+        c_mat = np.zeros((b, m, m))
+        c_mat[:, pair_a, pair_b] = -cu
+        c_mat[:, pair_b, pair_a] = -cu
         c_mat[:, np.arange(m), np.arange(m)] += n_j
         qv = y_j - _wdot(w, gmat)
         r_r = np.sum(np.divide(y_j**2, n_j, out=np.zeros_like(y_j), where=n_j > 0), axis=1)
-        c_pinv = np.linalg.pinv(c_mat, hermitian=True)
-        r_r_u = np.einsum("bi,bij,bj->b", qv, c_pinv, qv)
-        rank = np.linalg.matrix_rank(c_mat, hermitian=True).astype(float)
+        r_r_u, rank = _pinv_quadratic(c_mat, qv, n_j > 0)
         m_eff = (n_j > 0).sum(axis=1).astype(float)
         n_comp = m_eff - rank
         # two-way additive model (Henderson III)
@@ -1348,7 +1431,8 @@ def kendall_w(data: pd.DataFrame, *, unit: str, rater: str, value: str,
 def agreement_table(data: pd.DataFrame, *, unit: str, rater: str, value: str,
                     scale: str = "ordinal", levels: Sequence | None = None,
                     weights: str = "linear", n_boot: int = 1000, seed=0,
-                    confidence: float = 0.95) -> pd.DataFrame:
+                    confidence: float = 0.95,
+                    statistics: Sequence[str] | None = None) -> pd.DataFrame:
     """All agreement statistics of one rating variable, one row per statistic.
 
     The rows are, in order, :data:`STATISTICS`. A statistic that does not
@@ -1376,6 +1460,11 @@ def agreement_table(data: pd.DataFrame, *, unit: str, rater: str, value: str,
         Seed of the bootstrap.
     confidence : float
         Confidence level.
+    statistics : sequence of str, optional
+        Only these rows of :data:`STATISTICS`, in that order (default: all). A
+        statistic left out is not computed, nor bootstrapped: the ICCs' bootstrap
+        is most of the cost with dozens of raters. The rows kept are the same as
+        in the full table, intervals included (same resamples).
 
     Returns
     -------
@@ -1397,33 +1486,53 @@ def agreement_table(data: pd.DataFrame, *, unit: str, rater: str, value: str,
     np.float64(0.667)
     """
     _check_weights(weights)
+    wanted = STATISTICS if statistics is None else tuple(statistics)
+    unknown = [x for x in wanted if x not in STATISTICS]
+    if unknown:
+        raise AgreementInputError(f"statistique(s) inconnue(s) : {', '.join(map(str, unknown))} ; "
+                                  f"statistiques : {', '.join(STATISTICS)}")
     rt = _prepare(data, unit, rater, value, scale, levels)
-    stats = [
-        _stat_percent(rt, 0),
-        _stat_percent(rt, 1),
-        _stat_alpha(rt),
-        _stat_fleiss(rt),
-        _stat_gwet(rt, "identity"),
-    ]
-    if weights == "identity":
-        ac2 = _stat_gwet(rt, "identity")
-        ac2.names = ("gwet_ac2",)
-        ac2.notes = ["pondération identité : égal à l'AC1"]
-        stats.append(ac2)
-    else:
-        stats.append(_stat_gwet(rt, weights))
-    stats.append(_stat_cohen(rt, "identity"))
-    if weights == "identity":
-        kw = _stat_cohen(rt, "identity")
-        kw.names = ("cohen_kappa_weighted",)
-        if np.isfinite(kw.estimate).all():
-            kw.notes = ["pondération identité : égal au kappa non pondéré"]
-        stats.append(kw)
-    else:
-        stats.append(_stat_cohen(rt, weights))
-    stats.append(_stat_icc(rt, confidence))
-    stats.append(_stat_kendall(rt))
+
+    def want(*names):
+        return any(x in wanted for x in names)
+
+    stats = []
+    if want("percent_agreement"):
+        stats.append(_stat_percent(rt, 0))
+    if want("percent_agreement_within_one"):
+        stats.append(_stat_percent(rt, 1))
+    if want("krippendorff_alpha"):
+        stats.append(_stat_alpha(rt))
+    if want("fleiss_kappa"):
+        stats.append(_stat_fleiss(rt))
+    if want("gwet_ac1"):
+        stats.append(_stat_gwet(rt, "identity"))
+    if want("gwet_ac2"):
+        if weights == "identity":
+            ac2 = _stat_gwet(rt, "identity")
+            ac2.names = ("gwet_ac2",)
+            ac2.notes = ["pondération identité : égal à l'AC1"]
+            stats.append(ac2)
+        else:
+            stats.append(_stat_gwet(rt, weights))
+    if want("cohen_kappa"):
+        stats.append(_stat_cohen(rt, "identity"))
+    if want("cohen_kappa_weighted"):
+        if weights == "identity":
+            kw = _stat_cohen(rt, "identity")
+            kw.names = ("cohen_kappa_weighted",)
+            if np.isfinite(kw.estimate).all():
+                kw.notes = ["pondération identité : égal au kappa non pondéré"]
+            stats.append(kw)
+        else:
+            stats.append(_stat_cohen(rt, weights))
+    if want(*_ICC_NAMES):
+        stats.append(_stat_icc(rt, confidence))
+    if want("kendall_w"):
+        stats.append(_stat_kendall(rt))
     out = _evaluate(stats, rt, n_boot, seed, confidence)
+    if statistics is not None:
+        out = out.set_index("statistic").loc[list(wanted)].reset_index()
     out.attrs.update(n_units=rt.n, n_raters=rt.m, n_ratings=rt.n_ratings,
                      n_missing=rt.n_missing, levels=list(rt.levels), scale=rt.scale,
                      weights=weights)

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from socinnov import __version__, config
@@ -56,67 +57,178 @@ def _where(table: str, column: str) -> tuple[str, str]:
     return t.filename, french_headers(t.model)[column]
 
 
+def _isin(values: pd.Series, reference) -> np.ndarray:
+    """``values.isin(reference)`` as a boolean array. For Arrow strings, pandas turns each reference
+    value into an Arrow scalar in Python (a second per 100 000 identifiers); here Arrow does it all."""
+    reference = pd.Series(list(reference) if isinstance(reference, (set, frozenset)) else reference)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow" \
+            and isinstance(reference.dtype, pd.StringDtype) and reference.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.chunked_array(pa.array(values.array))
+        value_set = pa.chunked_array(pa.array(reference.array)).combine_chunks().cast(array.type)
+        if not len(value_set):
+            return np.zeros(len(values), dtype=bool)
+        return np.array(pc.is_in(array, value_set=value_set), dtype=np.bool_)
+    return values.isin(reference).to_numpy(dtype=bool)
+
+
 def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: str) -> list[Problem]:
     df, ref = frames.get(table), frames.get(ref_table)
     if df is None or ref is None:
         return []
-    known = set(ref[ref_column])
+    values = df[column]
+    missing = ~_isin(values, ref[ref_column])
+    if not missing.any():
+        return []
     file, header = _where(table, column)
     ref_file = TABLES_BY_NAME[ref_table].filename
-    return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}")
-            for i, v in df[column].items() if v not in known]
+    return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}") for i, v in values[missing].items()]
+
+
+def _codes(values) -> tuple[np.ndarray, object]:
+    """``values`` numbered in order of first appearance (-1: missing) and the distinct values."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return np.asarray(codes, dtype=np.int64), uniques
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Row of the first appearance of each code, for codes numbered in order of first appearance."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return np.flatnonzero(codes > before)
+
+
+def _combine(*columns: np.ndarray, missing_is_value: bool = False,
+             renumber: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """One code per row for the combination of the columns' codes (``groupby(sort=False)``'s groups,
+    numbered in order of first appearance), and the first row of each combination. A row with a
+    missing value (code -1) gets -1, unless ``missing_is_value`` (as ``duplicated`` counts them).
+    Without ``renumber``, equal combinations get equal codes but not consecutive ones."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    missing = np.zeros(len(combined), dtype=bool)
+    span = 1
+    for codes in columns:
+        width = int(codes.max(initial=-1)) + 2
+        if span * width >= 2**62:  # renumber before the product could overflow
+            combined = np.asarray(pd.factorize(combined, sort=False)[0], dtype=np.int64)
+            span = int(combined.max(initial=0)) + 1
+        if not missing_is_value:
+            missing |= codes < 0
+        combined = combined * width + codes + 1
+        span *= width
+    if not renumber:
+        return np.where(missing, -1, combined), None
+    out = np.full(len(combined), -1, dtype=np.int64)
+    present = np.flatnonzero(~missing)
+    out[present] = pd.factorize(combined[present], sort=False)[0]
+    return out, present[_first_rows(out[present])]
+
+
+def _rows_of(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Positions of the rows whose code is in ``wanted``: grouped in the order of ``wanted``, rows in order."""
+    rank = np.full(max(int(codes.max(initial=-1)), 0) + 2, len(wanted), dtype=np.int64)
+    rank[np.asarray(wanted, dtype=np.int64) + 1] = np.arange(len(wanted))
+    positions = np.flatnonzero(rank[codes + 1] < len(wanted))
+    return positions[np.argsort(rank[codes[positions] + 1], kind="stable")]
+
+
+def _text_column(values: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``pd.Series(np.array(values)[codes])`` (-1: missing) as pandas infers it, built by Arrow from
+    the few distinct values rather than from millions of Python strings."""
+    import pyarrow as pa
+
+    texts = [v for v in dict.fromkeys(values) if v is not None]
+    if not texts or any(not isinstance(v, str) for v in texts):
+        return pd.Series(np.array(list(values) + [None], dtype=object)[codes], index=index)
+    position = np.array([texts.index(v) if v is not None else -1 for v in values] + [-1], dtype=np.int64)[codes]
+    indices = pa.array(position, mask=position < 0, type=pa.int64())
+    arrow = pa.DictionaryArray.from_arrays(indices, pa.array(texts, type=pa.large_string())).cast(pa.large_string())
+    return pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(arrow), index=index)
 
 
 def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
     """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven).
 
     Works on the distinct (grid, version, value) triples, not row by row: a national file has
-    millions of ratings but a few dozen distinct values.
+    millions of ratings but a few dozen distinct values. Problems come in the order of the rows
+    where each unknown value first appears, then row by row.
     """
     file = TABLES_BY_NAME["ratings"].filename
     headers = french_headers(TABLES_BY_NAME["ratings"].model)
     problems: list[Problem] = []
     version = ratings["grid_version"].astype(str)
-    keys = pd.Series(list(zip(ratings["grid"], version)), index=ratings.index)
+    grid_codes, grid_values = _codes(ratings["grid"])
+    version_codes, version_values = _codes(version)
+    key_codes, key_rows = _combine(grid_codes, version_codes)
+    keys = [(grid_values[grid_codes[r]], version_values[version_codes[r]]) for r in key_rows]
     grids: dict[tuple[str, str], Grid | None] = {}
-    for key in keys.unique():
+    for key, first in zip(keys, key_rows):
         try:
             grids[key] = load_grid(*key)
         except GridError as exc:
             grids[key] = None
-            first = keys.index[keys == key][0]
-            problems.append(Problem(file, first + 2, headers["grid_version"], str(exc)))
+            problems.append(Problem(file, ratings.index[first] + 2, headers["grid_version"], str(exc)))
 
-    def lookup(column: str, table: dict[tuple[str, str], dict[str, object]], message) -> pd.Series:
-        found = pd.Series([None] * len(ratings), index=ratings.index, dtype=object)
-        for (key, raw), rows in ratings.groupby([keys, ratings[column]], sort=False).groups.items():
+    def lookup(column: str, table: dict[tuple[str, str], dict[str, object]], message):
+        """Each row's code (-1: empty cell) into the values found and the texts as written."""
+        raw_codes, raw_values = _codes(ratings[column])
+        codes, first_rows = _combine(key_codes, raw_codes)
+        found, written, unknown = [], [], []
+        for u, r in enumerate(first_rows):
+            key, raw = keys[key_codes[r]], raw_values[raw_codes[r]]
             value = table.get(key, {}).get(fold(raw)) if grids.get(key) else None
             if value is None and grids.get(key):
-                problems.extend(Problem(file, i + 2, headers[column], message(raw, grids[key])) for i in rows)
-            found[rows] = value
-        return found
+                unknown.append(u)
+            found.append(value)
+            written.append(raw)
+        for pos in _rows_of(codes, unknown):
+            key = keys[key_codes[first_rows[codes[pos]]]]
+            problems.append(Problem(file, ratings.index[pos] + 2, headers[column],
+                                    message(written[codes[pos]], grids[key])))
+        return codes, found, written
 
     criteria = {k: ({fold(c.id): c.id for c in g.criteria} | {fold(c.label): c.id for c in g.criteria})
                 for k, g in grids.items() if g}
     levels = {k: {fold(lv.label): lv for lv in g.levels} for k, g in grids.items() if g}
-    crit = lookup("criterion", criteria, lambda raw, g: f"critère « {raw} » inconnu de la grille {g.key} ; critères : "
-                  + ", ".join(c.id for c in g.criteria))
-    lv = lookup("level", levels, lambda raw, g: f"niveau « {raw} » inconnu de la grille {g.key} ; niveaux permis : "
-                + ", ".join(f"« {x} »" for x in g.level_labels))
+    crit_codes, crit_ids, crit_written = lookup(
+        "criterion", criteria, lambda raw, g: f"critère « {raw} » inconnu de la grille {g.key} ; critères : "
+        + ", ".join(c.id for c in g.criteria))
+    lv_codes, lv_found, _ = lookup("level", levels, lambda raw, g: f"niveau « {raw} » inconnu de la grille "
+                                   f"{g.key} ; niveaux permis : " + ", ".join(f"« {x} »" for x in g.level_labels))
+    # The criterion id where one was found, else the text as written; a row without a code (a
+    # missing grid or criterion) keeps its text too.
+    final = [c if c is not None else raw for c, raw in zip(crit_ids, crit_written)]
+    criterion = np.array(final + [None], dtype=object)[crit_codes]
+    unmatched = np.flatnonzero(crit_codes < 0)
+    if len(unmatched):
+        criterion[unmatched] = ratings["criterion"].to_numpy(dtype=object)[unmatched]
+    level_codes = np.array([x.code if x is not None else -1 for x in lv_found] + [-1], dtype=np.int64)[lv_codes]
     out = ratings.assign(
-        criterion=crit.where(crit.notna(), ratings["criterion"]),
-        level=lv.map(lambda x: x.label if x is not None else None),
-        level_code=pd.array(lv.map(lambda x: x.code if x is not None else None), dtype="Int64"),
+        criterion=pd.Series(criterion, index=ratings.index, dtype=object),
+        level=_text_column([x.label if x is not None else None for x in lv_found], lv_codes, ratings.index),
+        level_code=pd.arrays.IntegerArray(level_codes, level_codes < 0),
     )
     for grid_id, declared in call.grid_versions.items():
-        used = set(version[ratings["grid"] == grid_id])
+        used = set(version[(ratings["grid"] == grid_id).to_numpy()].unique())
         if used - {declared}:
             problems.append(Problem(file, None, headers["grid_version"],
                                     f"grille {grid_id} en version(s) {', '.join(sorted(used - {declared}))} alors que "
                                     f"l'appel ({CALL_FILE}) déclare la version {declared}"))
-    dup = out.duplicated(["dossier_id", "juror_id", "grid", "criterion", "round"], keep="first")
+    # Repeated (dossier, juror, grid, criterion, round), as `out.duplicated(...)` finds them.
+    # A missing value (code -1) is one more value here, as `duplicated` compares them.
+    final_codes, _ = _codes(pd.Series(final, dtype=object))
+    criterion_codes = np.append(final_codes, -1)[crit_codes]
+    if len(unmatched):
+        extra, _ = _codes(pd.Series(criterion[unmatched], dtype=object))
+        criterion_codes[unmatched] = np.where(extra < 0, -1, int(final_codes.max(initial=-1)) + 1 + extra)
+    combined, _ = _combine(_codes(ratings["dossier_id"])[0], _codes(ratings["juror_id"])[0], grid_codes,
+                           criterion_codes, _codes(ratings["round"])[0], missing_is_value=True, renumber=False)
+    dup = pd.Series(combined).duplicated(keep="first").to_numpy()
     problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
-                 for i in out.index[dup]]
+                 for i in ratings.index[dup]]
     return out, problems
 
 
@@ -124,9 +236,9 @@ def _conflicts_honoured(frames) -> list[Problem]:
     ratings, conflicts = frames.get("ratings"), frames.get("conflicts")
     if ratings is None or conflicts is None or conflicts.empty:
         return []
-    pairs = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
+    pairs = pd.MultiIndex.from_arrays([conflicts["juror_id"], conflicts["dossier_id"]])
     file = TABLES_BY_NAME["ratings"].filename
-    bad = ratings[[p in pairs for p in zip(ratings["juror_id"], ratings["dossier_id"])]]
+    bad = ratings[pd.MultiIndex.from_arrays([ratings["juror_id"], ratings["dossier_id"]]).isin(pairs)]
     first = bad.drop_duplicates(["juror_id", "dossier_id"])
     return [Problem(file, i + 2, None,
                     f"le juré {r['juror_id']} note le dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
@@ -158,7 +270,7 @@ def _funded_only(frames) -> list[Problem]:
         if df is None or df.empty:
             continue
         file, header = _where(table, "dossier_id")
-        stray = df[~df["dossier_id"].isin(funded) & df["dossier_id"].isin(known)].drop_duplicates("dossier_id")
+        stray = df[~_isin(df["dossier_id"], funded) & _isin(df["dossier_id"], known)].drop_duplicates("dossier_id")
         problems += [Problem(file, i + 2, header, f"« {v} » n'est pas « retenu - financé » dans "
                              f"{TABLES_BY_NAME['decisions'].filename} : pas de suivi pour ce dossier")
                      for i, v in stray["dossier_id"].items()]
@@ -185,16 +297,17 @@ def _known_waves(frames) -> list[Problem]:
     followup = frames.get("followup")
     if followup is None:
         return []
-    waves = set(zip(followup["dossier_id"], followup["wave_month"]))
+    waves = pd.MultiIndex.from_arrays([followup["dossier_id"], followup["wave_month"]])
     problems = []
     for table in ("reassessments", "indicators"):
         df = frames.get(table)
         if df is None or df.empty:
             continue
         file, header = _where(table, "wave_month")
+        unknown = ~pd.MultiIndex.from_arrays([df["dossier_id"], df["wave_month"]]).isin(waves)
         problems += [Problem(file, i + 2, header, f"vague {m} du dossier {d} absente de "
                              f"{TABLES_BY_NAME['followup'].filename}")
-                     for i, d, m in zip(df.index, df["dossier_id"], df["wave_month"]) if (d, m) not in waves]
+                     for i, d, m in zip(df.index[unknown], df["dossier_id"][unknown], df["wave_month"][unknown])]
     return problems
 
 
@@ -226,9 +339,12 @@ def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[p
     return out, problems
 
 
-def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
-    """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem."""
-    frames, problems = load_tables(folder)
+def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
+    """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
+
+    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``).
+    """
+    frames, problems = load_tables(folder, digests=digests)
     call = None
     try:
         call = load_call(folder)
@@ -257,8 +373,13 @@ def validate_cohort(folder: Path) -> tuple[dict[str, pd.DataFrame], Call]:
 def ingest(cohort: str | Path) -> Path:
     """Validate a cohort and (re)write its processed folder atomically; return that folder."""
     name, folder = resolve_cohort(cohort)
-    hashes_before = file_hashes(folder)
-    frames, call = validate_cohort(folder)
+    # The hashes of the bytes actually parsed (hashed while they are parsed, on another core);
+    # files read otherwise (appel.yaml) are hashed here. A change after they were read shows
+    # below, when the files are hashed again before the processed folder is replaced.
+    digests: dict[str, str] = {}
+    frames, call = validate_cohort(folder, digests=digests)
+    hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
+                     for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
     target = config.processed_dir(name)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,10 @@ spans several lines or blank rows are skipped.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -60,13 +62,16 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
-def read_text_table(path: Path) -> pd.DataFrame:
+def read_text_table(path: Path, *, digests: dict[str, str] | None = None) -> pd.DataFrame:
     """Read a CSV as strings, guessing separator and encoding; blank cells become NA.
 
     Parameters
     ----------
     path : Path
         The CSV file.
+    digests : dict, optional
+        Receives the SHA-256 of the bytes read (``digests[path.name]``), hashed while they are
+        parsed: the provenance of what was read, without reading the file a second time.
 
     Returns
     -------
@@ -81,9 +86,27 @@ def read_text_table(path: Path) -> pd.DataFrame:
         When the file is not a CSV table as expected (see the module docstring).
     """
     name = path.name
-    text = _decode(path.read_bytes(), name)
-    records = _records(text, _separator(text, name), name)
-    return _frame(records, name)
+    raw = path.read_bytes()
+    if digests is None:
+        return _read_bytes(raw, name)
+    hasher = hashlib.sha256()
+    thread = threading.Thread(target=hasher.update, args=(raw,))  # hashlib releases the GIL
+    thread.start()
+    try:
+        return _read_bytes(raw, name)
+    finally:
+        thread.join()
+        digests[name] = hasher.hexdigest()
+
+
+def _read_bytes(raw: bytes, name: str) -> pd.DataFrame:
+    text, utf8 = _decode_text(raw, name)
+    sep = _separator(text, name)
+    bom = 3 if utf8 and raw.startswith(b"\xef\xbb\xbf") else 0
+    fast = _fast_frame(text, sep, memoryview(raw)[bom:] if utf8 else text.encode("utf-8"))
+    if fast is not None:
+        return fast
+    return _frame(_records(text, sep, name), name)
 
 
 def _refuse(name: str, message: str, row: int | None = None) -> TableFormatError:
@@ -92,7 +115,12 @@ def _refuse(name: str, message: str, row: int | None = None) -> TableFormatError
 
 def _decode(raw: bytes, name: str) -> str:
     """The file's text: UTF-8 (BOM or not), else Windows-1252; other formats refused."""
-    if not raw.lstrip(b"\xef\xbb\xbf \t\r\n"):
+    return _decode_text(raw, name)[0]
+
+
+def _decode_text(raw: bytes, name: str) -> tuple[str, bool]:
+    """``_decode``, and whether the bytes were UTF-8."""
+    if not raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n") and not raw.lstrip(b"\xef\xbb\xbf \t\r\n"):
         raise _refuse(name, "fichier vide : attendu une ligne d'en-têtes puis une ligne par enregistrement")
     if raw.startswith(b"PK\x03\x04"):
         kind = ("classeur LibreOffice (.ods)" if b"opendocument" in raw[:200]
@@ -109,16 +137,18 @@ def _decode(raw: bytes, name: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            return raw.decode("cp1252")
+            return raw.decode("cp1252"), False
         except UnicodeDecodeError as exc:
             raise _refuse(name, f"encodage non reconnu (octet 0x{raw[exc.start]:02X} à la position {exc.start}) ; "
                                 "attendu UTF-8 ou Windows-1252") from None
     _check_double_encoding(text, name)
-    return text
+    return text, True
 
 
 def _check_double_encoding(text: str, name: str) -> None:
     """Refuse UTF-8 text converted a second time (« Ã© » for « é »)."""
+    if "Ã" not in text and "Â" not in text:  # the pattern starts with one of them: skip the regex
+        return
     found = _MOJIBAKE.search(text)
     if not found:
         return
@@ -132,13 +162,28 @@ def _check_double_encoding(text: str, name: str) -> None:
 
 def _separator(text: str, name: str) -> str:
     """``;`` or ``,``, whichever splits the header line into more columns (``;`` on a tie)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_nonblank_line(text)
     widths = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in _SEPARATORS}
     sep = max(widths, key=widths.get)
     if sep == "\t" and widths[sep] > 1:
         raise _refuse(name, "colonnes séparées par des tabulations ; attendu le point-virgule (;) ou la "
                             f"virgule (,) : {_SAVE_AS_CSV}", row=1)
     return sep
+
+
+def _first_nonblank_line(text: str) -> str:
+    """``next((line for line in text.splitlines() if line.strip()), "")`` without splitting the
+    whole file (a ratings file has millions of lines): growing prefixes, complete lines only."""
+    size = 1 << 14
+    while True:
+        whole = size >= len(text)
+        lines = text[:size].splitlines()
+        for line in lines if whole else lines[:-1]:
+            if line.strip():
+                return line
+        if whole:
+            return ""
+        size *= 8
 
 
 def _records(text: str, sep: str, name: str) -> list[list[str]]:
@@ -187,9 +232,60 @@ def _frame(records: list[list[str]], name: str) -> pd.DataFrame:
         raise TableFormatError(problems)
     df = pd.DataFrame(rows, columns=range(width), index=pd.Index(index, dtype="int64"), dtype=str)
     df = df.apply(lambda col: col.str.strip().str.replace("\r\n", "\n", regex=False))
-    keep = [i for i in range(width) if header[i] or (df[i] != "").any()]
+    return _named(df, header)
+
+
+def _named(df: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Stripped string cells -> the table: columns without header nor value dropped, blanks as NA."""
+    keep = [i for i in range(len(header)) if header[i] or (df[i] != "").any()]
     df = df[keep].set_axis([header[i] for i in keep], axis=1)
     return df.mask(df == "")
+
+
+def _fast_frame(text: str, sep: str, data: bytes | memoryview) -> pd.DataFrame | None:
+    """What ``_frame(_records(text))`` returns, read by Arrow's CSV reader, or ``None`` to read it so.
+
+    A national ratings file has millions of rows: the ``csv`` module and a Python loop per record
+    take tens of seconds. Without any quote character a CSV is only separators and line ends, which
+    both readers split alike (``\n``, ``\r\n`` or ``\r``; an empty line is a blank record that
+    keeps its number). Anything else (quotes and their strict rules, a row shorter or longer than
+    the header, a one-column header, no data row) goes to the exact reader, which also words the
+    problems. ``data`` is ``text`` as UTF-8 bytes.
+    """
+    if '"' in text:
+        return None
+    head = text[:1 << 16]
+    cut = min((i for i in (head.find("\r"), head.find("\n")) if i >= 0), default=len(head))
+    width = head[:cut].count(sep) + 1  # the header record (a blank first line: 1, read exactly)
+    if width < 2:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(width)], use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(width)},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except Exception:  # noqa: BLE001 - any refusal by the fast reader: the exact reader decides
+        return None
+    if table.num_rows < 2:
+        return None
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    raw = pd.DataFrame({i: pd.Series(dtype.__from_arrow__(table.column(i))) for i in range(width)})
+    header = [h.strip().lstrip("\ufeff") for h in raw.iloc[0]]
+    cells = raw.iloc[1:].apply(lambda col: col.str.strip())
+    filled = (cells != "").any(axis=1).to_numpy()
+    if not filled.any():
+        return None
+    df = cells[filled]
+    df.index = pd.Index(np.flatnonzero(filled), dtype="int64")
+    return _named(df, header)
 
 
 def _parse_amount(value: str) -> float:
@@ -288,15 +384,17 @@ def _kind(dtype) -> str:
     return s
 
 
-def load_table(table: Table, folder: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read and validate one table of a cohort folder; return the frame and its problems."""
+def load_table(table: Table, folder: Path, *,
+               digests: dict[str, str] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read and validate one table of a cohort folder; return the frame and its problems
+    (``digests``: see :func:`read_text_table`)."""
     path = folder / table.filename
     if not path.exists():
         if table.required:
             return None, [Problem(table.filename, None, None, "fichier obligatoire absent du dossier de la cohorte")]
         return _empty(table), []
     try:
-        df = read_text_table(path)
+        df = read_text_table(path, digests=digests)
     except TableFormatError as exc:
         return None, [Problem(table.filename, p.row, p.column, p.message) for p in exc.problems]
     return validate_frame(df, table)
@@ -390,16 +488,23 @@ def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str]):
             out[name] = df[name]
             continue
         parse, expected = _PARSERS[kind]
-        values = []
-        for i, v in df[name].items():
+        # Each distinct text is parsed once (a column of 100 000 dates holds a few hundred).
+        codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+        parsed, details = [], {}
+        for u, v in enumerate(uniques):
             try:
-                values.append(None if pd.isna(v) else parse(v))
+                parsed.append(parse(v))
             except (ValueError, TypeError, OverflowError) as exc:
-                values.append(None)
+                parsed.append(None)
+                details[u] = exc.detail if isinstance(exc, CellError) else "illisible"
+        parsed.append(None)  # code -1: an empty cell
+        out[name] = np.array(parsed, dtype=object)[codes].tolist()
+        if details:
+            for pos in np.flatnonzero(np.isin(codes, list(details))):
+                i, v = df.index[pos], uniques[codes[pos]]
                 bad_cells.add((i, name))
-                detail = exc.detail if isinstance(exc, CellError) else "illisible"
-                problems.append(Problem(table.filename, i + 2, headers[name], f"valeur « {v} » {detail} : attendu {expected}"))
-        out[name] = values
+                problems.append(Problem(table.filename, i + 2, headers[name],
+                                        f"valeur « {v} » {details[codes[pos]]} : attendu {expected}"))
     return pd.DataFrame(out, index=df.index), bad_cells, problems
 
 
@@ -480,12 +585,13 @@ def _frame_message(rec: dict, schema: pa.DataFrameSchema) -> str:
     return next((c.error for c in schema.checks if c.error and check in (c.name, c.error)), check)
 
 
-def load_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Load every table of a cohort folder; returns the frames that validated and all problems."""
+def load_tables(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Load every table of a cohort folder; returns the frames that validated and all problems
+    (``digests``: see :func:`read_text_table`)."""
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in TABLES:
-        df, probs = load_table(table, folder)
+        df, probs = load_table(table, folder, digests=digests)
         problems += probs
         if df is not None:
             frames[table.name] = df
@@ -524,6 +630,19 @@ def write_table(df: pd.DataFrame, table: Table, path: Path) -> None:
     """Write a typed frame as the CSV a user supplies: French headers, ``;``, UTF-8 with BOM."""
     schema = table.model.to_schema()
     headers = french_headers(table.model)
-    out = pd.DataFrame({headers[name]: [format_cell(v, _kind(col.dtype)) for v in df[name]]
+    out = pd.DataFrame({headers[name]: _format_column(df[name], _kind(col.dtype))
                         for name, col in schema.columns.items()})
     out.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _format_column(values: pd.Series, kind: str) -> np.ndarray:
+    """``format_cell`` over a column. Text cells (most of a ratings file: millions of them) are
+    written as they are without a Python call per cell; other kinds go through ``format_cell``."""
+    if kind in _PARSERS:
+        return np.array([format_cell(v, kind) for v in values], dtype=object)
+    cells = values.to_numpy(dtype=object, na_value=None)
+    missing = pd.isna(cells)
+    out = np.where(missing, "", cells)
+    if pd.api.types.infer_dtype(out, skipna=False) not in ("string", "empty"):
+        out = np.array([v if isinstance(v, str) else format_cell(v, kind) for v in out], dtype=object)
+    return out
