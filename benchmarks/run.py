@@ -130,7 +130,8 @@ _LINE = re.compile(r"^\[(\d+)/(\d+)\] (.+) \((jury|comite|public)\)\s*(?::\s*(.*
 
 
 def built_reports(output: str) -> tuple[list[str], list[str]]:
-    """(rebuilt, unchanged) reports named in a ``socinnov report`` log."""
+    """(rebuilt, unchanged) reports named in a ``socinnov report`` log; a rebuilt one is followed
+    by what the log says of it (its seconds, or its failure)."""
     rebuilt, unchanged = [], []
     lines = output.splitlines()
     for i, line in enumerate(lines):
@@ -139,7 +140,10 @@ def built_reports(output: str) -> tuple[list[str], list[str]]:
             continue
         state = m.group(5) or (lines[i + 1].strip() if i + 1 < len(lines) else "")
         name = f"{m.group(3)} ({m.group(4)})"
-        (unchanged if "inchangé" in state else rebuilt).append(name)
+        if "inchangé" in state:
+            unchanged.append(name)
+        else:
+            rebuilt.append(f"{name} : {state}")
     return rebuilt, unchanged
 
 
@@ -223,8 +227,9 @@ def size_section(root: Path, n: int, a) -> dict:
         return out
     rows = gen.result["rows"]
     out.update(generate=gen.result["seconds"], ratings=rows["ratings"], csv_bytes=gen.result["csv_bytes"])
-    add(scope, f"cohorte écrite ({rows['ratings']:,} notes, {gen.result['csv_bytes'] / 2**20:.0f} Mio de CSV)"
-        .replace(",", " "), seconds(gen.result["seconds"]))
+    ratings = f"{rows['ratings']:,}".replace(",", " ")
+    add(scope, f"cohorte écrite ({ratings} notes, {gen.result['csv_bytes'] / 2**20:.0f} Mio de CSV)",
+        seconds(gen.result["seconds"]))
 
     ing = step("ingest", *common, root=root, timeout=a.timeout)
     if ing.ok:
@@ -289,7 +294,7 @@ def size_section(root: Path, n: int, a) -> dict:
         peer_rows(scope, peers.result, a.n_boot, big)
         out["peers"] = peers.result
 
-    if a.reports:
+    if a.reports and n >= a.report_min:
         rep = step("reports", *common, "--only", REPORTS, root=root, timeout=a.report_timeout)
         if rep.ok:
             r = rep.result
@@ -432,13 +437,15 @@ def main(argv=None) -> int:
     p.add_argument("--per-dossier", type=int, default=8)
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--juror-sweep", default="10,20,40,80,160", help="jurors for the sweep ('' to skip)")
+    p.add_argument("--juror-sweep", default="10,20,40,80", help="jurors for the sweep ('' to skip)")
     p.add_argument("--sweep-dossiers", type=int, default=1000)
     p.add_argument("--no-demo", dest="demo", action="store_false", help="skip the demo cohort's make report")
     p.add_argument("--no-reports", dest="reports", action="store_false", help="skip the report builds")
-    p.add_argument("--report-timeout", type=float, default=300.0, help="seconds before a report build is stopped")
+    p.add_argument("--report-timeout", type=float, default=420.0, help="seconds before a report build is stopped")
+    p.add_argument("--report-min", type=int, default=1000,
+                   help="smallest cohort whose reports are built (the demo's are, whatever its size)")
     p.add_argument("--timeout", type=float, default=1200.0, help="seconds before any other step is stopped")
-    p.add_argument("--sheets-max", type=int, default=1000, help="largest cohort whose sheets are all written")
+    p.add_argument("--sheets-max", type=int, default=100, help="largest cohort whose sheets are all written")
     p.add_argument("--parallel-agreement", action="store_true", help="also time agreement on 2 processes")
     p.add_argument("--proposed", action="store_true", help="also time the proposed fixes (statistics= subset)")
     p.add_argument("--fresh-clone", action="store_true", help="also time git clone + make report (minutes)")

@@ -619,6 +619,19 @@ def _evaluate(stats: list[_Stat], rt: _Ratings, n_boot: int, seed, confidence: f
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
+def _lazy(build: Callable[[], Callable[[np.ndarray], np.ndarray]]) -> Callable[[np.ndarray], np.ndarray]:
+    """A kernel built on its first call: its per-unit matrices cost nothing when the estimate
+    comes from a library and no bootstrap is asked for."""
+    built: list = []
+
+    def kernel(w: np.ndarray) -> np.ndarray:
+        if not built:
+            built.append(build())
+        return built[0](w)
+
+    return kernel
+
+
 def _nan_stat(names, reason) -> _Stat:
     names = tuple(names)
     return _Stat(names, np.full(len(names), np.nan), [reason] * len(names))
@@ -698,7 +711,7 @@ def _stat_gwet(rt: _Ratings, weights: str) -> _Stat:
     if weights != "identity" and rt.scale == "nominal":
         return _nan_stat([name], f"pondération {_WEIGHT_FR[weights]} sans objet sur une échelle "
                                  "nominale (utilisez weights='identity')")
-    if _pa_parts(rt)[1].sum() == 0:
+    if not np.any(rt.per_unit >= 2):
         return _nan_stat([name], "aucune unité n'est notée par au moins deux évaluateurs")
     # Hand-written: Gwet's AC1/AC2 (Gwet 2008; Gwet 2014, irrCAC gwet.ac1.raw) has no
     # maintained Python implementation.
@@ -714,9 +727,9 @@ def _stat_fleiss(rt: _Ratings) -> _Stat:
     name = "fleiss_kappa"
     if rt.q < 2:
         return _nan_stat([name], "un seul niveau déclaré : coefficient non défini")
-    if _pa_parts(rt)[1].sum() == 0:
+    if not np.any(rt.per_unit >= 2):
         return _nan_stat([name], "aucune unité n'est notée par au moins deux évaluateurs")
-    kernel = _gwet_family_kernel(rt, np.eye(rt.q), "fleiss")
+    kernel = _lazy(lambda: _gwet_family_kernel(rt, np.eye(rt.q), "fleiss"))
     per_unit = rt.per_unit
     if np.all(per_unit == per_unit[0]):
         from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss
@@ -974,7 +987,7 @@ def _stat_icc(rt: _Ratings, confidence: float) -> _Stat:
     if not np.any(rt.per_unit >= 2):
         return _nan_stat(_ICC_NAMES, "aucune unité n'est notée par au moins deux évaluateurs")
     values_note = f" (codes 0 à {rt.q - 1} des niveaux)" if rt.labelled else ""
-    kernel = _icc_kernel(rt)
+    kernel = _lazy(lambda: _icc_kernel(rt))  # a complete design's estimate and CI need no kernel
     if rt.complete:
         import pingouin as pg
 
