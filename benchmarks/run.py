@@ -246,15 +246,6 @@ def size_section(root: Path, n: int, a) -> dict:
             "<= 10 s" if big else "", False if big else None)
         return out
 
-    if a.proposed:
-        fixed = step("ingest", *common, "--proposed-eligibility", root=root, timeout=a.timeout)
-        if fixed.ok:
-            r = fixed.result
-            out["ingest_proposed"] = r["seconds"]
-            add(scope, "  … avec l'éligibilité proposée (benchmarks/proposed.py)", seconds(r["seconds"]),
-                "<= 10 s" if big else "", (r["seconds"] <= 10) if big else None)
-            add(scope, "    … dont éligibilité proposée", seconds(r.get("check_eligibility")))
-
     agr = step("agreement", *common, root=root, timeout=a.timeout)
     if agr.ok:
         r = agr.result
@@ -267,21 +258,14 @@ def size_section(root: Path, n: int, a) -> dict:
         if par.ok:
             out["agreement_2proc"] = par.result["seconds"]
             add(scope, "  … les mêmes, 2 processus (un critère chacun)", seconds(par.result["seconds"]))
-    if a.proposed:
-        rep = step("agreement", *common, "--reported-only", root=root, timeout=a.timeout)
-        if rep.ok:
-            out["agreement_reported_only"] = rep.result["seconds"]
-            add(scope, "  … seulement les 4 indices que les rapports montrent (statistics=)",
-                seconds(rep.result["seconds"]))
-
-    if a.proposed:
-        as_is = step("accord-agreement", *common, root=root, timeout=a.timeout)
-        fixed = step("accord-agreement", *common, "--reported-only", root=root, timeout=a.timeout)
-        if as_is.ok and fixed.ok:
-            out.update(accord_agreement=as_is.result["seconds"], accord_agreement_reported=fixed.result["seconds"])
-            add(scope, "accord (carnet) : ses 3 calculs d'accord, tels quels", seconds(as_is.result["seconds"]))
-            add(scope, "  … si jury._table ne demandait que les 4 indices montrés",
-                seconds(fixed.result["seconds"]))
+    acc = step("accord-agreement", *common, root=root, timeout=a.timeout)
+    if acc.ok:
+        r = acc.result
+        out.update(accord_agreement=r["cold"], accord_agreement_cached=r["warm"])
+        add(scope, "accord (carnet) : ses 3 calculs d'accord (critères, tours, faisabilité), à froid",
+            seconds(r["cold"]))
+        add(scope, "  … redemandés par le rapport suivant (comité, critères, diffusion) : lus du cache",
+            seconds(r["warm"]))
 
     jur = step("jurors", *common, root=root, timeout=a.timeout)
     if jur.ok:
@@ -447,7 +431,6 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=1200.0, help="seconds before any other step is stopped")
     p.add_argument("--sheets-max", type=int, default=100, help="largest cohort whose sheets are all written")
     p.add_argument("--parallel-agreement", action="store_true", help="also time agreement on 2 processes")
-    p.add_argument("--proposed", action="store_true", help="also time the proposed fixes (statistics= subset)")
     p.add_argument("--fresh-clone", action="store_true", help="also time git clone + make report (minutes)")
     p.add_argument("--root", type=Path, help="work folder (default: a temporary one, removed at the end)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")

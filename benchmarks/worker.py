@@ -20,7 +20,6 @@ import pandas as pd
 from benchmarks.measure import emit
 
 GRIDS = ("acceptabilite", "faisabilite")
-REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
 
 
 @contextlib.contextmanager
@@ -56,10 +55,6 @@ def step_ingest(a) -> dict:
     import socinnov.ingest as ingest_module
 
     out: dict = {}
-    if a.proposed_eligibility:  # benchmarks/proposed.py: same findings, aggregated once
-        from benchmarks import proposed
-
-        ingest_module.check_eligibility = proposed.check_eligibility
     for name in ("check_eligibility", "validate_cohort", "file_hashes"):
         original = getattr(ingest_module, name)
 
@@ -105,11 +100,10 @@ def _criterion_frames(ratings: pd.DataFrame, grids=GRIDS):
 def _one_table(args) -> float:
     from socinnov.agreement import agreement_table
 
-    d, levels, n_boot, statistics = args
-    subset = {} if statistics is None else {"statistics": statistics}
+    d, levels, n_boot = args
     start = time.perf_counter()
     agreement_table(d, unit="dossier_id", rater="juror_id", value="level_code", scale="ordinal", levels=levels,
-                    weights="linear", n_boot=n_boot, seed=0, **subset)
+                    weights="linear", n_boot=n_boot, seed=0)
     return time.perf_counter() - start
 
 
@@ -117,8 +111,7 @@ def step_agreement(a) -> dict:
     """Every agreement statistic (``agreement_table``: 15 rows, bootstrap CIs) of every criterion."""
     frames = _criterion_frames(_ratings(a.cohort))
     out: dict = {"tables": len(frames), "n_boot": a.n_boot}
-    statistics = REPORTED if a.reported_only else None
-    jobs = [(d, levels, a.n_boot, statistics) for _, _, d, levels in frames]
+    jobs = [(d, levels, a.n_boot) for _, _, d, levels in frames]
     with timer(out, "seconds"):
         if a.processes > 1:
             with ProcessPoolExecutor(a.processes) as pool:
@@ -133,25 +126,25 @@ def step_agreement(a) -> dict:
 
 
 def step_accord_agreement(a) -> dict:
-    """The agreement cells of the accord report (criteria, rounds, feasibility), as they run there;
-    with ``--reported-only``, as they would with ``jury._table`` asking only for what it reports."""
-    import functools
-
-    from socinnov import agreement, jury
+    """The agreement cells of the accord report (criteria, rounds, feasibility), as they run there:
+    first computed (empty cache), then asked again as the next report does (committee's accord,
+    criteria, dissemination), read from the cache (``socinnov.cache``)."""
+    from socinnov import cache, jury
     from socinnov.store import load_cohort
 
-    if a.reported_only:
-        jury.agreement_table = functools.partial(agreement.agreement_table, statistics=jury.REPORTED)
+    cache.clear()
     data = load_cohort(a.cohort, audience="jury")
     grid = data.grid()
     out: dict = {}
-    with timer(out, "criterion_agreement"):
-        jury.criterion_agreement(data.ratings, grid, n_boot=a.n_boot, seed=2016)
-    with timer(out, "rounds_comparison"):
-        jury.rounds_comparison(data.ratings, grid, n_boot=a.n_boot, seed=2016)
-    with timer(out, "feasibility"):
-        jury.criterion_agreement(data.ratings, data.grid("faisabilite"), n_boot=a.n_boot, seed=2016)
-    out["seconds"] = sum(out.values())
+    for when in ("cold", "warm"):
+        with timer(out, f"{when}_criterion_agreement"):
+            jury.criterion_agreement(data.ratings, grid, n_boot=a.n_boot, seed=2016)
+        with timer(out, f"{when}_rounds_comparison"):
+            jury.rounds_comparison(data.ratings, grid, n_boot=a.n_boot, seed=2016)
+        with timer(out, f"{when}_feasibility"):
+            jury.criterion_agreement(data.ratings, data.grid("faisabilite"), n_boot=a.n_boot, seed=2016)
+        out[when] = sum(v for k, v in out.items() if k.startswith(f"{when}_"))
+    out["seconds"] = out["cold"]
     return out
 
 
@@ -263,8 +256,10 @@ def _peer_times(d: pd.DataFrame, levels: list, n_boot: int, per_dossier: int, rn
 # ------------------------------------------------------------------------------------------------
 
 def step_reports(a) -> dict:
+    from socinnov import cache
     from socinnov.report import build_reports
 
+    cache.clear()  # a first build: nothing computed yet (the accord-agreement step filled it)
     messages: list[str] = []
     out: dict = {}
     with timer(out, "seconds"):
@@ -339,8 +334,6 @@ def main(argv=None) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--processes", type=int, default=1)
-    p.add_argument("--reported-only", action="store_true")
-    p.add_argument("--proposed-eligibility", action="store_true")
     p.add_argument("--only", default="cohorte,accord,criteres")
     p.add_argument("--trajectory-limit", type=int, default=1)
     a = p.parse_args(argv)

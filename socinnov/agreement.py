@@ -549,7 +549,9 @@ def _weight_chunks(n: int, n_boot: int, seed, width: int = 1) -> Iterator[np.nda
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = np.stack([rng.integers(0, n, size=n) for _ in range(b)])
+        # One draw of b x n: numpy's Generator gives the same stream as b draws of n, so the
+        # resamples still do not depend on the chunk size (tests/test_agreement.py checks it).
+        idx = rng.integers(0, n, size=(b, n))
         idx += (np.arange(b) * n)[:, None]
         yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
         done += b

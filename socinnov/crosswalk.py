@@ -514,7 +514,7 @@ def compare_rated_versions(data, grid_id: str = "acceptabilite", *, other_cohort
     if other_cohort:
         from socinnov.store import load_cohort
 
-        other = load_cohort(other_cohort, audience=data.audience)
+        other = load_cohort(other_cohort, audience=data.audience, tables=("ratings", "decisions"))
         ratings = pd.concat([ratings, other.ratings], ignore_index=True)
         decisions = pd.concat([decisions, other.decisions], ignore_index=True).drop_duplicates("dossier_id")
     rated = versions_rated(ratings, grid_id)

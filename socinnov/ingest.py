@@ -3,6 +3,11 @@
 All or nothing: every problem of every file is reported at once (file, row, column, what is
 allowed) and nothing is written; on success the processed folder is replaced in one rename,
 so a reader never sees half of it. Raw files are only ever read.
+
+Several processes may want the same cohort at once (the report kernels of a parallel build,
+a user's JupyterLab): an ingest holds an exclusive lock on ``data/processed/.COHORT.lock``
+and readers (``socinnov.store.load_cohort``) a shared one, so one ingest runs at a time, the
+others find the work done, and no reader sees the folder while it is being replaced.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +58,36 @@ def input_files(folder: Path) -> list[Path]:
 
 def file_hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in input_files(folder)}
+
+
+def file_stats(folder: Path) -> dict[str, list[int]]:
+    """Size and modification time (ns) of each input file: a change to a file changes them."""
+    return {p.name: [(st := p.stat()).st_size, st.st_mtime_ns] for p in input_files(folder)}
+
+
+@contextmanager
+def cohort_lock(name: str, *, exclusive: bool) -> Iterator[None]:
+    """Exclusive (ingest) or shared (read) lock taken before a cohort's processed folder is
+    replaced or read, across processes and threads (``flock`` locks belong to each ``open``).
+
+    The lock is held on the ``data/processed`` folder itself, not on a lock file: a failed
+    ingest must leave nothing behind. It is one lock for all cohorts (``name`` is kept for the
+    day a finer one is needed): an ingest is rare and short, and readers share it. Where
+    ``fcntl`` is missing (Windows), no lock: builds there should run with ``--jobs 1``.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms CI runs
+        yield
+        return
+    root = config.processed_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _where(table: str, column: str) -> tuple[str, str]:
@@ -373,11 +411,31 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
 def ingest(cohort: str | Path) -> Path:
     """Validate a cohort and (re)write its processed folder atomically; return that folder."""
     name, folder = resolve_cohort(cohort)
+    with cohort_lock(name, exclusive=True):
+        return _ingest(name, folder)
+
+
+def ensure_ingested(cohort: str | Path, *, log=None) -> Path:
+    """The processed folder of ``cohort``, ingested first if the raw files or the code changed
+    (checked again under the lock: of several processes asking at once, one ingests).
+    ``log()`` is called before an ingest."""
+    name, folder = resolve_cohort(cohort)
+    if not is_up_to_date(cohort):
+        with cohort_lock(name, exclusive=True):
+            if not is_up_to_date(cohort):
+                if log is not None:
+                    log()
+                return _ingest(name, folder)
+    return config.processed_dir(name)
+
+
+def _ingest(name: str, folder: Path) -> Path:
     # The hashes of the bytes actually parsed (hashed while they are parsed, on another core);
     # files read otherwise (appel.yaml) are hashed here. A change after they were read shows
     # below, when the files are hashed again before the processed folder is replaced.
     digests: dict[str, str] = {}
     frames, call = validate_cohort(folder, digests=digests)
+    stats_before = file_stats(folder)
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
@@ -391,6 +449,7 @@ def ingest(cohort: str | Path) -> Path:
             "cohort": name,
             "source": str(folder),
             "inputs": hashes_before,
+            "input_stats": stats_before,
             "call": call_to_dict(call),
             "package_version": __version__,
             "code": code_fingerprint(),
@@ -420,10 +479,19 @@ def _swap(new: Path, target: Path) -> None:
 
 
 def is_up_to_date(cohort: str | Path) -> bool:
-    """True when the processed folder exists and was built from the current raw files by this code."""
+    """True when the processed folder exists and was built from the current raw files by this code.
+
+    Files whose size and modification time are those recorded at ingest are not hashed again
+    (as ``git status`` and ``make`` trust them): each report kernel asks, and hashing a large
+    cohort's raw files costs a second or more. Any other file is hashed and compared.
+    """
     name, folder = resolve_cohort(cohort)
     manifest = config.processed_dir(name) / MANIFEST
     if not manifest.exists():
         return False
     recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    return recorded.get("inputs") == file_hashes(folder) and recorded.get("code") == code_fingerprint()
+    if recorded.get("code") != code_fingerprint():
+        return False
+    if recorded.get("input_stats") and recorded["input_stats"] == file_stats(folder):
+        return True
+    return recorded.get("inputs") == file_hashes(folder)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from socinnov import fr
+from socinnov import cache, fr
 from socinnov.agreement import STATISTIC_LABELS, agreement_table
 from socinnov.grids import Grid
 
@@ -51,44 +51,67 @@ def reading(statistic: str, estimate: float) -> str:
     return "accord presque parfait"
 
 
-def _table(data: pd.DataFrame, *, value: str, scale: str, levels, n_boot: int, seed: int) -> pd.DataFrame:
+def _table(data: pd.DataFrame, *, value: str, scale: str, levels, n_boot: int, seed: int,
+           statistics: tuple[str, ...] = REPORTED) -> pd.DataFrame:
+    # Only the statistics shown are computed: the others (the ICCs' bootstrap above all) would
+    # cost most of the time and be thrown away.
     tab = agreement_table(data, unit="dossier_id", rater="juror_id", value=value, scale=scale, levels=levels,
-                          weights="linear", n_boot=n_boot, seed=seed)
-    tab = tab[tab["statistic"].isin(REPORTED)].copy()
+                          weights="linear", n_boot=n_boot, seed=seed, statistics=statistics)
+    tab = tab[tab["statistic"].isin(statistics)].copy()
     tab["n_dossiers"] = tab.attrs["n_units"]
     tab["n_ratings"] = tab.attrs["n_ratings"]
     return tab
 
 
+# The columns of the ratings an agreement table is computed from (its cache key).
+_AGREEMENT_INPUTS = ("dossier_id", "juror_id", "grid", "grid_version", "round", "criterion", "level_code")
+
+
 def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", n_boot: int = 1000,
-                        seed: int = 0) -> pd.DataFrame:
+                        seed: int = 0, statistics: tuple[str, ...] = REPORTED) -> pd.DataFrame:
     """Agreement per criterion, per dimension and overall.
 
     Returns a tidy frame ``level, group, group_label, statistic, statistic_label, estimate,
     ci_low, ci_high, n_dossiers, n_ratings, reading`` where ``level`` is ``"critère"``,
     ``"dimension"`` or ``"ensemble"``. Criteria use the grid's levels (ordinal scale, linear
-    weights on the declared levels); dimensions and the whole grid use each juror's mean level
-    over their criteria (interval scale), so that the units stay the dossiers.
+    weights on the declared levels) and report ``statistics``; dimensions and the whole grid use
+    each juror's mean level over their criteria (interval scale), so that the units stay the
+    dossiers, and report Krippendorff's alpha.
+
+    The table names no dossier: it is kept in the cache (``socinnov.cache``) and shared by every
+    report, and every audience, that asks for it on the same ratings.
     """
+    statistics = tuple(statistics)
     r = _grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    digest = cache.frame_digest(r, _AGREEMENT_INPUTS, identifiers=("dossier_id", "juror_id"))
+    params = {"grid": grid.id, "version": grid.version, "round": round, "n_boot": n_boot, "seed": seed,
+              "statistics": statistics}
+    return cache.cached("criterion_agreement", params, digest,
+                        lambda: _criterion_agreement(r, grid, n_boot=n_boot, seed=seed, statistics=statistics))
+
+
+def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
+                         statistics: tuple[str, ...]) -> pd.DataFrame:
     r = r.assign(level_code=r["level_code"].astype(float))
     levels = [lv.code for lv in grid.levels]
+    alpha = ("krippendorff_alpha",)
     parts = []
     for c in grid.criteria:
         tab = _table(r[r["criterion"] == c.id], value="level_code", scale="ordinal", levels=levels,
-                     n_boot=n_boot, seed=seed)
+                     n_boot=n_boot, seed=seed, statistics=statistics)
         parts.append(tab.assign(level="critère", group=c.id, group_label=c.label))
     crit_dim = {c.id: c.dimension for c in grid.criteria}
     r = r.assign(dimension=r["criterion"].map(crit_dim))
     for d in grid.dimensions:
-        means = r[r["dimension"] == d.id].groupby(["dossier_id", "juror_id"], as_index=False)["level_code"].mean()
-        tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed)
-        parts.append(tab[tab["statistic"] == "krippendorff_alpha"].assign(level="dimension", group=d.id,
-                                                                          group_label=d.label))
-    means = r.groupby(["dossier_id", "juror_id"], as_index=False)["level_code"].mean()
-    tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed)
-    parts.append(tab[tab["statistic"] == "krippendorff_alpha"].assign(level="ensemble", group="grille",
-                                                                      group_label="Ensemble de la grille"))
+        means = r[r["dimension"] == d.id].groupby(["dossier_id", "juror_id"], as_index=False,
+                                                  sort=False)["level_code"].mean()
+        tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed,
+                     statistics=alpha)
+        parts.append(tab.assign(level="dimension", group=d.id, group_label=d.label))
+    means = r.groupby(["dossier_id", "juror_id"], as_index=False, sort=False)["level_code"].mean()
+    tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed,
+                 statistics=alpha)
+    parts.append(tab.assign(level="ensemble", group="grille", group_label="Ensemble de la grille"))
     out = pd.concat(parts, ignore_index=True)
     out["statistic_label"] = out["statistic"].map(STATISTIC_LABELS)
     out["reading"] = [reading(s, e) for s, e in zip(out["statistic"], out["estimate"])]
@@ -110,7 +133,8 @@ def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, 
         r = r[r["dossier_id"].isin(both)]
         if r.empty:
             continue
-        tab = criterion_agreement(r, grid, round=round_name, n_boot=n_boot, seed=seed)
+        tab = criterion_agreement(r, grid, round=round_name, n_boot=n_boot, seed=seed,
+                                  statistics=("krippendorff_alpha",))
         tab = tab[(tab["statistic"] == "krippendorff_alpha") & (tab["level"] == "critère")]
         rows.append(tab.assign(round=round_name))
     if not rows:

@@ -149,20 +149,63 @@ def severity_forest(severity: pd.DataFrame):
     return fig
 
 
+# Jurors up to which each cell of the pairwise heat map is annotated with its value. Past about
+# twenty jurors the numbers no longer fit their cells at a readable size, and the m² text objects
+# are what made the figure slow (80 jurors: up to 6 320 labels, 15 to 21 s to build and render as PNG).
+ANNOTATE_MAX_JURORS = 20
+# Juror labels kept on each axis of a larger heat map (one every few jurors), to stay readable.
+MAX_JUROR_TICKS = 20
+
+
 def pairwise_heatmap(pairwise: pd.DataFrame):
-    """Share of identical levels for each pair of jurors (blank where they share no dossier)."""
+    """Share of identical levels for each pair of jurors (blank where they share no dossier).
+
+    Each cell shows its value up to :data:`ANNOTATE_MAX_JURORS` jurors; a larger jury's map
+    has colours only and one juror label in every few. The figure grows with the jury up to
+    8.5 x 7.5 in (20 jurors). The alternative text names the least-agreeing pair and, when the
+    cells show no value, the range of the pairs' agreement.
+    """
     m = pairwise.pivot(index="juror_a", columns="juror_b", values="agreement")
-    fig, ax = _figure(6.5, 5.5)
-    sns.heatmap(m, annot=True, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
-                cbar_kws={"label": "Part de niveaux identiques"}, annot_kws={"fontsize": 8})
+    n_jurors = max(m.shape)
+    annotate = n_jurors <= ANNOTATE_MAX_JURORS
+    step = 1 if annotate else -(-n_jurors // MAX_JUROR_TICKS)  # ceil: at most MAX_JUROR_TICKS labels
+    width = 6.5 + 0.2 * min(max(n_jurors - 10, 0), 10)  # room for the values of up to 20 x 20 cells
+    fig, ax = _figure(width, width - 1)
+    sns.heatmap(m, annot=annotate, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
+                xticklabels=step, yticklabels=step, cbar_kws={"label": "Part de niveaux identiques"},
+                annot_kws={"fontsize": 8})
     for t in ax.texts:
         t.set_text(t.get_text().replace(".", ","))
+    # Square cells are anchored left: centred, the constrained layout pushed the juror labels
+    # past the figure's left edge.
+    ax.set_anchor("W")
+    ax.grid(False)  # the theme's grid showed through the blank cells
+    if n_jurors / step > 12:
+        ax.tick_params(labelsize=8)  # twelve labels or more: the theme's size made them touch
     ax.set(xlabel="", ylabel="")
-    low = pairwise.sort_values("agreement").iloc[0] if len(pairwise) else None
-    fig.alt_text = ("Carte de chaleur de l'accord entre paires de jurés"
-                    + (f" ; la paire la moins en accord : {low.juror_a} et {low.juror_b} "
-                       f"({fr.percent(low.agreement)})" if low is not None else ""))
+    fig.alt_text = "Carte de chaleur de l'accord entre paires de jurés" + _pairwise_summary_fr(pairwise, annotate)
     return fig
+
+
+def _pairwise_summary_fr(pairwise: pd.DataFrame, annotated: bool) -> str:
+    """The least-agreeing pair (and how many pairs tie with it); the range when cells show no value."""
+    d = pairwise.dropna(subset=["agreement"])
+    # One row per pair: the frame has both orders (a, b) and (b, a), with the same agreement.
+    a, b = d["juror_a"].astype(str), d["juror_b"].astype(str)
+    pairs = (d.assign(first=a.where(a <= b, b), second=b.where(a <= b, a))
+             .drop_duplicates(["first", "second"])
+             .sort_values(["agreement", "first", "second"], kind="stable"))
+    if pairs.empty:
+        return ""
+    low = pairs.iloc[0]
+    ties = int((pairs["agreement"] == low.agreement).sum()) - 1
+    text = (f" ; la paire la moins en accord : {low['first']} et {low['second']} ({fr.percent(low.agreement)})"
+            + (f", à égalité avec {ties} autre{'s' if ties > 1 else ''} paire{'s' if ties > 1 else ''}"
+               if ties else ""))
+    if not annotated:
+        text += (f" ; accord de {fr.percent(pairs['agreement'].min())} à {fr.percent(pairs['agreement'].max())} "
+                 f"selon les paires (médiane {fr.percent(pairs['agreement'].median())}, {fr.number(len(pairs))} paires)")
+    return text
 
 
 def rounds_dumbbell(rounds: pd.DataFrame):

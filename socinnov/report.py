@@ -27,15 +27,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-import papermill as pm
-from nbconvert import HTMLExporter
-
 from socinnov import __version__, config, fr
 from socinnov import pdf as pdf_print
-from socinnov.ingest import MANIFEST, ingest, is_up_to_date, resolve_cohort
+from socinnov.ingest import MANIFEST, ensure_ingested, file_hashes, resolve_cohort
 from socinnov.provenance import code_fingerprint
-from socinnov.store import check_audience
+from socinnov.store import check_audience, declared_tables, raw_files
+
+# papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
+# them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
+# nothing changed should not pay it.
 
 NBCONVERT_TEMPLATES = config.PACKAGE_DIR / "templates" / "nbconvert"
 
@@ -49,26 +49,42 @@ PDF_NOTES = {"jury": "Confidentiel : document nominatif réservé au jury de l'a
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """A report notebook, described by its own metadata (``metadata.socinnov``):
-    ``{"title": "...", "audiences": ["jury", ...], "order": 10}``."""
+    """A report notebook, described by its own metadata (``metadata.socinnov``)::
+
+        {"title": "...", "audiences": ["jury", ...], "order": 10,
+         "inputs": ["dossiers", "ratings", ...], "compared_cohort": false}
+
+    ``inputs``: the cohort tables the report reads (``socinnov.store.TABLE_NAMES``); the
+    report is rebuilt when one of their raw files changes, and reading any other table fails.
+    Without ``inputs``, every table (and any change rebuilds it). ``compared_cohort``: the
+    report also reads the cohort named by ``comparer_avec`` in ``appel.yaml``.
+    """
 
     name: str  # notebook stem under notebooks/
     title: str
     audiences: tuple[str, ...]
     order: int = 100
+    inputs: tuple[str, ...] | None = None
+    compared_cohort: bool = False
 
 
 def discover_reports() -> tuple[ReportSpec, ...]:
     """Every notebook of ``notebooks/`` that declares itself a report, in its declared order."""
     specs = []
     for path in sorted(config.notebooks_dir().glob("*.ipynb")):
-        meta = nbformat.read(path, as_version=4).metadata.get("socinnov")
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("socinnov")
         if not meta:
             continue
         audiences = tuple(meta["audiences"])
         for a in audiences:
             check_audience(a)
-        specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100))))
+        inputs = meta.get("inputs")
+        try:
+            inputs = None if inputs is None else declared_tables(inputs)
+        except ValueError as exc:
+            raise ValueError(f"{path.name}, métadonnées « socinnov.inputs » : {exc}") from None
+        specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100)), inputs,
+                                bool(meta.get("compared_cohort", False))))
     return tuple(sorted(specs, key=lambda s: (s.order, s.name)))
 
 
@@ -84,17 +100,37 @@ class Outcome:
     pdf: Path | None = None  # the PDF beside the HTML, when asked for and printed
 
 
+def report_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str | None]:
+    """SHA-256 of each raw file the report is built from (``None``: file absent)."""
+    recorded = manifest.get("inputs", {})
+    if spec.inputs is None:
+        return dict(recorded)
+    return {f: recorded.get(f) for f in raw_files(spec.inputs)}
+
+
+def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:
+    """The raw files' SHA-256 of the cohort the report compares with, if it does."""
+    other = manifest.get("call", {}).get("compare_with") if spec.compared_cohort else None
+    if not other:
+        return None
+    folder = config.raw_dir(other)
+    return {f"{other}/{k}": v for k, v in file_hashes(folder).items()} if folder.is_dir() else {}
+
+
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
+    """What a report is built from: the notebook, its parameters, the raw files of the tables
+    it declares (and of the compared cohort), the package's code."""
     h = hashlib.sha256()
     h.update((config.notebooks_dir() / f"{spec.name}.ipynb").read_bytes())
-    h.update(json.dumps([parameters, manifest.get("inputs"), code_fingerprint()], sort_keys=True).encode())
+    h.update(json.dumps([parameters, report_inputs(spec, manifest), compared_inputs(spec, manifest),
+                         code_fingerprint()], sort_keys=True).encode())
     return h.hexdigest()
 
 
-def _provenance_html(parameters: dict, manifest: dict, seconds: float) -> str:
+def _provenance_html(parameters: dict, inputs: dict[str, str | None], manifest: dict, seconds: float) -> str:
     rows = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td><code>{html.escape(v[:16])}…</code></td></tr>"
-                   for k, v in sorted(manifest["inputs"].items()))
-    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+                   for k, v in sorted(inputs.items()) if v)
+    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items() if k != "inputs")
     grids = ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items())
     now = fr.date_time(dt.datetime.now())
     return f"""
@@ -116,6 +152,9 @@ def _masthead_html(cohort: str, audience: str) -> str:
 
 
 def _export_html(executed: Path, target: Path, provenance: str, title: str, masthead: str = "") -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
     nb = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(template_name="socinnov", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -140,9 +179,13 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
     target = out_dir / f"{spec.name}.html"
     stamp = out_dir / "notebooks" / f".{spec.name}.key"
     parameters = {"cohort": cohort, "audience": audience}
+    if spec.inputs is not None:  # the notebook passes them to load_cohort(tables=...)
+        parameters["inputs"] = list(spec.inputs)
     key = _key(spec, parameters, manifest)
     if not force and target.exists() and stamp.exists() and stamp.read_text() == key:
         return Outcome(spec, target, executed, 0.0, skipped=True, parameters=parameters)
+    import papermill as pm
+
     executed.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     try:
@@ -158,8 +201,8 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
                        error=f"{exc.ename}: {exc.evalue}", parameters=parameters)
     seconds = time.perf_counter() - start
     target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
-    _export_html(executed, target, _provenance_html(parameters, manifest, seconds), spec.title,
-                 _masthead_html(cohort, audience))
+    provenance = _provenance_html(parameters, report_inputs(spec, manifest), manifest, seconds)
+    _export_html(executed, target, provenance, spec.title, _masthead_html(cohort, audience))
     _write_atomic(stamp, key)
     return Outcome(spec, target, executed, seconds, parameters=parameters)
 
@@ -205,9 +248,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         check_audience(a)
     chromium = pdf_print.require_chromium() if pdf else None
     name, _ = resolve_cohort(cohort)
-    if not is_up_to_date(cohort):
-        log(f"Préparation des données de « {name} »…")
-        ingest(cohort)
+    ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
     manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
     reports = discover_reports()
     specs = [s for s in reports if not only or s.name in only]

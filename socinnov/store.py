@@ -9,20 +9,24 @@ keyed pseudonyms; a report for the ``public`` receives only aggregates under dis
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from socinnov import config
-from socinnov.call import Call, call_from_dict
+from socinnov.call import CALL_FILE, Call, call_from_dict
 from socinnov.grids import ACCEPTABILITY, Grid, load_grid
-from socinnov.ingest import MANIFEST, ingest, is_up_to_date
+from socinnov.ingest import MANIFEST, cohort_lock, ensure_ingested
 from socinnov.pseudonyms import pseudonymise
 from socinnov.public import PublicCohort
 from socinnov.schemas import TABLES_BY_NAME, columns_with
 
 AUDIENCES = ("jury", "comite", "public")
+# Tables computed by ``ingest`` from the raw files, and the raw tables each is computed from.
+DERIVED = {"eligibility": ("dossiers", "partners", "budget")}
+TABLE_NAMES = (*TABLES_BY_NAME, *DERIVED)
 
 
 class AudienceError(ValueError):
@@ -35,6 +39,54 @@ def check_audience(audience: str) -> str:
     return audience
 
 
+class UndeclaredTable(LookupError):
+    """A report read a table it did not declare: its rebuild key would not follow that table.
+
+    Not a ``KeyError`` nor an ``AttributeError``: ``dict.get``, ``getattr(..., default)`` or
+    ``hasattr`` must not take an undeclared table for an absent one."""
+
+
+def _undeclared(name: str) -> UndeclaredTable:
+    return UndeclaredTable(
+        f"table « {name} » non déclarée par ce rapport : l'ajouter à la liste « inputs » des métadonnées "
+        "« socinnov » du carnet (un rapport n'est reconstruit que si les tables qu'il déclare changent)")
+
+
+class Tables(Mapping):
+    """The tables a report declared it reads. Asking for any other table of the cohort, even
+    with ``get`` or ``in``, raises :class:`UndeclaredTable` instead of answering as if the
+    table were empty or absent."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], declared: Sequence[str] | None = None):
+        self._frames = frames
+        self._declared = None if declared is None else frozenset(declared)
+
+    def _check(self, name) -> None:
+        if self._declared is not None and name in TABLE_NAMES and name not in self._declared:
+            raise _undeclared(name)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        self._check(name)
+        return self._frames[name]
+
+    def __contains__(self, name) -> bool:
+        self._check(name)
+        return name in self._frames
+
+    def get(self, name, default=None):
+        self._check(name)
+        return self._frames.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __repr__(self) -> str:
+        return f"Tables({sorted(self._frames)})"
+
+
 @dataclass
 class Cohort:
     """A cohort's processed tables, as one audience may see them."""
@@ -42,11 +94,11 @@ class Cohort:
     name: str
     audience: str
     manifest: dict
-    tables: dict[str, pd.DataFrame] = field(repr=False)
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
 
     def __getattr__(self, item: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
-        if item in tables:
+        if item in tables:  # raises UndeclaredTable for a table the report did not declare
             return tables[item]
         raise AttributeError(item)
 
@@ -76,23 +128,46 @@ def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.Dat
     return df
 
 
-def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True) -> Cohort | PublicCohort:
+def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True,
+                tables: Sequence[str] | None = None) -> Cohort | PublicCohort:
     """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed.
 
     ``jury``: every table, named. ``comite``: dossiers pseudonymised, no free text nor
     identifying column. ``public``: a :class:`~socinnov.public.PublicCohort`, which gives
     aggregates under disclosure control and no row-level table.
+
+    ``tables``: the tables a report declared it reads (``socinnov report`` passes the list of
+    the notebook's metadata); any other raises :class:`UndeclaredTable`. ``None``: all tables.
     """
     check_audience(audience)
-    folder = config.processed_dir(Path(cohort).name)
-    if refresh and not is_up_to_date(cohort):
-        folder = ingest(cohort)
-    if not (folder / MANIFEST).exists():
-        raise FileNotFoundError(f"cohorte « {cohort} » non préparée : lancer `socinnov ingest {cohort}`")
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    declared = None if tables is None else declared_tables(tables)
+    folder = ensure_ingested(cohort) if refresh else config.processed_dir(Path(cohort).name)
+    with cohort_lock(folder.name, exclusive=False):  # no ingest replaces the folder while it is read
+        if not (folder / MANIFEST).exists():
+            raise FileNotFoundError(f"cohorte « {cohort} » non préparée : lancer `socinnov ingest {cohort}`")
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        frames = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))
+                  if declared is None or p.stem in declared}
     name = manifest["cohort"]
-    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     if audience == "public":
-        return PublicCohort(name, manifest, tables)
-    tables = {k: _restrict(k, df, audience, name) for k, df in tables.items()}
-    return Cohort(name=name, audience=audience, manifest=manifest, tables=tables)
+        return PublicCohort(name, manifest, Tables(frames, declared))
+    frames = {k: _restrict(k, df, audience, name) for k, df in frames.items()}
+    return Cohort(name=name, audience=audience, manifest=manifest, tables=Tables(frames, declared))
+
+
+def declared_tables(tables: Sequence[str]) -> tuple[str, ...]:
+    """Check a report's declared tables against the known ones (French message on a typo)."""
+    if isinstance(tables, str):
+        tables = [tables]
+    unknown = [t for t in tables if t not in TABLE_NAMES]
+    if unknown:
+        raise ValueError(f"table(s) inconnue(s) : {', '.join(unknown)} ; tables : {', '.join(TABLE_NAMES)}")
+    return tuple(tables)
+
+
+def raw_files(tables: Sequence[str]) -> tuple[str, ...]:
+    """The raw files the declared ``tables`` are computed from (``appel.yaml`` for all of them)."""
+    names = set()
+    for t in declared_tables(tables):
+        names.update(DERIVED.get(t, (t,)))
+    return tuple(sorted(TABLES_BY_NAME[n].filename for n in names)) + (CALL_FILE,)

@@ -106,3 +106,12 @@ def _pseudonym_key(tmp_path_factory, monkeypatch):
 
     monkeypatch.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
     pseudonyms._key.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _result_cache(tmp_path, monkeypatch):
+    """Tests never write into the repository's data/processed: each test has its own empty cache
+    (report builds in a temporary project use that project's own)."""
+    from socinnov import cache
+
+    monkeypatch.setattr(cache, "folder", lambda: tmp_path / "result-cache")

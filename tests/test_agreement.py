@@ -630,3 +630,16 @@ def test_alpha_without_krippendorff_package_on_fine_numeric_scales(monkeypatch):
     res = krippendorff_alpha(load("krippendorff2011.csv"), **COLS, scale="interval", n_boot=0)
     assert est(res) == pytest.approx(0.849, abs=5e-4)
     assert "calcul direct" in res["note"].item()
+
+
+@pytest.mark.parametrize("n", [1, 7, 120, 1001])
+def test_bootstrap_resamples_do_not_depend_on_the_chunk_size(n, monkeypatch):
+    from socinnov import agreement as ag
+
+    # Reference: one draw of n units per replicate, replicate after replicate.
+    rng = np.random.default_rng(11)
+    expected = np.stack([np.bincount(rng.integers(0, n, size=n), minlength=n) for _ in range(37)]).astype(float)
+    for cells in (1, 5 * n, 10**7):  # one replicate per chunk, a few, all at once
+        monkeypatch.setattr(ag, "_CHUNK_CELLS", cells)
+        got = np.concatenate(list(ag._weight_chunks(n, 37, 11)))
+        np.testing.assert_array_equal(got, expected)

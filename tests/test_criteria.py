@@ -154,6 +154,50 @@ def test_rank_alpha_only_uses_the_order():
     assert est == pytest.approx(3 * rbar / (1 + 2 * rbar))
 
 
+def _rank_alpha_all_at_once(wide, n_boot, seed, confidence=0.95):
+    """rank_alpha's interval as first written: every resample built and ranked in one array."""
+    from scipy import stats
+
+    sub = wide.dropna().to_numpy(dtype=float)
+    n, k = sub.shape
+    r = stats.rankdata(sub[np.random.default_rng(seed).integers(0, n, (n_boot, n))], axis=1)
+    r -= r.mean(axis=1, keepdims=True)
+    ss = np.sqrt((r * r).sum(axis=1))
+    ok = np.all(ss > 0, axis=1)
+    if not ok.any():
+        return np.nan, np.nan
+    corr = np.einsum("bnk,bnl->bkl", r[ok], r[ok]) / (ss[ok][:, :, None] * ss[ok][:, None, :])
+    rbar = (corr.sum(axis=(1, 2)) - k) / (k * (k - 1))
+    boots = k * rbar / (1 + (k - 1) * rbar)
+    return tuple(np.quantile(boots, [(1 - confidence) / 2, (1 + confidence) / 2]))
+
+
+@pytest.mark.parametrize("replicates_per_batch", [1, 7, None])
+def test_rank_alpha_interval_does_not_depend_on_the_batches(monkeypatch, replicates_per_batch):
+    """Batches of replicates, ranks by counting: bit for bit the interval of one big array."""
+    rng = np.random.default_rng(5)
+    n, k = 40, 5
+    levels = np.clip(rng.integers(0, 4, (n, 1)) + rng.integers(-1, 2, (n, k)), 0, 3)  # many ties
+    wide = pd.DataFrame(levels + rng.integers(0, 3, (n, k)) / 2, columns=list("abcde"))
+    wide.iloc[3, 2] = np.nan  # listwise
+    rare = pd.DataFrame({"a": [0.0] * 7 + [1.0], "b": [0, 1, 0, 1, 1, 0, 0, 1.0]})  # resamples with a constant column
+    if replicates_per_batch:
+        monkeypatch.setattr(cr, "_BOOT_BATCH_VALUES", replicates_per_batch * n * k)
+    for data in (wide, rare):
+        _, lo, hi, _ = cr.rank_alpha(data, n_boot=203, seed=11)
+        np.testing.assert_array_equal([lo, hi], _rank_alpha_all_at_once(data, 203, 11))
+
+
+def test_resample_ranks_are_scipy_average_ranks():
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    sub = np.column_stack([rng.integers(0, 4, 50), rng.normal(size=50), np.repeat([2.5, -1.0], 25)])
+    rows = rng.integers(0, 50, (6, 50))
+    codes = [np.unique(col, return_inverse=True)[1] for col in sub.T]
+    np.testing.assert_array_equal(cr._resample_ranks(codes, rows), stats.rankdata(sub[rows], axis=1))
+
+
 def test_redundancy_flag_on_two_identical_criteria():
     r, dec = synthetic_ratings(GRID, overrides={"richesse_collectif": lambda rng, codes, q, j: codes["caractere_collectif"]})
     wide = cr.dossier_levels(r, GRID)

@@ -209,7 +209,7 @@ NO_OTHER = SimpleNamespace(compare_with=None)  # a call whose appel.yaml names n
 def test_the_call_names_the_cohort_to_compare_with(monkeypatch):
     a, dec_a, b, dec_b = two_calls()
     monkeypatch.setattr("socinnov.store.load_cohort",
-                        lambda name, *, audience: SimpleNamespace(ratings=b, decisions=dec_b, audience=audience))
+                        lambda name, *, audience, tables: SimpleNamespace(ratings=b, decisions=dec_b, audience=audience))
     cohort = SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=SimpleNamespace(compare_with="x"))
     assert cx.compare_rated_versions(cohort, n_boot=0).available
 
@@ -229,7 +229,8 @@ def test_another_cohort_rated_with_the_other_version_is_pooled(monkeypatch):
     a, dec_a, b, dec_b = two_calls()
     loaded = []
 
-    def fake_load(name, *, audience):
+    def fake_load(name, *, audience, tables):
+        assert set(tables) == {"ratings", "decisions"}  # only what it reads: the report's key follows them
         loaded.append((name, audience))
         return SimpleNamespace(ratings=b, decisions=dec_b, audience=audience)
 

@@ -1,5 +1,7 @@
 """Each rule of the call on crafted dossiers: a finding with its reason, never a silent drop."""
 
+import textwrap
+
 import pandas as pd
 import pytest
 
@@ -85,6 +87,91 @@ def test_summary_lines_count_paragraphs_and_wrapping():
     assert summary_lines("court") == 1
     assert summary_lines("a\nb\n\nc") == 4
     assert summary_lines("x" * 250) == 3
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "x" * 100, "x" * 101, "mot " * 25, "mot " * 26, "a" + "\t" * 13 + "b", "\t" * 13 + "x",
+    "a " + "b" * 100 + " c", "anti-" * 30, " " * 150, "court\n" + "long " * 60 + "\n\n\t",
+])
+def test_summary_lines_is_the_count_of_textwrap_lines(text):
+    # The short-paragraph shortcut and the memo must not change the count: a tab expands to 8
+    # spaces, so "a" + 13 tabs + "b" (15 characters) wraps on 2 lines of 100.
+    expected = sum(max(1, len(textwrap.wrap(par, 100))) for par in text.splitlines() or [""])
+    assert summary_lines(text) == expected
+    assert summary_lines(text) == expected  # memoised answer
+    assert summary_lines("a" + "\t" * 13 + "b") == 2
+
+
+def test_month_end_start_dates_keep_24_calendar_months():
+    # 29 February 2016 + 24 months = 28 February 2018 (the limits are computed on the whole column).
+    start = pd.Timestamp("2016-02-29")
+    f = findings_for({"start_date": start, "end_date": pd.Timestamp("2018-02-28")})
+    assert f.loc["duree", "passed"]
+    f = findings_for({"start_date": start, "end_date": pd.Timestamp("2018-03-01")})
+    assert not f.loc["duree", "passed"]
+    assert f.loc["duree", "reason"] == "action prévue sur 25 mois, au-delà de 24 mois"
+
+
+def test_dossier_without_partner_nor_budget_line():
+    f = findings_for({}, [], [])
+    assert f.loc["collectif", "reason"] == "aucun partenaire déclaré : l'action n'est pas présentée comme collective"
+    assert f.loc["depenses", "reason"] == "aucun compte prévisionnel fourni"
+    assert f.loc["duree", "passed"]  # no expense month to exceed
+    assert sorted(f.index[~f["passed"]]) == ["collectif", "depenses"]
+
+
+def test_a_dossier_without_rows_among_dossiers_with_rows():
+    # The per-dossier counts are aggregated over the whole tables: the dossier left out of them
+    # counts zero, its neighbours keep their own rows.
+    t = tiny_tables()
+    t["dossiers"] = pd.DataFrame([dossier(d) for d in ("D-001", "D-002", "D-003")])
+    f = check_eligibility(t, CALL).set_index(["dossier_id", "rule"])
+    assert f.loc[("D-003", "collectif"), "reason"].startswith("aucun partenaire déclaré")
+    assert f.loc[("D-003", "depenses"), "reason"] == "aucun compte prévisionnel fourni"
+    assert f.loc[("D-001", "collectif"), "reason"] == "2 partenaire(s), chacun avec son rôle"
+    assert f.loc[("D-002", "depenses"), "passed"]
+    assert eligibility_status(f.reset_index())["eligible"].tolist() == [True, True, False]
+
+
+def _mixed_tables():
+    """Four dossiers whose partners and budget rows differ: roles missing, ineligible categories,
+    late months, none at all."""
+    t = tiny_tables()
+    ids = ["D-001", "D-002", "D-003", "D-004"]
+    t["dossiers"] = pd.DataFrame([dossier(d) for d in ids])
+    t["partners"] = pd.DataFrame([
+        ("D-001", "P1", "association", "Accueil"), ("D-001", "P2", "EPCI", None),
+        ("D-002", "P3", "association", "Animation"), ("D-002", "P4", "entreprise", "Logistique"),
+        ("D-001", "P5", "association", None), ("D-004", "P6", "association", "Accueil"),
+    ], columns=["dossier_id", "partner", "partner_type", "role"])
+    t["budget"] = pd.DataFrame([
+        ("D-001", "temps de travail", "a", 20000.0, 1, 12), ("D-002", "commercialisation", "b", 1500.0, 2, 4),
+        ("D-001", "frais de mission", "c", 3000.0, 1, 30), ("D-002", "temps de travail", "d", 9000.0, 1, 24),
+        ("D-002", "investissement immobilier", "e", 700.0, 1, 3), ("D-002", "commercialisation", "f", 500.0, 5, 6),
+        ("D-004", "étude et analyse", "g", 4000.0, 1, 20),
+    ], columns=["dossier_id", "category", "label", "amount", "month_from", "month_to"])
+    return t
+
+
+def test_findings_do_not_depend_on_the_order_of_partners_and_budget_rows():
+    t = _mixed_tables()
+    expected = check_eligibility(t, CALL)
+    f = expected.set_index(["dossier_id", "rule"])["reason"]
+    assert f[("D-001", "collectif")] == "2 partenaire(s) sur 3 sans rôle décrit"
+    assert f[("D-001", "duree")] == "dépenses prévues jusqu'au mois 30, au-delà de 24 mois"
+    assert f[("D-002", "depenses")] == ("dépenses non éligibles : « commercialisation » (2\u202f000\u00a0€), "
+                                        "« investissement immobilier » (700\u00a0€)")
+    assert f[("D-003", "collectif")].startswith("aucun partenaire déclaré")
+    for seed in range(5):
+        shuffled = dict(t, partners=t["partners"].sample(frac=1, random_state=seed),
+                        budget=t["budget"].sample(frac=1, random_state=seed + 100))
+        pd.testing.assert_frame_equal(check_eligibility(shuffled, CALL), expected)
+    # The dossiers' own order decides the order of the findings, nothing else.
+    backwards = dict(t, dossiers=t["dossiers"].iloc[::-1])
+    result = check_eligibility(backwards, CALL)
+    assert result["dossier_id"].drop_duplicates().tolist() == ["D-004", "D-003", "D-002", "D-001"]
+    pd.testing.assert_frame_equal(
+        result.sort_values(["dossier_id"], kind="stable").reset_index(drop=True), expected)
 
 
 def test_reasons_do_not_name_partners():

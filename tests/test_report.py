@@ -35,7 +35,8 @@ def test_papermill_recorded_the_parameters(built):
     _, outcomes = built
     for o in outcomes:
         nb = nbformat.read(o.notebook, as_version=4)
-        assert nb.metadata.papermill.parameters == {"cohort": "tiny", "audience": o.parameters["audience"]}
+        assert nb.metadata.papermill.parameters == {"cohort": "tiny", "audience": o.parameters["audience"],
+                                                     "inputs": ["dossiers", "eligibility", "decisions", "ratings"]}
         assert nb.metadata.papermill.exception is None
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and 'cohort = "tiny"' in injected[0].source
@@ -62,12 +63,19 @@ def test_comite_report_carries_no_identifying_value(built):
         assert secret not in html
 
 
-def test_unchanged_inputs_are_not_rebuilt_and_a_change_is(tiny_cohort):
+def test_unchanged_inputs_are_not_rebuilt_and_only_a_change_to_a_declared_input_is(tiny_cohort):
     build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in again] == [True]
+    # The cohort report does not read the jurors' table: a new juror changes nothing in it.
     with open(tiny_cohort / "jures.csv", "a", encoding="utf-8") as fh:
         fh.write("J09;Juré fictif J09;élu·e;\n")
+    _, untouched = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
+    assert [o.skipped for o in untouched] == [True]
+    # It reads the dossiers: a corrected title rebuilds it.
+    dossiers = tiny_cohort / "dossiers.csv"
+    dossiers.write_text(dossiers.read_text(encoding="utf-8").replace("Action fictive", "Action corrigée"),
+                        encoding="utf-8")
     _, rebuilt = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in rebuilt] == [False]
 

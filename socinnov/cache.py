@@ -1,0 +1,112 @@
+"""Heavy results (bootstrap tables) kept in ``data/processed/.cache``, keyed by what they were
+computed from.
+
+The same agreement table is asked for by several reports: the agreement report of the jury and
+of the committee, the criteria report of both, the public dissemination report. With 1 000
+bootstrap resamples per criterion it is the costliest part of a build, so it is computed once
+and read back from then on.
+
+The key of a result is the SHA-256 of: the function's name, its parameters, the code
+fingerprint (any change to the package invalidates everything) and the *content* of the input
+columns it reads. Identifier columns enter the key by their pattern, not their values: each
+identifier is replaced by its rank of first appearance. The committee's copy of the ratings
+(dossiers under keyed pseudonyms, same rows in the same order) thus has the key of the jury's,
+which is right because the statistics cached here number units by first appearance
+(``pandas.factorize(sort=False)`` in ``socinnov.agreement``) and name no dossier: both reports
+get the same figures, whichever was built first.
+
+Only tables that name no dossier and no porteur may be cached: the cache sits beside the
+processed data, under the same confidentiality, but a cached table is handed to every audience
+whose data have the same pattern. ``SOCINNOV_NO_CACHE=1`` turns the cache off (benchmarks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from socinnov import config
+from socinnov.provenance import code_fingerprint
+
+CACHE_DIR = ".cache"
+
+
+def folder() -> Path:
+    return config.processed_dir() / CACHE_DIR
+
+
+def enabled() -> bool:
+    return os.environ.get("SOCINNOV_NO_CACHE", "") in ("", "0")
+
+
+def frame_digest(df: pd.DataFrame, columns: Sequence[str], *, identifiers: Sequence[str] = ()) -> str:
+    """SHA-256 of ``columns`` of ``df`` (values and order), identifiers by rank of first appearance."""
+    h = hashlib.sha256()
+    h.update(json.dumps([list(columns), list(identifiers), len(df)]).encode())
+    for col in columns:
+        s = df[col]
+        if col in identifiers:
+            s = pd.Series(pd.factorize(s, sort=False)[0], copy=False)
+        h.update(col.encode())
+        h.update(pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def cached(name: str, params: dict, digest: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``compute()``, or its result stored under the key of (name, params, code, input digest).
+
+    The result must be a DataFrame that round-trips through Parquet (checked on the first
+    store: a result that does not come back equal is not cached).
+    """
+    if not enabled():
+        return compute()
+    key = hashlib.sha256(json.dumps([name, params, code_fingerprint(), digest], sort_keys=True,
+                                    default=str).encode()).hexdigest()
+    path = folder() / f"{name}-{key[:32]}.parquet"
+    if path.exists():
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError):  # a damaged entry is recomputed and replaced
+            path.unlink(missing_ok=True)
+    result = compute()
+    _store(path, result)
+    return result
+
+
+def _store(path: Path, result: pd.DataFrame) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Several report kernels may compute the same entry at once: each writes its own temporary
+    # file, and the last rename wins with identical content.
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        result.to_parquet(tmp, index=True)
+        back = pd.read_parquet(tmp)
+        if not _same(result, back):
+            tmp.unlink(missing_ok=True)
+            return
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):
+        tmp.unlink(missing_ok=True)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(a, b)
+    except AssertionError:
+        return False
+    return True
+
+
+def clear() -> int:
+    """Remove every cached result; return how many files were removed."""
+    n = 0
+    for p in folder().glob("*.parquet") if folder().is_dir() else ():
+        p.unlink(missing_ok=True)
+        n += 1
+    return n

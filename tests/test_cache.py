@@ -1,0 +1,109 @@
+"""The result cache: same inputs give the stored table, any change of input, parameter or code
+recomputes; the committee's pseudonymised ratings share the jury's entry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from socinnov import cache, jury
+from socinnov.grids import load_grid
+from socinnov.pseudonyms import pseudonymise
+
+from .test_jury import ratings as simulated_ratings
+
+
+@pytest.fixture
+def ratings():
+    return simulated_ratings(seed=5, n=30)
+
+
+def _counting(frame):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return frame
+
+    return calls, compute
+
+
+def test_second_call_reads_the_stored_table():
+    frame = pd.DataFrame({"a": [1.0, 2.5], "b": ["x", "y"]})
+    calls, compute = _counting(frame)
+    first = cache.cached("t", {"p": 1}, "d", compute)
+    second = cache.cached("t", {"p": 1}, "d", compute)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list(cache.folder().glob("t-*.parquet"))) == 1
+
+
+@pytest.mark.parametrize("change", ["params", "digest", "code"])
+def test_any_change_recomputes(change, monkeypatch):
+    frame = pd.DataFrame({"a": [1.0]})
+    calls, compute = _counting(frame)
+    cache.cached("t", {"p": 1}, "d", compute)
+    params, digest = {"p": 1}, "d"
+    if change == "params":
+        params = {"p": 2}
+    elif change == "digest":
+        digest = "e"
+    else:
+        monkeypatch.setattr(cache, "code_fingerprint", lambda: "autre-code")
+    cache.cached("t", params, digest, compute)
+    assert len(calls) == 2
+
+
+def test_disabled_by_environment(monkeypatch):
+    monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
+    calls, compute = _counting(pd.DataFrame({"a": [1]}))
+    cache.cached("t", {}, "d", compute)
+    cache.cached("t", {}, "d", compute)
+    assert len(calls) == 2 and not cache.folder().exists()
+
+
+def test_a_result_that_does_not_round_trip_is_not_stored():
+    frame = pd.DataFrame({"a": [1.0]})
+    frame.index = pd.MultiIndex.from_tuples([(object(), 1)])  # not storable in Parquet
+    calls, compute = _counting(frame)
+    cache.cached("t", {}, "d", compute)
+    assert list(cache.folder().glob("*.parquet")) == []
+    cache.cached("t", {}, "d", compute)
+    assert len(calls) == 2
+
+
+def test_damaged_entry_is_recomputed():
+    calls, compute = _counting(pd.DataFrame({"a": [1.0]}))
+    cache.cached("t", {}, "d", compute)
+    (entry,) = cache.folder().glob("t-*.parquet")
+    entry.write_bytes(b"pas du parquet")
+    out = cache.cached("t", {}, "d", compute)
+    assert len(calls) == 2 and out["a"].tolist() == [1.0]
+
+
+def test_digest_follows_values_and_order_but_not_identifier_labels(ratings):
+    cols = ["dossier_id", "juror_id", "criterion", "level_code"]
+    base = cache.frame_digest(ratings, cols, identifiers=("dossier_id", "juror_id"))
+    relabelled = ratings.assign(dossier_id=pseudonymise(ratings["dossier_id"], cohort="x"))
+    assert cache.frame_digest(relabelled, cols, identifiers=("dossier_id", "juror_id")) == base
+    changed = ratings.copy()
+    changed.loc[changed.index[0], "level_code"] = (changed["level_code"].iloc[0] + 1) % 4
+    assert cache.frame_digest(changed, cols, identifiers=("dossier_id", "juror_id")) != base
+    shuffled = ratings.iloc[::-1]
+    assert cache.frame_digest(shuffled, cols, identifiers=("dossier_id", "juror_id")) != base
+    # Without declaring them identifiers, the labels themselves count.
+    assert cache.frame_digest(relabelled, cols) != cache.frame_digest(ratings, cols)
+
+
+def test_committee_and_jury_get_the_same_agreement_table(ratings, monkeypatch):
+    grid = load_grid("acceptabilite", "2016")
+    committee = ratings.assign(dossier_id=pseudonymise(ratings["dossier_id"], cohort="x"))
+    monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
+    uncached_committee = jury.criterion_agreement(committee, grid, n_boot=50, seed=3)
+    monkeypatch.delenv("SOCINNOV_NO_CACHE")
+    for_jury = jury.criterion_agreement(ratings, grid, n_boot=50, seed=3)
+    from_cache = jury.criterion_agreement(committee, grid, n_boot=50, seed=3)
+    assert len(list(cache.folder().glob("criterion_agreement-*.parquet"))) == 1
+    # The shared entry is what the committee's own computation gives, CIs included.
+    pd.testing.assert_frame_equal(from_cache, uncached_committee)
+    pd.testing.assert_frame_equal(for_jury, uncached_committee)
