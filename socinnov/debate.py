@@ -8,6 +8,8 @@ levels or more, so the debate starts where it is needed. Sheets are for the jury
 
 from __future__ import annotations
 
+import itertools
+
 import html
 from pathlib import Path
 
@@ -26,7 +28,8 @@ def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
     """
     r = ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
                 & (ratings["round"] == round)].dropna(subset=["level_code"])
-    spread = r.groupby(["dossier_id", "criterion"])["level_code"].agg(lambda s: int(s.max() - s.min()))
+    levels = r.groupby(["dossier_id", "criterion"])["level_code"]
+    spread = (levels.max() - levels.min()).astype("Int64")
     spread = spread[spread >= min_spread].rename("spread").reset_index()
     out = r.merge(spread, on=["dossier_id", "criterion"])
     crit = grid.criteria_frame()[["criterion", "criterion_label", "dimension_label", "order", "dimension"]]
@@ -59,16 +62,24 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
     titles = dossiers.set_index("dossier_id")[["title", "porteur"]].to_dict("index")
     sheet = TEMPLATES.get_template("debate_sheet.html.j2")
     written = []
-    for dossier_id, rows in div.groupby("dossier_id", sort=True):
+    # Plain records grouped in Python: two nested pandas groupbys cost ~8 ms per dossier, a
+    # minute for a national cohort. Same order: dossiers sorted, criteria and jurors as they come.
+    columns = ["dossier_id", "criterion", "dimension_label", "criterion_label", "spread", "juror_id", "level",
+               "descriptor", "comment"]
+    records = div.sort_values("dossier_id", kind="stable").reindex(columns=columns)
+    records = records.astype(object).where(records.notna(), None).to_dict("records")
+    for dossier_id, rows in itertools.groupby(records, key=lambda r: r["dossier_id"]):
+        by_criterion: dict[str, list[dict]] = {}
+        for r in rows:
+            by_criterion.setdefault(r["criterion"], []).append(r)
         criteria = []
-        for crit_id, crows in rows.groupby("criterion", sort=False):
-            first = crows.iloc[0]
+        for crows in by_criterion.values():
+            first = crows[0]
             criteria.append({
                 "dimension": first["dimension_label"], "label": first["criterion_label"], "spread": int(first["spread"]),
-                "ratings": [{"juror": f"{r.juror_id} – {names.get(r.juror_id, '')}", "level": r.level,
-                             "descriptor": r.descriptor,
-                             "comment": "" if pd.isna(getattr(r, "comment", None)) else r.comment}
-                            for r in crows.itertuples()],
+                "ratings": [{"juror": f"{r['juror_id']} – {names.get(r['juror_id'], '')}", "level": r["level"],
+                             "descriptor": r["descriptor"], "comment": r["comment"] or ""}
+                            for r in crows],
             })
         path = out_dir / f"{safe_filename(dossier_id)}.html"
         path.write_text(sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
