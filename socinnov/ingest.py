@@ -431,11 +431,12 @@ def ensure_ingested(cohort: str | Path, *, log=None) -> Path:
 
 def _ingest(name: str, folder: Path) -> Path:
     # The hashes of the bytes actually parsed (hashed while they are parsed, on another core);
-    # files read otherwise (appel.yaml) are hashed here. A change after they were read shows
-    # below, when the files are hashed again before the processed folder is replaced.
+    # files read otherwise (appel.yaml) are hashed here. A file changed while the cohort was
+    # read changes its size or modification time: it shows below, before the processed folder
+    # is replaced (hashing every file again would cost a second per 200 MB).
+    stats_before = file_stats(folder)
     digests: dict[str, str] = {}
     frames, call = validate_cohort(folder, digests=digests)
-    stats_before = file_stats(folder)
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
@@ -457,7 +458,7 @@ def _ingest(name: str, folder: Path) -> Path:
             "rows": {k: len(v) for k, v in frames.items()},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        if file_hashes(folder) != hashes_before:
+        if file_stats(folder) != stats_before:
             raise InputError([Problem(str(folder), None, None, "les fichiers ont changé pendant la lecture ; relancer")])
         _swap(tmp, target)
     except BaseException:

@@ -150,3 +150,21 @@ def test_an_ingest_waits_for_readers(tiny_cohort):
     assert done.is_set()
     manifest = json.loads((config.processed_dir("tiny") / ingest.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["rows"]["jurors"] == len(tiny_tables()["jurors"])
+
+
+def test_a_file_changed_while_the_cohort_is_read_stops_the_ingest(tiny_cohort, monkeypatch):
+    ingest.ingest("tiny")
+    before = (config.processed_dir("tiny") / ingest.MANIFEST).read_bytes()
+    real = ingest.validate_cohort
+
+    def validate_then_edit(folder, **kw):
+        out = real(folder, **kw)
+        with open(folder / "jures.csv", "a", encoding="utf-8") as fh:  # another program saves the file
+            fh.write("J09;Juré fictif J09;élu·e;\n")
+        return out
+
+    monkeypatch.setattr(ingest, "validate_cohort", validate_then_edit)
+    with pytest.raises(ingest.InputError, match="les fichiers ont changé pendant la lecture"):
+        ingest.ingest("tiny")
+    assert (config.processed_dir("tiny") / ingest.MANIFEST).read_bytes() == before  # the old folder stays
+    assert not list(config.processed_dir().glob(".tiny.*"))  # no temporary folder left
