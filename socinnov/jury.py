@@ -68,7 +68,8 @@ _AGREEMENT_INPUTS = ("dossier_id", "juror_id", "grid", "grid_version", "round", 
 
 
 def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", n_boot: int = 1000,
-                        seed: int = 0, statistics: tuple[str, ...] = REPORTED) -> pd.DataFrame:
+                        seed: int = 0, statistics: tuple[str, ...] = REPORTED,
+                        criteria_only: bool = False) -> pd.DataFrame:
     """Agreement per criterion, per dimension and overall.
 
     Returns a tidy frame ``level, group, group_label, statistic, statistic_label, estimate,
@@ -76,7 +77,7 @@ def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "indi
     ``"dimension"`` or ``"ensemble"``. Criteria use the grid's levels (ordinal scale, linear
     weights on the declared levels) and report ``statistics``; dimensions and the whole grid use
     each juror's mean level over their criteria (interval scale), so that the units stay the
-    dossiers, and report Krippendorff's alpha.
+    dossiers, and report Krippendorff's alpha (not computed with ``criteria_only``).
 
     The table names no dossier: it is kept in the cache (``socinnov.cache``) and shared by every
     report, and every audience, that asks for it on the same ratings.
@@ -85,13 +86,14 @@ def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "indi
     r = _grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
     digest = cache.frame_digest(r, _AGREEMENT_INPUTS, identifiers=("dossier_id", "juror_id"))
     params = {"grid": grid.id, "version": grid.version, "round": round, "n_boot": n_boot, "seed": seed,
-              "statistics": statistics}
+              "statistics": statistics, "criteria_only": criteria_only}
     return cache.cached("criterion_agreement", params, digest,
-                        lambda: _criterion_agreement(r, grid, n_boot=n_boot, seed=seed, statistics=statistics))
+                        lambda: _criterion_agreement(r, grid, n_boot=n_boot, seed=seed, statistics=statistics,
+                                                     criteria_only=criteria_only))
 
 
 def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
-                         statistics: tuple[str, ...]) -> pd.DataFrame:
+                         statistics: tuple[str, ...], criteria_only: bool) -> pd.DataFrame:
     r = r.assign(level_code=r["level_code"].astype(float))
     levels = [lv.code for lv in grid.levels]
     alpha = ("krippendorff_alpha",)
@@ -100,6 +102,8 @@ def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
         tab = _table(r[r["criterion"] == c.id], value="level_code", scale="ordinal", levels=levels,
                      n_boot=n_boot, seed=seed, statistics=statistics)
         parts.append(tab.assign(level="critère", group=c.id, group_label=c.label))
+    if criteria_only:
+        return _tidy(parts)
     crit_dim = {c.id: c.dimension for c in grid.criteria}
     r = r.assign(dimension=r["criterion"].map(crit_dim))
     for d in grid.dimensions:
@@ -112,6 +116,10 @@ def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
     tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed,
                  statistics=alpha)
     parts.append(tab.assign(level="ensemble", group="grille", group_label="Ensemble de la grille"))
+    return _tidy(parts)
+
+
+def _tidy(parts: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     out["statistic_label"] = out["statistic"].map(STATISTIC_LABELS)
     out["reading"] = [reading(s, e) for s, e in zip(out["statistic"], out["estimate"])]
@@ -134,7 +142,7 @@ def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, 
         if r.empty:
             continue
         tab = criterion_agreement(r, grid, round=round_name, n_boot=n_boot, seed=seed,
-                                  statistics=("krippendorff_alpha",))
+                                  statistics=("krippendorff_alpha",), criteria_only=True)
         tab = tab[(tab["statistic"] == "krippendorff_alpha") & (tab["level"] == "critère")]
         rows.append(tab.assign(round=round_name))
     if not rows:
