@@ -8,9 +8,8 @@ levels or more, so the debate starts where it is needed. Sheets are for the jury
 
 from __future__ import annotations
 
-import itertools
-
 import html
+import itertools
 from pathlib import Path
 
 import pandas as pd

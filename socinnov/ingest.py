@@ -454,7 +454,7 @@ def _ingest(name: str, folder: Path) -> Path:
             "call": call_to_dict(call),
             "package_version": __version__,
             "code": code_fingerprint(),
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "rows": {k: len(v) for k, v in frames.items()},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

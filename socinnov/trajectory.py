@@ -21,9 +21,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from socinnov import config, followup, fr
-from socinnov.pages import TEMPLATES, safe_filename
 from socinnov.display import figure_html
 from socinnov.followup_plots import project_trajectory
+from socinnov.pages import TEMPLATES, safe_filename
 from socinnov.store import Cohort
 
 SHEET_AUDIENCES = ("jury",)

@@ -231,6 +231,30 @@ def test_model_needs_enough_experiments():
     assert row["reading"] == "Pas assez de réévaluations pour estimer l'évolution du score de la dimension Portage."
 
 
+@pytest.mark.parametrize("sources", [2, 1])
+def test_change_model_design_is_the_formula_design(sources):
+    """The model is built from design matrices made directly, not by patsy: the same matrices,
+    names and estimates, to the last bit, as ``smf.mixedlm`` with the formula."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    d = simulated_scores(0.3, n_projects=12)
+    if sources == 1:
+        d = d[d["source"] == "chargé de mission"]
+    exog, exog_re = followup._design(d)
+    formula = "score ~ years" + (" + C(source)" if sources > 1 else "")
+    by_formula = smf.mixedlm(formula, d, groups=d["dossier_id"], re_formula="~years")
+    assert list(exog.columns) == by_formula.exog_names
+    assert np.array_equal(exog.to_numpy(), by_formula.exog) and np.array_equal(exog_re.to_numpy(), by_formula.exog_re)
+    fit = followup._fit_growth(d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as _fit_growth does
+        reference = by_formula.fit(reml=True, method=["lbfgs", "powell"])
+    assert fit.random_slope and (fit.slope, fit.se, fit.p_value) == (reference.fe_params["years"], reference.bse_fe["years"],
+                                                reference.pvalues["years"])
+
+
 def test_reading_in_plain_french():
     assert followup.reading("Portage", 0.12, 0.05, 0.19) == (
         f"En moyenne, le score de la dimension Portage progresse de 0,12 niveau par an (IC 95{NBSP}% : 0,05 à 0,19).")
@@ -412,3 +436,43 @@ def test_demo_follow_up_tells_the_expected_story(demo_tables):
     model = followup.change_model(followup.reassessment_scores(t, GRID)).set_index("group")
     assert (model["ci_low"] > 0).all()  # every dimension progresses
     assert model.loc["portage", "slope"] > model.loc["contexte", "slope"]
+
+
+def test_demo_reassessment_scores_are_dossier_scores_of_each_wave_and_source(demo_tables):
+    """One ``dossier_scores`` call for all waves and sources gives what one call per wave and
+    source gives."""
+    from socinnov import vocabulary as voc
+    from socinnov.scores import dossier_scores
+
+    r = demo_tables["reassessments"]
+    for by in ("dimension", "criterion"):
+        expected = pd.concat([
+            dossier_scores(rows.assign(grid=GRID.id, grid_version=GRID.version, round=voc.ROUNDS[0]), GRID, by=by)
+            .assign(wave_month=wave, source=source)
+            for (wave, source), rows in r.groupby(["wave_month", "source"])])
+        cols = ["dossier_id", "wave_month", "source", "group", "group_label", "score", "n_ratings"]
+        key = ["group", "dossier_id", "wave_month", "source"]
+        got = followup.reassessment_scores(demo_tables, GRID, by=by)
+        assert len(got) == len(expected)
+        pd.testing.assert_frame_equal(got[cols].sort_values(key, ignore_index=True),
+                                      expected[cols].sort_values(key, ignore_index=True), check_exact=True)
+
+
+def test_experiment_lines_drawn_as_one_collection_look_as_one_line_each(demo_tables, monkeypatch):
+    """The grey lines of the trajectory panels are one LineCollection per panel: the image is the
+    one drawn with a Line2D per experiment, byte for byte."""
+    import matplotlib.pyplot as plt
+
+    from socinnov import display, followup_plots
+
+    scores = followup.reassessment_scores(demo_tables, GRID)
+    means = followup.wave_means(scores)
+    batched = display.figure_html(followup_plots.trajectories(scores, means, levels=GRID.level_labels))
+
+    def one_line_each(ax, segments):
+        for xy in segments or []:
+            ax.plot(xy[:, 0], xy[:, 1], color=followup_plots.PROJECT_GREY, linewidth=0.8, alpha=0.45)
+
+    monkeypatch.setattr(followup_plots, "_add_grey", one_line_each)
+    assert display.figure_html(followup_plots.trajectories(scores, means, levels=GRID.level_labels)) == batched
+    assert plt.get_fignums() == []

@@ -25,7 +25,7 @@ def test_a_report_reads_only_the_tables_it_declared(tiny_cohort):
     assert len(data.ratings) == len(tiny_tables()["ratings"])
     assert set(data.tables) == {"ratings", "eligibility"}
     with pytest.raises(UndeclaredTable, match="table « dossiers » non déclarée"):
-        data.dossiers
+        data.dossiers  # noqa: B018 - the access is the test
     with pytest.raises(UndeclaredTable):
         getattr(data, "decisions", None)
     with pytest.raises(UndeclaredTable, match="« decisions »"):
