@@ -313,7 +313,7 @@ def step_sweep(a) -> dict:
     out: dict = {"tables": len(tables)}
     with timer(out, "agreement_seconds"):
         for _, _, d, levels in tables:
-            _one_table((d, levels, a.n_boot, None))
+            _one_table((d, levels, a.n_boot))
     with timer(out, "jurors_seconds"):
         juror_effects(r[r["grid"] == "acceptabilite"])
     return out
