@@ -46,7 +46,7 @@ test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## check the code style with ruff
-	$(BIN)/ruff check socinnov tests
+	$(BIN)/ruff check socinnov tests benchmarks
 
 bench: $(STAMP) ## time the kit on 100 to 10 000 dossiers against its targets (BENCH_ARGS="--sizes 100,1000")
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

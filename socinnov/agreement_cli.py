@@ -18,7 +18,14 @@ import sys
 
 import pandas as pd
 
-from socinnov.agreement import STATISTIC_LABELS, SCALES, STATISTICS, WEIGHTS, AgreementInputError, agreement_table
+from socinnov.agreement import (
+    SCALES,
+    STATISTIC_LABELS,
+    STATISTICS,
+    WEIGHTS,
+    AgreementInputError,
+    agreement_table,
+)
 
 __all__ = ["configure_parser", "main", "run"]
 

@@ -109,7 +109,7 @@ def protect_amounts(df: pd.DataFrame, by: str, value: str, *, min_count: int = M
     flags = np.array([(0 < counts[g] < min_count) or dominated(groups.get_group(g), n=n, k=k) for g in sums.index])
     values = np.append(sums.to_numpy(), sums.sum())
     sens = np.append(flags, (0 < len(df) < min_count) or dominated(df[value], n=n, k=k))
-    mask, n_secondary = _protect(values[:, None].repeat(2, axis=1), np.c_[sens, sens])
+    mask, _ = _protect(values[:, None].repeat(2, axis=1), np.c_[sens, sens])
     out = pd.DataFrame({value: values}, index=list(sums.index) + [total]).astype(object)
     out[value] = out[value].mask(mask[:, 0], SECRET)
     out.index.name = by

@@ -193,7 +193,7 @@ def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(order)
     rows = []
     for (level, _group, label), r in wide.iterrows():
-        def ci(stat):
+        def ci(stat, r=r):
             if ("estimate", stat) not in r or pd.isna(r[("estimate", stat)]):
                 return "–"
             if pd.isna(r[("ci_low", stat)]):

@@ -3,8 +3,16 @@
 import numpy as np
 import pandas as pd
 
-from socinnov.disclosure import (SECRET, crosstab, dominated, generalise_rare, protect_amounts, protect_counts,
-                                 rare_combinations, unsafe_records)
+from socinnov.disclosure import (
+    SECRET,
+    crosstab,
+    dominated,
+    generalise_rare,
+    protect_amounts,
+    protect_counts,
+    rare_combinations,
+    unsafe_records,
+)
 
 
 def recoverable(published: pd.DataFrame) -> list:

@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov.jurors import DisconnectedDesignWarning, decision_changes, design_components, juror_effects
+from socinnov.jurors import (
+    DisconnectedDesignWarning,
+    decision_changes,
+    design_components,
+    juror_effects,
+)
 
 
 def simulated(seed=1, n_dossiers=120, n_jurors=9, per_dossier=4):

@@ -6,8 +6,14 @@ import pytest
 
 from socinnov.agreement import krippendorff_alpha
 from socinnov.grids import load_grid
-from socinnov.jury import (agreement_table_fr, criterion_agreement, pairwise_agreement, range_restriction_note,
-                           reading, rounds_comparison)
+from socinnov.jury import (
+    agreement_table_fr,
+    criterion_agreement,
+    pairwise_agreement,
+    range_restriction_note,
+    reading,
+    rounds_comparison,
+)
 
 GRID = load_grid("acceptabilite", "2016")
 

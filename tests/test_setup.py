@@ -30,7 +30,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 def test_lock_pins_every_dependency():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     lock = (REPO / "requirements.lock").read_text(encoding="utf-8")
-    pinned = {m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    pinned = {m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.MULTILINE)}
     for dep in project["dependencies"] + project["optional-dependencies"]["dev"]:
         assert _name(dep).replace("_", "-") in pinned, dep
 

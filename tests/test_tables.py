@@ -74,8 +74,8 @@ def test_english_headers_comma_separator_windows_1252(tmp_path):
 
 def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
     headers = french_headers(DOSSIERS.model)
+    from socinnov.tables import _kind, format_cell
     from tests.conftest import dossier
-    from socinnov.tables import format_cell, _kind
     schema = DOSSIERS.model.to_schema()
     row = dossier("D-001")
     cells = {headers[k]: format_cell(row[k], _kind(schema.columns[k].dtype)) for k in headers}
