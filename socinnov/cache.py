@@ -7,8 +7,9 @@ bootstrap resamples per criterion it is the costliest part of a build, so it is 
 and read back from then on.
 
 The key of a result is the SHA-256 of: the function's name, its parameters, the code
-fingerprint (any change to the package invalidates everything) and the *content* of the input
-columns it reads. Identifier columns enter the key by their pattern, not their values: each
+fingerprint (any change to the package invalidates everything), the versions of the libraries
+the package requires (an upgrade may change a result) and the *content* of the input columns
+it reads. Identifier columns enter the key by their pattern, not their values: each
 identifier is replaced by its rank of first appearance. The committee's copy of the ratings
 (dossiers under keyed pseudonyms, same rows in the same order) thus has the key of the jury's,
 which is right because the statistics cached here number units by first appearance
@@ -32,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from socinnov import config
-from socinnov.provenance import code_fingerprint
+from socinnov.provenance import code_fingerprint, library_versions
 
 CACHE_DIR = ".cache"
 
@@ -66,8 +67,8 @@ def cached(name: str, params: dict, digest: str, compute: Callable[[], pd.DataFr
     """
     if not enabled():
         return compute()
-    key = hashlib.sha256(json.dumps([name, params, code_fingerprint(), digest], sort_keys=True,
-                                    default=str).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([name, params, code_fingerprint(), library_versions(), digest],
+                                    sort_keys=True, default=str).encode()).hexdigest()
     path = folder() / f"{name}-{key[:32]}.parquet"
     if path.exists():
         try:

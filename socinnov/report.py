@@ -30,7 +30,7 @@ from pathlib import Path
 from socinnov import __version__, config, fr
 from socinnov import pdf as pdf_print
 from socinnov.ingest import MANIFEST, ensure_ingested, file_hashes, resolve_cohort
-from socinnov.provenance import code_fingerprint
+from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.store import check_audience, declared_tables, raw_files
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
@@ -119,11 +119,11 @@ def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:
 
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
     """What a report is built from: the notebook, its parameters, the raw files of the tables
-    it declares (and of the compared cohort), the package's code."""
+    it declares (and of the compared cohort), the package's code and its libraries' versions."""
     h = hashlib.sha256()
     h.update((config.notebooks_dir() / f"{spec.name}.ipynb").read_bytes())
     h.update(json.dumps([parameters, report_inputs(spec, manifest), compared_inputs(spec, manifest),
-                         code_fingerprint()], sort_keys=True).encode())
+                         code_fingerprint(), library_versions()], sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -38,7 +38,7 @@ def test_second_call_reads_the_stored_table():
     assert len(list(cache.folder().glob("t-*.parquet"))) == 1
 
 
-@pytest.mark.parametrize("change", ["params", "digest", "code"])
+@pytest.mark.parametrize("change", ["params", "digest", "code", "library"])
 def test_any_change_recomputes(change, monkeypatch):
     frame = pd.DataFrame({"a": [1.0]})
     calls, compute = _counting(frame)
@@ -48,8 +48,10 @@ def test_any_change_recomputes(change, monkeypatch):
         params = {"p": 2}
     elif change == "digest":
         digest = "e"
-    else:
+    elif change == "code":
         monkeypatch.setattr(cache, "code_fingerprint", lambda: "autre-code")
+    else:  # an upgraded statistics library may compute another value
+        monkeypatch.setattr(cache, "library_versions", lambda: {"krippendorff": "99.0"})
     cache.cached("t", params, digest, compute)
     assert len(calls) == 2
 
