@@ -56,8 +56,10 @@ def input_files(folder: Path) -> list[Path]:
     return [folder / n for n in names if (folder / n).exists()]
 
 
-def file_hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in input_files(folder)}
+def file_hashes(folder: Path, names: set[str] | None = None) -> dict[str, str]:
+    """SHA-256 of each input file of ``folder`` (of those named in ``names``, if given)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in input_files(folder)
+            if names is None or p.name in names}
 
 
 def file_stats(folder: Path) -> dict[str, list[int]]:
@@ -479,20 +481,38 @@ def _swap(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def is_up_to_date(cohort: str | Path) -> bool:
-    """True when the processed folder exists and was built from the current raw files by this code.
-
-    Files whose size and modification time are those recorded at ingest are not hashed again
-    (as ``git status`` and ``make`` trust them): each report kernel asks, and hashing a large
-    cohort's raw files costs a second or more. Any other file is hashed and compared.
-    """
-    name, folder = resolve_cohort(cohort)
+def _recorded(name: str) -> dict | None:
+    """The manifest of the cohort's processed folder, if it was ingested."""
     manifest = config.processed_dir(name) / MANIFEST
-    if not manifest.exists():
+    return json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+
+
+def current_hashes(folder: Path, recorded: dict | None) -> dict[str, str]:
+    """SHA-256 of each input file of ``folder`` as it is now.
+
+    A file whose size and modification time are those ``recorded`` at ingest keeps its recorded
+    hash (as ``git status`` and ``make`` trust them): each report kernel asks, and hashing a
+    large cohort's raw files costs a second or more. Any other file is read and hashed.
+    """
+    stats = (recorded or {}).get("input_stats") or {}
+    known = (recorded or {}).get("inputs") or {}
+    out = {name: known[name] for name, st in file_stats(folder).items() if name in known and stats.get(name) == st}
+    rest = {p.name for p in input_files(folder)} - set(out)
+    if rest:
+        out.update(file_hashes(folder, rest))
+    return out
+
+
+def raw_hashes(cohort: str | Path) -> dict[str, str]:
+    """SHA-256 of the cohort's raw files (see :func:`current_hashes`)."""
+    name, folder = resolve_cohort(cohort)
+    return current_hashes(folder, _recorded(name))
+
+
+def is_up_to_date(cohort: str | Path) -> bool:
+    """True when the processed folder exists and was built from the current raw files by this code."""
+    name, folder = resolve_cohort(cohort)
+    recorded = _recorded(name)
+    if recorded is None or recorded.get("code") != code_fingerprint():
         return False
-    recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    if recorded.get("code") != code_fingerprint():
-        return False
-    if recorded.get("input_stats") and recorded["input_stats"] == file_stats(folder):
-        return True
-    return recorded.get("inputs") == file_hashes(folder)
+    return recorded.get("inputs") == current_hashes(folder, recorded)

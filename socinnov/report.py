@@ -29,7 +29,7 @@ from pathlib import Path
 
 from socinnov import __version__, config, fr
 from socinnov import pdf as pdf_print
-from socinnov.ingest import MANIFEST, ensure_ingested, file_hashes, resolve_cohort
+from socinnov.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.store import check_audience, declared_tables, raw_files
 
@@ -113,8 +113,9 @@ def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:
     other = manifest.get("call", {}).get("compare_with") if spec.compared_cohort else None
     if not other:
         return None
-    folder = config.raw_dir(other)
-    return {f"{other}/{k}": v for k, v in file_hashes(folder).items()} if folder.is_dir() else {}
+    if not config.raw_dir(other).is_dir():
+        return {}
+    return {f"{other}/{k}": v for k, v in raw_hashes(other).items()}
 
 
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
