@@ -203,44 +203,21 @@ def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str
     if own.empty:
         return _empty(f"Aucune réévaluation de {dossier_id} enregistrée.")
     fig, ax = _figure(6.5, 3.0)
-    groups, colours, group_means = _project_groups(means)
-    text = _draw_project(ax, own, groups, colours, group_means)
-    _project_axes(ax, means, levels)
-    _project_legend(ax)
-    fig.alt_text = _project_alt(dossier_id, text)
-    return fig
-
-
-def _project_groups(means: pd.DataFrame):
     groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
-    group_means = {group: means[means["group"] == group] for group, _ in groups}
-    return groups, sns.color_palette(PALETTE, len(groups)), group_means
-
-
-def _draw_project(ax, own: pd.DataFrame, groups, colours, group_means) -> list[str]:
-    """The mean of each group (dashed) and the experiment's own score (solid), group after group."""
+    colours = sns.color_palette(PALETTE, len(groups))
     text = []
     for (group, label), colour in zip(groups, colours):
         mine = own[own["group"] == group]
-        m = group_means[group]
+        m = means[means["group"] == group]
         ax.plot(m["wave_month"], m["mean"], "--", color=colour, linewidth=1.2, alpha=0.8)
         if mine.empty:
             continue
         ax.plot(mine["wave_month"], mine["score"], "o-", color=colour, linewidth=2, label=label)
         text.append(f"{label} de {fr.number(mine['score'].iloc[0], 2)} à {fr.number(mine['score'].iloc[-1], 2)}")
-    return text
-
-
-def _project_axes(ax, means: pd.DataFrame, levels: tuple[str, ...]) -> None:
     ax.set_xticks(sorted(means["wave_month"].unique()))
     _level_axis(ax, levels)
     ax.set(xlabel="Mois depuis le démarrage", ylabel="")
-
-
-def _project_legend(ax) -> None:
     ax.legend(loc="lower right", fontsize=8, title="en tirets : moyenne", title_fontsize=7)
-
-
-def _project_alt(dossier_id: str, text: list[str]) -> str:
-    return (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
-            "tirets) : " + " ; ".join(text))
+    fig.alt_text = (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
+                    "tirets) : " + " ; ".join(text))
+    return fig
