@@ -61,7 +61,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparatio
 from socinnov import fr
 from socinnov.grids import Grid
 from socinnov.jury import RETAINED, criterion_agreement
-from socinnov.scores import dossier_scores
+from socinnov.scores import dossier_scores, grid_ratings
 
 __all__ = [
     "ACTIONS",
@@ -151,8 +151,7 @@ def select_ratings(ratings: pd.DataFrame, grid: Grid, *, round: str = "individue
     pandas.DataFrame
         The matching rows, ``level_code`` as float (NaN when missing).
     """
-    r = ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
-                & (ratings["round"] == round)]
+    r = grid_ratings(ratings, grid, round)
     return r.assign(level_code=pd.to_numeric(r["level_code"], errors="coerce").astype(float))
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from socinnov.grids import Grid
 from socinnov.pages import TEMPLATES, safe_filename
+from socinnov.scores import grid_ratings
 
 
 def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", min_spread: int = 2) -> pd.DataFrame:
@@ -25,8 +26,7 @@ def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
     more levels apart. Columns: ``dossier_id, dimension_label, criterion, criterion_label,
     spread, juror_id, level, level_code, descriptor, comment``.
     """
-    r = ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
-                & (ratings["round"] == round)].dropna(subset=["level_code"])
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
     levels = r.groupby(["dossier_id", "criterion"])["level_code"]
     spread = (levels.max() - levels.min()).astype("Int64")
     spread = spread[spread >= min_spread].rename("spread").reset_index()

@@ -15,14 +15,10 @@ import pandas as pd
 from socinnov import cache, fr
 from socinnov.agreement import STATISTIC_LABELS, agreement_table
 from socinnov.grids import Grid
+from socinnov.scores import grid_ratings
 
 REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
 RETAINED = ("retenu - financé", "retenu - réorienté")
-
-
-def _grid_ratings(ratings: pd.DataFrame, grid: Grid, round: str) -> pd.DataFrame:
-    return ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
-                   & (ratings["round"] == round)]
 
 
 def reading(statistic: str, estimate: float) -> str:
@@ -83,7 +79,7 @@ def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "indi
     report, and every audience, that asks for it on the same ratings.
     """
     statistics = tuple(statistics)
-    r = _grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
     digest = cache.frame_digest(r, _AGREEMENT_INPUTS, identifiers=("dossier_id", "juror_id"))
     params = {"grid": grid.id, "version": grid.version, "round": round, "n_boot": n_boot, "seed": seed,
               "statistics": statistics, "criteria_only": criteria_only}
@@ -133,8 +129,8 @@ def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, 
     Only dossiers rated in both rounds are compared. Columns ``group, group_label, round,
     estimate, ci_low, ci_high, n_dossiers``.
     """
-    before = _grid_ratings(ratings, grid, "individuel").dropna(subset=["level_code"])
-    after = _grid_ratings(ratings, grid, "après débat").dropna(subset=["level_code"])
+    before = grid_ratings(ratings, grid, "individuel").dropna(subset=["level_code"])
+    after = grid_ratings(ratings, grid, "après débat").dropna(subset=["level_code"])
     both = set(before["dossier_id"]) & set(after["dossier_id"])
     rows = []
     for round_name, r in (("individuel", before), ("après débat", after)):
@@ -156,7 +152,7 @@ def pairwise_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "indiv
 
     Long frame ``juror_a, juror_b, agreement, n_ratings, n_dossiers`` (both orders, no diagonal).
     """
-    r = _grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
     r = r[["dossier_id", "criterion", "juror_id", "level_code"]]
     pairs = r.merge(r, on=["dossier_id", "criterion"], suffixes=("_a", "_b"))
     pairs = pairs[pairs["juror_id_a"] != pairs["juror_id_b"]]

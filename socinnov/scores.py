@@ -14,6 +14,12 @@ from socinnov.grids import Grid
 GROUPINGS = ("criterion", "dimension", "generic")
 
 
+def grid_ratings(ratings: pd.DataFrame, grid: Grid, round: str = "individuel") -> pd.DataFrame:
+    """The rows of the long ratings table given on ``grid`` (its id and version) in ``round``."""
+    return ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
+                   & (ratings["round"] == round)]
+
+
 def dossier_scores(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
                    by: str = "dimension") -> pd.DataFrame:
     """Mean level per dossier and group.
@@ -32,8 +38,7 @@ def dossier_scores(ratings: pd.DataFrame, grid: Grid, *, round: str = "individue
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
-    r = ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
-                & (ratings["round"] == round)].dropna(subset=["level_code"])
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
     crit = grid.criteria_frame()
     if by == "criterion":
         crit = crit.assign(group=crit["criterion"], group_label=crit["criterion_label"])
