@@ -45,8 +45,9 @@ data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
 test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## check the code style with ruff
+lint: $(STAMP) ## check the code style (ruff) and the layers of the package (import-linter)
 	$(BIN)/ruff check socinnov tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP) ## time the kit on 100 to 10 000 dossiers against its targets (BENCH_ARGS="--sizes 100,1000")
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

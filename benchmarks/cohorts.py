@@ -1,6 +1,6 @@
 """Large synthetic cohorts for the benchmark, written as a user would supply them.
 
-``socinnov.demo`` draws a realistic cohort dossier by dossier (about 3.5 of 9 jurors per dossier)
+``socinnov.demo.generator`` draws a realistic cohort dossier by dossier (about 3.5 of 9 jurors per dossier)
 and refuses sizes much above a few hundred dossiers (it keeps porteur names unique). A national
 file is about many regions and years: e.g. 10 000 dossiers, 80 jurors, 8 jurors per dossier. This
 module builds such a cohort quickly:
@@ -14,7 +14,7 @@ module builds such a cohort quickly:
   overwhelming probability, conflicts avoided), both grids and both rounds, levels from a latent
   dossier quality that follows the jury's decision, a juror severity and noise, as the demo does.
 
-Files are written with :func:`socinnov.tables.write_table` (French headers, ``;``, UTF-8 BOM), so
+Files are written with :func:`socinnov.inputs.tabular.write_table` (French headers, ``;``, UTF-8 BOM), so
 ingest reads exactly what a user would hand in.
 """
 
@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socinnov import demo, grids
-from socinnov import vocabulary as voc
-from socinnov.schemas import TABLES
-from socinnov.tables import write_table
+from socinnov.call import grids
+from socinnov.call import vocabulary as voc
+from socinnov.call.schemas import TABLES
+from socinnov.demo import generator
+from socinnov.inputs.tabular import write_table
 
 BASE_SEED = 2016
 BASE_SIZE = 120
@@ -40,7 +41,7 @@ COMMENTS = ("Le collectif reste à préciser.", "Ancrage territorial convaincant
 @cache
 def base_cohort() -> dict[str, pd.DataFrame]:
     """The demo cohort every large cohort tiles (generated once per process)."""
-    return demo.generate(seed=BASE_SEED, n_dossiers=BASE_SIZE)
+    return generator.generate(seed=BASE_SEED, n_dossiers=BASE_SIZE)
 
 
 def _tile(base: dict[str, pd.DataFrame], n_dossiers: int) -> dict[str, pd.DataFrame]:
@@ -125,7 +126,7 @@ def _grid_ratings(rng: np.random.Generator, grid: grids.Grid, dossier_ids: np.nd
 def generate(n_dossiers: int, *, n_jurors: int = 80, per_dossier: int = 8, seed: int = 1) -> dict[str, pd.DataFrame]:
     """A cohort of ``n_dossiers`` dossiers, ``n_jurors`` jurors and ``per_dossier`` jurors per rated dossier.
 
-    Returns typed frames keyed by ``Table.name``, like :func:`socinnov.demo.generate`.
+    Returns typed frames keyed by ``Table.name``, like :func:`socinnov.demo.generator.generate`.
     """
     base = base_cohort()
     frames = _tile(base, n_dossiers)
@@ -149,11 +150,11 @@ def generate(n_dossiers: int, *, n_jurors: int = 80, per_dossier: int = 8, seed:
     conflicts = pd.DataFrame(conflict_rows, columns=["juror_id", "dossier_id", "reason"])
     acceptability = grids.load_grid(grids.ACCEPTABILITY, "2016")
     feasibility = grids.load_grid(grids.FEASIBILITY, "2016")
-    acc = _grid_ratings(rng, acceptability, rated, quality, design, severity, juror_ids, demo.ACCEPTABILITY_CUTS,
+    acc = _grid_ratings(rng, acceptability, rated, quality, design, severity, juror_ids, generator.ACCEPTABILITY_CUTS,
                         noise=0.6, missing=0.015, if_relevant_blank=0.0)
     retained = decisions["decision"].isin(("retenu - financé", "retenu - réorienté")).to_numpy()
     feas = _grid_ratings(rng, feasibility, rated[retained], quality[retained] * 0.8 - 0.1, design[retained],
-                         0.7 * severity, juror_ids, demo.FEASIBILITY_CUTS, noise=0.55, missing=0.01,
+                         0.7 * severity, juror_ids, generator.FEASIBILITY_CUTS, noise=0.55, missing=0.01,
                          if_relevant_blank=0.6)
     frames.update(jurors=jurors, conflicts=conflicts, ratings=pd.concat([acc, feas], ignore_index=True))
     return frames
@@ -166,5 +167,5 @@ def write_cohort(folder: Path, n_dossiers: int, *, n_jurors: int = 80, per_dossi
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         write_table(frames[table.name], table, folder / table.filename)
-    (folder / "appel.yaml").write_text(demo.call_yaml_text(seed, n_dossiers), encoding="utf-8")
+    (folder / "appel.yaml").write_text(generator.call_yaml_text(seed, n_dossiers), encoding="utf-8")
     return {name: len(df) for name, df in frames.items()}

@@ -238,7 +238,7 @@ def size_section(root: Path, n: int, a) -> dict:
                    ingest_without_eligibility=r["seconds_without_eligibility"], ingest_peak=ing.peak_rss)
         add(scope, "ingest (lecture, validation, éligibilité, Parquet)", seconds(r["seconds"]),
             "<= 10 s" if big else "", (r["seconds"] <= 10) if big else None)
-        add(scope, "  … dont éligibilité (socinnov.eligibility)", seconds(r.get("check_eligibility")))
+        add(scope, "  … dont éligibilité (socinnov.call.eligibility)", seconds(r.get("check_eligibility")))
         add(scope, "  … dont lecture et validation des fichiers", seconds(r.get("validate_cohort")))
         add(scope, "  … mémoire de pointe", mib(ing.peak_rss))
     else:

@@ -52,7 +52,7 @@ def step_generate(a) -> dict:
 
 
 def step_ingest(a) -> dict:
-    import socinnov.ingest as ingest_module
+    import socinnov.inputs.ingest as ingest_module
 
     out: dict = {}
     for name in ("check_eligibility", "validate_cohort", "file_hashes"):
@@ -83,7 +83,7 @@ def _ratings(cohort: str) -> pd.DataFrame:
 
 def _criterion_frames(ratings: pd.DataFrame, grids=GRIDS):
     """(grid, criterion, long frame, declared level codes) of every criterion of the grids."""
-    from socinnov.grids import load_grid
+    from socinnov.call.grids import load_grid
 
     out = []
     for grid_id in grids:
@@ -98,7 +98,7 @@ def _criterion_frames(ratings: pd.DataFrame, grids=GRIDS):
 
 
 def _one_table(args) -> float:
-    from socinnov.agreement import agreement_table
+    from socinnov.analysis.agreement import agreement_table
 
     d, levels, n_boot = args
     start = time.perf_counter()
@@ -129,8 +129,9 @@ def step_accord_agreement(a) -> dict:
     """The agreement cells of the accord report (criteria, rounds, feasibility), as they run there:
     first computed (empty cache), then asked again as the next report does (committee's accord,
     criteria, dissemination), read from the cache (``socinnov.cache``)."""
-    from socinnov import cache, jury
-    from socinnov.store import load_cohort
+    from socinnov import cache
+    from socinnov.analysis import jury_agreement
+    from socinnov.privacy.store import load_cohort
 
     cache.clear()
     data = load_cohort(a.cohort, audience="jury")
@@ -138,18 +139,18 @@ def step_accord_agreement(a) -> dict:
     out: dict = {}
     for when in ("cold", "warm"):
         with timer(out, f"{when}_criterion_agreement"):
-            jury.criterion_agreement(data.ratings, grid, n_boot=a.n_boot, seed=2016)
+            jury_agreement.criterion_agreement(data.ratings, grid, n_boot=a.n_boot, seed=2016)
         with timer(out, f"{when}_rounds_comparison"):
-            jury.rounds_comparison(data.ratings, grid, n_boot=a.n_boot, seed=2016)
+            jury_agreement.rounds_comparison(data.ratings, grid, n_boot=a.n_boot, seed=2016)
         with timer(out, f"{when}_feasibility"):
-            jury.criterion_agreement(data.ratings, data.grid("faisabilite"), n_boot=a.n_boot, seed=2016)
+            jury_agreement.criterion_agreement(data.ratings, data.grid("faisabilite"), n_boot=a.n_boot, seed=2016)
         out[when] = sum(v for k, v in out.items() if k.startswith(f"{when}_"))
     out["seconds"] = out["cold"]
     return out
 
 
 def step_jurors(a) -> dict:
-    from socinnov.jurors import juror_effects
+    from socinnov.analysis.juror_effects import juror_effects
 
     r = _ratings(a.cohort)
     r = r[r["grid"] == "acceptabilite"]
@@ -199,7 +200,7 @@ def _peer_times(d: pd.DataFrame, levels: list, n_boot: int, per_dossier: int, rn
     from statsmodels.stats.inter_rater import aggregate_raters
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
-    from socinnov import agreement as ag
+    from socinnov.analysis import agreement as ag
 
     cols = {"unit": "dossier_id", "rater": "juror_id", "value": "level_code"}
     t: dict = {}
@@ -257,7 +258,7 @@ def _peer_times(d: pd.DataFrame, levels: list, n_boot: int, per_dossier: int, rn
 
 def step_reports(a) -> dict:
     from socinnov import cache
-    from socinnov.report import build_reports
+    from socinnov.reporting.build import build_reports
 
     cache.clear()  # a first build: nothing computed yet (the accord-agreement step filled it)
     messages: list[str] = []
@@ -273,8 +274,8 @@ def step_reports(a) -> dict:
 
 def step_sheets(a) -> dict:
     """Debate and trajectory sheets of every dossier, as the accord and evolution reports write them."""
-    from socinnov import debate, trajectory
-    from socinnov.store import load_cohort
+    from socinnov.privacy.store import load_cohort
+    from socinnov.reporting import debate_sheets, trajectory_sheets
 
     out: dict = {}
     with timer(out, "load"):
@@ -282,13 +283,13 @@ def step_sheets(a) -> dict:
     folder = _root() / "reports" / a.cohort / "jury"
     with timer(out, "debate_seconds"):
         grid = data.grid()
-        div = debate.divergences(data.ratings, grid, min_spread=2)
-        paths = debate.write_debate_sheets(div, data.dossiers, data.jurors, grid, folder / "fiches-debat",
+        div = debate_sheets.divergences(data.ratings, grid, min_spread=2)
+        paths = debate_sheets.write_debate_sheets(div, data.dossiers, data.jurors, grid, folder / "fiches-debat",
                                            cohort=data.name, min_spread=2)
     out["debate_sheets"] = len(paths)
     if a.trajectory_limit:
         with timer(out, "trajectory_seconds"):
-            written = trajectory.write_sheets(data, folder / "fiches-trajectoire")
+            written = trajectory_sheets.write_sheets(data, folder / "fiches-trajectoire")
         out["trajectory_sheets"] = len(written)
     return out
 
@@ -299,8 +300,8 @@ def step_sheets(a) -> dict:
 
 def step_sweep(a) -> dict:
     from benchmarks import cohorts
-    from socinnov.grids import load_grid
-    from socinnov.jurors import juror_effects
+    from socinnov.analysis.juror_effects import juror_effects
+    from socinnov.call.grids import load_grid
 
     frames = cohorts.generate(a.dossiers, n_jurors=a.jurors, per_dossier=a.per_dossier, seed=a.seed)
     r = frames["ratings"]

@@ -1,5 +1,5 @@
 import sys
 
-from socinnov.cli import main
+from socinnov.cli.main import main
 
 sys.exit(main())

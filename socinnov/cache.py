@@ -13,7 +13,7 @@ it reads. Identifier columns enter the key by their pattern, not their values: e
 identifier is replaced by its rank of first appearance. The committee's copy of the ratings
 (dossiers under keyed pseudonyms, same rows in the same order) thus has the key of the jury's,
 which is right because the statistics cached here number units by first appearance
-(``pandas.factorize(sort=False)`` in ``socinnov.agreement``) and name no dossier: both reports
+(``pandas.factorize(sort=False)`` in ``socinnov.analysis.agreement``) and name no dossier: both reports
 get the same figures, whichever was built first.
 
 Only tables that name no dossier and no porteur may be cached: the cache sits beside the

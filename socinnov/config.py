@@ -12,6 +12,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 GRIDS_DIR = PACKAGE_DIR / "data" / "grids"
+TEMPLATES_DIR = PACKAGE_DIR / "reporting" / "templates"
 
 
 def project_root() -> Path:

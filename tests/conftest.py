@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socinnov.schemas import TABLES
-from socinnov.tables import write_table
+from socinnov.call.schemas import TABLES
+from socinnov.inputs.tabular import write_table
 
 REPO = Path(__file__).resolve().parent.parent
 CRITERIA = ["caractere_collectif", "richesse_collectif", "integration_beneficiaires", "formalisation_gouvernance",
@@ -102,7 +102,7 @@ def tiny_cohort(project) -> Path:
 @pytest.fixture(autouse=True)
 def _pseudonym_key(tmp_path_factory, monkeypatch):
     """Tests never touch the user's pseudonymisation key: one throw-away key per test session."""
-    from socinnov import pseudonyms
+    from socinnov.privacy import pseudonyms
 
     monkeypatch.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
     pseudonyms._key.cache_clear()

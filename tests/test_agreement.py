@@ -1,4 +1,4 @@
-"""Tests of socinnov.agreement against published values.
+"""Tests of socinnov.analysis.agreement against published values.
 
 Every expected number comes from a publication or from the printed output of
 a published R package, cited next to it, and is asserted within the printed
@@ -18,8 +18,8 @@ import pytest
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from socinnov import agreement as ag
-from socinnov.agreement import (
+from socinnov.analysis import agreement as ag
+from socinnov.analysis.agreement import (
     STATISTICS,
     AgreementInputError,
     agreement_table,
@@ -634,7 +634,7 @@ def test_alpha_without_krippendorff_package_on_fine_numeric_scales(monkeypatch):
 
 @pytest.mark.parametrize("n", [1, 7, 120, 1001])
 def test_bootstrap_resamples_do_not_depend_on_the_chunk_size(n, monkeypatch):
-    from socinnov import agreement as ag
+    from socinnov.analysis import agreement as ag
 
     # Reference: one draw of n units per replicate, replicate after replicate.
     rng = np.random.default_rng(11)

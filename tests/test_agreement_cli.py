@@ -1,4 +1,4 @@
-"""Tests of the ``socinnov agreement`` command line (socinnov.agreement_cli)."""
+"""Tests of the ``socinnov agreement`` command line (socinnov.cli.agreement)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from socinnov import agreement_cli
-from socinnov.agreement import STATISTICS
+from socinnov.analysis.agreement import STATISTICS
+from socinnov.cli import agreement
 
 DATA = Path(__file__).parent / "data" / "agreement"
 BASE = ["--unit", "unit", "--rater", "rater", "--value", "value"]
@@ -19,8 +19,8 @@ BASE = ["--unit", "unit", "--rater", "rater", "--value", "value"]
 
 def run_cli(args, capsys):
     parser = argparse.ArgumentParser(prog="socinnov agreement")
-    agreement_cli.configure_parser(parser)
-    code = agreement_cli.run(parser.parse_args([str(a) for a in args]))
+    agreement.configure_parser(parser)
+    code = agreement.run(parser.parse_args([str(a) for a in args]))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -100,7 +100,7 @@ def test_semicolon_bom_and_grid_labels(tmp_path, capsys):
     # Same statistic on the numeric codes, through the library (labels must not change it).
     import pandas as pd
 
-    from socinnov.agreement import gwet_ac
+    from socinnov.analysis.agreement import gwet_ac
 
     long = pd.DataFrame([(u, r, v) for u, row in enumerate(codes) for r, v in enumerate(row)
                          if v is not None], columns=["unit", "rater", "value"])
@@ -121,7 +121,7 @@ def test_french_table(capsys):
 
 def test_module_entry_point():
     proc = subprocess.run(
-        [sys.executable, "-m", "socinnov.agreement_cli", str(DATA / "fce1969_diagnoses.csv"),
+        [sys.executable, "-m", "socinnov.cli.agreement", str(DATA / "fce1969_diagnoses.csv"),
          *BASE, "--scale", "nominal", "--bootstrap", "0", "--json"],
         capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from socinnov import config
-from socinnov.cli import main
+from socinnov.cli.main import main
 from tests.conftest import tiny_tables, write_cohort
 
 CORPUS = Path(__file__).parent / "bad_inputs"

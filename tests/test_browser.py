@@ -19,8 +19,8 @@ import re
 import pytest
 from PIL import Image
 
-from socinnov import pdf
-from socinnov.report import build_reports
+from socinnov.reporting import pdf
+from socinnov.reporting.build import build_reports
 from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = [

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from socinnov import cache, jury
-from socinnov.grids import load_grid
-from socinnov.pseudonyms import pseudonymise
+from socinnov import cache
+from socinnov.analysis import jury_agreement
+from socinnov.call.grids import load_grid
+from socinnov.privacy.pseudonyms import pseudonymise
 
 from .test_jury import ratings as simulated_ratings
 
@@ -101,10 +102,10 @@ def test_committee_and_jury_get_the_same_agreement_table(ratings, monkeypatch):
     grid = load_grid("acceptabilite", "2016")
     committee = ratings.assign(dossier_id=pseudonymise(ratings["dossier_id"], cohort="x"))
     monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
-    uncached_committee = jury.criterion_agreement(committee, grid, n_boot=50, seed=3)
+    uncached_committee = jury_agreement.criterion_agreement(committee, grid, n_boot=50, seed=3)
     monkeypatch.delenv("SOCINNOV_NO_CACHE")
-    for_jury = jury.criterion_agreement(ratings, grid, n_boot=50, seed=3)
-    from_cache = jury.criterion_agreement(committee, grid, n_boot=50, seed=3)
+    for_jury = jury_agreement.criterion_agreement(ratings, grid, n_boot=50, seed=3)
+    from_cache = jury_agreement.criterion_agreement(committee, grid, n_boot=50, seed=3)
     assert len(list(cache.folder().glob("criterion_agreement-*.parquet"))) == 1
     # The shared entry is what the committee's own computation gives, CIs included.
     pd.testing.assert_frame_equal(from_cache, uncached_committee)

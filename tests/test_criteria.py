@@ -10,8 +10,8 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from socinnov import criteria as cr
-from socinnov.grids import load_grid
+from socinnov.analysis import criteria as cr
+from socinnov.call.grids import load_grid
 
 matplotlib.use("Agg")
 
@@ -462,7 +462,7 @@ def test_feasibility_association_is_among_retained_dossiers():
 def test_figures_have_french_alternative_text():
     from matplotlib.figure import Figure
 
-    from socinnov import plots
+    from socinnov.reporting import plots
 
     r, dec = sheet_cohort()
     a = cr.analyse_criteria(r, GRID, dec, n_boot=0)

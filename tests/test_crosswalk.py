@@ -10,9 +10,11 @@ import pytest
 import yaml
 
 from socinnov import config
-from socinnov import crosswalk as cx
-from socinnov.criteria import criterion_profile
-from socinnov.grids import load_grid
+from socinnov.analysis.criteria import criterion_profile
+from socinnov.analysis import grid_versions as gv
+from socinnov.call import crosswalk as cx
+from socinnov.call.grids import load_grid
+from socinnov.privacy.store import compared_cohort
 from tests.test_criteria import synthetic_ratings
 
 G16 = load_grid("acceptabilite", "2016")
@@ -162,7 +164,7 @@ def two_calls():
 
 def test_compare_versions_matches_criteria_through_the_crosswalk():
     a, dec_a, b, dec_b = two_calls()
-    comp = cx.compare_versions(a, G16, b, G18, CW, decisions_a=dec_a, decisions_b=dec_b, n_boot=100, seed=0)
+    comp = gv.compare_versions(a, G16, b, G18, CW, decisions_a=dec_a, decisions_b=dec_b, n_boot=100, seed=0)
     assert len(comp) == 2 * 11 and comp.attrs["versions"] == ("2016", "2018")
     assert comp["criterion"].drop_duplicates().tolist() == [c.id for c in G18.criteria]
     viab = comp[comp["criterion"] == "viabilite_economique"].set_index("version")
@@ -178,26 +180,26 @@ def test_compare_versions_matches_criteria_through_the_crosswalk():
     assert merged.loc["2016", "alpha"] == pytest.approx(direct.loc["collectif", "alpha"])
     shares = [c for c in comp.columns if c.startswith("share_")]
     assert np.allclose(comp[shares].sum(axis=1), 1.0)
-    table = cx.comparison_table_fr(comp)
+    table = gv.comparison_table_fr(comp)
     assert len(table) == 22 and "Répartition (Inexistant / Faible / Intermédiaire / Fort)" in table
 
 
 def test_compare_versions_refuses_a_crosswalk_the_wrong_way():
     a, _, b, _ = two_calls()
     with pytest.raises(cx.CrosswalkError, match="ne relie pas"):
-        cx.compare_versions(b, G18, a, G16, CW)
+        gv.compare_versions(b, G18, a, G16, CW)
 
 
 def test_versions_rated_oldest_first():
     a, _, b, _ = two_calls()
     both = pd.concat([b, a], ignore_index=True)
-    assert cx.versions_rated(both, "acceptabilite") == ["2016", "2018"]
-    assert cx.versions_rated(a, "faisabilite") == []
+    assert gv.versions_rated(both, "acceptabilite") == ["2016", "2018"]
+    assert gv.versions_rated(a, "faisabilite") == []
 
 
 def test_one_version_rated_says_so_and_shows_the_crosswalk():
     a, dec_a, _, _ = two_calls()
-    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=NO_OTHER), n_boot=0)
+    out = gv.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=NO_OTHER), n_boot=0)
     assert not out.available and out.table is None
     assert "version 2016" in out.note and "pas de comparaison" in out.note
     assert len(out.crosswalk_table) == 11
@@ -208,10 +210,10 @@ NO_OTHER = SimpleNamespace(compare_with=None)  # a call whose appel.yaml names n
 
 def test_the_call_names_the_cohort_to_compare_with(monkeypatch):
     a, dec_a, b, dec_b = two_calls()
-    monkeypatch.setattr("socinnov.store.load_cohort",
+    monkeypatch.setattr("socinnov.privacy.store.load_cohort",
                         lambda name, *, audience, tables: SimpleNamespace(ratings=b, decisions=dec_b, audience=audience))
     cohort = SimpleNamespace(ratings=a, decisions=dec_a, audience="jury", call=SimpleNamespace(compare_with="x"))
-    assert cx.compare_rated_versions(cohort, n_boot=0).available
+    assert gv.compare_rated_versions(cohort, other=compared_cohort(cohort), n_boot=0).available
 
 
 def test_two_versions_in_one_cohort_are_compared():
@@ -219,7 +221,7 @@ def test_two_versions_in_one_cohort_are_compared():
     cohort = SimpleNamespace(ratings=pd.concat([a, b], ignore_index=True),
                              decisions=pd.concat([dec_a, dec_b], ignore_index=True), audience="jury",
                              call=NO_OTHER)
-    out = cx.compare_rated_versions(cohort, n_boot=50)
+    out = gv.compare_rated_versions(cohort, n_boot=50)
     assert out.available and len(out.table) == 22
     assert "2016 (100 dossiers) et 2018 (100 dossiers)" in out.note
     assert "critère fusionné" in out.note
@@ -234,8 +236,8 @@ def test_another_cohort_rated_with_the_other_version_is_pooled(monkeypatch):
         loaded.append((name, audience))
         return SimpleNamespace(ratings=b, decisions=dec_b, audience=audience)
 
-    monkeypatch.setattr("socinnov.store.load_cohort", fake_load)
-    out = cx.compare_rated_versions(SimpleNamespace(ratings=a, decisions=dec_a, audience="comite", call=NO_OTHER),
-                                    other_cohort="appel-2018", n_boot=0)
+    monkeypatch.setattr("socinnov.privacy.store.load_cohort", fake_load)
+    cohort = SimpleNamespace(ratings=a, decisions=dec_a, audience="comite", call=NO_OTHER)
+    out = gv.compare_rated_versions(cohort, other=compared_cohort(cohort, "appel-2018"), n_boot=0)
     assert loaded == [("appel-2018", "comite")]  # same audience: same filtering of the data
     assert out.available and out.table["version"].drop_duplicates().tolist() == ["2016", "2018"]

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from socinnov.debate import divergence_counts, divergences, write_debate_sheets
-from socinnov.grids import load_grid
+from socinnov.call.grids import load_grid
+from socinnov.reporting.debate_sheets import divergence_counts, divergences, write_debate_sheets
 
 GRID = load_grid("acceptabilite", "2016")
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo cohort (socinnov.demo)."""
+"""Tests of the synthetic demo cohort (socinnov.demo.generator)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov import call, config, demo, grids, tables
-from socinnov import vocabulary as voc
-from socinnov.schemas import TABLES, french_headers
+from socinnov import config
+from socinnov.call import grids, settings
+from socinnov.call import vocabulary as voc
+from socinnov.call.schemas import TABLES, french_headers
+from socinnov.demo import generator
+from socinnov.inputs import tabular
 
 SMALL = {"seed": 7, "n_dossiers": 40}
 COMMITTED = config.PACKAGE_DIR.parent / "data" / "raw" / "demo"
@@ -19,25 +22,25 @@ COMMITTED = config.PACKAGE_DIR.parent / "data" / "raw" / "demo"
 @pytest.fixture(scope="module")
 def default_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cohorts") / "demo"
-    demo.write_demo(folder)
+    generator.write_demo(folder)
     return folder
 
 
 @pytest.fixture(scope="module")
 def small_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cohorts") / "small"
-    demo.write_demo(folder, **SMALL)
+    generator.write_demo(folder, **SMALL)
     return folder
 
 
 @pytest.fixture(scope="module")
 def cohort(default_folder) -> dict[str, pd.DataFrame]:
-    return tables.load_or_raise(default_folder)
+    return tabular.load_or_raise(default_folder)
 
 
 @pytest.fixture(scope="module")
 def small_cohort(small_folder) -> dict[str, pd.DataFrame]:
-    return tables.load_or_raise(small_folder)
+    return tabular.load_or_raise(small_folder)
 
 
 @pytest.fixture(params=["default", "small"])
@@ -97,7 +100,7 @@ def design_of(frames) -> dict[str, set[str]]:
 
 def test_cohorts_load_without_problems(default_folder, small_folder):
     for folder in (default_folder, small_folder):
-        frames, problems = tables.load_tables(folder)
+        frames, problems = tabular.load_tables(folder)
         assert problems == []
         assert set(frames) == {t.name for t in TABLES}
 
@@ -120,7 +123,7 @@ def test_files_are_written_as_users_write_them(default_folder):
 def test_call_file(default_folder):
     text = (default_folder / "appel.yaml").read_text(encoding="utf-8")
     assert text.startswith("#")
-    c = call.load_call(default_folder)
+    c = settings.load_call(default_folder)
     assert c.id == "alpc-2016" and c.envelope == 700_000
 
 
@@ -139,7 +142,7 @@ def test_readme_describes_every_file_and_column(default_folder):
 
 
 def test_generate_matches_what_is_read_back(cohort):
-    generated = demo.generate()
+    generated = generator.generate()
     assert set(generated) == set(cohort)
     for name, frame in generated.items():
         pd.testing.assert_frame_equal(
@@ -149,30 +152,30 @@ def test_generate_matches_what_is_read_back(cohort):
 
 def test_same_seed_same_bytes(default_folder, tmp_path):
     again = tmp_path / "again"
-    demo.write_demo(again)
+    generator.write_demo(again)
     for path in default_folder.iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_other_seed_other_cohort(default_folder, tmp_path):
     other = tmp_path / "other"
-    demo.write_demo(other, seed=2017)
+    generator.write_demo(other, seed=2017)
     assert (other / "notations.csv").read_bytes() != (default_folder / "notations.csv").read_bytes()
 
 
-@pytest.mark.parametrize("edition", sorted(demo.EDITIONS))
+@pytest.mark.parametrize("edition", sorted(generator.EDITIONS))
 def test_committed_demo_cohorts_are_what_the_generator_writes(edition, tmp_path):
     committed = COMMITTED.parent / edition
     assert committed.is_dir(), "regenerate with `make demo`"
     fresh = tmp_path / edition
-    demo.write_demo(fresh, **demo.EDITIONS[edition])
+    generator.write_demo(fresh, **generator.EDITIONS[edition])
     assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in fresh.iterdir())
     for path in fresh.iterdir():
         assert (committed / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_second_call_year_is_rated_with_the_refined_grid():
-    frames = demo.generate(**{k: v for k, v in demo.EDITIONS["demo-2018"].items() if k != "compare_with"})
+    frames = generator.generate(**{k: v for k, v in generator.EDITIONS["demo-2018"].items() if k != "compare_with"})
     acc = frames["ratings"][frames["ratings"]["grid"] == "acceptabilite"]
     assert set(acc["grid_version"]) == {"2018"} and "collectif" in set(acc["criterion"])
     assert "caractere_collectif" not in set(acc["criterion"])
@@ -185,9 +188,9 @@ def test_refuses_to_overwrite_unless_asked(tmp_path):
     folder.mkdir()
     (folder / "mine.csv").write_text("x", encoding="utf-8")
     with pytest.raises(FileExistsError):
-        demo.write_demo(folder, **SMALL)
+        generator.write_demo(folder, **SMALL)
     assert [p.name for p in folder.iterdir()] == ["mine.csv"]
-    written = demo.write_demo(folder, overwrite=True, **SMALL)
+    written = generator.write_demo(folder, overwrite=True, **SMALL)
     assert all(p.exists() for p in written)
     assert not (folder / "mine.csv").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["cohort"]  # no temporary folder left
@@ -196,7 +199,7 @@ def test_refuses_to_overwrite_unless_asked(tmp_path):
 def test_writes_into_an_empty_folder(tmp_path):
     folder = tmp_path / "empty"
     folder.mkdir()
-    written = demo.write_demo(folder, **SMALL)
+    written = generator.write_demo(folder, **SMALL)
     assert len(written) == len(TABLES) + 2
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
 
@@ -219,7 +222,7 @@ def test_design_is_connected(any_cohort):
         for juror in jurors:
             parent[find(("d", dossier))] = find(("j", juror))
     assert len({find(("d", d)) for d in design}) == 1
-    assert demo.is_connected({d: sorted(j) for d, j in design.items()})
+    assert generator.is_connected({d: sorted(j) for d, j in design.items()})
 
 
 def test_three_or_four_jurors_per_rated_dossier(any_cohort):
@@ -324,7 +327,7 @@ def test_decisions_consistent_with_the_call(any_cohort):
     others = dec[dec["decision"] != "retenu - financé"]
     assert others["granted_amount"].isna().all()
     reoriented = dec[dec["decision"] == "retenu - réorienté"]
-    assert set(reoriented["reoriented_to"]) <= set(demo.REORIENTATION_TARGETS.values())
+    assert set(reoriented["reoriented_to"]) <= set(generator.REORIENTATION_TARGETS.values())
     assert dec.loc[dec["decision"] != "retenu - réorienté", "reoriented_to"].isna().all()
     assert dec["jury_date"].between("2016-09-20", "2016-09-30").all()
     assert dec["validated"].all()
@@ -390,7 +393,7 @@ def test_followup_and_payments(any_cohort):
     funded = dec[dec["decision"] == "retenu - financé"].set_index("dossier_id")
     follow, pay = any_cohort["followup"], any_cohort["payments"]
     assert set(follow["dossier_id"]) == set(funded.index) == set(pay["dossier_id"])
-    assert set(follow["wave_month"]) == set(demo.FOLLOWUP_WAVES)
+    assert set(follow["wave_month"]) == set(generator.FOLLOWUP_WAVES)
     abandoned = follow.loc[follow["status"] == "abandonné", "dossier_id"]
     assert 1 <= abandoned.nunique() <= 2
     for dossier, waves in follow.groupby("dossier_id"):
@@ -399,7 +402,7 @@ def test_followup_and_payments(any_cohort):
             assert waves["status"].iloc[-1] == "abandonné" and waves["wave_month"].max() < 24
             assert set(pay.loc[pay["dossier_id"] == dossier, "instalment"]) == {1}
         else:
-            assert list(waves["wave_month"]) == list(demo.FOLLOWUP_WAVES)
+            assert list(waves["wave_month"]) == list(generator.FOLLOWUP_WAVES)
             assert set(pay.loc[pay["dossier_id"] == dossier, "instalment"]) == {1, 2}
     assert (follow["stage"] == "essaimage").any()
     paid = pay.groupby("dossier_id")["amount"].sum()
@@ -415,4 +418,4 @@ def test_followup_and_payments(any_cohort):
 
 def test_rejects_tiny_cohorts():
     with pytest.raises(ValueError):
-        demo.generate(n_dossiers=5)
+        generator.generate(n_dossiers=5)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from socinnov.disclosure import (
+from socinnov.privacy.disclosure import (
     SECRET,
     crosstab,
     dominated,

@@ -5,8 +5,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from socinnov.call import load_call
-from socinnov.eligibility import RULES, check_eligibility, eligibility_status, summary_lines
+from socinnov.call.eligibility import RULES, check_eligibility, eligibility_status, summary_lines
+from socinnov.call.settings import load_call
 from tests.conftest import dossier, tiny_tables
 
 CALL = load_call()

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from socinnov import followup
-from socinnov.call import load_call
+from socinnov.analysis import followup
+from socinnov.call.grids import load_grid
+from socinnov.call.settings import load_call
 from socinnov.errors import InputError
 from socinnov.fr import NBSP, NNBSP
-from socinnov.grids import load_grid
-from socinnov.ingest import ingest, validate_cohort
-from socinnov.store import load_cohort
+from socinnov.inputs.ingest import ingest, validate_cohort
+from socinnov.privacy.store import load_cohort
 from tests.conftest import REPO, tiny_tables, write_cohort
 
 CALL = load_call()
@@ -441,8 +441,8 @@ def test_demo_follow_up_tells_the_expected_story(demo_tables):
 def test_demo_reassessment_scores_are_dossier_scores_of_each_wave_and_source(demo_tables):
     """One ``dossier_scores`` call for all waves and sources gives what one call per wave and
     source gives."""
-    from socinnov import vocabulary as voc
-    from socinnov.scores import dossier_scores
+    from socinnov.analysis.scores import dossier_scores
+    from socinnov.call import vocabulary as voc
 
     r = demo_tables["reassessments"]
     for by in ("dimension", "criterion"):
@@ -463,7 +463,7 @@ def test_experiment_lines_drawn_as_one_collection_look_as_one_line_each(demo_tab
     one drawn with a Line2D per experiment, byte for byte."""
     import matplotlib.pyplot as plt
 
-    from socinnov import display, followup_plots
+    from socinnov.reporting import display, followup_plots
 
     scores = followup.reassessment_scores(demo_tables, GRID)
     means = followup.wave_means(scores)

@@ -7,9 +7,11 @@ import pytest
 from openpyxl import load_workbook
 
 from socinnov import config
-from socinnov.cli import main
+from socinnov.call.grids import load_grid
+from socinnov.cli.main import main
 from socinnov.errors import InputError
-from socinnov.forms import (
+from socinnov.inputs.form_import import read_form
+from socinnov.inputs.forms import (
     CONTROL_SHEET,
     FEASIBILITY_SHEET,
     GRID_SHEET,
@@ -20,9 +22,7 @@ from socinnov.forms import (
     sheet_names,
     write_forms,
 )
-from socinnov.grids import load_grid
-from socinnov.ingest import validate_cohort
-from socinnov.workbooks import read_form
+from socinnov.inputs.ingest import validate_cohort
 from tests.conftest import REPO, tiny_tables, write_cohort
 
 ACCEPTABILITY = load_grid("acceptabilite", "2016")

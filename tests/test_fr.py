@@ -1,7 +1,7 @@
 """What readers see, in French and for every reader: numbers, amounts, dates, tables, figures.
 
 French formatting (``12 500 €``, ``5 septembre 2016``, decimal comma) in ``socinnov.fr``, in the
-tables of ``socinnov.display`` (with header cells for screen readers) and in the figures' tick
+tables of ``socinnov.reporting.display`` (with header cells for screen readers) and in the figures' tick
 labels; the figures' colours stay distinguishable for readers with a colour-vision deficiency
 (protanopia, deuteranopia, tritanopia simulated with Machado, Oliveira & Fernandes 2009).
 """
@@ -20,7 +20,9 @@ import pytest
 import seaborn as sns
 from bs4 import BeautifulSoup
 
-from socinnov import display, fr, plots, vocabulary
+from socinnov import fr
+from socinnov.call import vocabulary
+from socinnov.reporting import display, plots
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from socinnov import config
-from socinnov.grids import GridError, available_grids, grid_from_file, load_grid
+from socinnov.call.grids import GridError, available_grids, grid_from_file, load_grid
 
 CALL_LINES = {line.strip() for line in config.call_text().read_text(encoding="utf-8").splitlines()}
 

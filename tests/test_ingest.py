@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from socinnov import config
+from socinnov.call.schemas import TABLES_BY_NAME
 from socinnov.errors import InputError
-from socinnov.ingest import MANIFEST, ingest, is_up_to_date
-from socinnov.schemas import TABLES_BY_NAME
-from socinnov.store import AudienceError, load_cohort
+from socinnov.inputs.ingest import MANIFEST, ingest, is_up_to_date
+from socinnov.privacy.store import AudienceError, load_cohort
 from tests.conftest import tiny_tables, write_cohort
 
 

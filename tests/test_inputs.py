@@ -14,9 +14,11 @@ import time
 import nbformat
 import pytest
 
-from socinnov import config, ingest, report
-from socinnov.report import ReportSpec, _key, discover_reports
-from socinnov.store import TABLE_NAMES, UndeclaredTable, load_cohort, raw_files
+from socinnov import config
+from socinnov.inputs import ingest
+from socinnov.privacy.store import TABLE_NAMES, UndeclaredTable, load_cohort, raw_files
+from socinnov.reporting import build
+from socinnov.reporting.build import ReportSpec, _key, discover_reports
 from tests.conftest import tiny_tables, write_cohort
 
 
@@ -78,7 +80,7 @@ def test_the_key_follows_declared_inputs_only(project):
     assert _key(spec, {}, _manifest(**{"appel.yaml": "autre"})) != key  # the call: always
     assert _key(spec, {"audience": "comite"}, _manifest()) != key
     with pytest.MonkeyPatch.context() as mp:  # an upgraded library may draw or compute otherwise
-        mp.setattr(report, "library_versions", lambda: {"matplotlib": "99.0"})
+        mp.setattr(build, "library_versions", lambda: {"matplotlib": "99.0"})
         assert _key(spec, {}, _manifest()) != key
     undeclared = ReportSpec("cohorte", "t", ("jury",))  # no declaration: every input counts
     assert _key(undeclared, {}, _manifest(**{"jures.csv": "autre"})) != _key(undeclared, {}, _manifest())

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov.jurors import (
+from socinnov.analysis.juror_effects import (
     DisconnectedDesignWarning,
     decision_changes,
     design_components,

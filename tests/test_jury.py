@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov.agreement import krippendorff_alpha
-from socinnov.grids import load_grid
-from socinnov.jury import (
+from socinnov.analysis.agreement import krippendorff_alpha
+from socinnov.analysis.jury_agreement import (
     agreement_table_fr,
     criterion_agreement,
     pairwise_agreement,
@@ -14,6 +13,7 @@ from socinnov.jury import (
     reading,
     rounds_comparison,
 )
+from socinnov.call.grids import load_grid
 
 GRID = load_grid("acceptabilite", "2016")
 

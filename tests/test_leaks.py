@@ -1,7 +1,7 @@
 """Leak test: every public artefact of two cohorts, searched for every identifying value.
 
 The identifying values are gathered here from the raw files, independently of the package's
-own guard (socinnov.leaks): names, titles, e-mail addresses, phone numbers, SIRET, communes,
+own guard (socinnov.privacy.leaks): names, titles, e-mail addresses, phone numbers, SIRET, communes,
 partner and juror names, and fragments of every free text.
 """
 
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from socinnov import config
-from socinnov.cli import main
-from socinnov.demo import write_demo
-from socinnov.tables import load_or_raise
+from socinnov.cli.main import main
+from socinnov.demo.generator import write_demo
+from socinnov.inputs.tabular import load_or_raise
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -136,8 +136,8 @@ def test_open_dataset_passes_the_disclosure_control(project):
     folder = config.reports_dir("demo") / "public" / "donnees-ouvertes"
     import json
 
-    from socinnov.disclosure import unsafe_records
-    from socinnov.opendata import QUASI
+    from socinnov.privacy.disclosure import unsafe_records
+    from socinnov.privacy.opendata import QUASI
 
     dossiers = pd.read_csv(folder / "dossiers.csv", dtype=str)
     assert unsafe_records(dossiers, QUASI).empty

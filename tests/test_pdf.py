@@ -19,8 +19,9 @@ import subprocess
 import pytest
 from bs4 import BeautifulSoup
 
-from socinnov import config, fr, pdf
-from socinnov.cli import main
+from socinnov import config, fr
+from socinnov.cli.main import main
+from socinnov.reporting import pdf
 from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Figures of socinnov.plots: what they show, at the jury sizes the reports meet."""
+"""Figures of socinnov.reporting.plots: what they show, at the jury sizes the reports meet."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov import display, plots
+from socinnov.reporting import display, plots
 
 
 def pairwise(n_jurors: int, *, seed: int = 0, missing: float = 0.0) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from socinnov import pseudonyms
+from socinnov.privacy import pseudonyms
 
 
 @pytest.fixture

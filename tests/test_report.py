@@ -4,8 +4,8 @@ import nbformat
 import pytest
 
 from socinnov import config
-from socinnov.cli import main
-from socinnov.report import build_reports
+from socinnov.cli.main import main
+from socinnov.reporting.build import build_reports
 from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow

@@ -66,7 +66,7 @@ def test_notebook_is_a_thin_report(path):
 
 
 def test_every_notebook_declares_itself_a_report():
-    from socinnov.report import discover_reports
+    from socinnov.reporting.build import discover_reports
 
     assert {r.name for r in discover_reports()} == {p.stem for p in NOTEBOOKS}
 

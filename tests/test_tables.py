@@ -3,9 +3,16 @@
 import pandas as pd
 import pytest
 
+from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.errors import InputError, Problem
-from socinnov.schemas import TABLES_BY_NAME, french_headers
-from socinnov.tables import CellError, _parse_amount, _parse_date, fold, load_table, read_text_table
+from socinnov.inputs.tabular import (
+    CellError,
+    _parse_amount,
+    _parse_date,
+    fold,
+    load_table,
+    read_text_table,
+)
 
 JURORS = TABLES_BY_NAME["jurors"]
 DOSSIERS = TABLES_BY_NAME["dossiers"]
@@ -74,7 +81,7 @@ def test_english_headers_comma_separator_windows_1252(tmp_path):
 
 def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
     headers = french_headers(DOSSIERS.model)
-    from socinnov.tables import _kind, format_cell
+    from socinnov.inputs.tabular import _kind, format_cell
     from tests.conftest import dossier
     schema = DOSSIERS.model.to_schema()
     row = dossier("D-001")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from socinnov import trajectory
-from socinnov.call import call_to_dict
-from socinnov.ingest import validate_cohort
-from socinnov.store import Cohort
+from socinnov.call.settings import call_to_dict
+from socinnov.inputs.ingest import validate_cohort
+from socinnov.privacy.store import Cohort
+from socinnov.reporting import trajectory_sheets
 from tests.conftest import REPO
 
 
@@ -34,7 +34,7 @@ def jury_sheets(demo_frames, tmp_path_factory):
     data = cohort(frames | {"dossiers": dossiers}, call, "jury")
     folder = tmp_path_factory.mktemp("fiches")
     (folder / "AMI16-999.html").write_text("ancienne fiche", encoding="utf-8")
-    return data, folder, trajectory.write_sheets(data, folder)
+    return data, folder, trajectory_sheets.write_sheets(data, folder)
 
 
 def test_one_sheet_per_funded_experiment_with_names_for_the_jury(demo_frames, jury_sheets):
@@ -52,7 +52,7 @@ def test_one_sheet_per_funded_experiment_with_names_for_the_jury(demo_frames, ju
     assert re.search(r"Dépenses dans la période de l&#39;aide</td><td class=\"ecart\">non respecté", page)
     assert "9\u202f200\u00a0€" in page and "Total versé" in page
     assert 'alt="Trajectoire de AMI16-006 sur la grille' in page and "data:image/png;base64," in page
-    note = trajectory.sheets_note(data, paths).data
+    note = trajectory_sheets.sheets_note(data, paths).data
     assert note.startswith("<p>17 fiche(s) de trajectoire")
     assert '<a href="fiches-trajectoire/AMI16-006.html">AMI16-006</a> — Maison &lt;b&gt;de santé&lt;/b&gt;' in note
 
@@ -67,12 +67,12 @@ def test_an_abandoned_experiment_sheet_says_so(jury_sheets):
 @pytest.mark.parametrize("audience", ["comite", "public"])
 def test_no_sheet_for_other_audiences_and_the_report_says_why(demo_frames, tmp_path, audience):
     data = cohort(*demo_frames, audience)
-    assert trajectory.write_sheets(data, tmp_path / "fiches") == []
+    assert trajectory_sheets.write_sheets(data, tmp_path / "fiches") == []
     assert not (tmp_path / "fiches").exists()
-    note = trajectory.sheets_note(data, []).data
+    note = trajectory_sheets.sheets_note(data, []).data
     assert "ne sont écrites que pour le jury" in note and f"« {audience} »" in note
 
 
 def test_sheets_go_beside_the_audience_reports(demo_frames, project):
     data = cohort(*demo_frames, "jury")
-    assert trajectory.sheets_dir(data) == project / "reports" / "demo" / "jury" / "fiches-trajectoire"
+    assert trajectory_sheets.sheets_dir(data) == project / "reports" / "demo" / "jury" / "fiches-trajectoire"

@@ -9,14 +9,14 @@ import pytest
 from openpyxl import load_workbook
 
 from socinnov import config
-from socinnov.cli import main
+from socinnov.call.grids import load_grid
+from socinnov.call.schemas import TABLES_BY_NAME, Rating
+from socinnov.cli.main import main
 from socinnov.errors import InputError
-from socinnov.forms import CONTROL_SHEET, write_forms
-from socinnov.grids import load_grid
-from socinnov.ingest import validate_cohort
-from socinnov.schemas import TABLES_BY_NAME, Rating
-from socinnov.tables import load_table
-from socinnov.workbooks import import_forms, read_form, write_ratings
+from socinnov.inputs.form_import import import_forms, read_form, write_ratings
+from socinnov.inputs.forms import CONTROL_SHEET, write_forms
+from socinnov.inputs.ingest import validate_cohort
+from socinnov.inputs.tabular import load_table
 from tests.conftest import tiny_tables, write_cohort
 
 GRIDS = {g: load_grid(g, "2016") for g in ("acceptabilite", "faisabilite")}

@@ -1,0 +1,251 @@
+"""How far the jury agrees, on what, and whether the debate brought it together.
+
+Compositions of ``socinnov.analysis.agreement`` over the grid: agreement per criterion (units are
+dossiers, values the criterion's level codes, weights on the grid's declared levels), per
+dimension and overall (units are dossiers, values a juror's mean level over the criteria of the
+dimension, on an interval scale), before and after the jury's debate, and juror by juror.
+Each estimate comes with a plain French reading (``reading``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from socinnov import cache, fr
+from socinnov.analysis.agreement import STATISTIC_LABELS, agreement_table
+from socinnov.call.grids import Grid, grid_ratings
+
+REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
+RETAINED = ("retenu - financé", "retenu - réorienté")
+
+
+def reading(statistic: str, estimate: float) -> str:
+    """A plain French reading of an agreement value.
+
+    Krippendorff's alpha: his own thresholds (α ≥ 0,800 fiable ; 0,667 ≤ α < 0,800 conclusions
+    provisoires ; below, insufficient: Krippendorff 2004, *Content Analysis*, 2nd ed., p. 241).
+    Chance-corrected coefficients (AC1, AC2, kappa, ICC): Landis & Koch (1977) benchmarks.
+    Percentages: the share of pairs of jurors who agree.
+    """
+    if estimate is None or np.isnan(estimate):
+        return "non calculable"
+    if statistic == "krippendorff_alpha":
+        if estimate >= 0.8:
+            return "accord fiable (α ≥ 0,800)"
+        if estimate >= 0.667:
+            return "accord suffisant pour des conclusions provisoires (0,667 ≤ α < 0,800)"
+        return "accord insuffisant pour fonder des conclusions (α < 0,667)"
+    if statistic.startswith("percent_agreement"):
+        within = " à un niveau près" if statistic.endswith("within_one") else ""
+        return f"{fr.percent(estimate)} des paires de jurés donnent le même niveau{within}"
+    for upper, label in ((0.0, "accord nul (inférieur au hasard)"), (0.2, "accord léger"), (0.4, "accord passable"),
+                         (0.6, "accord modéré"), (0.8, "accord important")):
+        if estimate <= upper:
+            return label
+    return "accord presque parfait"
+
+
+def _table(data: pd.DataFrame, *, value: str, scale: str, levels, n_boot: int, seed: int,
+           statistics: tuple[str, ...] = REPORTED) -> pd.DataFrame:
+    # Only the statistics shown are computed: the others (the ICCs' bootstrap above all) would
+    # cost most of the time and be thrown away.
+    tab = agreement_table(data, unit="dossier_id", rater="juror_id", value=value, scale=scale, levels=levels,
+                          weights="linear", n_boot=n_boot, seed=seed, statistics=statistics)
+    tab = tab[tab["statistic"].isin(statistics)].copy()
+    tab["n_dossiers"] = tab.attrs["n_units"]
+    tab["n_ratings"] = tab.attrs["n_ratings"]
+    return tab
+
+
+# The columns of the ratings an agreement table is computed from (its cache key).
+_AGREEMENT_INPUTS = ("dossier_id", "juror_id", "grid", "grid_version", "round", "criterion", "level_code")
+
+
+def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", n_boot: int = 1000,
+                        seed: int = 0, statistics: tuple[str, ...] = REPORTED,
+                        criteria_only: bool = False) -> pd.DataFrame:
+    """Agreement per criterion, per dimension and overall.
+
+    Returns a tidy frame ``level, group, group_label, statistic, statistic_label, estimate,
+    ci_low, ci_high, n_dossiers, n_ratings, reading`` where ``level`` is ``"critère"``,
+    ``"dimension"`` or ``"ensemble"``. Criteria use the grid's levels (ordinal scale, linear
+    weights on the declared levels) and report ``statistics``; dimensions and the whole grid use
+    each juror's mean level over their criteria (interval scale), so that the units stay the
+    dossiers, and report Krippendorff's alpha (not computed with ``criteria_only``).
+
+    The table names no dossier: it is kept in the cache (``socinnov.cache``) and shared by every
+    report, and every audience, that asks for it on the same ratings.
+    """
+    statistics = tuple(statistics)
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    digest = cache.frame_digest(r, _AGREEMENT_INPUTS, identifiers=("dossier_id", "juror_id"))
+    params = {"grid": grid.id, "version": grid.version, "round": round, "n_boot": n_boot, "seed": seed,
+              "statistics": statistics, "criteria_only": criteria_only}
+    return cache.cached("criterion_agreement", params, digest,
+                        lambda: _criterion_agreement(r, grid, n_boot=n_boot, seed=seed, statistics=statistics,
+                                                     criteria_only=criteria_only))
+
+
+def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
+                         statistics: tuple[str, ...], criteria_only: bool) -> pd.DataFrame:
+    r = r.assign(level_code=r["level_code"].astype(float))
+    levels = [lv.code for lv in grid.levels]
+    alpha = ("krippendorff_alpha",)
+    parts = []
+    for c in grid.criteria:
+        tab = _table(r[r["criterion"] == c.id], value="level_code", scale="ordinal", levels=levels,
+                     n_boot=n_boot, seed=seed, statistics=statistics)
+        parts.append(tab.assign(level="critère", group=c.id, group_label=c.label))
+    if criteria_only:
+        return _tidy(parts)
+    crit_dim = {c.id: c.dimension for c in grid.criteria}
+    r = r.assign(dimension=r["criterion"].map(crit_dim))
+    for d in grid.dimensions:
+        means = r[r["dimension"] == d.id].groupby(["dossier_id", "juror_id"], as_index=False,
+                                                  sort=False)["level_code"].mean()
+        tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed,
+                     statistics=alpha)
+        parts.append(tab.assign(level="dimension", group=d.id, group_label=d.label))
+    means = r.groupby(["dossier_id", "juror_id"], as_index=False, sort=False)["level_code"].mean()
+    tab = _table(means, value="level_code", scale="interval", levels=None, n_boot=n_boot, seed=seed,
+                 statistics=alpha)
+    parts.append(tab.assign(level="ensemble", group="grille", group_label="Ensemble de la grille"))
+    return _tidy(parts)
+
+
+def _tidy(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    out = pd.concat(parts, ignore_index=True)
+    out["statistic_label"] = out["statistic"].map(STATISTIC_LABELS)
+    out["reading"] = [reading(s, e) for s, e in zip(out["statistic"], out["estimate"])]
+    return out[["level", "group", "group_label", "statistic", "statistic_label", "estimate", "ci_low", "ci_high",
+                "n_dossiers", "n_ratings", "reading"]]
+
+
+def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Krippendorff's alpha per criterion before (individual round) and after the jury's debate.
+
+    Only dossiers rated in both rounds are compared. Columns ``group, group_label, round,
+    estimate, ci_low, ci_high, n_dossiers``.
+    """
+    before = grid_ratings(ratings, grid, "individuel").dropna(subset=["level_code"])
+    after = grid_ratings(ratings, grid, "après débat").dropna(subset=["level_code"])
+    both = set(before["dossier_id"]) & set(after["dossier_id"])
+    rows = []
+    for round_name, r in (("individuel", before), ("après débat", after)):
+        r = r[r["dossier_id"].isin(both)]
+        if r.empty:
+            continue
+        tab = criterion_agreement(r, grid, round=round_name, n_boot=n_boot, seed=seed,
+                                  statistics=("krippendorff_alpha",), criteria_only=True)
+        tab = tab[(tab["statistic"] == "krippendorff_alpha") & (tab["level"] == "critère")]
+        rows.append(tab.assign(round=round_name))
+    if not rows:
+        return pd.DataFrame(columns=["group", "group_label", "round", "estimate", "ci_low", "ci_high", "n_dossiers"])
+    return pd.concat(rows, ignore_index=True)[["group", "group_label", "round", "estimate", "ci_low", "ci_high",
+                                               "n_dossiers"]]
+
+
+def pairwise_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+    """Juror by juror: share of identical levels over the (dossier, criterion) pairs both rated.
+
+    Long frame ``juror_a, juror_b, agreement, n_ratings, n_dossiers`` (both orders, no diagonal).
+    """
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    r = r[["dossier_id", "criterion", "juror_id", "level_code"]]
+    pairs = r.merge(r, on=["dossier_id", "criterion"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["juror_id_a"] != pairs["juror_id_b"]]
+    pairs = pairs.assign(same=(pairs["level_code_a"] == pairs["level_code_b"]).astype(float))
+    out = (pairs.groupby(["juror_id_a", "juror_id_b"])
+           .agg(agreement=("same", "mean"), n_ratings=("same", "size"), n_dossiers=("dossier_id", "nunique"))
+           .reset_index().rename(columns={"juror_id_a": "juror_a", "juror_id_b": "juror_b"}))
+    return out
+
+
+def range_restriction_note(dossier_ids, decisions: pd.DataFrame) -> str | None:
+    """A warning when the rated dossiers are only retained (or funded) ones, else ``None``.
+
+    Agreement coefficients compare the spread between dossiers with the spread between jurors;
+    on a selected subset the first shrinks, so the coefficients are biased toward zero.
+    """
+    ids = set(dossier_ids)
+    if not ids or decisions.empty:
+        return None
+    decided = decisions.set_index("dossier_id")["decision"].reindex(sorted(ids))
+    if decided.isna().any() or not decided.isin(RETAINED).all():
+        return None
+    which = "financés" if (decided == "retenu - financé").all() else "retenus"
+    return (f"Ces dossiers sont les seuls dossiers {which} ({len(ids)}) : leur diversité est restreinte par la "
+            "sélection, si bien que les coefficients d'accord sont biaisés vers zéro (restriction de l'étendue). "
+            "Un accord faible ici ne signifie pas, à lui seul, que les jurés lisent le critère différemment.")
+
+
+def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
+    """The agreement table as the report shows it: one row per group, French headers."""
+    keys = ["level", "group", "group_label"]
+    order = pd.MultiIndex.from_frame(agreement[keys].drop_duplicates())
+    wide = agreement.set_index(keys + ["statistic"])[["estimate", "ci_low", "ci_high"]].unstack("statistic")
+    wide = wide.reindex(order)
+    rows = []
+    for (level, _group, label), r in wide.iterrows():
+        def ci(stat, r=r):
+            if ("estimate", stat) not in r or pd.isna(r[("estimate", stat)]):
+                return "–"
+            if pd.isna(r[("ci_low", stat)]):
+                return fr.number(r[("estimate", stat)], 3)
+            return (f"{fr.number(r[('estimate', stat)], 3)} [{fr.number(r[('ci_low', stat)], 3)} ; "
+                    f"{fr.number(r[('ci_high', stat)], 3)}]")
+        row = {"Critère" if level == "critère" else "Niveau": label if level == "critère" else f"{label} ({level})",
+               "Alpha de Krippendorff [IC 95 %]": ci("krippendorff_alpha")}
+        if level == "critère":
+            row |= {"AC2 de Gwet [IC 95 %]": ci("gwet_ac2"), "Accord exact": ci("percent_agreement"),
+                    "Accord à un niveau près": ci("percent_agreement_within_one")}
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "Niveau" in out:
+        out["Critère"] = out["Critère"].fillna(out.pop("Niveau"))
+    readings = agreement[agreement["statistic"] == "krippendorff_alpha"]["reading"].tolist()
+    out["Lecture"] = readings
+    return out.fillna("–")
+
+
+def severity_summary(effects) -> str:
+    """A French paragraph on the jurors' severity: spread, most severe and most lenient."""
+    s = effects.severity.sort_values("effect")
+    hard, soft = s.iloc[0], s.iloc[-1]
+    clear = s[(s["ci_high"] < 0) | (s["ci_low"] > 0)]
+    text = (f"Le juré le plus sévère ({hard.juror_id}) note en moyenne {fr.number(-hard.effect, 2)} niveau "
+            f"en dessous du juré moyen, le plus indulgent ({soft.juror_id}) {fr.number(soft.effect, 2)} au-dessus. "
+            f"{len(clear)} juré(s) sur {len(s)} s'écartent du juré moyen au-delà de l'incertitude (intervalle à 95 % "
+            f"qui exclut zéro). Les dossiers varient entre eux (variance {fr.number(effects.dossier_variance, 3)}) "
+            f"davantage que les notes d'un même dossier d'un juré à l'autre, hors sévérité "
+            f"(variance résiduelle {fr.number(effects.residual_variance, 3)})."
+            if effects.dossier_variance > effects.residual_variance else
+            f"Le juré le plus sévère ({hard.juror_id}) note en moyenne {fr.number(-hard.effect, 2)} niveau en dessous "
+            f"du juré moyen, le plus indulgent ({soft.juror_id}) {fr.number(soft.effect, 2)} au-dessus. Attention : "
+            f"les notes d'un même dossier varient plus d'un juré à l'autre (variance "
+            f"{fr.number(effects.residual_variance, 3)}) que les dossiers entre eux "
+            f"({fr.number(effects.dossier_variance, 3)}).")
+    if effects.n_components > 1:
+        text += (f" Le plan de notation se divise en {effects.n_components} groupes sans juré commun : ces écarts ne "
+                 "sont pas comparables d'un groupe à l'autre.")
+    return text
+
+
+def decision_changes_fr(effects, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Dossiers that would enter or leave the retained set if ranked on adjusted scores."""
+    from socinnov.analysis.juror_effects import decision_changes
+
+    rated = set(effects.adjusted["dossier_id"])
+    n_selected = int(decisions[decisions["dossier_id"].isin(rated)]["decision"].isin(RETAINED).sum())
+    changes = decision_changes(effects.adjusted, n_selected=n_selected)
+    scores = effects.adjusted.set_index("dossier_id")
+    return pd.DataFrame({
+        "Dossier": changes["dossier_id"],
+        "Rang (score brut)": changes["raw_rank"],
+        "Rang (score ajusté)": changes["adjusted_rank"],
+        "Score brut": changes["dossier_id"].map(scores["raw_score"]).to_numpy(),
+        "Score ajusté": changes["dossier_id"].map(scores["adjusted_score"]).to_numpy(),
+        "Avec l'ajustement": changes["change"].map({"entre": f"entrerait parmi les {n_selected} premiers",
+                                                    "sort": f"sortirait des {n_selected} premiers"}).to_numpy(),
+    })

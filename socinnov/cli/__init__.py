@@ -1,0 +1,1 @@
+"""The ``socinnov`` command (French messages): one sub-command per task."""

@@ -1,0 +1,597 @@
+"""``socinnov forms COHORT``: one Excel workbook per juror, to rate their dossiers individually.
+
+A juror's assignment is what the cohort's ``notations.csv`` says for the individual round: the
+distinct (juror, dossier) pairs of that round, levels filled or not (a cohort with no ratings
+yet supplies the pairs with empty levels), less any declared conflict of interest. The
+feasibility grid is asked for the dossiers the jury retained (``decisions.csv``: « retenu -
+financé » or « retenu - réorienté »), none if there are no decisions yet.
+
+Layout: one sheet per dossier, named by its id, for the acceptability grid. A juror reads one
+dossier at a time and rates its twelve criteria together: the sheet reproduces the call's table
+for that dossier (section, criterion, level, comment) on one screen, the tab is the id the jury
+uses in its documents, and a problem found on return points straight at it (``AMI16-017!C9``).
+One long sheet of dossier × criterion rows would mix dossiers and invite rating a criterion
+across dossiers, which is not how the call frames the reading. Feasibility is a second step on a
+subset of the dossiers: one « Faisabilité » sheet, one row per retained dossier × item.
+
+Each level cell has a drop-down list of the grid's levels and, as a cell comment, the call's
+descriptor of each level (read from the grid file, never retyped); the « Grille » sheet holds
+the whole grid. Only level and comment cells are unlocked; sheets and workbook structure are
+protected (without password: the protection prevents slips, the import checks the rest). A
+hidden, protected sheet records the cohort, the juror, the grid versions, a form id and the
+address of every level and comment cell, so that ``socinnov.inputs.form_import`` can check and read a
+returned workbook whatever the kit's version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.utils import quote_sheetname
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from socinnov import __version__, config
+from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Criterion, Dimension, Grid, load_grid
+from socinnov.call.settings import Call
+from socinnov.errors import InputError, Problem
+
+GUIDE_SHEET = "Mode d'emploi"
+GRID_SHEET = "Grille"
+FEASIBILITY_SHEET = "Faisabilité"
+CONTROL_SHEET = "_controle"
+RESERVED_SHEETS = (GUIDE_SHEET, GRID_SHEET, FEASIBILITY_SHEET, CONTROL_SHEET, "History")
+RETAINED = ("retenu - financé", "retenu - réorienté")
+ROUND = "individuel"
+FIRST_ROW = 6  # first criterion row of a dossier sheet and of the feasibility sheet
+
+# Keys of the control sheet (column A) and header of its layout table.
+KEY_FORM, KEY_COHORT, KEY_JUROR = "formulaire", "cohorte", "juré"
+KEY_GRID = "grille "  # followed by the grid id; value: its version
+LAYOUT_HEADER = ("feuille", "dossier", "grille", "version", "première ligne", "colonne libellé", "colonne niveau",
+                 "colonne commentaire", "critères")
+
+_THIN = Side(style="thin", color="999999")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+# Named styles, registered once per workbook: setting them is much faster than cell by cell.
+TITLE, TEXT, HEAD, BOXED, BOLD, BOXED_TOP, INPUT, LINK = (
+    "Formulaire titre", "Formulaire texte", "Formulaire en-tête", "Formulaire cadre", "Formulaire cadre gras",
+    "Formulaire cadre haut", "Formulaire saisie", "Formulaire lien")
+_STYLES = {
+    TITLE: {"font": Font(bold=True, size=14)},
+    TEXT: {"alignment": _WRAP},
+    HEAD: {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="D9D9D9"), "border": _BOX,
+           "alignment": _WRAP},
+    BOXED: {"border": _BOX, "alignment": _WRAP},
+    BOLD: {"font": Font(bold=True), "border": _BOX, "alignment": _WRAP},
+    BOXED_TOP: {"font": Font(bold=True), "alignment": _WRAP,
+                "border": Border(left=_THIN, right=_THIN, top=Side(style="medium"), bottom=_THIN)},
+    INPUT: {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BOX, "alignment": _WRAP,
+            "protection": Protection(locked=False)},
+    LINK: {"font": Font(color="0563C1", underline="single"), "border": _BOX},
+}
+
+
+@dataclass(frozen=True)
+class FormCell:
+    """Where one rating of one workbook lives: its sheet, its cells and what it rates."""
+
+    sheet: str
+    dossier_id: str
+    grid: str
+    grid_version: str
+    criterion: str
+    label_cell: str
+    level_cell: str
+    comment_cell: str
+
+
+@dataclass(frozen=True)
+class FormBlock:
+    """Consecutive rows of one sheet rating one dossier on one grid, one criterion a row.
+
+    The control sheet records blocks (one row each); ``cells`` gives every rating's addresses.
+    """
+
+    sheet: str
+    dossier_id: str
+    grid: str
+    grid_version: str
+    first_row: int
+    label_column: str
+    level_column: str
+    comment_column: str
+    criteria: tuple[str, ...]
+
+    def cells(self) -> list[FormCell]:
+        return [FormCell(self.sheet, self.dossier_id, self.grid, self.grid_version, criterion,
+                         *(f"{col}{self.first_row + k}" for col in (self.label_column, self.level_column,
+                                                                    self.comment_column)))
+                for k, criterion in enumerate(self.criteria)]
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.criteria) - 1
+
+    def as_row(self) -> tuple:
+        return (self.sheet, self.dossier_id, self.grid, self.grid_version, self.first_row, self.label_column,
+                self.level_column, self.comment_column, " ".join(self.criteria))
+
+    @classmethod
+    def from_row(cls, values) -> FormBlock:
+        sheet, dossier, grid, version, first, label, level, comment, criteria = (str(v) for v in values)
+        return cls(sheet, dossier, grid, version, int(float(first)), label, level, comment, tuple(criteria.split()))
+
+
+@dataclass(frozen=True)
+class FormPlan:
+    """What one juror's workbook asks: the dossiers per grid, the grids' versions."""
+
+    cohort: str
+    juror_id: str
+    juror_name: str
+    grid_versions: tuple[tuple[str, str], ...]
+    acceptability: tuple[str, ...]
+    feasibility: tuple[str, ...] = field(default=())
+
+    @property
+    def form_id(self) -> str:
+        """A short, stable id of the form: same cohort, juror, grids and dossiers, same id."""
+        key = json.dumps([self.cohort, self.juror_id, self.grid_versions, self.acceptability, self.feasibility])
+        return "F-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12].upper()
+
+    @property
+    def filename(self) -> str:
+        return f"formulaire-{self.cohort}-{self.juror_id}.xlsx"
+
+    def grid(self, grid_id: str) -> Grid:
+        return load_grid(grid_id, dict(self.grid_versions)[grid_id])
+
+    def dossiers(self, grid_id: str) -> tuple[str, ...]:
+        """The dossiers this form rates on a grid."""
+        return self.acceptability if grid_id == ACCEPTABILITY else self.feasibility
+
+
+def assignments(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Distinct (juror, dossier) pairs of the individual round, declared conflicts excluded.
+
+    Parameters
+    ----------
+    frames : dict of pandas.DataFrame
+        The cohort's validated tables (``ratings``, ``conflicts``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``juror_id`` and ``dossier_id``, sorted.
+    """
+    ratings = frames["ratings"]
+    pairs = ratings.loc[ratings["round"] == ROUND, ["juror_id", "dossier_id"]].drop_duplicates()
+    conflicts = frames.get("conflicts")
+    if conflicts is not None and not conflicts.empty:
+        declared = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
+        pairs = pairs[[p not in declared for p in zip(pairs["juror_id"], pairs["dossier_id"])]]
+    return pairs.sort_values(["juror_id", "dossier_id"]).reset_index(drop=True)
+
+
+def retained_dossiers(frames: dict[str, pd.DataFrame]) -> set[str]:
+    """Dossiers the jury retained (« retenu - financé » or « retenu - réorienté »); none without decisions."""
+    decisions = frames.get("decisions")
+    if decisions is None or decisions.empty:
+        return set()
+    return set(decisions.loc[decisions["decision"].isin(RETAINED), "dossier_id"])
+
+
+def plan_forms(frames: dict[str, pd.DataFrame], call: Call, cohort: str) -> list[FormPlan]:
+    """One plan per juror with at least one assigned dossier, in juror order."""
+    versions = tuple((g, call.grid_versions[g]) for g in (ACCEPTABILITY, FEASIBILITY))
+    names = dict(zip(frames["jurors"]["juror_id"], frames["jurors"]["name"]))
+    retained = retained_dossiers(frames)
+    plans = []
+    for juror_id, group in assignments(frames).groupby("juror_id", sort=True):
+        dossiers = tuple(group["dossier_id"])
+        plans.append(FormPlan(cohort, juror_id, names.get(juror_id, juror_id), versions, dossiers,
+                              tuple(d for d in dossiers if d in retained)))
+    return plans
+
+
+def sheet_names(dossier_ids) -> dict[str, str]:
+    """Dossier id -> sheet name: the id itself, unless too long (31 characters) or already taken."""
+    taken = {n.casefold() for n in RESERVED_SHEETS}
+    names = {}
+    for k, dossier_id in enumerate(dossier_ids, start=1):
+        name = dossier_id if len(dossier_id) <= 31 else dossier_id[:26] + "~"
+        if name.casefold() in taken:
+            name = f"{name[:26]}~{k}"
+        taken.add(name.casefold())
+        names[dossier_id] = name
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a workbook
+
+
+def build_workbook(plan: FormPlan, dossiers: pd.DataFrame, call: Call) -> Workbook:
+    """The juror's workbook: guide, grid, one sheet per dossier, feasibility, hidden control sheet.
+
+    Parameters
+    ----------
+    plan : FormPlan
+        The juror's dossiers and grid versions.
+    dossiers : pandas.DataFrame
+        The cohort's dossiers table (titles, porteurs, communes).
+    call : Call
+        The call the cohort answers (its title heads the guide).
+
+    Returns
+    -------
+    openpyxl.Workbook
+        Not saved; ``write_forms`` saves it.
+    """
+    info = dossiers.set_index("dossier_id")
+    acceptability, feasibility = plan.grid(ACCEPTABILITY), plan.grid(FEASIBILITY)
+    wb = Workbook()
+    for name, style in _STYLES.items():
+        wb.add_named_style(NamedStyle(name=name, **style))
+    guide = wb.active
+    guide.title = GUIDE_SHEET
+    _write_grid_sheet(wb.create_sheet(GRID_SHEET), acceptability, feasibility)
+    names = sheet_names(plan.acceptability)
+    blocks = [_write_dossier_sheet(wb.create_sheet(names[d]), d, info.loc[d], acceptability)
+              for d in plan.acceptability]
+    if plan.feasibility:
+        titles = {d: info.loc[d, "title"] for d in plan.feasibility}
+        blocks += _write_feasibility_sheet(wb.create_sheet(FEASIBILITY_SHEET), titles, feasibility)
+    _write_guide(guide, plan, call, info, blocks)
+    _write_control(wb.create_sheet(CONTROL_SHEET), plan, blocks)
+    _set_properties(wb, plan, call)
+    return wb
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock the sheet; columns and rows may still be resized."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column of ``width`` characters (a generous estimate)."""
+    return sum(max(1, -(-len(part) // max(1, int(width * 0.95)))) for part in str(text).split("\n"))
+
+
+def _put(ws: Worksheet, row: int, values: dict[str, object], style: str | None = BOXED) -> None:
+    """Write values in a row (column letter -> value) with one named style."""
+    for letter, value in values.items():
+        cell = ws[f"{letter}{row}"]
+        cell.value = value
+        if style:
+            cell.style = style
+
+
+def _fit(ws: Worksheet, row: int, texts: dict[str, object], widths: dict[str, float], minimum: float = 15) -> None:
+    """Row height for the longest wrapped text of the row."""
+    lines = max([_lines(t, widths[c]) for c, t in texts.items() if isinstance(t, str)] or [1])
+    ws.row_dimensions[row].height = max(minimum, 15 * lines)
+
+
+def _banner(ws: Worksheet, lines: list[str]) -> None:
+    """Title (row 1) and explanations (rows 2…) above a sheet's table, one line each (no merged cells:
+    merging is slow to write and the text runs over the empty cells to its right anyway)."""
+    for row, text in enumerate(lines, start=1):
+        _put(ws, row, {"A": text}, TITLE if row == 1 else None)
+    ws.row_dimensions[1].height = 20
+
+
+def _level_list(grid: Grid, ws: Worksheet, sqref: str) -> None:
+    """A drop-down list of the grid's levels (lowest first, as the call's table) on ``sqref``."""
+    labels = ", ".join(grid.level_labels)
+    dv = DataValidation(type="list", formula1='"' + ",".join(grid.level_labels) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="Niveau non permis",
+                        error=f"Choisir un niveau dans la liste : {labels}.")
+    ws.add_data_validation(dv)
+    dv.add(sqref)
+
+
+def _descriptor_comment(grid: Grid, criterion: Criterion, note: str | None = None) -> Comment:
+    """The call's descriptor of each level of a criterion (or the level names), as a cell comment."""
+    if criterion.descriptors:
+        lines = [f"{lv.label} : {criterion.descriptors[lv.label]}" for lv in grid.levels]
+    else:
+        lines = [f"{lv.label} : {lv.name}" if lv.name else lv.label for lv in reversed(grid.levels)]
+    text = "\n".join([criterion.label, *lines] + ([note] if note else []))
+    comment = Comment(text, "socinnov")
+    comment.width = 420
+    comment.height = 16 * sum(_lines(line, 75) for line in text.split("\n")) + 10
+    return comment
+
+
+def _section_label(dimension: Dimension) -> str:
+    return dimension.label + (" (si pertinent)" if dimension.if_relevant else "")
+
+
+def _write_dossier_sheet(ws: Worksheet, dossier_id: str, info: pd.Series, grid: Grid) -> FormBlock:
+    """The acceptability grid for one dossier: section, criterion, level (drop-down), comment."""
+    widths = {"A": 16, "B": 42, "C": 18, "D": 70}
+    _widths(ws, widths)
+    _banner(ws, [f"{dossier_id} — {info['title']}",
+                 f"Porteur : {info['porteur']} ({info['commune']}, {info['departement']})",
+                 f"{grid.title} (version {grid.version}) : niveaux {', '.join(grid.level_labels)}",
+                 ("Choisir le niveau dans la liste de la colonne C ; le repère de chaque niveau s'affiche en "
+                  "commentaire de la cellule. Commentaire libre en colonne D.")])
+    _put(ws, FIRST_ROW - 1, dict(zip("ABCD", ["Section", "Critère", "Niveau", "Commentaire"])), HEAD)
+    row = FIRST_ROW
+    for dimension in grid.dimensions:
+        for k, criterion in enumerate(dimension.criteria):
+            _put(ws, row, {"A": None if k else dimension.label}, BOLD)
+            _put(ws, row, {"B": criterion.label})
+            _put(ws, row, {"C": None, "D": None}, INPUT)
+            ws[f"C{row}"].comment = _descriptor_comment(grid, criterion)
+            _fit(ws, row, {"B": criterion.label}, widths, 32)
+            row += 1
+    _level_list(grid, ws, f"C{FIRST_ROW}:C{row - 1}")
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    _page_setup(ws)
+    _protect(ws)
+    return FormBlock(ws.title, dossier_id, grid.id, grid.version, FIRST_ROW, "B", "C", "D",
+                     tuple(c.id for c in grid.criteria))
+
+
+def _write_feasibility_sheet(ws: Worksheet, titles: dict[str, str], grid: Grid) -> list[FormBlock]:
+    """The feasibility grid for the retained dossiers: one row per dossier × item."""
+    widths = {"A": 13, "B": 30, "C": 30, "D": 55, "E": 13, "F": 55}
+    _widths(ws, widths)
+    _banner(ws, [f"{grid.title} (version {grid.version})",
+                 "Dossiers retenus par le jury (« retenu - financé » ou « retenu - réorienté ») ; " + grid.source,
+                 ". ".join(f"{lv.label} : {lv.name}" for lv in reversed(grid.levels)) + ".",
+                 ("Choisir l'évaluation dans la liste de la colonne E ; une section « si pertinent » peut rester "
+                  "vide. Commentaire libre en colonne F.")])
+    _put(ws, FIRST_ROW - 1, dict(zip("ABCDEF", ["Dossier", "Titre de l'action", "Section", "Critère", "Évaluation",
+                                                 "Commentaire"])), HEAD)
+    blocks, row = [], FIRST_ROW
+    for dossier_id, title in titles.items():
+        blocks.append(FormBlock(ws.title, dossier_id, grid.id, grid.version, row, "D", "E", "F",
+                                tuple(c.id for c in grid.criteria)))
+        for dimension in grid.dimensions:
+            for criterion in dimension.criteria:
+                values = dict(zip("ABCD", [dossier_id, title, _section_label(dimension), criterion.label]))
+                _put(ws, row, values, BOXED_TOP if row == blocks[-1].first_row else BOXED)
+                _put(ws, row, {"E": None, "F": None}, INPUT)
+                note = "Section à remplir si pertinent." if dimension.if_relevant else None
+                ws[f"E{row}"].comment = _descriptor_comment(grid, criterion, note)
+                _fit(ws, row, values, widths, 30)
+                row += 1
+    _level_list(grid, ws, f"E{FIRST_ROW}:E{row - 1}")
+    ws.freeze_panes = f"E{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{FIRST_ROW - 1}:D{row - 1}"
+    _page_setup(ws)
+    _protect(ws)
+    return blocks
+
+
+def _write_grid_sheet(ws: Worksheet, acceptability: Grid, feasibility: Grid) -> None:
+    """The two grids in full, descriptors word for word from the grid files."""
+    widths = {"A": 18, "B": 30, "C": 40, "D": 40, "E": 40, "F": 40}
+    _widths(ws, widths)
+    _banner(ws, [f"{acceptability.title} (version {acceptability.version})", acceptability.source])
+    _put(ws, 4, dict(zip("ABCDEF", ["Section", "Critère", *acceptability.level_labels])), HEAD)
+    row = 5
+    for dimension in acceptability.dimensions:
+        for criterion in dimension.criteria:
+            values = dict(zip("ABCDEF", [dimension.label, criterion.label,
+                                         *(criterion.descriptors[lv] for lv in acceptability.level_labels)]))
+            _put(ws, row, values)
+            _fit(ws, row, values, widths)
+            row += 1
+    row += 1
+    _put(ws, row, {"A": f"{feasibility.title} (version {feasibility.version})"}, TITLE)
+    _put(ws, row + 1, {"A": feasibility.source}, None)
+    _put(ws, row + 2, {"A": ". ".join(f"{lv.label} : {lv.name}" for lv in reversed(feasibility.levels)) + "."}, None)
+    row += 3
+    _put(ws, row, {"A": "Section", "B": "Critère"}, HEAD)
+    for dimension in feasibility.dimensions:
+        for k, criterion in enumerate(dimension.criteria):
+            row += 1
+            _put(ws, row, {"A": None if k else _section_label(dimension)}, BOLD)
+            _put(ws, row, {"B": criterion.label}, None)
+            _fit(ws, row, {"A": _section_label(dimension) if not k else None}, widths)
+    ws.freeze_panes = "C5"
+    _page_setup(ws)
+    _protect(ws)
+
+
+def _page_setup(ws: Worksheet, landscape: bool = True) -> None:
+    """Printed on the page's width (as many pages down as needed)."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _guide_text(plan: FormPlan, acceptability: Grid, feasibility: Grid) -> list[str]:
+    """The instructions, in French, with the grids' own titles and level labels."""
+    steps = [
+        "Comment remplir",
+        (f"1. Chaque onglet nommé par un identifiant de dossier porte la « {acceptability.title} » pour ce "
+         f"dossier. Pour chaque critère, choisir un niveau dans la liste déroulante de la colonne « Niveau » : "
+         f"{', '.join(acceptability.level_labels)}."),
+        ("2. Le repère de chaque niveau s'affiche en commentaire quand le pointeur passe sur la cellule du niveau ; "
+         f"l'onglet « {GRID_SHEET} » reprend la grille complète de l'appel."),
+        "3. La colonne « Commentaire » est libre et facultative.",
+        "4. Un critère que vous ne pouvez pas apprécier reste vide : il sera compté comme note manquante.",
+    ]
+    if plan.feasibility:
+        levels = ". ".join(f"{lv.label} : {lv.name}" for lv in reversed(feasibility.levels))
+        steps.append(f"5. L'onglet « {FEASIBILITY_SHEET} » porte la « {feasibility.title} » pour les "
+                     f"{len(plan.feasibility)} dossiers retenus : {levels}. Une section « si pertinent » peut "
+                     "rester vide.")
+    return steps + [
+        ("Seules les cellules jaunes sont modifiables : ne pas renommer les onglets, ne pas ajouter ni supprimer "
+         "de ligne. Les dossiers pour lesquels vous avez déclaré un conflit d'intérêts ne figurent pas dans ce "
+         "classeur."),
+        "",
+        "Comment renvoyer",
+        "1. Enregistrer le classeur au format Excel (.xlsx), sans changer son nom.",
+        ("2. Le renvoyer à l'équipe projet. En cas de correction après l'envoi, renvoyer le classeur complet : il "
+         "remplace le précédent."),
+        "Les dossiers sont confidentiels : ne communiquer ce classeur que dans le cadre du jury.",
+    ]
+
+
+def _write_guide(ws: Worksheet, plan: FormPlan, call: Call, info: pd.DataFrame, blocks: list[FormBlock]) -> None:
+    """The first sheet: who, what, how to fill and return, and the list of dossiers with progress."""
+    acceptability, feasibility = plan.grid(ACCEPTABILITY), plan.grid(FEASIBILITY)
+    _widths(ws, {"A": 16, "B": 70, "C": 18, "D": 18})
+    _banner(ws, ["Formulaire de notation individuelle", call.title])
+    facts = {"Juré·e": f"{plan.juror_name} ({plan.juror_id})", "Cohorte": plan.cohort, "Formulaire": plan.form_id,
+             "Grilles": f"{acceptability.title}, version {acceptability.version} ; "
+                        f"{feasibility.title}, version {feasibility.version}",
+             "Dossiers": f"{len(plan.acceptability)} à noter, dont {len(plan.feasibility)} en faisabilité"}
+    row = 4
+    for key, value in facts.items():
+        _put(ws, row, {"A": key}, BOLD)
+        _put(ws, row, {"B": value}, BOXED)
+        _fit(ws, row, {"B": value}, {"B": 70})
+        row += 1
+    for line in _guide_text(plan, acceptability, feasibility):
+        row += 1
+        _put(ws, row, {"A": line}, TITLE if line.startswith("Comment ") else TEXT)
+        ws.merge_cells(f"A{row}:D{row}")
+        ws.row_dimensions[row].height = 15 * _lines(line, 110)
+    _dossier_index(ws, row + 2, plan, info, blocks)
+    _page_setup(ws, landscape=False)
+    _protect(ws)
+
+
+def _dossier_index(ws: Worksheet, row: int, plan: FormPlan, info: pd.DataFrame, blocks: list[FormBlock]) -> None:
+    """One row per dossier: a link to its sheet, its title, how many criteria are rated so far."""
+    _put(ws, row, dict(zip("ABCD", ["Dossier", "Titre de l'action", "Critères notés", "Faisabilité"])), HEAD)
+    found = {(b.dossier_id, b.grid): b for b in blocks}
+    for dossier_id in plan.acceptability:
+        row += 1
+        acc, feas = found[(dossier_id, ACCEPTABILITY)], found.get((dossier_id, FEASIBILITY))
+        _put(ws, row, {"A": dossier_id}, LINK)
+        ws[f"A{row}"].hyperlink = Hyperlink(ref=f"A{row}", location=f"{quote_sheetname(acc.sheet)}!A1")
+        _put(ws, row, {"B": info.loc[dossier_id, "title"], "C": _progress(acc),
+                       "D": _progress(feas) if feas else "—"})
+
+
+def _progress(block: FormBlock) -> str:
+    """A formula counting the filled level cells of a block, e.g. ``8 / 12``."""
+    cells = f"{block.level_column}{block.first_row}:{block.level_column}{block.last_row}"
+    return f'=COUNTA({quote_sheetname(block.sheet)}!{cells})&" / {len(block.criteria)}"'
+
+
+def _write_control(ws: Worksheet, plan: FormPlan, blocks: list[FormBlock]) -> None:
+    """The hidden control sheet: identity of the form and where every rating block lies."""
+    ws["A1"] = "Feuille de contrôle du formulaire : ne pas modifier."
+    facts = [(KEY_FORM, plan.form_id), (KEY_COHORT, plan.cohort), (KEY_JUROR, plan.juror_id),
+             *((KEY_GRID + g, v) for g, v in plan.grid_versions), ("version de socinnov", __version__)]
+    for row, fact in enumerate(facts, start=3):
+        _put(ws, row, dict(zip("AB", fact)), None)
+    start = 3 + len(facts) + 1
+    for row, values in enumerate([LAYOUT_HEADER, *(b.as_row() for b in blocks)], start=start):
+        _put(ws, row, dict(zip("ABCDEFGHI", values)), None)
+    ws.sheet_state = "hidden"
+    _protect(ws)
+
+
+def _set_properties(wb: Workbook, plan: FormPlan, call: Call) -> None:
+    wb.properties.title = f"Formulaire de notation individuelle — {plan.juror_name} ({plan.juror_id})"
+    wb.properties.subject = call.title
+    wb.properties.identifier = plan.form_id
+    wb.properties.keywords = f"cohorte {plan.cohort} ; juré {plan.juror_id}"
+    wb.properties.creator = f"socinnov {__version__}"
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.calculation.fullCalcOnLoad = True
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def forms_dir(cohort: str) -> Path:
+    """Default folder of a cohort's juror workbooks: ``reports/COHORT/jury/formulaires``."""
+    return config.reports_dir(cohort) / "jury" / "formulaires"
+
+
+def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = False) -> list[Path]:
+    """Write one workbook per juror of a cohort; return their paths.
+
+    Parameters
+    ----------
+    cohort : str or Path
+        Cohort name (folder under ``data/raw``) or cohort folder; validated first.
+    out : Path, optional
+        Folder to write into; default ``forms_dir(cohort)``.
+    force : bool
+        Replace existing workbooks even when ratings were entered in them.
+
+    Raises
+    ------
+    InputError
+        The cohort does not validate, it assigns no dossier, or a workbook to replace holds
+        ratings (or cannot be read) and ``force`` is not set. Nothing is written then.
+    """
+    from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+
+    name, folder = resolve_cohort(cohort)
+    frames, call = validate_cohort(folder)
+    plans = plan_forms(frames, call, name)
+    if not plans:
+        raise InputError([Problem("notations.csv", None, None, "aucun dossier attribué au tour « individuel » : "
+                                  "une ligne par juré et dossier à noter (niveau vide) suffit")])
+    out = Path(out) if out is not None else forms_dir(name)
+    if not force:
+        _refuse_filled([out / p.filename for p in plans])
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for plan in plans:
+        paths.append(_save(build_workbook(plan, frames["dossiers"], call), out / plan.filename))
+    return paths
+
+
+def _refuse_filled(paths: list[Path]) -> None:
+    """Refuse to replace a workbook that holds ratings or that is not a blank form."""
+    from socinnov.inputs.form_import import read_form
+
+    problems = []
+    for path in paths:
+        if not path.exists():
+            continue
+        form, probs = read_form(path)
+        if probs:
+            problems.append(Problem(path.name, None, None, "existe déjà et n'est pas un formulaire vierge lisible : "
+                                    "laissé tel quel (--force pour le remplacer)"))
+        elif form.filled():
+            problems.append(Problem(path.name, None, None, f"existe déjà et porte {form.filled()} critère(s) "
+                                    "rempli(s) : laissé tel quel (--force pour le remplacer)"))
+    if problems:
+        raise InputError(problems)
+
+
+def _save(wb: Workbook, path: Path) -> Path:
+    """Save through a temporary file in the same folder, so that a reader never sees half a workbook."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

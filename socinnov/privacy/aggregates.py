@@ -1,0 +1,175 @@
+"""What the ``public`` audience may see: aggregates under disclosure control, and laureates.
+
+A report built for the public receives a :class:`PublicCohort`, never row-level tables: every
+method returns an aggregate already protected by ``socinnov.privacy.disclosure`` (small cells and
+dominated amounts suppressed, with secondary suppression against the totals). The one
+exception is the list of laureates, which the region may publish once the comité d'élu-e-s
+has validated the jury's decision — their structure, title, département and amount; anything
+more (résumé, objectifs, publics) only for the porteurs who consented (``publication_consent``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from socinnov import fr
+from socinnov.analysis import overview
+from socinnov.analysis.jury_agreement import criterion_agreement
+from socinnov.call import vocabulary as voc
+from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
+from socinnov.call.settings import Call, call_from_dict
+from socinnov.privacy import disclosure
+
+DECISION_LABELS = {"non retenu": "non retenu", "retenu - financé": "financé", "retenu - réorienté": "réorienté",
+                   "inéligible": "inéligible", "sans décision": "sans décision"}
+LEGAL_GROUPS = {
+    "association": "association",
+    "entreprise": "entreprise",
+    "collectivité territoriale": "collectivité ou établissement public",
+    "EPCI": "collectivité ou établissement public",
+    "autre établissement public": "collectivité ou établissement public",
+}
+
+
+def legal_group(category: str) -> str:
+    """Legal categories grouped for publication (rare categories would single porteurs out)."""
+    return LEGAL_GROUPS.get(category, "autre")
+
+
+class PublicCohort:
+    """Aggregates of a cohort for the public; built from the jury-level tables, which it keeps
+    private (``_tables``) and never returns."""
+
+    audience = "public"
+
+    def __init__(self, name: str, manifest: dict, tables: dict[str, pd.DataFrame], *,
+                 min_count: int = disclosure.MIN_COUNT):
+        self.name = name
+        self.manifest = manifest
+        self.min_count = min_count
+        self._tables = tables
+        self._d = overview.with_decision(tables).assign(
+            decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
+            legal_group=lambda d: d["legal_category"].map(legal_group),
+        )
+
+    def __repr__(self) -> str:
+        return f"PublicCohort({self.name!r}, seuil={self.min_count})"
+
+    @property
+    def call(self) -> Call:
+        return call_from_dict(self.manifest["call"])
+
+    def grid(self, grid_id: str = ACCEPTABILITY) -> Grid:
+        return load_grid(grid_id, self.call.grid_versions[grid_id])
+
+    def funnel(self) -> pd.DataFrame:
+        """The call's funnel; a small step is suppressed with its complement (retenus = financés + réorientés)."""
+        f = overview.funnel(self._tables).drop(columns="Part des dépôts")
+        n = dict(zip(f["Étape"], f["Dossiers"]))
+        small = {k for k, v in n.items() if 0 < v < self.min_count}
+        if small & {"Retenus - financés", "Retenus - réorientés"}:
+            small |= {"Retenus - financés", "Retenus - réorientés"}
+        f["Dossiers"] = [disclosure.SECRET if s in small else v for s, v in zip(f["Étape"], f["Dossiers"])]
+        return f
+
+    def profile(self, by: str) -> pd.DataFrame:
+        """Dossiers by ``legal_group``, ``stage`` or ``departement``, and decision, protected."""
+        labels = {"legal_group": "Catégorie de porteur", "stage": "Stade d'avancement", "departement": "Département"}
+        d = self._d
+        if by == "departement":
+            d = d.assign(departement=d["departement"].map(lambda c: voc.REGION_DEPARTEMENTS.get(c, "hors région")))
+        return disclosure.crosstab(d, by, "decision", min_count=self.min_count, row_label=labels[by])
+
+    def innovation_types(self) -> pd.DataFrame:
+        """Dossiers claiming each type of social innovation (overlapping: no total), small counts suppressed."""
+        rows = []
+        for col, label in voc.INNOVATION_TYPES.items():
+            n = int(self._d[col].sum())
+            funded = int((self._d[col] & (self._d["decision"] == "financé")).sum())
+            rows.append({"Type d'innovation sociale": label,
+                         "Dossiers": n if not 0 < n < self.min_count else disclosure.SECRET,
+                         "dont financés": funded if not 0 < funded < self.min_count else disclosure.SECRET})
+        return pd.DataFrame(rows)
+
+    def departement_counts(self) -> pd.DataFrame:
+        """Dossiers filed and funded per département, ``NaN`` where the count is suppressed."""
+        counts = overview.departement_counts(self._tables)
+        for col in ("deposes", "finances"):
+            table = disclosure.protect_counts(counts.set_index("code")[[col]], min_count=self.min_count)
+            counts[col] = pd.to_numeric(table.loc[counts["code"], col].replace(disclosure.SECRET, None)).to_numpy()
+        return counts
+
+    def amounts(self) -> pd.DataFrame:
+        """Amounts requested and granted, with medians over enough dossiers, per call."""
+        requested = self._d["requested_amount"]
+        granted = self._tables["decisions"]["granted_amount"].dropna()
+        envelope = self.call.envelope
+        rows = [("Dossiers déposés", fr.number(len(requested))),
+                ("Aide sollicitée, médiane", fr.euros(requested.median())),
+                ("Aide sollicitée, total", fr.euros(requested.sum())),
+                ("Aide accordée, total", fr.euros(granted.sum()) if len(granted) >= self.min_count else disclosure.SECRET),
+                ("Aide accordée, médiane", fr.euros(granted.median()) if len(granted) >= self.min_count
+                 else disclosure.SECRET),
+                ("Enveloppe de l'appel", fr.euros(envelope) if envelope else "non précisée")]
+        return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+
+    def granted_by_departement(self) -> pd.DataFrame:
+        """Aid granted per département (nk dominance and threshold rules)."""
+        d = self._d[self._d["decision"] == "financé"].merge(self._tables["decisions"][["dossier_id", "granted_amount"]],
+                                                            on="dossier_id")
+        d = d.assign(departement=d["departement"].map(lambda c: voc.REGION_DEPARTEMENTS.get(c, "hors région")))
+        out = disclosure.protect_amounts(d, "departement", "granted_amount", min_count=self.min_count)
+        out["granted_amount"] = [v if v == disclosure.SECRET else fr.euros(v) for v in out["granted_amount"]]
+        out.index.name = "Département"
+        return out.rename(columns={"granted_amount": "Aide accordée"})
+
+    def agreement(self, grid_id: str = ACCEPTABILITY, *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Agreement per criterion (aggregate statistics over all rated dossiers)."""
+        return criterion_agreement(self._tables["ratings"], self.grid(grid_id), n_boot=n_boot, seed=seed)
+
+    def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = "individuel") -> pd.DataFrame:
+        """Ratings per criterion and level (counts of ratings, small ones suppressed)."""
+        grid = self.grid(grid_id)
+        r = self._tables["ratings"]
+        r = r[(r["grid"] == grid.id) & (r["round"] == round)].dropna(subset=["level"])
+        table = pd.crosstab(r["criterion"].map({c.id: c.label for c in grid.criteria}), r["level"])
+        table = table.reindex(index=[c.label for c in grid.criteria],
+                              columns=list(grid.level_labels), fill_value=0)
+        table.index.name = "Critère"
+        return disclosure.protect_counts(table, min_count=self.min_count)
+
+    def laureates(self) -> pd.DataFrame:
+        """Funded experiments whose decision the comité d'élu-e-s validated: public once voted."""
+        dec = self._tables["decisions"]
+        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]
+        d = self._tables["dossiers"].merge(voted[["dossier_id", "granted_amount"]], on="dossier_id")
+        d = d.sort_values("porteur")
+        return pd.DataFrame({
+            "Porteur": d["porteur"].to_numpy(), "Action": d["title"].to_numpy(),
+            "Département": d["departement"].map(voc.REGION_DEPARTEMENTS).to_numpy(),
+            "Aide accordée": [fr.euros(v) for v in d["granted_amount"]],
+        })
+
+    def laureate_details(self) -> list[dict]:
+        """Résumé, objectifs and publics of the laureates who consented to publication."""
+        dec = self._tables["decisions"]
+        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        d = self._tables["dossiers"]
+        d = d[d["dossier_id"].isin(voted) & d["publication_consent"]].sort_values("porteur")
+        return [{"porteur": r.porteur, "title": r.title, "summary": r.summary, "objectives": r.objectives,
+                 "target_publics": r.target_publics} for r in d.itertuples()]
+
+    def consent_counts(self) -> dict:
+        dec = self._tables["decisions"]
+        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        d = self._tables["dossiers"][self._tables["dossiers"]["dossier_id"].isin(voted)]
+        return {"laureates": len(d), "consenting": int(d["publication_consent"].sum())}
+
+    def publishable_texts(self) -> set[str]:
+        """Everything the region may publish about named dossiers: the voted laureates' structure
+        and title, and the texts of those who consented."""
+        texts = set(self.laureates()["Porteur"]) | set(self.laureates()["Action"])
+        for d in self.laureate_details():
+            texts |= {v for k, v in d.items() if k in ("summary", "objectives", "target_publics") and v}
+        return texts

@@ -1,0 +1,185 @@
+"""Reading a cohort's processed tables, filtered for the audience a report is built for.
+
+This is the only door from a notebook to the data. A report for the ``comite`` audience never
+receives free text nor identifying columns (per the schemas' metadata) and sees dossiers under
+keyed pseudonyms; a report for the ``public`` receives only aggregates under disclosure control
+(``socinnov.privacy.aggregates``), whatever the notebook then does with what it gets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from socinnov import config
+from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
+from socinnov.call.schemas import TABLES_BY_NAME, columns_with
+from socinnov.call.settings import CALL_FILE, Call, call_from_dict
+from socinnov.inputs.ingest import MANIFEST, cohort_lock, ensure_ingested
+from socinnov.privacy.aggregates import PublicCohort
+from socinnov.privacy.pseudonyms import pseudonymise
+
+AUDIENCES = ("jury", "comite", "public")
+# Tables computed by ``ingest`` from the raw files, and the raw tables each is computed from.
+DERIVED = {"eligibility": ("dossiers", "partners", "budget")}
+TABLE_NAMES = (*TABLES_BY_NAME, *DERIVED)
+
+
+class AudienceError(ValueError):
+    pass
+
+
+def check_audience(audience: str) -> str:
+    if audience not in AUDIENCES:
+        raise AudienceError(f"public inconnu « {audience} » ; publics permis : {', '.join(AUDIENCES)}")
+    return audience
+
+
+class UndeclaredTable(LookupError):
+    """A report read a table it did not declare: its rebuild key would not follow that table.
+
+    Not a ``KeyError`` nor an ``AttributeError``: ``dict.get``, ``getattr(..., default)`` or
+    ``hasattr`` must not take an undeclared table for an absent one."""
+
+
+def _undeclared(name: str) -> UndeclaredTable:
+    return UndeclaredTable(
+        f"table « {name} » non déclarée par ce rapport : l'ajouter à la liste « inputs » des métadonnées "
+        "« socinnov » du carnet (un rapport n'est reconstruit que si les tables qu'il déclare changent)")
+
+
+class Tables(Mapping):
+    """The tables a report declared it reads. Asking for any other table of the cohort, even
+    with ``get`` or ``in``, raises :class:`UndeclaredTable` instead of answering as if the
+    table were empty or absent."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], declared: Sequence[str] | None = None):
+        self._frames = frames
+        self._declared = None if declared is None else frozenset(declared)
+
+    def _check(self, name) -> None:
+        if self._declared is not None and name in TABLE_NAMES and name not in self._declared:
+            raise _undeclared(name)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        self._check(name)
+        return self._frames[name]
+
+    def __contains__(self, name) -> bool:
+        self._check(name)
+        return name in self._frames
+
+    def get(self, name, default=None):
+        self._check(name)
+        return self._frames.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __repr__(self) -> str:
+        return f"Tables({sorted(self._frames)})"
+
+
+@dataclass
+class Cohort:
+    """A cohort's processed tables, as one audience may see them."""
+
+    name: str
+    audience: str
+    manifest: dict
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
+
+    def __getattr__(self, item: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if item in tables:  # raises UndeclaredTable for a table the report did not declare
+            return tables[item]
+        raise AttributeError(item)
+
+    @property
+    def folder(self) -> Path:
+        return config.processed_dir(self.name)
+
+    @property
+    def call(self) -> Call:
+        return call_from_dict(self.manifest["call"])
+
+    def grid(self, grid_id: str = ACCEPTABILITY) -> Grid:
+        """The grid (in the version the cohort's call declares) its ratings use."""
+        return load_grid(grid_id, self.call.grid_versions[grid_id])
+
+
+def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.DataFrame:
+    """The ``comite`` view of a table: no free text, no identifying column, dossiers pseudonymised."""
+    if audience == "jury":
+        return df
+    if name in TABLES_BY_NAME:
+        model = TABLES_BY_NAME[name].model
+        hidden = set(columns_with(model, "free_text")) | set(columns_with(model, "identifying"))
+        df = df.drop(columns=[c for c in df.columns if c in hidden])
+    if "dossier_id" in df.columns:
+        df = df.assign(dossier_id=pseudonymise(df["dossier_id"], cohort=cohort))
+    return df
+
+
+def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True,
+                tables: Sequence[str] | None = None) -> Cohort | PublicCohort:
+    """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed.
+
+    ``jury``: every table, named. ``comite``: dossiers pseudonymised, no free text nor
+    identifying column. ``public``: a :class:`~socinnov.privacy.aggregates.PublicCohort`, which gives
+    aggregates under disclosure control and no row-level table.
+
+    ``tables``: the tables a report declared it reads (``socinnov report`` passes the list of
+    the notebook's metadata); any other raises :class:`UndeclaredTable`. ``None``: all tables.
+    """
+    check_audience(audience)
+    declared = None if tables is None else declared_tables(tables)
+    folder = ensure_ingested(cohort) if refresh else config.processed_dir(Path(cohort).name)
+    with cohort_lock(folder.name, exclusive=False):  # no ingest replaces the folder while it is read
+        if not (folder / MANIFEST).exists():
+            raise FileNotFoundError(f"cohorte « {cohort} » non préparée : lancer `socinnov ingest {cohort}`")
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        frames = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))
+                  if declared is None or p.stem in declared}
+    name = manifest["cohort"]
+    if audience == "public":
+        return PublicCohort(name, manifest, Tables(frames, declared))
+    frames = {k: _restrict(k, df, audience, name) for k, df in frames.items()}
+    return Cohort(name=name, audience=audience, manifest=manifest, tables=Tables(frames, declared))
+
+
+def compared_cohort(data: Cohort, name: str = "") -> Cohort | None:
+    """The cohort that ``data``'s call compares its grid version with, for the same audience.
+
+    ``name``: a cohort given by the report (its ``compare_with`` parameter); ``""``: the one
+    ``appel.yaml`` names with ``comparer_avec``, if any. Only its ratings and decisions are read.
+    """
+    name = name or data.call.compare_with or ""
+    if not name:
+        return None
+    return load_cohort(name, audience=data.audience, tables=("ratings", "decisions"))
+
+
+def declared_tables(tables: Sequence[str]) -> tuple[str, ...]:
+    """Check a report's declared tables against the known ones (French message on a typo)."""
+    if isinstance(tables, str):
+        tables = [tables]
+    unknown = [t for t in tables if t not in TABLE_NAMES]
+    if unknown:
+        raise ValueError(f"table(s) inconnue(s) : {', '.join(unknown)} ; tables : {', '.join(TABLE_NAMES)}")
+    return tuple(tables)
+
+
+def raw_files(tables: Sequence[str]) -> tuple[str, ...]:
+    """The raw files the declared ``tables`` are computed from (``appel.yaml`` for all of them)."""
+    names = set()
+    for t in declared_tables(tables):
+        names.update(DERIVED.get(t, (t,)))
+    return tuple(sorted(TABLES_BY_NAME[n].filename for n in names)) + (CALL_FILE,)

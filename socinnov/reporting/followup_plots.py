@@ -1,0 +1,223 @@
+"""Figures of the follow-up of funded experiments (see ``socinnov.analysis.followup``).
+
+As in ``socinnov.reporting.plots``: each function returns a matplotlib ``Figure`` with a French
+``fig.alt_text``, colour-blind-safe palettes, French labels and number formats. Each one also
+draws an explicit "no data" figure when the cohort has no follow-up yet, so that a report on a
+young cohort still runs top to bottom.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import MaxNLocator
+
+from socinnov import fr
+from socinnov.analysis.followup import project_lines
+from socinnov.reporting.plots import PALETTE, _figure
+
+PROJECT_GREY = "#9a9a9a"
+
+
+def _panels(n: int, *, ncols: int = 3, width: float = 3.2, height: float = 2.8, sharey: bool = True):
+    """A grid of ``n`` axes in the house theme; unused axes are hidden."""
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    ncols = max(1, min(n, ncols))
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), layout="constrained",
+                             sharey=sharey, squeeze=False)
+    flat = axes.ravel()
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, list(flat[:n])
+
+
+def _months_axis(axes) -> None:
+    """The time label once, under the lowest panel of each column."""
+    lowest = {}
+    for ax in axes:
+        lowest[ax.get_subplotspec().colspan.start] = ax
+    for ax in lowest.values():
+        ax.set_xlabel("Mois depuis le démarrage")
+
+
+def _colours(n: int) -> list:
+    """One colour per panel while the palette has enough distinct ones; else a single colour."""
+    palette = sns.color_palette(PALETTE)
+    return palette[:n] if n <= len(palette) else [palette[0]] * n
+
+
+def _empty(message: str):
+    fig, ax = _figure(6, 1.6)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11)
+    fig.alt_text = message
+    return fig
+
+
+def _level_axis(ax, levels: tuple[str, ...]) -> None:
+    ax.set_ylim(-0.15, len(levels) - 0.85)
+    ax.set_yticks(range(len(levels)), levels)
+
+
+def _panel_title(ax, label: str) -> None:
+    """A panel's title, at the top of the axes.
+
+    ``y=1.0`` is where matplotlib's automatic placement puts it anyway (nothing is drawn above
+    these axes: no top ticks, no offset text); set explicitly, it spares that placement, which
+    measures every panel's y axis at each layout pass and each drawing (a good part of the
+    saving time of the twelve-panel criteria figure). The images are the same.
+    """
+    ax.set_title(label, fontsize=10, y=1.0)
+
+
+def _grey_lines(df: pd.DataFrame, panel: str, x: str, y: str) -> dict:
+    """Each panel's experiment lines, ``{panel: [(n, 2) array of (x, y) per experiment]}``, the
+    experiments in ``dossier_id`` order and each line's points in the frame's row order: what a
+    ``groupby("dossier_id")`` of the panel's rows would plot, split once for all panels."""
+    out: dict = {}
+    for (key, _), own in df.groupby([panel, "dossier_id"], sort=True):
+        out.setdefault(key, []).append(np.column_stack([own[x].to_numpy(float), own[y].to_numpy(float)]))
+    return out
+
+
+def _add_grey(ax, segments: list | None) -> None:
+    """The experiments' grey lines of a panel, as one ``LineCollection``.
+
+    Dozens of ``Line2D`` (one per experiment and panel: 200 on the criteria figure) cost more to
+    make, lay out and draw than the rest of the figure; a single collection draws the same
+    strokes: same width, colour and alpha (each line still blended on its own, so crossings
+    darken as before), the caps and joins of ``Line2D``'s solid lines, and the same z-order (drawn
+    where the first line was).
+    """
+    if not segments:
+        return
+    ax.add_collection(LineCollection(
+        segments, colors=PROJECT_GREY, linewidths=0.8, alpha=0.45,
+        capstyle=plt.rcParams["lines.solid_capstyle"], joinstyle=plt.rcParams["lines.solid_joinstyle"]))
+
+
+def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...]):
+    """One panel per dimension (or criterion): each experiment's line in grey, the mean by wave
+    with its confidence interval in colour."""
+    if means.empty:
+        return _empty("Aucune réévaluation enregistrée : pas de trajectoire à montrer.")
+    lines = project_lines(scores)
+    groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
+    fig, axes = _panels(len(groups))
+    colours = _colours(len(groups))
+    grey = _grey_lines(lines, "group", "wave_month", "score")
+    # The panels share their y axis (limits, ticks, labels): set once, it holds for every panel;
+    # setting it again on each panel only made tick objects that drawing makes anyway.
+    _level_axis(axes[0], levels)
+    summary = []
+    for ax, (group, label), colour in zip(axes, groups, colours):
+        _add_grey(ax, grey.get(group))
+        m = means[means["group"] == group]
+        ax.fill_between(m["wave_month"], m["ci_low"], m["ci_high"], color=colour, alpha=0.25, linewidth=0)
+        ax.plot(m["wave_month"], m["mean"], "o-", color=colour, linewidth=2.2, label="moyenne (IC 95 %)")
+        _panel_title(ax, label)
+        ax.set_xticks(sorted(m["wave_month"].unique()))
+        summary.append(f"{label} {fr.number(m['mean'].iloc[0], 2)} à {m['wave_month'].iloc[0]} mois, "
+                       f"{fr.number(m['mean'].iloc[-1], 2)} à {m['wave_month'].iloc[-1]} mois")
+    _months_axis(axes)
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.alt_text = ("Score de réévaluation sur la grille d'acceptabilité à chaque vague : trajectoire de chaque "
+                    "expérimentation en gris, moyenne avec son intervalle de confiance à 95 % en couleur ; moyennes : "
+                    + " ; ".join(summary))
+    return fig
+
+
+def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
+    """One panel per indicator: each experiment in grey, the median by wave in colour."""
+    if summary.empty:
+        return _empty("Aucun indicateur renseigné.")
+    indicators = list(summary[["indicator", "indicator_label"]].drop_duplicates().itertuples(index=False))
+    fig, axes = _panels(len(indicators), sharey=False)
+    colours = _colours(len(indicators))
+    grey = _grey_lines(long, "indicator", "wave_month", "value")
+    text = []
+    for ax, (ind, label), colour in zip(axes, indicators, colours):
+        _add_grey(ax, grey.get(ind))
+        s = summary[summary["indicator"] == ind]
+        ax.plot(s["wave_month"], s["median"], "o-", color=colour, linewidth=2.2, label="médiane")
+        _panel_title(ax, label)
+        ax.set_xticks(sorted(s["wave_month"].unique()))
+        ax.yaxis.set_major_formatter(lambda v, _: fr.number(v, 0 if float(v).is_integer() else 1))
+        text.append(f"{label} : médiane {fr.number(s['median'].iloc[-1], 1)} à {s['wave_month'].iloc[-1]} mois")
+    _months_axis(axes)
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.alt_text = "Indicateurs de chaque expérimentation à chaque vague (en gris) et leur médiane ; " + " ; ".join(text)
+    return fig
+
+
+def execution_chart(execution: pd.DataFrame):
+    """Forecast against actual spending, per expense category, over the funded experiments."""
+    if execution.empty:
+        return _empty("Aucune dépense prévue ni réalisée.")
+    g = execution.groupby("category", sort=False)[["forecast", "spent"]].sum()
+    long = g.rename(columns={"forecast": "prévu", "spent": "réalisé"}).reset_index().melt(
+        id_vars="category", var_name="Montant", value_name="EUR")
+    fig, ax = _figure(7, 3.2)
+    sns.barplot(data=long, y="category", x="EUR", hue="Montant", ax=ax, palette=PALETTE)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.xaxis.set_major_formatter(lambda v, _: fr.euros(v))
+    ax.set(xlabel="", ylabel="")
+    ax.legend(title="", loc="upper right", fontsize=8)
+    fig.alt_text = "Dépenses prévues et réalisées par catégorie : " + " ; ".join(
+        f"{c} {fr.euros(r.forecast)} prévus, {fr.euros(r.spent)} réalisés ({fr.percent(r.spent / r.forecast)})"
+        for c, r in g.iterrows() if r.forecast > 0)
+    return fig
+
+
+def attrition_curve(km: pd.DataFrame):
+    """Kaplan-Meier curve of the share of experiments still running, with its interval."""
+    if km.empty or km["events"].sum() == 0:
+        return _empty("Aucun abandon enregistré : toutes les expérimentations suivies sont allées à leur terme ou "
+                      "sont en cours.")
+    fig, ax = _figure(7, 3.2)
+    colour = sns.color_palette(PALETTE)[0]
+    ax.step(km["months"], km["survival"], where="post", color=colour, linewidth=2, label="encore en cours")
+    ax.fill_between(km["months"], km["ci_low"], km["ci_high"], step="post", color=colour, alpha=0.2, linewidth=0,
+                    label="IC 95 %")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlim(0, max(24, float(km["months"].max()) + 1))
+    ax.yaxis.set_major_formatter(lambda v, _: fr.percent(v))
+    ax.set(xlabel="Mois depuis le démarrage", ylabel="Expérimentations en cours")
+    ax.legend(loc="lower left", fontsize=8)
+    last = km.iloc[-1]
+    fig.alt_text = (f"Courbe de Kaplan-Meier des expérimentations encore en cours : {int(km['events'].sum())} abandon(s), "
+                    f"{fr.percent(last['survival'])} encore en cours à la fin du suivi, {fr.number(last['months'])} mois "
+                    "après le démarrage")
+    return fig
+
+
+def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str, *, levels: tuple[str, ...]):
+    """One experiment's score per dimension at each wave (solid) against the mean of all (dashed)."""
+    own = lines[lines["dossier_id"] == dossier_id]
+    if own.empty:
+        return _empty(f"Aucune réévaluation de {dossier_id} enregistrée.")
+    fig, ax = _figure(6.5, 3.0)
+    groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
+    colours = sns.color_palette(PALETTE, len(groups))
+    text = []
+    for (group, label), colour in zip(groups, colours):
+        mine = own[own["group"] == group]
+        m = means[means["group"] == group]
+        ax.plot(m["wave_month"], m["mean"], "--", color=colour, linewidth=1.2, alpha=0.8)
+        if mine.empty:
+            continue
+        ax.plot(mine["wave_month"], mine["score"], "o-", color=colour, linewidth=2, label=label)
+        text.append(f"{label} de {fr.number(mine['score'].iloc[0], 2)} à {fr.number(mine['score'].iloc[-1], 2)}")
+    ax.set_xticks(sorted(means["wave_month"].unique()))
+    _level_axis(ax, levels)
+    ax.set(xlabel="Mois depuis le démarrage", ylabel="")
+    ax.legend(loc="lower right", fontsize=8, title="en tirets : moyenne", title_fontsize=7)
+    fig.alt_text = (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
+                    "tirets) : " + " ; ".join(text))
+    return fig

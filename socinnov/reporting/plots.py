@@ -1,0 +1,444 @@
+"""Figures of the reports: matplotlib/seaborn, colour-blind-safe palettes, French labels.
+
+Each function returns a ``Figure`` and sets ``fig.alt_text`` (a French description of what the
+figure shows), which the report export turns into the image's alternative text.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.collections import PolyCollection
+from matplotlib.ticker import MaxNLocator
+
+from socinnov import config, fr
+
+PALETTE = "colorblind"  # seaborn's Okabe-Ito-like qualitative palette
+SEQUENTIAL = "cividis"  # perceptually uniform, readable with colour-vision deficiencies
+
+
+def _figure(width: float = 7.0, height: float = 4.0):
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def funnel_chart(funnel: pd.DataFrame):
+    """Horizontal bars, one per step of the call."""
+    fig, ax = _figure(7, 3.2)
+    sns.barplot(data=funnel, y="Étape", x="Dossiers", ax=ax, color=sns.color_palette(PALETTE)[0])
+    for i, n in enumerate(funnel["Dossiers"]):
+        ax.text(n, i, f" {n}", va="center")
+    ax.set(xlabel="Nombre de dossiers", ylabel="")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole dossiers
+    fig.alt_text = "Entonnoir de l'appel : " + ", ".join(f"{s} {n}" for s, n in zip(funnel["Étape"], funnel["Dossiers"]))
+    return fig
+
+
+def amounts_histogram(requested: pd.Series, *, max_aid: float):
+    """Distribution of requested amounts with the ceiling marked."""
+    fig, ax = _figure(7, 3.2)
+    sns.histplot(requested, bins=range(0, int(max(requested.max(), max_aid)) + 5000, 5000), ax=ax)
+    ax.axvline(max_aid, color="black", linestyle="--")
+    ax.text(max_aid, ax.get_ylim()[1] * 0.95, f" plafond {fr.euros(max_aid)}", va="top")
+    ax.xaxis.set_major_formatter(lambda v, _: fr.euros(v))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))  # "10 000 €" labels need room
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole dossiers
+    ax.set(xlabel="Aide sollicitée", ylabel="Dossiers")
+    fig.alt_text = (f"Histogramme des aides sollicitées, médiane {fr.euros(requested.median())}, "
+                    f"{int((requested > max_aid).sum())} dossier(s) au-delà du plafond de {fr.euros(max_aid)}")
+    return fig
+
+
+def departement_map(counts: pd.DataFrame, *, value: str = "deposes", title: str = "Dossiers déposés"):
+    """Choropleth of the 12 départements (outlines from data/external, see its README).
+
+    Drawn with matplotlib from the GeoJSON polygons: twelve outlines do not need geopandas and
+    its GDAL wheels (see docs/decisions.md).
+    """
+    geo = json.loads(Path(config.departements_geojson()).read_text(encoding="utf-8"))
+    values = counts.set_index("code")[value]
+    fig, ax = _figure(6, 6)
+    cmap = plt.get_cmap(SEQUENTIAL)
+    vmax = max(values.max(skipna=True) if values.notna().any() else 1, 1)
+    for feat in geo["features"]:
+        code = feat["properties"]["code"]
+        geom = feat["geometry"]
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        rings = [ring for poly in polys for ring in poly[:1]]
+        v = values.get(code, 0)
+        secret = pd.isna(v)  # suppressed by disclosure control: hatched grey, labelled "s"
+        ax.add_collection(PolyCollection(rings, facecolors="#d9d9d9" if secret else cmap(v / vmax),
+                                         hatch="//" if secret else None, edgecolors="white", linewidths=1))
+        xs = [p[0] for r in rings for p in r]
+        ys = [p[1] for r in rings for p in r]
+        ax.text(sum(xs) / len(xs), sum(ys) / len(ys), f"{code}\n{'s' if secret else int(v)}", ha="center",
+                va="center", fontsize=9, color="black" if secret or v / vmax >= 0.6 else "white")
+    ax.autoscale()
+    ax.set_aspect(1 / 0.7)  # ~cos(45.5°): keeps shapes right at the region's latitude
+    ax.set_axis_off()
+    ax.set_title(title)
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
+    cbar = fig.colorbar(sm, ax=ax, shrink=0.6, label="Dossiers")
+    cbar.locator = MaxNLocator(integer=True)  # whole dossiers: no "17,5" tick
+    fig.alt_text = f"Carte des 12 départements, {title.lower()} : " + ", ".join(
+        f"{n} ({c}) {'secret' if pd.isna(values.get(c, 0)) else int(values.get(c, 0))}"
+        for c, n in zip(counts["code"], counts["nom"]))
+    return fig
+
+
+def score_profiles(scores: pd.DataFrame, decisions: pd.DataFrame, *, levels: tuple[str, ...]):
+    """Dossier scores per dimension, split by decision (box plots on the grid's level scale)."""
+    d = scores.merge(decisions[["dossier_id", "decision"]], on="dossier_id", how="left")
+    d["decision"] = d["decision"].fillna("sans décision")
+    fig, ax = _figure(8, 4)
+    sns.boxplot(data=d, x="group_label", y="score", hue="decision", ax=ax)
+    ax.set_xticks(ax.get_xticks(), [textwrap.fill(t.get_text(), 22) for t in ax.get_xticklabels()])
+    ax.set_yticks(range(len(levels)), levels)
+    ax.set(xlabel="", ylabel="Score moyen (niveaux de la grille)")
+    ax.legend(title="Décision", loc="lower right", fontsize=8)
+    med = d.groupby("group_label")["score"].median()
+    fig.alt_text = "Scores des dossiers par dimension selon la décision ; médianes : " + ", ".join(
+        f"{g} {fr.number(v, 2)}" for g, v in med.items())
+    return fig
+
+
+def agreement_forest(agreement: pd.DataFrame, *, statistic: str = "krippendorff_alpha"):
+    """One point per criterion (then dimension, whole grid) with its confidence interval.
+
+    Krippendorff's thresholds 0,667 and 0,800 are drawn as reference lines.
+    """
+    d = agreement[agreement["statistic"] == statistic].reset_index(drop=True)
+    fig, ax = _figure(7.5, 0.32 * len(d) + 1.2)
+    y = range(len(d))[::-1]
+    colours = sns.color_palette(PALETTE)
+    level_colour = {"critère": colours[0], "dimension": colours[1], "ensemble": colours[2]}
+    for yi, row in zip(y, d.itertuples()):
+        c = level_colour.get(row.level, colours[0])
+        ax.plot([row.ci_low, row.ci_high], [yi, yi], color=c, linewidth=2)
+        ax.plot(row.estimate, yi, "o", color=c, markersize=6)
+    for ref in (0.667, 0.8):
+        ax.axvline(ref, color="grey", linestyle=":", linewidth=1)
+    ax.set_yticks(list(y), [f"{r.group_label}" + ("" if r.level == "critère" else f" ({r.level})") for r in d.itertuples()])
+    ax.set_xlim(min(0, float(d["ci_low"].min()) - 0.05), 1)
+    ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
+    ax.set(xlabel=d["statistic_label"].iloc[0] + " (IC 95 %)", ylabel="")
+    fig.alt_text = (f"{d['statistic_label'].iloc[0]} par critère, avec intervalle de confiance : "
+                    + ", ".join(f"{r.group_label} {fr.number(r.estimate, 2)}" for r in d.itertuples()))
+    return fig
+
+
+def severity_forest(severity: pd.DataFrame):
+    """Each juror's severity (negative) or leniency (positive), in levels, with its interval."""
+    d = severity.sort_values("effect").reset_index(drop=True)
+    fig, ax = _figure(6.5, 0.35 * len(d) + 1.2)
+    c = sns.color_palette(PALETTE)[0]
+    for yi, row in enumerate(d.itertuples()):
+        ax.plot([row.ci_low, row.ci_high], [yi, yi], color=c, linewidth=2)
+        ax.plot(row.effect, yi, "o", color=c)
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(range(len(d)), d["juror_id"])
+    ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 2))
+    ax.set(xlabel="Écart au juré moyen (niveaux de la grille) : < 0 plus sévère, > 0 plus indulgent", ylabel="")
+    fig.alt_text = "Sévérité des jurés (écart au juré moyen, en niveaux) : " + ", ".join(
+        f"{r.juror_id} {fr.number(r.effect, 2)}" for r in d.itertuples())
+    return fig
+
+
+# Jurors up to which each cell of the pairwise heat map is annotated with its value. Past about
+# twenty jurors the numbers no longer fit their cells at a readable size, and the m² text objects
+# are what made the figure slow (80 jurors: up to 6 320 labels, 15 to 21 s to build and render as PNG).
+ANNOTATE_MAX_JURORS = 20
+# Juror labels kept on each axis of a larger heat map (one every few jurors), to stay readable.
+MAX_JUROR_TICKS = 20
+
+
+def pairwise_heatmap(pairwise: pd.DataFrame):
+    """Share of identical levels for each pair of jurors (blank where they share no dossier).
+
+    Each cell shows its value up to :data:`ANNOTATE_MAX_JURORS` jurors; a larger jury's map
+    has colours only and one juror label in every few. The figure grows with the jury up to
+    8.5 x 7.5 in (20 jurors). The alternative text names the least-agreeing pair and, when the
+    cells show no value, the range of the pairs' agreement.
+    """
+    m = pairwise.pivot(index="juror_a", columns="juror_b", values="agreement")
+    n_jurors = max(m.shape)
+    annotate = n_jurors <= ANNOTATE_MAX_JURORS
+    step = 1 if annotate else -(-n_jurors // MAX_JUROR_TICKS)  # ceil: at most MAX_JUROR_TICKS labels
+    width = 6.5 + 0.2 * min(max(n_jurors - 10, 0), 10)  # room for the values of up to 20 x 20 cells
+    fig, ax = _figure(width, width - 1)
+    sns.heatmap(m, annot=annotate, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
+                xticklabels=step, yticklabels=step, cbar_kws={"label": "Part de niveaux identiques"},
+                annot_kws={"fontsize": 8})
+    for t in ax.texts:
+        t.set_text(t.get_text().replace(".", ","))
+    # Square cells are anchored left: centred, the constrained layout pushed the juror labels
+    # past the figure's left edge.
+    ax.set_anchor("W")
+    ax.grid(False)  # the theme's grid showed through the blank cells
+    if n_jurors / step > 12:
+        ax.tick_params(labelsize=8)  # twelve labels or more: the theme's size made them touch
+    ax.set(xlabel="", ylabel="")
+    fig.alt_text = "Carte de chaleur de l'accord entre paires de jurés" + _pairwise_summary_fr(pairwise, annotate)
+    return fig
+
+
+def _pairwise_summary_fr(pairwise: pd.DataFrame, annotated: bool) -> str:
+    """The least-agreeing pair (and how many pairs tie with it); the range when cells show no value."""
+    d = pairwise.dropna(subset=["agreement"])
+    # One row per pair: the frame has both orders (a, b) and (b, a), with the same agreement.
+    a, b = d["juror_a"].astype(str), d["juror_b"].astype(str)
+    pairs = (d.assign(first=a.where(a <= b, b), second=b.where(a <= b, a))
+             .drop_duplicates(["first", "second"])
+             .sort_values(["agreement", "first", "second"], kind="stable"))
+    if pairs.empty:
+        return ""
+    low = pairs.iloc[0]
+    ties = int((pairs["agreement"] == low.agreement).sum()) - 1
+    text = (f" ; la paire la moins en accord : {low['first']} et {low['second']} ({fr.percent(low.agreement)})"
+            + (f", à égalité avec {ties} autre{'s' if ties > 1 else ''} paire{'s' if ties > 1 else ''}"
+               if ties else ""))
+    if not annotated:
+        text += (f" ; accord de {fr.percent(pairs['agreement'].min())} à {fr.percent(pairs['agreement'].max())} "
+                 f"selon les paires (médiane {fr.percent(pairs['agreement'].median())}, {fr.number(len(pairs))} paires)")
+    return text
+
+
+def rounds_dumbbell(rounds: pd.DataFrame):
+    """Agreement per criterion before and after the jury's debate."""
+    wide = rounds.pivot(index="group_label", columns="round", values="estimate")
+    order = [g for g in rounds["group_label"].drop_duplicates() if g in wide.index][::-1]
+    wide = wide.loc[order]
+    fig, ax = _figure(7.5, 0.35 * len(wide) + 1.2)
+    colours = sns.color_palette(PALETTE)
+    for yi, (label, row) in enumerate(wide.iterrows()):
+        ax.plot([row.get("individuel"), row.get("après débat")], [yi, yi], color="grey", linewidth=1)
+    ax.plot(wide.get("individuel"), range(len(wide)), "o", color=colours[0], label="notation individuelle")
+    ax.plot(wide.get("après débat"), range(len(wide)), "s", color=colours[1], label="après débat")
+    ax.set_yticks(range(len(wide)), wide.index)
+    ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
+    ax.set(xlabel="Alpha de Krippendorff", ylabel="")
+    ax.legend(loc="lower right", fontsize=8)
+    gain = (wide.get("après débat") - wide.get("individuel")).mean()
+    fig.alt_text = (f"Accord par critère avant et après le débat du jury ; gain moyen de "
+                    f"{fr.number(gain, 2)} sur l'alpha de Krippendorff")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Criteria report (socinnov.analysis.criteria, socinnov.call.crosswalk)
+# ---------------------------------------------------------------------------
+
+
+def _wrap_label(text: str, width: int = 38) -> str:
+    """At most two lines of ``width`` characters (longer labels shortened with an ellipsis)."""
+    import textwrap  # here, so that this section does not depend on the imports above
+
+    limit = 2 * width
+    while True:
+        lines = textwrap.wrap(textwrap.shorten(text, width=limit, placeholder=" …"), width)
+        if len(lines) <= 2 or limit <= width:
+            return "\n".join(lines)
+        limit -= 4
+
+
+def level_distribution_chart(distribution: pd.DataFrame):
+    """Share of each level per criterion (100 % stacked bars, lowest level on the left).
+
+    ``distribution`` is ``socinnov.analysis.criteria.level_distribution`` (or any frame with
+    ``criterion_label, level, level_code, share``).
+    """
+    d = distribution.dropna(subset=["share"])
+    crits = list(dict.fromkeys(d["criterion_label"]))
+    levels = list(dict.fromkeys(d.sort_values("level_code")["level"]))
+    fig, ax = _figure(8, 0.42 * len(crits) + 1.4)
+    colours = sns.color_palette(SEQUENTIAL, len(levels))
+    left = pd.Series(0.0, index=crits)
+    y = range(len(crits))[::-1]
+    for lv, colour in zip(levels, colours):
+        share = d[d["level"] == lv].set_index("criterion_label")["share"].reindex(crits).fillna(0)
+        ax.barh(list(y), share.to_numpy(), left=left.to_numpy(), color=colour, label=lv, edgecolor="white")
+        for yi, (x0, w) in zip(y, zip(left, share)):
+            if w >= 0.08:
+                ax.text(x0 + w / 2, yi, fr.percent(w), ha="center", va="center", fontsize=7,
+                        color="white" if colours.index(colour) < len(levels) / 2 else "black")
+        left += share
+    ax.set_yticks(list(y), [_wrap_label(c) for c in crits], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: fr.percent(v))
+    ax.set(xlabel="Part des notes données", ylabel="")
+    ax.legend(ncols=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
+    lo = d[d["level_code"] == d["level_code"].min()].sort_values("share").iloc[-1]
+    hi = d[d["level_code"] == d["level_code"].max()].sort_values("share").iloc[-1]
+    fig.alt_text = (f"Répartition des niveaux donnés, critère par critère ({len(crits)} critères). Niveau le plus bas "
+                    f"le plus fréquent : {lo.criterion_label} ({fr.percent(lo.share)} des notes) ; niveau le plus haut "
+                    f"le plus fréquent : {hi.criterion_label} ({fr.percent(hi.share)}).")
+    return fig
+
+
+def rank_correlation_heatmap(correlations: pd.DataFrame, labels: dict[str, str], *, threshold: float = 0.8):
+    """Spearman correlations between criteria (lower triangle); pairs at or above ``threshold`` framed."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    m = correlations.rename(index=labels, columns=labels)
+    n = len(m)
+    fig, ax = _figure(0.55 * n + 3.2, 0.5 * n + 2.2)
+    mask = np.triu(np.ones((n, n), dtype=bool))
+    sns.heatmap(m, mask=mask, annot=True, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
+                cbar_kws={"label": "ρ de Spearman", "shrink": 0.7}, annot_kws={"fontsize": 7})
+    for t in ax.texts:
+        t.set_text(t.get_text().replace(".", ",").replace("-", "\u2212"))
+    values = correlations.to_numpy()
+    for i in range(n):
+        for j in range(i):
+            if np.isfinite(values[i, j]) and values[i, j] >= threshold:
+                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", linewidth=2))
+    ax.set_xticks(np.arange(n) + 0.5, [_wrap_label(c, 24) for c in m.columns], fontsize=7, rotation=60, ha="right")
+    ax.set_yticks(np.arange(n) + 0.5, [_wrap_label(c, 30) for c in m.index], fontsize=7, rotation=0)
+    ax.set(xlabel="", ylabel="")
+    tri = [(m.index[i], m.columns[j], values[i, j]) for i in range(n) for j in range(i) if np.isfinite(values[i, j])]
+    strong = [t for t in tri if t[2] >= threshold]
+    top = max(tri, key=lambda t: t[2]) if tri else None
+    fig.alt_text = (f"Corrélations de rang de Spearman entre les {n} critères, sur les niveaux moyens des dossiers. "
+                    f"{len(strong)} paire(s) atteignent {fr.number(threshold, 2)} (cases encadrées)"
+                    + (f" ; la plus forte : {top[0]} et {top[1]} ({fr.number(top[2], 2)})." if top else "."))
+    return fig
+
+
+def odds_ratio_forest(discrimination: pd.DataFrame, *, outcome: str = "d'être retenu"):
+    """Odds ratio per level of each criterion with its interval (log scale), reference line at 1.
+
+    Estimates or bounds beyond the axis (near or perfect separation) are drawn at the edge with
+    an arrow.
+    """
+    import numpy as np
+
+    d = discrimination.reset_index(drop=True)
+    lo_lim, hi_lim = 0.1, 1000.0
+    fig, ax = _figure(7.5, 0.36 * len(d) + 1.4)
+    c = sns.color_palette(PALETTE)[0]
+    y = list(range(len(d)))[::-1]
+    for yi, r in zip(y, d.itertuples()):
+        est = r.odds_ratio
+        if not np.isfinite(est) and not np.isinf(est):
+            continue
+        lo = r.ci_low if np.isfinite(r.ci_low) else est
+        hi = r.ci_high if np.isfinite(r.ci_high) else est
+        ax.plot([max(lo, lo_lim), min(hi, hi_lim)], [yi, yi], color=c, linewidth=2)
+        ax.plot(min(max(est, lo_lim), hi_lim), yi, "o" if lo_lim <= est <= hi_lim else ">", color=c)
+        if hi > hi_lim or np.isinf(est):
+            ax.annotate("", xy=(hi_lim, yi), xytext=(hi_lim / 2, yi), arrowprops={"arrowstyle": "->", "color": c})
+    ax.axvline(1, color="black", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlim(lo_lim, hi_lim * 1.2)
+    ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1 if v < 1 else 0))
+    ax.set_yticks(y, [_wrap_label(t) for t in d["criterion_label"]], fontsize=8)
+    ax.set(xlabel="Rapport de cotes par niveau (échelle log., IC 95 %)", ylabel="")
+    n_disc = int(d["discriminates"].sum()) if "discriminates" in d else 0
+    fig.alt_text = (f"Rapport de cotes {outcome} pour un niveau de plus, critère par critère, avec son intervalle "
+                    f"de confiance ; {n_disc} critère(s) sur {len(d)} ont un intervalle qui exclut 1. AUC : "
+                    + ", ".join(f"{r.criterion_label} {fr.number(r.auc, 2)}" for r in d.itertuples()))
+    return fig
+
+
+def loadings_heatmap(check):
+    """Factor loadings of an exploratory factor analysis, criteria grouped as the grid groups them.
+
+    ``check`` is a ``socinnov.analysis.criteria.StructureCheck``; framed cells are each criterion's
+    expected factor (its group's).
+    """
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    a = check.assignment.set_index("criterion")
+    L = check.loadings
+    labels = [f"{a.loc[c, 'criterion_label']} ({a.loc[c, 'group_label']})" for c in L.index]
+    fig, ax = _figure(1.1 * L.shape[1] + 5.5, 0.38 * len(L) + 1.6)
+    sns.heatmap(pd.DataFrame(L.to_numpy(), index=labels, columns=L.columns), annot=True, fmt=".2f", cmap="vlag",
+                vmin=-1, vmax=1, center=0, ax=ax, cbar_kws={"label": "Saturation"}, annot_kws={"fontsize": 7})
+    for t in ax.texts:
+        t.set_text(t.get_text().replace(".", ",").replace("-", "\u2212"))
+    cols = list(L.columns)
+    for i, crit in enumerate(L.index):
+        f = a.loc[crit, "expected_factor"]
+        if f in cols:
+            ax.add_patch(Rectangle((cols.index(f), i), 1, 1, fill=False, edgecolor="black", linewidth=1.5))
+    ax.set_yticks(np.arange(len(L)) + 0.5, [_wrap_label(t, 44) for t in labels], fontsize=7, rotation=0)
+    ax.set(xlabel=f"Facteurs (rotation {check.rotation})", ylabel="")
+    n_ok = int(check.assignment["matched"].sum())
+    fig.alt_text = (f"Saturations des {len(L)} critères sur {check.n_factors} facteurs ({check.n_dossiers} dossiers) ; "
+                    f"{n_ok} critère(s) sur {len(L)} saturent d'abord le facteur de leur groupe (cases encadrées).")
+    return fig
+
+
+def feasibility_levels_chart(distribution: pd.DataFrame, *, levels: tuple[str, ...] = ("A", "B", "C")):
+    """A/B/C shares per feasibility item (or section), highest level on the left.
+
+    ``distribution`` is ``socinnov.analysis.criteria.feasibility_distribution``; a ``si pertinent`` item
+    shows the share where it was judged relevant, a risk-worded item is marked « (risque) ».
+    """
+    d = distribution.reset_index(drop=True)
+    names = [_wrap_label(r.label, 46) + (" (risque)" if r.worded_as_risk else "")
+             + (f" [pertinent : {fr.percent(r.relevant_share)}]" if r.if_relevant else "") for r in d.itertuples()]
+    fig, ax = _figure(8.5, 0.45 * len(d) + 1.5)
+    colours = sns.color_palette(SEQUENTIAL, len(levels))[::-1]
+    y = list(range(len(d)))[::-1]
+    left = [0.0] * len(d)
+    for lv, colour in zip(levels, colours):
+        share = d[f"share_{lv}"].fillna(0).tolist()
+        ax.barh(y, share, left=left, color=colour, label=lv, edgecolor="white")
+        for yi, x0, w in zip(y, left, share):
+            if w >= 0.08:
+                ax.text(x0 + w / 2, yi, fr.percent(w), ha="center", va="center", fontsize=7,
+                        color="black" if lv == levels[0] else "white")
+        left = [a + b for a, b in zip(left, share)]
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: fr.percent(v))
+    ax.set(xlabel="Part des notes données", ylabel="")
+    ax.legend(ncols=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
+    rel = d[d["if_relevant"]]
+    fig.alt_text = ("Répartition A/B/C par item de la grille de faisabilité ; "
+                    + "; ".join(f"{r.label} : {fr.percent(r.share_A)} de A" for r in d.itertuples())
+                    + (f". Section « si pertinent » jugée pertinente dans {fr.percent(rel['relevant_share'].iloc[0])} "
+                       "des cas." if len(rel) else "."))
+    return fig
+
+
+def version_comparison_chart(comparison: pd.DataFrame):
+    """Agreement (Krippendorff's alpha, with interval) and AUC per criterion, one marker per version."""
+    versions = list(dict.fromkeys(comparison["version"]))
+    crits = list(dict.fromkeys(comparison["criterion_label"]))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 0.42 * len(crits) + 1.6), sharey=True, layout="constrained",
+                                   gridspec_kw={"width_ratios": [3, 2]})
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    colours = sns.color_palette(PALETTE)
+    markers = ("o", "s", "D", "^")
+    y0 = {c: i for i, c in enumerate(crits[::-1])}
+    for k, v in enumerate(versions):
+        d = comparison[comparison["version"] == v]
+        off = (k - (len(versions) - 1) / 2) * 0.25
+        ys = [y0[c] + off for c in d["criterion_label"]]
+        ax1.hlines(ys, d["alpha_low"], d["alpha_high"], color=colours[k], linewidth=2)
+        ax1.plot(d["alpha"], ys, markers[k % 4], color=colours[k], label=f"version {v}")
+        ax2.plot(d["auc"], ys, markers[k % 4], color=colours[k], label=f"version {v}")
+    for ref in (0.667, 0.8):
+        ax1.axvline(ref, color="grey", linestyle=":", linewidth=1)
+    ax2.axvline(0.5, color="grey", linestyle=":", linewidth=1)
+    ax1.set_yticks(range(len(crits)), [_wrap_label(c) for c in crits[::-1]], fontsize=8)
+    ax1.set(xlabel="Alpha de Krippendorff (IC 95 %)", ylabel="")
+    ax2.set(xlabel="AUC (décision)", xlim=(0.4, 1.0))
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
+    ax1.legend(loc="lower left", fontsize=8)
+    wide = comparison.pivot_table(index="criterion_label", columns="version", values="alpha")
+    gain = (wide[versions[-1]] - wide[versions[0]]).mean() if len(versions) > 1 else float("nan")
+    fig.alt_text = (f"Accord entre jurés et lien avec la décision, critère par critère, pour les versions "
+                    f"{' et '.join(versions)} de la grille ; écart moyen d'alpha de Krippendorff "
+                    f"{fr.number(gain, 2)} de la version {versions[0]} à la version {versions[-1]}.")
+    return fig
