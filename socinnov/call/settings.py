@@ -134,9 +134,7 @@ def _whole(low: int, high: int):
 def _amount(value) -> float:
     """A non-negative amount in euros: ``40000``, ``40000.5``, or as French offices type it,
     ``700 000``, ``700 000 €``, ``12 500,50``."""
-    if isinstance(value, bool):
-        raise ValueError("un montant en euros est attendu")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     else:
         text = str(value).replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
@@ -145,7 +143,7 @@ def _amount(value) -> float:
             number = float(text)
         except ValueError:
             raise ValueError("un montant en euros est attendu, par exemple 700000 ou « 700 000 »") from None
-    if number != number or number < 0:
+    if not number >= 0:  # negative, or NaN
         raise ValueError("un montant positif ou nul est attendu")
     return number
 
