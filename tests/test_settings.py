@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -78,3 +79,14 @@ def test_a_french_date_and_an_unknown_call(tmp_path):
 def test_unreadable_yaml(tmp_path):
     (msg,) = problems(tmp_path, "enveloppe: [700000\n")
     assert msg.startswith("appel.yaml : fichier YAML illisible")
+
+
+def test_the_commented_template_is_the_2016_call_and_every_line_can_be_uncommented(tmp_path):
+    from socinnov.call.settings import call_template
+
+    assert load_call(tmp_path) == call_from(tmp_path, call_template())
+    uncommented = re.sub(r"^# (?=\s*[a-z_]+:)", "", call_template(), flags=re.MULTILINE)  # the « # clé: » lines
+    call = call_from(tmp_path, uncommented)
+    assert (call.envelope, call.max_aid, call.compare_with) == (700000.0, 40000.0, "demo-2018")
+    assert call.deadline == dt.date(2016, 9, 5) and call.grid_versions == {"acceptabilite": "2016",
+                                                                           "faisabilite": "2016"}

@@ -92,6 +92,42 @@ def missing_call_note(cohort_folder: Path) -> str | None:
             f"`socinnov templates` écrit un {CALL_FILE} commenté à compléter")
 
 
+def call_template() -> str:
+    """A commented ``appel.yaml`` to fill in: every key, its meaning, and the 2016 call's value."""
+    return f"""# Paramètres de l'appel de cette cohorte. Une ligne « clé: valeur » par paramètre ; une ligne
+# qui commence par # est un commentaire. Une clé absente prend la valeur de l'appel de référence.
+#
+# L'appel de référence (paramètres livrés avec le kit) : {DEFAULT_CALL}, l'AMI 2016 de la Région.
+appel: {DEFAULT_CALL}
+#
+# Titre et année de l'appel de cette cohorte :
+# titre: AMI Expérimentation de démarches socialement innovantes
+# annee: 2016
+#
+# Date limite de dépôt des dossiers (JJ/MM/AAAA) :
+# date_limite_depot: 05/09/2016
+#
+# Plafond de l'aide régionale par dossier, en euros (l'appel 2016 : 40 000) :
+# plafond_aide: 40 000
+#
+# Durée maximale de l'expérimentation, en mois consécutifs, et nombre de versements :
+# duree_max_mois: 24
+# nombre_versements: 2
+#
+# Enveloppe de l'appel, en euros (l'appel 2016 n'en fixe pas) :
+# enveloppe: 700 000
+#
+# Versions des grilles (2016 : celles de l'appel ; 2018 : la grille d'acceptabilité affinée) :
+# grilles:
+#   acceptabilite: "2016"
+#   faisabilite: "2016"
+#
+# Cohorte d'une autre année, notée avec une autre version de la grille, à comparer dans le
+# rapport sur les critères (nom de son dossier sous data/raw) :
+# comparer_avec: demo-2018
+"""
+
+
 def _read_overrides(path: Path) -> dict:
     raw = path.read_bytes()
     try:

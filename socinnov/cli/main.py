@@ -71,6 +71,7 @@ def _opendata(args) -> int:
 
 def _templates(args) -> int:
     from socinnov.call.schemas import TABLES
+    from socinnov.call.settings import CALL_FILE, call_template
     from socinnov.inputs.tabular import write_template
 
     out = Path(args.out)
@@ -80,6 +81,10 @@ def _templates(args) -> int:
             print(f"{out / t.filename} existe déjà : laissé tel quel", file=sys.stderr)
             continue
         write_template(t, out / t.filename)
+    if (out / CALL_FILE).exists():
+        print(f"{out / CALL_FILE} existe déjà : laissé tel quel", file=sys.stderr)
+    else:
+        (out / CALL_FILE).write_text(call_template(), encoding="utf-8")
     print(f"Modèles de fichiers écrits dans {out}")
     return 0
 
