@@ -71,9 +71,13 @@ REGION_DEPARTEMENTS = {
 # Aquitaine, Poitou-Charentes et Limousin."
 FORMER_REGIONS = ("Aquitaine", "Poitou-Charentes", "Limousin")
 
-DECISIONS = ("non retenu", "retenu - financé", "retenu - réorienté")
+# The jury's decisions, in the call's words ("Les projets non retenus…", "retenus et financés",
+# "réorientés vers d'autres dispositifs"); written nowhere else in the package.
+NOT_RETAINED, FUNDED, REORIENTED = DECISIONS = ("non retenu", "retenu - financé", "retenu - réorienté")
+RETAINED = (FUNDED, REORIENTED)
 
-ROUNDS = ("individuel", "après débat")
+# The rating rounds: each juror's own ratings, then the ratings after the jury's debate.
+INDIVIDUAL, AFTER_DEBATE = ROUNDS = ("individuel", "après débat")
 
 JUROR_ROLES = (
     "élu·e",
