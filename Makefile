@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 COHORT ?= demo
 STAMP := $(VENV)/.installed
 
-.PHONY: help install report data test lint lab demo lock clean
+.PHONY: help install report pdf data test lint bench lab demo lock clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,8 +36,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv and install the pinned dependencies and the package
 
-report: $(STAMP) ## build every report of COHORT (default: the demo cohort) and print the index path
-	$(BIN)/socinnov report $(COHORT) --audience all
+report: $(STAMP) ## build every report of COHORT (default: the demo cohort; PDF=1 also prints each as PDF)
+	$(BIN)/socinnov report $(COHORT) --audience all $(if $(PDF),--pdf)
+
+pdf: $(STAMP) ## build every report of COHORT and print each as PDF (needs Chromium)
+	$(BIN)/socinnov report $(COHORT) --audience all --pdf
 
 data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
 	$(BIN)/socinnov ingest $(COHORT)
@@ -52,8 +55,10 @@ lint: $(STAMP) ## check the code style (ruff) and the layers of the package (imp
 bench: $(STAMP) ## time the kit on 100 to 10 000 dossiers against its targets (BENCH_ARGS="--sizes 100,1000")
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-lab: $(STAMP) ## open JupyterLab on the venv's kernel, in notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+PORT ?= 8888
+lab: $(STAMP) ## open JupyterLab in notebooks/ (PORT=8888; NO_BROWSER=1 on a server)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(if $(NO_BROWSER),--no-browser) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 demo: $(STAMP) ## regenerate the committed demo cohorts (data/raw/demo, data/raw/demo-2018)
 	$(BIN)/python -c "from pathlib import Path; from socinnov import demo; [demo.write_demo(Path('data/raw') / n, overwrite=True, **kw) for n, kw in demo.EDITIONS.items()]"
