@@ -13,7 +13,7 @@ import pandas as pd
 from socinnov.call import grids
 from socinnov.call import vocabulary as voc
 from socinnov.demo import content
-from socinnov.demo.drawing import eur, grid, round_to, the_call, typed
+from socinnov.demo.drawing import eur, rating_grid, round_to, the_call, typed
 from socinnov.demo.profiles import Profile
 from socinnov.demo.ratings import mean_scores
 
@@ -73,7 +73,7 @@ def _reorientation(p: Profile, feas_low_finance: bool) -> str:
 
 def _weakest_dimension(dossier: str, long: pd.DataFrame) -> str:
     """The acceptability dimension a dossier was rated lowest on after debate."""
-    dim = {c.id: c.dimension for c in grid(grids.ACCEPTABILITY).criteria}
+    dim = {c.id: c.dimension for c in rating_grid(grids.ACCEPTABILITY).criteria}
     rows = long[(long["dossier_id"] == dossier) & (long["round"] == voc.ROUNDS[1]) & (long["code"] >= 0)]
     means = rows.groupby(rows["criterion"].map(dim))["code"].mean()
     return str(means.idxmin()) if len(means) else "portage"

@@ -19,8 +19,8 @@ from socinnov.call import grids, settings
 from socinnov.call.schemas import TABLES_BY_NAME
 
 __all__ = [
-    "ACCEPTABILITY_VERSION", "add_months", "eur", "grid", "pick", "round_to", "slug", "the_call",
-    "typed", "weighted",
+    "ACCEPTABILITY_VERSION", "add_months", "eur", "pick", "rating_grid", "round_to", "slug",
+    "the_call", "typed", "weighted",
 ]
 
 
@@ -34,8 +34,8 @@ ACCEPTABILITY_VERSION: ContextVar[str | None] = ContextVar("acceptability_versio
 """A later call year may rate with a refined acceptability grid: ``generate`` sets this for its run."""
 
 
-def grid(grid_id: str) -> grids.Grid:
-    """A grid in the version the call names (or the refined acceptability version asked for)."""
+def rating_grid(grid_id: str) -> grids.Grid:
+    """The grid the jury rates this cohort with: the call's version, or the refined acceptability one."""
     version = ACCEPTABILITY_VERSION.get() if grid_id == grids.ACCEPTABILITY else None
     return grids.load_grid(grid_id, version or the_call().grid_versions[grid_id])
 

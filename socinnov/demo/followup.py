@@ -16,7 +16,7 @@ from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import REPORT_KINDS
 from socinnov.demo import content
 from socinnov.demo.decisions import FUNDED
-from socinnov.demo.drawing import add_months, grid, pick, round_to, typed
+from socinnov.demo.drawing import add_months, pick, rating_grid, round_to, typed
 from socinnov.demo.profiles import Profile
 from socinnov.demo.ratings import ACCEPTABILITY_CUTS, criterion_effect
 
@@ -139,7 +139,7 @@ def make_reassessments(rng: np.random.Generator, profiles: dict[str, Profile], f
     experiment gains on Portage and Contexte; an experiment heading for abandonment declines.
     Porteurs rate themselves ``SELF_ASSESSMENT_BIAS`` higher.
     """
-    acceptability = grid(grids.ACCEPTABILITY)
+    acceptability = rating_grid(grids.ACCEPTABILITY)
     dimension_of = {c.id: c.dimension for c in acceptability.criteria}
     labels = np.array(acceptability.level_labels, dtype=object)
     rows = []

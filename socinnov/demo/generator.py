@@ -122,6 +122,7 @@ def _move_to_year(frames: dict[str, pd.DataFrame], year: int) -> dict[str, pd.Da
 
 
 def _generate(seed: int, n_dossiers: int) -> dict[str, pd.DataFrame]:
+    """Every table of a 2016 cohort, drawn from one generator in a fixed order (never reorder)."""
     rng = np.random.default_rng(seed)
     plist = draw_profiles(rng, n_dossiers)
     dossiers = make_dossiers(rng, plist)

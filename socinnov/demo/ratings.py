@@ -16,8 +16,7 @@ import pandas as pd
 from socinnov.call import grids
 from socinnov.call import vocabulary as voc
 from socinnov.demo import content
-from socinnov.demo.drawing import grid as call_grid
-from socinnov.demo.drawing import pick, typed
+from socinnov.demo.drawing import pick, rating_grid, typed
 from socinnov.demo.profiles import Profile
 
 __all__ = [
@@ -173,7 +172,7 @@ def _add_comments(rng: np.random.Generator, long: pd.DataFrame, grid: grids.Grid
 def acceptability_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
                           design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
     """Ratings of every eligible dossier on the acceptability grid, in the two rounds."""
-    grid = call_grid(grids.ACCEPTABILITY)
+    grid = rating_grid(grids.ACCEPTABILITY)
     dimension_of = {c.id: c.dimension for c in grid.criteria}
     offsets = dict(zip(dimension_of, rng.normal(0, 0.25, len(dimension_of))))
 
@@ -190,7 +189,7 @@ def acceptability_ratings(rng: np.random.Generator, profiles: dict[str, Profile]
 def feasibility_ratings(rng: np.random.Generator, profiles: dict[str, Profile],
                         design: dict[str, list[str]], severity: dict[str, float]) -> pd.DataFrame:
     """Ratings of the retained dossiers on the feasibility grid (A/B/C), in the two rounds."""
-    grid = call_grid(grids.FEASIBILITY)
+    grid = rating_grid(grids.FEASIBILITY)
     criteria = [c.id for c in grid.criteria]
     market_criteria = {c.id for c in grid.dimension(MARKET_CRITERIA_DIMENSION).criteria}
     offsets = dict(zip(criteria, rng.normal(0, 0.2, len(criteria))))
