@@ -29,7 +29,7 @@ import pandas as pd
 from socinnov.call import grids
 from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import TABLES
-from socinnov.demo import generator
+from socinnov.demo import generator, ratings, readme
 from socinnov.inputs.tabular import write_table
 
 BASE_SEED = 2016
@@ -150,11 +150,11 @@ def generate(n_dossiers: int, *, n_jurors: int = 80, per_dossier: int = 8, seed:
     conflicts = pd.DataFrame(conflict_rows, columns=["juror_id", "dossier_id", "reason"])
     acceptability = grids.load_grid(grids.ACCEPTABILITY, "2016")
     feasibility = grids.load_grid(grids.FEASIBILITY, "2016")
-    acc = _grid_ratings(rng, acceptability, rated, quality, design, severity, juror_ids, generator.ACCEPTABILITY_CUTS,
+    acc = _grid_ratings(rng, acceptability, rated, quality, design, severity, juror_ids, ratings.ACCEPTABILITY_CUTS,
                         noise=0.6, missing=0.015, if_relevant_blank=0.0)
     retained = decisions["decision"].isin(("retenu - financé", "retenu - réorienté")).to_numpy()
     feas = _grid_ratings(rng, feasibility, rated[retained], quality[retained] * 0.8 - 0.1, design[retained],
-                         0.7 * severity, juror_ids, generator.FEASIBILITY_CUTS, noise=0.55, missing=0.01,
+                         0.7 * severity, juror_ids, ratings.FEASIBILITY_CUTS, noise=0.55, missing=0.01,
                          if_relevant_blank=0.6)
     frames.update(jurors=jurors, conflicts=conflicts, ratings=pd.concat([acc, feas], ignore_index=True))
     return frames
@@ -167,5 +167,5 @@ def write_cohort(folder: Path, n_dossiers: int, *, n_jurors: int = 80, per_dossi
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         write_table(frames[table.name], table, folder / table.filename)
-    (folder / "appel.yaml").write_text(generator.call_yaml_text(seed, n_dossiers), encoding="utf-8")
+    (folder / "appel.yaml").write_text(readme.call_yaml_text(seed, n_dossiers), encoding="utf-8")
     return {name: len(df) for name, df in frames.items()}

@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo cohort (socinnov.demo.generator)."""
+"""Tests of the synthetic demo cohort (socinnov.demo)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socinnov import config
+from socinnov import config, demo
 from socinnov.call import grids, settings
 from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import TABLES, french_headers
-from socinnov.demo import generator
+from socinnov.demo import content, generator
+from socinnov.demo.followup import FOLLOWUP_WAVES
+from socinnov.demo.jury import N_JURORS, is_connected
 from socinnov.inputs import tabular
 
 SMALL = {"seed": 7, "n_dossiers": 40}
@@ -163,12 +165,12 @@ def test_other_seed_other_cohort(default_folder, tmp_path):
     assert (other / "notations.csv").read_bytes() != (default_folder / "notations.csv").read_bytes()
 
 
-@pytest.mark.parametrize("edition", sorted(generator.EDITIONS))
+@pytest.mark.parametrize("edition", sorted(demo.EDITIONS))
 def test_committed_demo_cohorts_are_what_the_generator_writes(edition, tmp_path):
     committed = COMMITTED.parent / edition
     assert committed.is_dir(), "regenerate with `make demo`"
     fresh = tmp_path / edition
-    generator.write_demo(fresh, **generator.EDITIONS[edition])
+    demo.write_demo(fresh, **demo.EDITIONS[edition])  # what `make demo` runs
     assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in fresh.iterdir())
     for path in fresh.iterdir():
         assert (committed / path.name).read_bytes() == path.read_bytes(), path.name
@@ -222,7 +224,7 @@ def test_design_is_connected(any_cohort):
         for juror in jurors:
             parent[find(("d", dossier))] = find(("j", juror))
     assert len({find(("d", d)) for d in design}) == 1
-    assert generator.is_connected({d: sorted(j) for d, j in design.items()})
+    assert is_connected({d: sorted(j) for d, j in design.items()})
 
 
 def test_three_or_four_jurors_per_rated_dossier(any_cohort):
@@ -327,7 +329,7 @@ def test_decisions_consistent_with_the_call(any_cohort):
     others = dec[dec["decision"] != "retenu - financé"]
     assert others["granted_amount"].isna().all()
     reoriented = dec[dec["decision"] == "retenu - réorienté"]
-    assert set(reoriented["reoriented_to"]) <= set(generator.REORIENTATION_TARGETS.values())
+    assert set(reoriented["reoriented_to"]) <= set(content.DECISIONS["reorientation_targets"].values())
     assert dec.loc[dec["decision"] != "retenu - réorienté", "reoriented_to"].isna().all()
     assert dec["jury_date"].between("2016-09-20", "2016-09-30").all()
     assert dec["validated"].all()
@@ -393,7 +395,7 @@ def test_followup_and_payments(any_cohort):
     funded = dec[dec["decision"] == "retenu - financé"].set_index("dossier_id")
     follow, pay = any_cohort["followup"], any_cohort["payments"]
     assert set(follow["dossier_id"]) == set(funded.index) == set(pay["dossier_id"])
-    assert set(follow["wave_month"]) == set(generator.FOLLOWUP_WAVES)
+    assert set(follow["wave_month"]) == set(FOLLOWUP_WAVES)
     abandoned = follow.loc[follow["status"] == "abandonné", "dossier_id"]
     assert 1 <= abandoned.nunique() <= 2
     for dossier, waves in follow.groupby("dossier_id"):
@@ -402,7 +404,7 @@ def test_followup_and_payments(any_cohort):
             assert waves["status"].iloc[-1] == "abandonné" and waves["wave_month"].max() < 24
             assert set(pay.loc[pay["dossier_id"] == dossier, "instalment"]) == {1}
         else:
-            assert list(waves["wave_month"]) == list(generator.FOLLOWUP_WAVES)
+            assert list(waves["wave_month"]) == list(FOLLOWUP_WAVES)
             assert set(pay.loc[pay["dossier_id"] == dossier, "instalment"]) == {1, 2}
     assert (follow["stage"] == "essaimage").any()
     paid = pay.groupby("dossier_id")["amount"].sum()
@@ -414,6 +416,42 @@ def test_followup_and_payments(any_cohort):
     second = pay[pay["instalment"] == 2].set_index("dossier_id")["paid_on"]
     months = (second - start[second.index]).dt.days / 30.44
     assert months.between(23.5, 33).all() and (months > 28).sum() == 1
+
+
+# ------------------------------------------------------------------------------------------
+# The hand-written content (content/*.yaml) fits the call's vocabularies and grids
+# ------------------------------------------------------------------------------------------
+
+def test_content_uses_the_call_vocabularies():
+    drawn_categories = set(content.DOSSIERS["legal_category_weights"])
+    assert drawn_categories <= set(voc.LEGAL_CATEGORIES)
+    assert set(content.DOSSIERS["stage_weights"]) == set(voc.STAGES)
+    assert set(content.PLACES["departement_weights"]) == set(voc.REGION_DEPARTEMENTS)
+    assert set(content.TERRITORIES) == set(voc.REGION_DEPARTEMENTS)
+    assert not set(content.OUT_OF_REGION) & set(voc.REGION_DEPARTEMENTS)
+    assert set(content.PARTNERS["type_weights"]) <= set(voc.PARTNER_TYPES)
+    assert set(content.PARTNERS["names"]) == set(content.PARTNERS["roles"]) == set(voc.PARTNER_TYPES)
+    assert set(content.BUDGET["labels"]) <= set(voc.EXPENSE_CATEGORIES)
+    place_bound = set(content.DOSSIERS["place_bound_names"]) - {"EPCI urbain"}
+    independent = set(content.DOSSIERS["porteur_names"])
+    assert place_bound | independent == drawn_categories | {"personne physique"}
+    assert all(len(t.innovation) == len(voc.INNOVATION_TYPES) for t in content.THEMES)
+    assert len({t.key for t in content.THEMES}) == len(content.THEMES)
+
+
+def test_content_comments_every_criterion_a_juror_departs_on():
+    keys = set(content.JURY["departure_comments"])
+    for version in ("2016", "2018"):
+        assert {c.id for c in grids.load_grid(grids.ACCEPTABILITY, version).criteria} <= keys
+    assert {c.dimension for c in grids.load_grid(grids.FEASIBILITY, "2016").criteria} <= keys
+    dimensions = {c.dimension for c in grids.load_grid(grids.ACCEPTABILITY, "2016").criteria}
+    assert set(content.FOLLOWUP["reassessment_comments"]) == dimensions
+    assert set(content.DECISIONS["not_retained_reasons"]) == dimensions
+    assert min(len(content.JURY["juror_panel"]), len(content.JURY["juror_names"])) >= N_JURORS
+
+
+def test_content_describes_every_table():
+    assert set(content.README["table_descriptions"]) == {t.name for t in TABLES}
 
 
 def test_rejects_tiny_cohorts():
