@@ -1693,6 +1693,7 @@ def _generate(seed: int, n_dossiers: int) -> dict[str, pd.DataFrame]:
         "budget": budget,
         "jurors": jurors,
         "conflicts": conflicts,
+        "assignments": pd.DataFrame([(d, j) for d in eligible for j in design[d]], columns=["dossier_id", "juror_id"]),
         "ratings": ratings,
         "decisions": decisions,
         "followup": followup,
@@ -1736,6 +1737,8 @@ TABLE_DESCRIPTIONS = {
     "budget": "Les comptes prévisionnels de l'action sur 24 mois, ligne par ligne, avec les mois de début et de fin de chaque dépense.",
     "jurors": "Les membres du jury préparatoire à la décision des élu·e·s.",
     "conflicts": "Les conflits d'intérêts déclarés : le juré ne note pas le dossier concerné.",
+    "assignments": "Quel juré note quel dossier : une ligne par dossier et juré (écrit par `socinnov assign`, "
+                   "ou à la main) ; les formulaires de notation en sont tirés.",
     "ratings": "Une ligne par dossier, juré, grille, critère et tour de notation ; un niveau vide est une note manquante "
                "(ou, pour la section « marché » de la grille de faisabilité, une section jugée non pertinente).",
     "decisions": "La décision du jury pour chaque dossier noté et sa validation par le comité d'élu·e·s.",
