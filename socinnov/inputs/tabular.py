@@ -647,6 +647,20 @@ def write_output_table(df: pd.DataFrame, table: Table, out: Path, *, force: bool
     """
     import os
 
+    target = check_output_path(table, out, force=force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        write_table(df, table, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def check_output_path(table: Table, out: Path, *, force: bool = False) -> Path:
+    """The resolved ``out`` if :func:`write_output_table` may write there, else ``InputError``
+    (called first by a command whose work takes time, so that it refuses before doing it)."""
     out = Path(out)
     target = out.resolve()
     if target.is_relative_to(config.raw_dir().resolve()):
@@ -655,13 +669,6 @@ def write_output_table(df: pd.DataFrame, table: Table, out: Path, *, force: bool
                                   f"{table.filename} à la main")])
     if target.exists() and not force:
         raise InputError([Problem(str(out), None, None, "existe déjà : laissé tel quel (--force pour le remplacer)")])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        write_table(df, table, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 
