@@ -272,7 +272,7 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
     return out, problems
 
 
-def _conflicts_honoured(frames, table: str = "ratings", verb: str = "note") -> list[Problem]:
+def _conflicts_honoured(frames, table: str = "ratings", verb: str = "note le") -> list[Problem]:
     ratings, conflicts = frames.get(table), frames.get("conflicts")
     if ratings is None or conflicts is None or conflicts.empty:
         return []
@@ -281,7 +281,7 @@ def _conflicts_honoured(frames, table: str = "ratings", verb: str = "note") -> l
     bad = ratings[pd.MultiIndex.from_arrays([ratings["juror_id"], ratings["dossier_id"]]).isin(pairs)]
     first = bad.drop_duplicates(["juror_id", "dossier_id"])
     return [Problem(file, i + 2, None,
-                    f"le juré {r['juror_id']} {verb} le dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
+                    f"le juré {r['juror_id']} {verb} dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
                     f"est déclaré ({TABLES_BY_NAME['conflicts'].filename})") for i, r in first.iterrows()]
 
 
