@@ -17,7 +17,7 @@ Formulation, in two stages:
    within ``[⌊nK/m⌋, ⌈nK/m⌉]`` (or ``[0, max_load]``); minimise ``L_max − L_min`` plus seeded
    random costs ``ε·c[d, j]`` (``ε Σ c < 1/2``) that only pick, among the designs of least
    spread, a different starting design for each seed. Without the ``L`` variables this is a
-   transportation problem (totally unimodular): HiGHS solves it at the root in milliseconds,
+   transportation problem (totally unimodular): HiGHS solves it at the root in a fraction of a second,
    and says so at once when no design exists.
 2. **Pair balance, by a seeded local search** (hand-written: no library searches this
    objective under these constraints; a MILP over the ``n·m(m−1)/2`` pair products is three
