@@ -192,7 +192,7 @@ def _local_search(x: np.ndarray, allowed: np.ndarray, profiles: np.ndarray, rng:
     share = profiles.mean(axis=0) if profiles.shape[1] else np.zeros(0)
     exposure = x.T.astype(float) @ profiles  # m × C
 
-    def exp_cost(j: int, e_row: np.ndarray, l_j: int) -> float:
+    def exp_cost(e_row: np.ndarray, l_j: int) -> float:
         diff = e_row - l_j * share
         return float(diff @ diff)
 
@@ -220,8 +220,8 @@ def _local_search(x: np.ndarray, allowed: np.ndarray, profiles: np.ndarray, rng:
             if d_pair > 0:
                 continue
             ea, eb = exposure[a] - profiles[d], exposure[b] + profiles[d]
-            d_exp = (exp_cost(a, ea, load[a] - 1) + exp_cost(b, eb, load[b] + 1)
-                     - exp_cost(a, exposure[a], load[a]) - exp_cost(b, exposure[b], load[b]))
+            d_exp = (exp_cost(ea, load[a] - 1) + exp_cost(eb, load[b] + 1)
+                     - exp_cost(exposure[a], load[a]) - exp_cost(exposure[b], load[b]))
             if d_pair == 0 and d_exp > 1e-12:
                 continue
             pairs[a, od] -= 1
@@ -250,8 +250,8 @@ def _local_search(x: np.ndarray, allowed: np.ndarray, profiles: np.ndarray, rng:
                 continue
             delta = profiles[e] - profiles[d]
             ea, eb = exposure[a] + delta, exposure[b] - delta
-            d_exp = (exp_cost(a, ea, load[a]) + exp_cost(b, eb, load[b])
-                     - exp_cost(a, exposure[a], load[a]) - exp_cost(b, exposure[b], load[b]))
+            d_exp = (exp_cost(ea, load[a]) + exp_cost(eb, load[b])
+                     - exp_cost(exposure[a], load[a]) - exp_cost(exposure[b], load[b]))
             if d_pair == 0 and d_exp > 1e-12:
                 continue
             for o_set, lose, gain in ((only_d, a, b), (only_e, b, a)):
