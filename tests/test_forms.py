@@ -201,6 +201,7 @@ def test_a_cohort_with_no_assignment_gets_no_workbook(project):
     write_cohort(project / "data" / "raw" / "vide", t)
     with pytest.raises(InputError) as err:
         write_forms("vide")
-    assert err.value.problems[0].message == (
-        "aucun dossier attribué au tour « individuel » : une ligne par juré et dossier à noter (niveau vide) suffit")
+    assert err.value.problems[0].file == "affectations.csv"
+    assert err.value.problems[0].message.startswith(
+        "aucun dossier attribué : écrire les affectations avec `socinnov assign vide --jures-par-dossier K")
     assert not forms_dir("vide").exists()

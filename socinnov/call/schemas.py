@@ -127,6 +127,17 @@ class Conflict(_Base):
     reason: Series[str] = pa.Field(title="Motif", nullable=True, metadata=FREE)
 
 
+class Assignment(_Base):
+    """Which juror rates which dossier (written by ``socinnov assign``, or by hand): one row per pair."""
+
+    dossier_id: Series[str] = _id("Identifiant du dossier")
+    juror_id: Series[str] = _id("Identifiant du juré")
+
+    @pa.dataframe_check(error="le même juré est affecté deux fois au même dossier")
+    def pairs_unique(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.duplicated(["dossier_id", "juror_id"], keep="first")
+
+
 class Rating(_Base):
     """One row per (dossier, juror, grid, criterion, round); an empty level is a missing rating."""
 
@@ -264,6 +275,7 @@ TABLES: tuple[Table, ...] = (
     Table("budget", "budget_previsionnel.csv", BudgetLine),
     Table("jurors", "jures.csv", Juror),
     Table("conflicts", "conflits_interets.csv", Conflict, required=False),
+    Table("assignments", "affectations.csv", Assignment, required=False),
     Table("ratings", "notations.csv", Rating),
     Table("decisions", "decisions.csv", Decision, required=False),
     Table("followup", "suivi.csv", FollowUp, required=False),

@@ -109,6 +109,42 @@ def _import_forms(args) -> int:
     return 0
 
 
+def _assign(args) -> int:
+    from socinnov.analysis.assignment import (
+        InfeasibleDesign,
+        assign_jurors,
+        describe_design,
+        exposure_profiles,
+        summary_lines,
+    )
+    from socinnov.call.eligibility import check_eligibility, eligibility_status
+    from socinnov.call.schemas import TABLES_BY_NAME
+    from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+    from socinnov.inputs.tabular import check_output_path, write_output_table
+
+    check_output_path(TABLES_BY_NAME["assignments"], Path(args.out), force=args.force)
+    _, folder = resolve_cohort(args.cohort)
+    frames, call = validate_cohort(folder)
+    status = eligibility_status(check_eligibility(frames, call))  # the eligibility the ingest computes
+    eligible = frames["dossiers"][frames["dossiers"]["dossier_id"].isin(status.loc[status["eligible"], "dossier_id"])]
+    jurors, conflicts = list(frames["jurors"]["juror_id"]), frames.get("conflicts")
+    profiles = exposure_profiles(eligible)
+    try:
+        pairs = assign_jurors(list(eligible["dossier_id"]), jurors, conflicts, per_dossier=args.jures_par_dossier,
+                              max_load=args.charge_max, seed=args.graine, profiles=profiles)
+    except InfeasibleDesign as err:
+        print(f"Affectation impossible pour {len(eligible)} dossiers éligibles et {len(jurors)} jurés ; "
+              "rien n'a été écrit.", file=sys.stderr)
+        for reason in err.reasons:
+            print(f"  - {reason}", file=sys.stderr)
+        return 2
+    out = write_output_table(pairs, TABLES_BY_NAME["assignments"], Path(args.out), force=args.force)
+    print("\n".join(summary_lines(describe_design(pairs, jurors, conflicts, profiles))))
+    print(f"{len(pairs)} affectations écrites dans {out} (graine {args.graine}) : le copier dans le dossier de la "
+          "cohorte sous le nom affectations.csv, puis `socinnov forms`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
@@ -152,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
+
+    p = sub.add_parser("assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--jures-par-dossier", type=int, required=True, metavar="K", help="jurés par dossier")
+    p.add_argument("--charge-max", type=int, metavar="N",
+                   help="dossiers par juré au plus (défaut : charges équilibrées, écart d'un dossier au plus)")
+    p.add_argument("--graine", type=int, default=0, metavar="S",
+                   help="graine du tirage (défaut 0) : même graine, même affectation")
+    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
+    p.set_defaults(func=_assign)
 
     p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
     p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")

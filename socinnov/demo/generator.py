@@ -151,6 +151,7 @@ def _generate(seed: int, n_dossiers: int) -> dict[str, pd.DataFrame]:
         "budget": budget,
         "jurors": jurors,
         "conflicts": conflicts,
+        "assignments": pd.DataFrame([(d, j) for d in eligible for j in design[d]], columns=["dossier_id", "juror_id"]),
         "ratings": ratings,
         "decisions": decisions,
         "followup": followup,

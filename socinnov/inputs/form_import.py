@@ -16,7 +16,6 @@ items of a section the call marks « si pertinent » may stay empty and are not 
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 import zipfile
@@ -28,7 +27,6 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
-from socinnov import config
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, Rating
 from socinnov.errors import InputError, Problem
@@ -45,7 +43,7 @@ from socinnov.inputs.forms import (
     FormPlan,
     plan_forms,
 )
-from socinnov.inputs.tabular import fold, write_table
+from socinnov.inputs.tabular import fold, write_output_table
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 OTHER_SPREADSHEETS = (".xls", ".ods", ".csv", ".numbers")
@@ -466,19 +464,4 @@ def write_ratings(ratings: pd.DataFrame, out: Path, *, force: bool = False) -> P
     Refuses any path under ``data/raw`` (supplied files are never modified: the user copies the
     file there) and an existing file unless ``force``; the file appears whole or not at all.
     """
-    out = Path(out)
-    target = out.resolve()
-    if target.is_relative_to(config.raw_dir().resolve()):
-        raise InputError([Problem(str(out), None, None, f"écriture refusée dans {config.raw_dir()} : les fichiers "
-                                  "fournis n'y sont jamais modifiés ; écrire ailleurs, vérifier, puis remplacer "
-                                  f"{RATINGS.filename} à la main")])
-    if target.exists() and not force:
-        raise InputError([Problem(str(out), None, None, "existe déjà : laissé tel quel (--force pour le remplacer)")])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        write_table(ratings, RATINGS, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return write_output_table(ratings, RATINGS, out, force=force)

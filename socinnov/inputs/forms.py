@@ -1,8 +1,8 @@
 """``socinnov forms COHORT``: one Excel workbook per juror, to rate their dossiers individually.
 
-A juror's assignment is what the cohort's ``notations.csv`` says for the individual round: the
-distinct (juror, dossier) pairs of that round, levels filled or not (a cohort with no ratings
-yet supplies the pairs with empty levels), less any declared conflict of interest. The
+A juror's assignment is what the cohort's ``affectations.csv`` says (``socinnov assign`` writes it,
+before any rating exists); without it, the distinct (juror, dossier) pairs of the individual
+round in ``notations.csv``, levels filled or not; less any declared conflict of interest. The
 feasibility grid is asked for the dossiers the jury retained (``decisions.csv``: « retenu -
 financé » or « retenu - réorienté »), none if there are no decisions yet.
 
@@ -164,24 +164,33 @@ class FormPlan:
 
 
 def assignments(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Distinct (juror, dossier) pairs of the individual round, declared conflicts excluded.
+    """Distinct (juror, dossier) pairs to rate, declared conflicts excluded.
+
+    The pairs of ``affectations.csv`` when it has rows (``socinnov assign`` writes it, before any
+    rating exists); otherwise those of the individual round in ``notations.csv``, levels filled or not.
 
     Parameters
     ----------
     frames : dict of pandas.DataFrame
-        The cohort's validated tables (``ratings``, ``conflicts``).
+        The cohort's validated tables (``assignments``, ``ratings``, ``conflicts``).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``juror_id`` and ``dossier_id``, sorted.
     """
-    ratings = frames["ratings"]
-    pairs = ratings.loc[ratings["round"] == ROUND, ["juror_id", "dossier_id"]].drop_duplicates()
+    assigned, ratings = frames.get("assignments"), frames.get("ratings")
+    if assigned is not None and not assigned.empty:
+        pairs = assigned[["juror_id", "dossier_id"]]
+    elif ratings is not None:
+        pairs = ratings.loc[ratings["round"] == ROUND, ["juror_id", "dossier_id"]]
+    else:
+        pairs = pd.DataFrame({"juror_id": [], "dossier_id": []}, dtype=object)
+    pairs = pairs.drop_duplicates()
     conflicts = frames.get("conflicts")
     if conflicts is not None and not conflicts.empty:
-        declared = set(zip(conflicts["juror_id"], conflicts["dossier_id"]))
-        pairs = pairs[[p not in declared for p in zip(pairs["juror_id"], pairs["dossier_id"])]]
+        declared = pd.MultiIndex.from_arrays([conflicts["juror_id"], conflicts["dossier_id"]])
+        pairs = pairs[~pd.MultiIndex.from_arrays([pairs["juror_id"], pairs["dossier_id"]]).isin(declared)]
     return pairs.sort_values(["juror_id", "dossier_id"]).reset_index(drop=True)
 
 
@@ -555,8 +564,10 @@ def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = Fa
     frames, call = validate_cohort(folder)
     plans = plan_forms(frames, call, name)
     if not plans:
-        raise InputError([Problem("notations.csv", None, None, "aucun dossier attribué au tour « individuel » : "
-                                  "une ligne par juré et dossier à noter (niveau vide) suffit")])
+        raise InputError([Problem("affectations.csv", None, None, "aucun dossier attribué : écrire les affectations "
+                                  f"avec `socinnov assign {name} --jures-par-dossier K --out affectations.csv`, puis "
+                                  "copier le fichier dans le dossier de la cohorte (ou, dans notations.csv, une ligne "
+                                  "par juré et dossier à noter au tour « individuel », niveau vide)")])
     out = Path(out) if out is not None else forms_dir(name)
     if not force:
         _refuse_filled([out / p.filename for p in plans])

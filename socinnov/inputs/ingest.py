@@ -272,16 +272,16 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
     return out, problems
 
 
-def _conflicts_honoured(frames) -> list[Problem]:
-    ratings, conflicts = frames.get("ratings"), frames.get("conflicts")
+def _conflicts_honoured(frames, table: str = "ratings", verb: str = "note le") -> list[Problem]:
+    ratings, conflicts = frames.get(table), frames.get("conflicts")
     if ratings is None or conflicts is None or conflicts.empty:
         return []
     pairs = pd.MultiIndex.from_arrays([conflicts["juror_id"], conflicts["dossier_id"]])
-    file = TABLES_BY_NAME["ratings"].filename
+    file = TABLES_BY_NAME[table].filename
     bad = ratings[pd.MultiIndex.from_arrays([ratings["juror_id"], ratings["dossier_id"]]).isin(pairs)]
     first = bad.drop_duplicates(["juror_id", "dossier_id"])
     return [Problem(file, i + 2, None,
-                    f"le juré {r['juror_id']} note le dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
+                    f"le juré {r['juror_id']} {verb} dossier {r['dossier_id']} alors qu'un conflit d'intérêts "
                     f"est déclaré ({TABLES_BY_NAME['conflicts'].filename})") for i, r in first.iterrows()]
 
 
@@ -391,16 +391,16 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
     except InputError as err:
         problems += err.problems
     for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
-                       ("conflicts", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
+                       ("conflicts", "dossier_id"), ("assignments", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
                        ("payments", "dossier_id"), ("reassessments", "dossier_id"), ("indicators", "dossier_id"),
                        ("spending", "dossier_id"), ("activity_reports", "dossier_id")]:
         problems += _missing_keys(frames, table, col, "dossiers", "dossier_id")
-    for table in ("ratings", "conflicts"):
+    for table in ("ratings", "conflicts", "assignments"):
         problems += _missing_keys(frames, table, "juror_id", "jurors", "juror_id")
     if "ratings" in frames and call is not None:
         frames["ratings"], probs = _normalise_ratings(frames["ratings"], call)
         problems += probs
-    problems += _conflicts_honoured(frames)
+    problems += _conflicts_honoured(frames) + _conflicts_honoured(frames, "assignments", "est affecté au")
     problems += _funded_only(frames) + _duplicate_keys(frames) + _known_waves(frames)
     if "reassessments" in frames and call is not None:
         frames["reassessments"], probs = _normalise_reassessments(frames["reassessments"], call)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from socinnov import config
 from socinnov.call.schemas import TABLES, Table, french_headers
 from socinnov.errors import InputError, Problem
 
@@ -636,6 +637,39 @@ def write_table(df: pd.DataFrame, table: Table, path: Path) -> None:
     out = pd.DataFrame({headers[name]: _format_column(df[name], _kind(col.dtype))
                         for name, col in schema.columns.items()})
     out.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_output_table(df: pd.DataFrame, table: Table, out: Path, *, force: bool = False) -> Path:
+    """Write a table the kit produced (imported ratings, assignments) where the user asked.
+
+    Refuses any path under ``data/raw`` (supplied files are never modified: the user copies the
+    file there) and an existing file unless ``force``; the file appears whole or not at all.
+    """
+    import os
+
+    target = check_output_path(table, out, force=force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        write_table(df, table, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def check_output_path(table: Table, out: Path, *, force: bool = False) -> Path:
+    """The resolved ``out`` if :func:`write_output_table` may write there, else ``InputError``
+    (called first by a command whose work takes time, so that it refuses before doing it)."""
+    out = Path(out)
+    target = out.resolve()
+    if target.is_relative_to(config.raw_dir().resolve()):
+        raise InputError([Problem(str(out), None, None, f"écriture refusée dans {config.raw_dir()} : les fichiers "
+                                  "fournis n'y sont jamais modifiés ; écrire ailleurs, vérifier, puis remplacer "
+                                  f"{table.filename} à la main")])
+    if target.exists() and not force:
+        raise InputError([Problem(str(out), None, None, "existe déjà : laissé tel quel (--force pour le remplacer)")])
+    return target
 
 
 def _format_column(values: pd.Series, kind: str) -> np.ndarray:
