@@ -189,12 +189,9 @@ def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (level, _group, label), r in wide.iterrows():
         def ci(stat, r=r):
-            if ("estimate", stat) not in r or pd.isna(r[("estimate", stat)]):
+            if ("estimate", stat) not in r:
                 return "–"
-            if pd.isna(r[("ci_low", stat)]):
-                return fr.number(r[("estimate", stat)], 3)
-            return (f"{fr.number(r[('estimate', stat)], 3)} [{fr.number(r[('ci_low', stat)], 3)} ; "
-                    f"{fr.number(r[('ci_high', stat)], 3)}]")
+            return fr.interval(r[("estimate", stat)], r[("ci_low", stat)], r[("ci_high", stat)], 3)
         row = {"Critère" if level == "critère" else "Niveau": label if level == "critère" else f"{label} ({level})",
                "Alpha de Krippendorff [IC 95 %]": ci("krippendorff_alpha")}
         if level == "critère":
