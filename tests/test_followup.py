@@ -100,7 +100,7 @@ PAY_CASES = tables(
 def test_each_payment_rule_on_crafted_cases():
     f = followup.payment_checks(PAY_CASES, CALL)
     assert len(f) == 6 * len(followup.PAYMENT_RULES)
-    assert verdicts(f, "OK") == dict.fromkeys(followup.PAYMENT_RULES_BY_ID, True)
+    assert verdicts(f, "OK") == {r.id: True for r in followup.PAYMENT_RULES}
     assert verdicts(f, "AVANT") == {"solde_apres_bilan": False, "depenses_periode": False,
                                     "versements_accordes": True, "versements_plafond": True, "bilan_a_temps": True}
     assert verdicts(f, "SANS")["solde_apres_bilan"] is False

@@ -25,7 +25,7 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from socinnov import fr
 from socinnov.analysis.scores import dossier_scores
 from socinnov.call import vocabulary as voc
-from socinnov.call.eligibility import Rule
+from socinnov.call.eligibility import Rule, rule_summary
 from socinnov.call.grids import Grid
 from socinnov.call.schemas import TABLES_BY_NAME, YEAR_TWO_REPORT, french_headers
 from socinnov.call.settings import Call
@@ -58,7 +58,6 @@ PAYMENT_RULES: tuple[Rule, ...] = (
     Rule("bilan_a_temps", "Bilan de la deuxième année remis à temps",
          f"Convention du kit : au plus {REPORT_GRACE_MONTHS} mois après la fin des 24 mois.", blocking=False),
 )
-PAYMENT_RULES_BY_ID = {r.id: r for r in PAYMENT_RULES}
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,13 +537,8 @@ def payment_flags(findings: pd.DataFrame) -> pd.DataFrame:
 
 def payment_summary(findings: pd.DataFrame) -> pd.DataFrame:
     """Per payment rule: experiments that pass it and that do not (French headers)."""
-    g = findings.groupby("rule", sort=False).agg(passed=("passed", "sum"), total=("passed", "size"))
-    return pd.DataFrame({
-        "Contrôle": [PAYMENT_RULES_BY_ID[r].label for r in g.index],
-        "Nature": ["règle" if PAYMENT_RULES_BY_ID[r].blocking else "remarque" for r in g.index],
-        "Respecté": g["passed"].astype(int).values,
-        "Non respecté": (g["total"] - g["passed"]).astype(int).values,
-    })
+    return rule_summary(findings, PAYMENT_RULES, headers=("Contrôle", "Nature", "Respecté", "Non respecté"),
+                        natures=("règle", "remarque"))
 
 
 # --------------------------------------------------------------------------------------------
