@@ -137,6 +137,32 @@ def test_cronbach_alpha_published_example():
     assert alpha == pytest.approx(0.5917188485995826)
     assert (round(lo, 3), round(hi, 3)) == (0.195, 0.840)
     assert n == 15
+    # The interval is Feldt's, unrounded (pingouin rounds it to three decimals).
+    assert (lo, hi) == cr.feldt_interval(alpha, 15, data.shape[1])
+    assert (lo, hi) != (0.195, 0.840)
+
+
+def test_feldt_interval_published_value():
+    # Chris Evans, "R code for computing confidence intervals for Cronbach's alpha" (MRC Cognition
+    # and Brain Sciences Unit statistics wiki, FAQ/cafun): feldt1.return(0.913, 873, 20, 0.95)
+    # gives 0.9044024 to 0.9211588.
+    lo, hi = cr.feldt_interval(0.913, 873, 20)
+    assert lo == pytest.approx(0.9044024, abs=5e-8)
+    assert hi == pytest.approx(0.9211588, abs=5e-8)
+
+
+@pytest.mark.parametrize("alpha, n, k, confidence", [(0.5917, 15, 4, 0.95), (0.83, 100, 20, 0.95),
+                                                     (0.4, 12, 3, 0.90), (-0.2, 30, 5, 0.99)])
+def test_feldt_interval_is_the_exact_f_interval(alpha, n, k, confidence):
+    # Feldt, Woodruff & Salih (1987), p. 95, formulas 6-7: (1 - bound) / (1 - alpha) is the
+    # (1 ± c) / 2 quantile of F(n - 1, (n - 1)(k - 1)); checked through the F distribution's cdf.
+    from scipy.stats import f
+
+    lo, hi = cr.feldt_interval(alpha, n, k, confidence=confidence)
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    assert f.cdf((1 - lo) / (1 - alpha), df1, df2) == pytest.approx((1 + confidence) / 2, abs=1e-12)
+    assert f.cdf((1 - hi) / (1 - alpha), df1, df2) == pytest.approx((1 - confidence) / 2, abs=1e-12)
+    assert lo < alpha < hi
 
 
 def test_cronbach_alpha_by_its_formula():

@@ -29,7 +29,8 @@ statistic                       computed by
 ==============================  ==========================================================
 agreement per criterion         ``socinnov.analysis.jury_agreement.criterion_agreement`` (Krippendorff's alpha,
                                 bootstrap CI), not recomputed here
-Cronbach's alpha (+ Feldt CI)   ``pingouin.cronbach_alpha`` on the dossier means, listwise
+Cronbach's alpha                ``pingouin.cronbach_alpha`` on the dossier means, listwise;
+                                Feldt's F interval by hand (pingouin rounds it to 3 decimals)
 rank-based alpha                standardised alpha of the Spearman correlation matrix
                                 (= alpha of the rank-transformed criteria), bootstrap CI
 item-rest correlation           Pearson, Fisher-z CI
@@ -73,6 +74,7 @@ __all__ = [
     "criterion_labels",
     "cronbach",
     "dossier_levels",
+    "feldt_interval",
     "fisher_interval",
     "groups_of",
     "internal_consistency",
@@ -361,10 +363,10 @@ def item_rest(wide: pd.DataFrame, groups: dict[str, tuple[str, str]]) -> pd.Data
 
 
 def cronbach(wide: pd.DataFrame, *, confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """Cronbach's alpha of the columns of ``wide`` with Feldt's interval (``pingouin``).
+    """Cronbach's alpha of the columns of ``wide`` (``pingouin``) with Feldt's interval.
 
     Rows with a missing value are left out (listwise), so that alpha, its interval and the
-    number of dossiers refer to the same rows.
+    number of dossiers refer to the same rows. The interval is :func:`feldt_interval`'s.
 
     Parameters
     ----------
@@ -392,8 +394,38 @@ def cronbach(wide: pd.DataFrame, *, confidence: float = 0.95) -> tuple[float, fl
         return np.nan, np.nan, np.nan, len(sub)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        alpha, ci = pg.cronbach_alpha(data=sub, nan_policy="listwise", ci=confidence)
-    return float(alpha), float(ci[0]), float(ci[1]), len(sub)
+        alpha, _ = pg.cronbach_alpha(data=sub, nan_policy="listwise", ci=confidence)
+    low, high = feldt_interval(float(alpha), len(sub), sub.shape[1], confidence=confidence)
+    return float(alpha), low, high, len(sub)
+
+
+def feldt_interval(alpha: float, n: int, k: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Feldt's exact interval of Cronbach's alpha for ``n`` units and ``k`` items.
+
+    Under Feldt's (1965) model ``(1 - α̂) / (1 - α)`` follows an F distribution with ``n - 1`` and
+    ``(n - 1)(k - 1)`` degrees of freedom, so that (Feldt, Woodruff & Salih 1987, p. 95, formulas
+    6 and 7) ``low = 1 - (1 - α̂) F[(1 + c) / 2]`` and ``high = 1 - (1 - α̂) F[(1 - c) / 2]``, with
+    ``F[p]`` the ``p`` quantile of that F distribution (``scipy.stats.f``).
+
+    Hand-written: ``pingouin.cronbach_alpha`` computes the same interval but returns it rounded
+    to three decimals.
+
+    References
+    ----------
+    Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson reliability
+    coefficient twenty. Psychometrika, 30, 357-370.
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient
+    alpha. Applied Psychological Measurement, 11, 93-103.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in feldt_interval(0.913, 873, 20)]
+    [0.9044, 0.9212]
+    """
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    low = 1 - (1 - alpha) * stats.f.ppf((1 + confidence) / 2, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.ppf((1 - confidence) / 2, df1, df2)
+    return float(low), float(high)
 
 
 def _standardised_alpha(corr: np.ndarray) -> float:
