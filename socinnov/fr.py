@@ -7,6 +7,19 @@ import math
 
 import pandas as pd
 
+__all__ = [
+    "MONTHS",
+    "NBSP",
+    "NNBSP",
+    "bounds",
+    "date",
+    "date_time",
+    "euros",
+    "interval",
+    "number",
+    "percent",
+]
+
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
 NBSP = "\u00a0"
 

@@ -30,6 +30,42 @@ from socinnov.call.grids import Grid
 from socinnov.call.schemas import TABLES_BY_NAME, YEAR_TWO_REPORT, french_headers
 from socinnov.call.settings import Call
 
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_YEAR",
+    "FUNDED",
+    "INDICATORS",
+    "PAYMENT_RULES",
+    "REPORT_GRACE_MONTHS",
+    "UNDERSPEND",
+    "attrition",
+    "attrition_reading",
+    "change_model",
+    "execution_by_dossier",
+    "execution_table",
+    "funded_ids",
+    "indicator_summary",
+    "indicator_table",
+    "indicators_long",
+    "last_waves",
+    "model_table",
+    "overview_table",
+    "payment_checks",
+    "payment_flags",
+    "payment_summary",
+    "project_lines",
+    "reading",
+    "readings",
+    "reassessment_scores",
+    "spending_execution",
+    "stage_reading",
+    "stage_transitions",
+    "underspend_table",
+    "wave_means",
+    "wave_means_table",
+    "waves",
+]
+
 FUNDED = "retenu - financé"
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12

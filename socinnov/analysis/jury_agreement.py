@@ -16,6 +16,19 @@ from socinnov import cache, fr
 from socinnov.analysis.agreement import STATISTIC_LABELS, agreement_table
 from socinnov.call.grids import Grid, grid_ratings
 
+__all__ = [
+    "REPORTED",
+    "RETAINED",
+    "agreement_table_fr",
+    "criterion_agreement",
+    "decision_changes_fr",
+    "pairwise_agreement",
+    "range_restriction_note",
+    "reading",
+    "rounds_comparison",
+    "severity_summary",
+]
+
 REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
 RETAINED = ("retenu - financé", "retenu - réorienté")
 

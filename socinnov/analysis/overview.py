@@ -8,6 +8,18 @@ from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
 
+__all__ = [
+    "FUNNEL_STEPS",
+    "amounts_summary",
+    "departement_counts",
+    "eligibility_summary",
+    "funnel",
+    "ineligible",
+    "innovation_types",
+    "profile",
+    "with_decision",
+]
+
 FUNNEL_STEPS = ("Dossiers déposés", "Éligibles", "Examinés par le jury", "Retenus",
                 "Retenus - financés", "Retenus - réorientés", "Non retenus")
 

@@ -16,6 +16,14 @@ import pandas as pd
 
 from socinnov.analysis.agreement.ratings import AgreementInputError, Ratings, forget_products
 
+__all__ = [
+    "Stat",
+    "evaluate",
+    "lazy",
+    "nan_stat",
+    "weight_chunks",
+]
+
 _COLUMNS = ["statistic", "estimate", "ci_low", "ci_high", "note"]
 # Bootstrap chunks hold at most this many unit weights (b x n floats, ~20 MB).
 _CHUNK_CELLS = 2_500_000

@@ -27,6 +27,19 @@ from socinnov.analysis.agreement.ratings import (
     weight_matrix,
 )
 
+__all__ = [
+    "cohen_kappa",
+    "fleiss_kappa",
+    "gwet_ac",
+    "krippendorff_alpha",
+    "percent_agreement",
+    "stat_alpha",
+    "stat_cohen",
+    "stat_fleiss",
+    "stat_gwet",
+    "stat_percent",
+]
+
 # Above this many cells (n x q x q) krippendorff.alpha would need gigabytes of memory.
 _KRIPPENDORFF_MAX_CELLS = 50_000_000
 

@@ -17,6 +17,12 @@ from scipy import sparse
 from socinnov.analysis.agreement.bootstrap import Stat, evaluate, lazy, nan_stat
 from socinnov.analysis.agreement.ratings import Ratings, prepare, row_pairs, scale_rows, wdot
 
+__all__ = [
+    "ICC_NAMES",
+    "icc",
+    "stat_icc",
+]
+
 ICC_NAMES = ("icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
 _ICC_LABELS = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
 

@@ -10,6 +10,11 @@ import pandas as pd
 from socinnov.analysis.agreement.bootstrap import Stat, evaluate, nan_stat
 from socinnov.analysis.agreement.ratings import Ratings, prepare
 
+__all__ = [
+    "kendall_w",
+    "stat_kendall",
+]
+
 
 def stat_kendall(rt: Ratings) -> Stat:
     name = "kendall_w"

@@ -17,6 +17,27 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+__all__ = [
+    "SCALES",
+    "SCALE_FR",
+    "WEIGHTS",
+    "WEIGHT_FR",
+    "AgreementInputError",
+    "Ratings",
+    "check_weights",
+    "counts_matrix",
+    "forget_products",
+    "prepare",
+    "ratings_matrix",
+    "row_pairs",
+    "scale_rows",
+    "tolerance_matrix",
+    "unit_counts",
+    "unit_pairs",
+    "wdot",
+    "weight_matrix",
+]
+
 SCALES = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS = ("identity", "linear", "quadratic")
 WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quadratique"}
