@@ -198,14 +198,14 @@ def test_rule_summary_counts_passes_and_failures_per_rule_in_order():
 
 
 def test_eligibility_and_payment_summaries_share_the_rule_summary():
-    from socinnov.analysis import followup, overview
+    from socinnov.analysis import overview, payments
 
     f = findings_for({"departement": "75"}).reset_index()
     summary = overview.eligibility_summary(f)
     assert list(summary.columns) == ["Règle", "Bloquante", "Respectée", "Non respectée"]
     row = summary.set_index("Règle").loc[RULES[1].label]
     assert (row["Bloquante"], row["Respectée"], row["Non respectée"]) == ("oui", 0, 1)
-    payments = pd.DataFrame({"rule": [r.id for r in followup.PAYMENT_RULES], "passed": True})
-    table = followup.payment_summary(payments)
+    findings = pd.DataFrame({"rule": [r.id for r in payments.PAYMENT_RULES], "passed": True})
+    table = payments.payment_summary_fr(findings)
     assert list(table.columns) == ["Contrôle", "Nature", "Respecté", "Non respecté"]
-    assert table["Nature"].tolist() == ["règle" if r.blocking else "remarque" for r in followup.PAYMENT_RULES]
+    assert table["Nature"].tolist() == ["règle" if r.blocking else "remarque" for r in payments.PAYMENT_RULES]
