@@ -10,7 +10,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from socinnov.analysis import committee
+from socinnov.analysis import committee, consistency
 from socinnov.analysis import criteria as cr
 from socinnov.analysis import criteria_structure as structure
 from socinnov.analysis import criteria_tables as tables
@@ -122,10 +122,10 @@ def test_item_rest_correlation_hand_computed():
     # a = 1..5, rest = mean(b, c) ∝ b + c = 3, 2, 6, 5, 8: deviations (−2, −1, 0, 1, 2) and
     # (−1,8, −2,8, 1,2, 0,2, 3,2): Σxy = 13, Σx² = 10, Σy² = 22,8, r = 13 / √228.
     w = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 1, 4, 3, 5], "c": [1, 1, 2, 2, 3]}, dtype=float)
-    out = cr.item_rest(w, {k: ("g", "G") for k in "abc"}).set_index("criterion")
+    out = consistency.item_rest(w, {k: ("g", "G") for k in "abc"}).set_index("criterion")
     assert out.loc["a", "r"] == pytest.approx(13 / math.sqrt(228))
     assert out.loc["a", "ci_low"] < out.loc["a", "r"] < out.loc["a", "ci_high"]
-    alone = cr.item_rest(w[["a"]], {"a": ("solo", "Seul")})
+    alone = consistency.item_rest(w[["a"]], {"a": ("solo", "Seul")})
     assert np.isnan(alone["r"].item())
 
 
@@ -133,12 +133,12 @@ def test_cronbach_alpha_published_example():
     # pingouin.cronbach_alpha documentation (checked there against R psych::alpha), Likert example
     # "cronbach_alpha": alpha = 0.5917, 95 % CI (Feldt) [0.195, 0.840].
     data = pg.read_dataset("cronbach_alpha").pivot(index="Subj", columns="Items", values="Scores")
-    alpha, lo, hi, n = cr.cronbach(data)
+    alpha, lo, hi, n = consistency.cronbach(data)
     assert alpha == pytest.approx(0.5917188485995826)
     assert (round(lo, 3), round(hi, 3)) == (0.195, 0.840)
     assert n == 15
     # The interval is Feldt's, unrounded (pingouin rounds it to three decimals).
-    assert (lo, hi) == cr.feldt_interval(alpha, 15, data.shape[1])
+    assert (lo, hi) == consistency.feldt_interval(alpha, 15, data.shape[1])
     assert (lo, hi) != (0.195, 0.840)
 
 
@@ -146,7 +146,7 @@ def test_feldt_interval_published_value():
     # Chris Evans, "R code for computing confidence intervals for Cronbach's alpha" (MRC Cognition
     # and Brain Sciences Unit statistics wiki, FAQ/cafun): feldt1.return(0.913, 873, 20, 0.95)
     # gives 0.9044024 to 0.9211588.
-    lo, hi = cr.feldt_interval(0.913, 873, 20)
+    lo, hi = consistency.feldt_interval(0.913, 873, 20)
     assert lo == pytest.approx(0.9044024, abs=5e-8)
     assert hi == pytest.approx(0.9211588, abs=5e-8)
 
@@ -158,7 +158,7 @@ def test_feldt_interval_is_the_exact_f_interval(alpha, n, k, confidence):
     # (1 ± c) / 2 quantile of F(n - 1, (n - 1)(k - 1)); checked through the F distribution's cdf.
     from scipy.stats import f
 
-    lo, hi = cr.feldt_interval(alpha, n, k, confidence=confidence)
+    lo, hi = consistency.feldt_interval(alpha, n, k, confidence=confidence)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     assert f.cdf((1 - lo) / (1 - alpha), df1, df2) == pytest.approx((1 + confidence) / 2, abs=1e-12)
     assert f.cdf((1 - hi) / (1 - alpha), df1, df2) == pytest.approx((1 - confidence) / 2, abs=1e-12)
@@ -169,7 +169,7 @@ def test_cronbach_alpha_by_its_formula():
     # k/(k−1) · (1 − Σ var(item) / var(total)) on a 4 x 3 table computed by hand: item variances
     # 5/3, 9/4, 11/12 (sum 29/6); totals 4, 7, 9, 12, variance 34/3; alpha = 3/2 · (1 − 29/68) = 117/136.
     w = pd.DataFrame({"x": [1, 2, 3, 4], "y": [2, 2, 4, 5], "z": [1, 3, 2, 3]}, dtype=float)
-    assert cr.cronbach(w)[0] == pytest.approx(117 / 136)
+    assert consistency.cronbach(w)[0] == pytest.approx(117 / 136)
 
 
 def test_rank_alpha_only_uses_the_order():
@@ -177,8 +177,8 @@ def test_rank_alpha_only_uses_the_order():
     base = rng.normal(size=(60, 3)) + rng.normal(size=(60, 1))
     w = pd.DataFrame(base, columns=list("abc"))
     monotone = w.assign(a=np.exp(w["a"]), b=w["b"] ** 3)
-    assert cr.rank_alpha(w, n_boot=0)[0] == pytest.approx(cr.rank_alpha(monotone, n_boot=0)[0])
-    est, lo, hi, _ = cr.rank_alpha(w, n_boot=300, seed=1)
+    assert consistency.rank_alpha(w, n_boot=0)[0] == pytest.approx(consistency.rank_alpha(monotone, n_boot=0)[0])
+    est, lo, hi, _ = consistency.rank_alpha(w, n_boot=300, seed=1)
     assert lo < est < hi
     # standardised alpha k·r̄/(1 + (k−1)·r̄) of the Spearman matrix
     rbar = w.corr("spearman").to_numpy()[np.triu_indices(3, 1)].mean()
@@ -213,9 +213,9 @@ def test_rank_alpha_interval_does_not_depend_on_the_batches(monkeypatch, replica
     wide.iloc[3, 2] = np.nan  # listwise
     rare = pd.DataFrame({"a": [0.0] * 7 + [1.0], "b": [0, 1, 0, 1, 1, 0, 0, 1.0]})  # resamples with a constant column
     if replicates_per_batch:
-        monkeypatch.setattr(cr, "_BOOT_BATCH_VALUES", replicates_per_batch * n * k)
+        monkeypatch.setattr(consistency, "_BOOT_BATCH_VALUES", replicates_per_batch * n * k)
     for data in (wide, rare):
-        _, lo, hi, _ = cr.rank_alpha(data, n_boot=203, seed=11)
+        _, lo, hi, _ = consistency.rank_alpha(data, n_boot=203, seed=11)
         np.testing.assert_array_equal([lo, hi], _rank_alpha_all_at_once(data, 203, 11))
 
 
@@ -226,7 +226,7 @@ def test_resample_ranks_are_scipy_average_ranks():
     sub = np.column_stack([rng.integers(0, 4, 50), rng.normal(size=50), np.repeat([2.5, -1.0], 25)])
     rows = rng.integers(0, 50, (6, 50))
     codes = [np.unique(col, return_inverse=True)[1] for col in sub.T]
-    np.testing.assert_array_equal(cr._resample_ranks(codes, rows), stats.rankdata(sub[rows], axis=1))
+    np.testing.assert_array_equal(consistency._resample_ranks(codes, rows), stats.rankdata(sub[rows], axis=1))
 
 
 def test_redundancy_flag_on_two_identical_criteria():

@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 
 from socinnov import fr
+from socinnov.analysis.consistency import internal_consistency, item_rest
 from socinnov.analysis.criteria import (
     correlation_pairs,
     dossier_levels,
     groups_of,
-    internal_consistency,
-    item_rest,
     item_statistics,
     level_distribution,
     rank_correlations,
