@@ -434,9 +434,7 @@ def weight_matrix(level_values: Sequence[float], weights: str = "identity") -> n
     [1.0, 0.667, 0.333, 0.0]
     """
     x = np.asarray(level_values, dtype=float)
-    if weights not in WEIGHTS:
-        raise AgreementInputError(f"pondération inconnue « {weights} » : choisir parmi "
-                                  f"{', '.join(WEIGHTS)}")
+    check_weights(weights)
     if weights == "identity" or len(x) < 2:
         return np.eye(len(x))
     span = x.max() - x.min()
@@ -449,7 +447,8 @@ def tolerance_matrix(q: int, tolerance: int) -> np.ndarray:
     return (np.abs(pos[:, None] - pos[None, :]) <= tolerance).astype(float)
 
 
-def check_weights(weights):
+def check_weights(weights: str) -> None:
+    """Refuse an unknown weighting, in French."""
     if weights not in WEIGHTS:
         raise AgreementInputError(f"pondération inconnue « {weights} » : choisir parmi "
                                   f"{', '.join(WEIGHTS)}")
