@@ -18,7 +18,6 @@ import pytest
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from socinnov.analysis import agreement as ag
 from socinnov.analysis.agreement import (
     STATISTICS,
     AgreementInputError,
@@ -34,6 +33,11 @@ from socinnov.analysis.agreement import (
     ratings_matrix,
     weight_matrix,
 )
+from socinnov.analysis.agreement import bootstrap as ag_bootstrap
+from socinnov.analysis.agreement import coefficients as ag_coefficients
+from socinnov.analysis.agreement import intraclass as ag_intraclass
+from socinnov.analysis.agreement import kendall as ag_kendall
+from socinnov.analysis.agreement import ratings as ag_ratings
 
 DATA = Path(__file__).parent / "data" / "agreement"
 COLS = {"unit": "unit", "rater": "rater", "value": "value"}
@@ -205,8 +209,8 @@ def test_fleiss_generalisation_equals_statsmodels_on_complete_design():
     mat = np.clip(rng.integers(0, 4, n)[:, None] + rng.integers(-1, 2, (n, m)), 0, 3)
     df = pd.DataFrame({"unit": np.repeat(np.arange(n), m), "rater": np.tile(np.arange(m), n),
                        "value": mat.ravel()})
-    rt = ag._prepare(df, "unit", "rater", "value", "ordinal", [0, 1, 2, 3])
-    kernel = ag._gwet_family_kernel(rt, np.eye(4), "fleiss")
+    rt = ag_ratings.prepare(df, "unit", "rater", "value", "ordinal", [0, 1, 2, 3])
+    kernel = ag_coefficients._gwet_family_kernel(rt, np.eye(4), "fleiss")
     counts = np.stack([(mat == k).sum(1) for k in range(4)], axis=1)
     assert kernel(np.ones((1, n)))[0] == pytest.approx(sm_fleiss_kappa(counts), abs=1e-12)
 
@@ -300,7 +304,7 @@ def test_icc_shrout_fleiss_1979():
 def test_icc_exact_interval_other_confidence_matches_pingouin_formula_at_95():
     mat = ratings_matrix(load("shrout_fleiss1979.csv"), **COLS).to_numpy()
     res = icc(load("shrout_fleiss1979.csv"), **COLS, n_boot=0)
-    ci95 = ag._icc_exact_ci(mat, res["estimate"].to_numpy(), 0.95)
+    ci95 = ag_intraclass._icc_exact_ci(mat, res["estimate"].to_numpy(), 0.95)
     assert np.allclose(ci95, res[["ci_low", "ci_high"]].to_numpy(), atol=1e-12)
     res90 = icc(load("shrout_fleiss1979.csv"), **COLS, n_boot=0, confidence=0.90)
     assert np.all(res90["ci_low"] > res["ci_low"]) and np.all(res90["ci_high"] < res["ci_high"])
@@ -319,8 +323,8 @@ def test_icc_variance_components_reduce_to_shrout_fleiss_on_complete_data():
     # Shrout & Fleiss ICCs (computed here by pingouin).
     rng = np.random.default_rng(7)
     mat = rng.normal(size=(40, 1)) + rng.normal(size=(1, 5)) * 0.5 + rng.normal(size=(40, 5))
-    rt = ag._prepare(_long(mat), "unit", "rater", "value", "interval", None)
-    kernel = ag._icc_kernel(rt)(np.ones((1, rt.n)))[0]
+    rt = ag_ratings.prepare(_long(mat), "unit", "rater", "value", "interval", None)
+    kernel = ag_intraclass._icc_kernel(rt)(np.ones((1, rt.n)))[0]
     ref = pg.intraclass_corr(_long(mat), targets="unit", raters="rater", ratings="value")
     assert np.allclose(kernel, ref["ICC"].to_numpy(), atol=1e-10)
 
@@ -351,13 +355,13 @@ def test_icc_incomplete_bootstrap_weights_equal_duplicated_units():
     rng = np.random.default_rng(5)
     mat = rng.normal(size=(30, 1)) + rng.normal(size=(30, 4))
     mat[rng.random(mat.shape) < 0.3] = np.nan
-    rt = ag._prepare(_long(mat), "unit", "rater", "value", "interval", None)
+    rt = ag_ratings.prepare(_long(mat), "unit", "rater", "value", "interval", None)
     w = rng.integers(0, 3, rt.n).astype(float)
     rows = np.repeat(np.arange(rt.n), w.astype(int))
     dense = ratings_matrix(_long(mat), **COLS).to_numpy()[rows]
-    rt_dup = ag._prepare(_long(dense), "unit", "rater", "value", "interval", None)
-    got = ag._icc_kernel(rt)(w[None, :])[0]
-    want = ag._icc_kernel(rt_dup)(np.ones((1, rt_dup.n)))[0]
+    rt_dup = ag_ratings.prepare(_long(dense), "unit", "rater", "value", "interval", None)
+    got = ag_intraclass._icc_kernel(rt)(w[None, :])[0]
+    want = ag_intraclass._icc_kernel(rt_dup)(np.ones((1, rt_dup.n)))[0]
     assert np.allclose(got, want, atol=1e-10)
 
 
@@ -397,8 +401,8 @@ def test_kendall_kernel_matches_pingouin_on_resampled_data():
     # The vectorised bootstrap replicate equals pingouin on the explicitly resampled data.
     rng = np.random.default_rng(2)
     mat = np.clip(rng.integers(0, 4, (60, 1)) + rng.integers(-1, 2, (60, 5)), 0, 3).astype(float)
-    rt = ag._prepare(_long(mat), "unit", "rater", "value", "ordinal", [0, 1, 2, 3])
-    stat = ag._stat_kendall(rt)
+    rt = ag_ratings.prepare(_long(mat), "unit", "rater", "value", "ordinal", [0, 1, 2, 3])
+    stat = ag_kendall.stat_kendall(rt)
     w = np.bincount(rng.integers(0, 60, 60), minlength=60).astype(float)
     rows = np.repeat(np.arange(60), w.astype(int))
     res = pg.friedman(_long(mat[rows]).assign(unit=lambda d: d["unit"].astype(str)),
@@ -415,11 +419,11 @@ def test_kendall_kernel_matches_pingouin_on_resampled_data():
 @pytest.mark.parametrize("scale", ["nominal", "ordinal", "interval", "ratio"])
 def test_alpha_kernel_matches_krippendorff_package_on_resample(scale):
     data = load("krippendorff2011.csv")
-    rt = ag._prepare(data, "unit", "rater", "value", scale, [1, 2, 3, 4, 5])
-    stat = ag._stat_alpha(rt)
+    rt = ag_ratings.prepare(data, "unit", "rater", "value", scale, [1, 2, 3, 4, 5])
+    stat = ag_coefficients.stat_alpha(rt)
     rng = np.random.default_rng(4)
     w = np.bincount(rng.integers(0, rt.n, rt.n), minlength=rt.n).astype(float)
-    counts = ag._unit_counts(rt).toarray()
+    counts = ag_ratings.unit_counts(rt).toarray()
     want = krippendorff.alpha(value_counts=np.repeat(counts, w.astype(int), axis=0),
                               value_domain=[1, 2, 3, 4, 5], level_of_measurement=scale)
     assert stat.kernel(w[None, :])[0] == pytest.approx(want, abs=1e-12)
@@ -430,8 +434,8 @@ def test_alpha_kernel_matches_krippendorff_package_on_resample(scale):
 def test_cohen_kernel_matches_statsmodels_on_resample(weights):
     data = load("rexrepos_tv_6levels.csv")
     levels = ["<10%", "11-20%", "21-30%", "31-40%", "41-50%", ">50%"]
-    rt = ag._prepare(data, "unit", "rater", "value", "ordinal", levels)
-    stat = ag._stat_cohen(rt, weights)
+    rt = ag_ratings.prepare(data, "unit", "rater", "value", "ordinal", levels)
+    stat = ag_coefficients.stat_cohen(rt, weights)
     rng = np.random.default_rng(8)
     w = np.bincount(rng.integers(0, rt.n, rt.n), minlength=rt.n).astype(float)
     mat = ratings_matrix(data, **COLS, levels=levels).to_numpy().astype(int)
@@ -626,7 +630,7 @@ def test_missing_column_and_duplicate_rating():
 def test_alpha_without_krippendorff_package_on_fine_numeric_scales(monkeypatch):
     # With many distinct values krippendorff.alpha would allocate n x q x q; the sparse
     # coincidence path must give the same value (Krippendorff 2011, example C: .849).
-    monkeypatch.setattr(ag, "_KRIPPENDORFF_MAX_CELLS", 0)
+    monkeypatch.setattr(ag_coefficients, "_KRIPPENDORFF_MAX_CELLS", 0)
     res = krippendorff_alpha(load("krippendorff2011.csv"), **COLS, scale="interval", n_boot=0)
     assert est(res) == pytest.approx(0.849, abs=5e-4)
     assert "calcul direct" in res["note"].item()
@@ -634,12 +638,10 @@ def test_alpha_without_krippendorff_package_on_fine_numeric_scales(monkeypatch):
 
 @pytest.mark.parametrize("n", [1, 7, 120, 1001])
 def test_bootstrap_resamples_do_not_depend_on_the_chunk_size(n, monkeypatch):
-    from socinnov.analysis import agreement as ag
-
     # Reference: one draw of n units per replicate, replicate after replicate.
     rng = np.random.default_rng(11)
     expected = np.stack([np.bincount(rng.integers(0, n, size=n), minlength=n) for _ in range(37)]).astype(float)
     for cells in (1, 5 * n, 10**7):  # one replicate per chunk, a few, all at once
-        monkeypatch.setattr(ag, "_CHUNK_CELLS", cells)
-        got = np.concatenate(list(ag._weight_chunks(n, 37, 11)))
+        monkeypatch.setattr(ag_bootstrap, "_CHUNK_CELLS", cells)
+        got = np.concatenate(list(ag_bootstrap.weight_chunks(n, 37, 11)))
         np.testing.assert_array_equal(got, expected)

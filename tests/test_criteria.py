@@ -10,7 +10,12 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
+from socinnov.analysis import committee, consistency
 from socinnov.analysis import criteria as cr
+from socinnov.analysis import criteria_structure as structure
+from socinnov.analysis import criteria_tables as tables
+from socinnov.analysis import discrimination as dsc
+from socinnov.analysis import feasibility as feas
 from socinnov.call.grids import load_grid
 
 matplotlib.use("Agg")
@@ -117,10 +122,10 @@ def test_item_rest_correlation_hand_computed():
     # a = 1..5, rest = mean(b, c) ∝ b + c = 3, 2, 6, 5, 8: deviations (−2, −1, 0, 1, 2) and
     # (−1,8, −2,8, 1,2, 0,2, 3,2): Σxy = 13, Σx² = 10, Σy² = 22,8, r = 13 / √228.
     w = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 1, 4, 3, 5], "c": [1, 1, 2, 2, 3]}, dtype=float)
-    out = cr.item_rest(w, {k: ("g", "G") for k in "abc"}).set_index("criterion")
+    out = consistency.item_rest(w, {k: ("g", "G") for k in "abc"}).set_index("criterion")
     assert out.loc["a", "r"] == pytest.approx(13 / math.sqrt(228))
     assert out.loc["a", "ci_low"] < out.loc["a", "r"] < out.loc["a", "ci_high"]
-    alone = cr.item_rest(w[["a"]], {"a": ("solo", "Seul")})
+    alone = consistency.item_rest(w[["a"]], {"a": ("solo", "Seul")})
     assert np.isnan(alone["r"].item())
 
 
@@ -128,17 +133,43 @@ def test_cronbach_alpha_published_example():
     # pingouin.cronbach_alpha documentation (checked there against R psych::alpha), Likert example
     # "cronbach_alpha": alpha = 0.5917, 95 % CI (Feldt) [0.195, 0.840].
     data = pg.read_dataset("cronbach_alpha").pivot(index="Subj", columns="Items", values="Scores")
-    alpha, lo, hi, n = cr.cronbach(data)
+    alpha, lo, hi, n = consistency.cronbach(data)
     assert alpha == pytest.approx(0.5917188485995826)
     assert (round(lo, 3), round(hi, 3)) == (0.195, 0.840)
     assert n == 15
+    # The interval is Feldt's, unrounded (pingouin rounds it to three decimals).
+    assert (lo, hi) == consistency.feldt_interval(alpha, 15, data.shape[1])
+    assert (lo, hi) != (0.195, 0.840)
+
+
+def test_feldt_interval_published_value():
+    # Chris Evans, "R code for computing confidence intervals for Cronbach's alpha" (MRC Cognition
+    # and Brain Sciences Unit statistics wiki, FAQ/cafun): feldt1.return(0.913, 873, 20, 0.95)
+    # gives 0.9044024 to 0.9211588.
+    lo, hi = consistency.feldt_interval(0.913, 873, 20)
+    assert lo == pytest.approx(0.9044024, abs=5e-8)
+    assert hi == pytest.approx(0.9211588, abs=5e-8)
+
+
+@pytest.mark.parametrize("alpha, n, k, confidence", [(0.5917, 15, 4, 0.95), (0.83, 100, 20, 0.95),
+                                                     (0.4, 12, 3, 0.90), (-0.2, 30, 5, 0.99)])
+def test_feldt_interval_is_the_exact_f_interval(alpha, n, k, confidence):
+    # Feldt, Woodruff & Salih (1987), p. 95, formulas 6-7: (1 - bound) / (1 - alpha) is the
+    # (1 ± c) / 2 quantile of F(n - 1, (n - 1)(k - 1)); checked through the F distribution's cdf.
+    from scipy.stats import f
+
+    lo, hi = consistency.feldt_interval(alpha, n, k, confidence=confidence)
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    assert f.cdf((1 - lo) / (1 - alpha), df1, df2) == pytest.approx((1 + confidence) / 2, abs=1e-12)
+    assert f.cdf((1 - hi) / (1 - alpha), df1, df2) == pytest.approx((1 - confidence) / 2, abs=1e-12)
+    assert lo < alpha < hi
 
 
 def test_cronbach_alpha_by_its_formula():
     # k/(k−1) · (1 − Σ var(item) / var(total)) on a 4 x 3 table computed by hand: item variances
     # 5/3, 9/4, 11/12 (sum 29/6); totals 4, 7, 9, 12, variance 34/3; alpha = 3/2 · (1 − 29/68) = 117/136.
     w = pd.DataFrame({"x": [1, 2, 3, 4], "y": [2, 2, 4, 5], "z": [1, 3, 2, 3]}, dtype=float)
-    assert cr.cronbach(w)[0] == pytest.approx(117 / 136)
+    assert consistency.cronbach(w)[0] == pytest.approx(117 / 136)
 
 
 def test_rank_alpha_only_uses_the_order():
@@ -146,8 +177,8 @@ def test_rank_alpha_only_uses_the_order():
     base = rng.normal(size=(60, 3)) + rng.normal(size=(60, 1))
     w = pd.DataFrame(base, columns=list("abc"))
     monotone = w.assign(a=np.exp(w["a"]), b=w["b"] ** 3)
-    assert cr.rank_alpha(w, n_boot=0)[0] == pytest.approx(cr.rank_alpha(monotone, n_boot=0)[0])
-    est, lo, hi, _ = cr.rank_alpha(w, n_boot=300, seed=1)
+    assert consistency.rank_alpha(w, n_boot=0)[0] == pytest.approx(consistency.rank_alpha(monotone, n_boot=0)[0])
+    est, lo, hi, _ = consistency.rank_alpha(w, n_boot=300, seed=1)
     assert lo < est < hi
     # standardised alpha k·r̄/(1 + (k−1)·r̄) of the Spearman matrix
     rbar = w.corr("spearman").to_numpy()[np.triu_indices(3, 1)].mean()
@@ -182,9 +213,9 @@ def test_rank_alpha_interval_does_not_depend_on_the_batches(monkeypatch, replica
     wide.iloc[3, 2] = np.nan  # listwise
     rare = pd.DataFrame({"a": [0.0] * 7 + [1.0], "b": [0, 1, 0, 1, 1, 0, 0, 1.0]})  # resamples with a constant column
     if replicates_per_batch:
-        monkeypatch.setattr(cr, "_BOOT_BATCH_VALUES", replicates_per_batch * n * k)
+        monkeypatch.setattr(consistency, "_BOOT_BATCH_VALUES", replicates_per_batch * n * k)
     for data in (wide, rare):
-        _, lo, hi, _ = cr.rank_alpha(data, n_boot=203, seed=11)
+        _, lo, hi, _ = consistency.rank_alpha(data, n_boot=203, seed=11)
         np.testing.assert_array_equal([lo, hi], _rank_alpha_all_at_once(data, 203, 11))
 
 
@@ -195,7 +226,7 @@ def test_resample_ranks_are_scipy_average_ranks():
     sub = np.column_stack([rng.integers(0, 4, 50), rng.normal(size=50), np.repeat([2.5, -1.0], 25)])
     rows = rng.integers(0, 50, (6, 50))
     codes = [np.unique(col, return_inverse=True)[1] for col in sub.T]
-    np.testing.assert_array_equal(cr._resample_ranks(codes, rows), stats.rankdata(sub[rows], axis=1))
+    np.testing.assert_array_equal(consistency._resample_ranks(codes, rows), stats.rankdata(sub[rows], axis=1))
 
 
 def test_redundancy_flag_on_two_identical_criteria():
@@ -206,7 +237,7 @@ def test_redundancy_flag_on_two_identical_criteria():
     assert {top.criterion_a, top.criterion_b} == {"caractere_collectif", "richesse_collectif"}
     assert top.rho == pytest.approx(1.0) and top.redundant and top.same_dimension
     assert pairs["redundant"].sum() == 1  # the other criteria correlate about loading² = 0,36
-    analysis = cr.analyse_criteria(r, GRID, dec, n_boot=0)
+    analysis = committee.analyse_criteria(r, GRID, dec, n_boot=0)
     ev = analysis.evidence.set_index("criterion")
     # both ways: each criterion of the pair is told to merge with the other
     assert ev.loc["caractere_collectif", "action"] == "merge" and ev.loc["richesse_collectif", "action"] == "merge"
@@ -219,8 +250,8 @@ def test_merge_rule_ignores_correlations_on_few_dossiers():
                        "wide_spread": [0.0, 0.0], "floor": [0.1, 0.1], "ceiling": [0.1, 0.1], "or_low": [2.0, 2.0],
                        "or_high": [5.0, 5.0], "discriminates": [True, True]})
     few = pd.DataFrame({"criterion_a": ["a"], "criterion_b": ["b"], "rho": [0.95], "n": [12]})
-    assert cr.suggest_actions(ev, few)["action"].tolist() == ["keep", "keep"]
-    assert cr.suggest_actions(ev, few.assign(n=40))["action"].tolist() == ["merge", "merge"]
+    assert committee.suggest_actions(ev, few)["action"].tolist() == ["keep", "keep"]
+    assert committee.suggest_actions(ev, few.assign(n=40))["action"].tolist() == ["merge", "merge"]
 
 
 # ---------------------------------------------------------------------------
@@ -234,39 +265,39 @@ def test_odds_ratio_recovered_from_simulated_data():
     true_or = 2.5
     p = 1 / (1 + np.exp(-(-2.0 + math.log(true_or) * x)))
     y = rng.random(4000) < p
-    res = cr.odds_ratio(x, y)
+    res = dsc.odds_ratio(x, y)
     assert res["ci_low"] < true_or < res["ci_high"]
     assert res["odds_ratio"] == pytest.approx(true_or, rel=0.1)
     assert res["note"] == ""
 
 
 def test_odds_ratio_perfect_separation_and_no_variation():
-    sep = cr.odds_ratio([0, 0.5, 1, 2, 2.5, 3], [0, 0, 0, 1, 1, 1])
+    sep = dsc.odds_ratio([0, 0.5, 1, 2, 2.5, 3], [0, 0, 0, 1, 1, 1])
     assert math.isinf(sep["odds_ratio"]) and sep["note"].startswith("séparation parfaite")
-    flat = cr.odds_ratio([1, 1, 1, 1, 1, 1], [0, 1, 0, 1, 0, 1])
+    flat = dsc.odds_ratio([1, 1, 1, 1, 1, 1], [0, 1, 0, 1, 0, 1])
     assert np.isnan(flat["odds_ratio"]) and flat["note"]
 
 
 def test_auc_hand_computed():
     # positives 3, 4, 5 vs negatives 1, 2, 3: 8 pairs won and one tie out of 9 -> 8,5 / 9.
-    a, lo, hi = cr.auc([3, 4, 5, 1, 2, 3], [1, 1, 1, 0, 0, 0])
+    a, lo, hi = dsc.auc([3, 4, 5, 1, 2, 3], [1, 1, 1, 0, 0, 0])
     assert a == pytest.approx(8.5 / 9)
     assert 0 <= lo < a < hi <= 1
-    assert cr.auc([1, 2, 3, 4], [0, 0, 1, 1])[0] == 1.0
-    assert cr.auc([1, 2, 3, 4], [1, 1, 0, 0])[0] == 0.0
+    assert dsc.auc([1, 2, 3, 4], [0, 0, 1, 1])[0] == 1.0
+    assert dsc.auc([1, 2, 3, 4], [1, 1, 0, 0])[0] == 0.0
 
 
 def test_decision_outcomes():
     dec = pd.DataFrame({"dossier_id": ["a", "b", "c", "d"],
                         "decision": ["non retenu", "retenu - financé", "retenu - réorienté", None]})
-    assert cr.decision_outcome(dec, "retenu").to_dict() == {"a": 0, "b": 1, "c": 1}
-    assert cr.decision_outcome(dec, "financé").to_dict() == {"b": 1, "c": 0}
+    assert dsc.decision_outcome(dec, "retenu").to_dict() == {"a": 0, "b": 1, "c": 1}
+    assert dsc.decision_outcome(dec, "financé").to_dict() == {"b": 1, "c": 0}
 
 
 def test_discrimination_on_a_criterion_that_drives_the_decision():
     r, dec = synthetic_ratings(GRID, seed=5, overrides={"ouverture_recherche": lambda rng, codes, q, j: int(
         np.digitize(q + rng.normal(0, 0.3), [-1, 0, 1]))})
-    disc = cr.discrimination(cr.dossier_levels(r, GRID), cr.decision_outcome(dec), GRID).set_index("criterion")
+    disc = dsc.discrimination(cr.dossier_levels(r, GRID), dsc.decision_outcome(dec), GRID).set_index("criterion")
     assert disc.loc["ouverture_recherche", "auc"] > 0.95
     assert disc.loc["ouverture_recherche", "auc"] > disc.drop(index="ouverture_recherche")["auc"].max()
     assert disc["discriminates"].all()
@@ -291,7 +322,7 @@ def planted(n=600, seed=0, loading=0.8, factor_corr=0.3):
 
 def test_factor_loadings_recover_a_planted_three_factor_structure():
     wide = planted()
-    check = cr.factor_structure(wide, GRID, grouping="dimension")
+    check = structure.factor_structure(wide, GRID, grouping="dimension")
     assert check.holds and check.matched_share == 1.0 and check.n_factors == 3
     # each criterion's loading on its own factor is near the planted 0.8, cross-loadings near 0
     a = check.assignment
@@ -306,31 +337,31 @@ def test_factor_loadings_recover_a_planted_three_factor_structure():
 
 
 def test_a_grouping_that_cuts_across_the_factors_does_not_hold():
-    check = cr.factor_structure(planted(), GRID, grouping="generic")
+    check = structure.factor_structure(planted(), GRID, grouping="generic")
     assert not check.holds and 0 < check.matched_share < 1
 
 
 def test_parallel_analysis_finds_three_factors():
-    pa = cr.parallel_analysis(planted(), n_iter=100, seed=1)
+    pa = structure.parallel_analysis(planted(), n_iter=100, seed=1)
     assert pa.attrs["suggested"] == 3 and pa.attrs["n"] == 600
 
 
 def test_within_between_contrast_and_permutation_test():
     wide = planted(n=300)
-    wb = cr.within_between(wide, GRID, grouping="dimension", n_perm=500, seed=0)
+    wb = structure.within_between(wide, GRID, grouping="dimension", n_perm=500, seed=0)
     tot = wb.set_index("group").loc["ensemble"]
     # planted: within ≈ 0.8² = 0.64, between ≈ 0.64 · 0.3 = 0.19 (Pearson; Spearman close)
     assert tot["within"] == pytest.approx(0.64, abs=0.08) and tot["between"] == pytest.approx(0.19, abs=0.08)
     assert wb.attrs["p_value"] < 0.01
-    shuffled = cr.within_between(planted(n=300, factor_corr=1.0), GRID, n_perm=500, seed=0)
+    shuffled = structure.within_between(planted(n=300, factor_corr=1.0), GRID, n_perm=500, seed=0)
     assert shuffled.attrs["p_value"] > 0.05  # one factor: the grouping adds nothing
 
 
 def test_structure_summary_is_french():
     wide = planted(n=300)
-    checks = [cr.factor_structure(wide, GRID, grouping=g) for g in ("dimension", "generic")]
-    contrasts = {g: cr.within_between(wide, GRID, grouping=g, n_perm=1000) for g in ("dimension", "generic")}
-    text = cr.structure_summary_fr(checks, contrasts, cr.parallel_analysis(wide, n_iter=50))
+    checks = [structure.factor_structure(wide, GRID, grouping=g) for g in ("dimension", "generic")]
+    contrasts = {g: structure.within_between(wide, GRID, grouping=g, n_perm=1000) for g in ("dimension", "generic")}
+    text = tables.structure_summary_fr(checks, contrasts, structure.parallel_analysis(wide, n_iter=50))
     assert "se retrouve" in text and "ne se retrouve qu'en partie" in text and "p < 0,001" in text
 
 
@@ -353,7 +384,7 @@ def sheet_cohort():
 
 def test_committee_sheet_actions_follow_the_rules():
     r, dec = sheet_cohort()
-    analysis = cr.analyse_criteria(r, GRID, dec, n_boot=0)
+    analysis = committee.analyse_criteria(r, GRID, dec, n_boot=0)
     ev = analysis.evidence.set_index("criterion")
     assert ev.loc["enjeux_environnementaux", "action"] == "reconsider"
     assert ev.loc["ouverture_recherche", "action"] == "clarify"
@@ -362,32 +393,32 @@ def test_committee_sheet_actions_follow_the_rules():
     others = ev.drop(index=["enjeux_environnementaux", "ouverture_recherche", "caractere_collectif",
                             "richesse_collectif"])
     assert (others["action"] == "keep").all()
-    sheet = cr.committee_sheet(analysis)
+    sheet = tables.committee_sheet_fr(analysis)
     assert len(sheet) == 12 and list(sheet["Critère"]) == [c.label for c in GRID.criteria]
     assert sheet.attrs["counts"] == {"réexaminer le critère": 1, "fusionner avec un autre critère": 2,
                                      "clarifier les descripteurs": 1, "conserver": 8}
     row = sheet.set_index("Critère").loc["Place des enjeux environnementaux"]
     assert "effet plancher de 100\u00a0%" in row["Règle appliquée"]
-    assert "Sur 12 critères" in cr.sheet_summary_fr(sheet)
+    assert "Sur 12 critères" in tables.sheet_summary_fr(sheet)
 
 
 def test_rules_are_stated_with_their_thresholds():
-    text = cr.rules_fr(cr.Rules(alpha_below=0.7, rho_merge=0.85, floor_ceiling=0.6, wide_spread=0.2))
+    text = committee.rules_fr(committee.Rules(alpha_below=0.7, rho_merge=0.85, floor_ceiling=0.6, wide_spread=0.2))
     for needle in ("0,700", "0,85", "60\u00a0%", "20\u00a0%", "Réexaminer", "Fusionner", "Clarifier", "Conserver"):
         assert needle in text
 
 
 def test_thresholds_change_the_suggestions():
     r, dec = sheet_cohort()
-    strict = cr.analyse_criteria(r, GRID, dec, n_boot=0, rules=cr.Rules(rho_merge=1.01))
+    strict = committee.analyse_criteria(r, GRID, dec, n_boot=0, rules=committee.Rules(rho_merge=1.01))
     assert "merge" not in set(strict.evidence["action"])
 
 
 def test_analyses_run_on_the_refined_grid_version():
     g18 = load_grid("acceptabilite", "2018")
     r, dec = synthetic_ratings(g18, n_dossiers=60, seed=3)
-    analysis = cr.analyse_criteria(r, g18, dec, n_boot=50)
-    assert len(cr.committee_sheet(analysis)) == 11
+    analysis = committee.analyse_criteria(r, g18, dec, n_boot=50)
+    assert len(tables.committee_sheet_fr(analysis)) == 11
     assert analysis.consistency["n_items"].tolist() == [3, 3, 5]
     # ratings of another version are not mixed in
     r16, _ = synthetic_ratings(GRID, n_dossiers=60, seed=3)
@@ -415,18 +446,18 @@ def test_market_section_left_empty_is_not_relevant_not_missing():
     status = cr.rating_status(r, FEAS).set_index(["juror_id", "criterion"])["status"]
     assert status[("J2", "segmentation_marche")] == "non pertinent"
     assert status[("J3", "acces_marche")] == "manquant"
-    dist = cr.feasibility_distribution(r, FEAS).set_index("key")
+    dist = feas.feasibility_distribution(r, FEAS).set_index("key")
     # acces_marche: J1 and J3 judged the section relevant (2 of 3); J3's empty item is missing (1 of 2 due)
     assert dist.loc["acces_marche", "relevant_share"] == pytest.approx(2 / 3)
     assert dist.loc["acces_marche", "missing_rate"] == pytest.approx(1 / 2)
     assert np.isnan(dist.loc["leadership", "relevant_share"]) and dist.loc["leadership", "missing_rate"] == 0
     assert dist.loc["leadership", ["share_A", "share_B", "share_C"]].tolist() == pytest.approx([1 / 3] * 3)
-    rel = cr.relevance_summary(r, FEAS).iloc[0]
+    rel = feas.relevance_summary(r, FEAS).iloc[0]
     assert rel["relevant_share"] == pytest.approx(2 / 3) and rel["dossiers_any"] == 1 and rel["dossiers_all"] == 0
-    assert "non pertinent" in cr.relevance_fr(cr.relevance_summary(r, FEAS))
-    by_section = cr.feasibility_distribution(r, FEAS, by="dimension").set_index("key")
+    assert "non pertinent" in tables.relevance_fr(feas.relevance_summary(r, FEAS))
+    by_section = feas.feasibility_distribution(r, FEAS, by="dimension").set_index("key")
     assert list(by_section.index) == [d.id for d in FEAS.dimensions]
-    assert "Section" in cr.feasibility_table_fr(by_section.reset_index(), FEAS)
+    assert "Section" in tables.feasibility_table_fr(by_section.reset_index(), FEAS)
 
 
 def test_risk_item_read_backwards_is_flagged():
@@ -435,22 +466,22 @@ def test_risk_item_read_backwards_is_flagged():
     overrides = {"fragilite_porteur": lambda rng, codes, q, j: 2 - codes["leadership"]}
     r, dec = synthetic_ratings(FEAS, n_dossiers=80, seed=4, overrides=overrides)
     dec = dec.assign(decision=np.where(dec["decision"] == "non retenu", "retenu - réorienté", dec["decision"]))
-    risk = cr.risk_items(r, FEAS, dec).set_index("criterion")
+    risk = feas.risk_items(r, FEAS, dec).set_index("criterion")
     assert risk.loc["fragilite_porteur", "rest_r"] < 0 and risk.loc["fragilite_porteur", "ambiguous"]
     assert "corrélation avec les autres items" in risk.loc["fragilite_porteur", "reasons"]
     assert risk.loc["beneficiaires_touches", "rest_r"] > 0.3
     assert not risk.loc["beneficiaires_touches", "ambiguous"]
-    assert len(cr.risk_table_fr(risk.reset_index())) == 2
+    assert len(tables.risk_table_fr(risk.reset_index())) == 2
 
 
 def test_feasibility_association_is_among_retained_dossiers():
     r, dec = synthetic_ratings(FEAS, n_dossiers=60, seed=6)
     dec["decision"] = dec["decision"].replace("non retenu", "retenu - réorienté")
     dec.loc[dec.index[:10], "decision"] = "non retenu"  # left out of funded-vs-re-oriented
-    out = cr.feasibility_association(r, FEAS, dec)
+    out = feas.feasibility_association(r, FEAS, dec)
     n_retained = int(dec["decision"].str.startswith("retenu").sum())
     assert (out["n"] == n_retained).all()
-    sections = cr.feasibility_association(r, FEAS, dec, by="dimension")
+    sections = feas.feasibility_association(r, FEAS, dec, by="dimension")
     assert sections["criterion_label"].tolist() == [d.label for d in FEAS.dimensions]
 
 
@@ -465,13 +496,13 @@ def test_figures_have_french_alternative_text():
     from socinnov.reporting import plots
 
     r, dec = sheet_cohort()
-    a = cr.analyse_criteria(r, GRID, dec, n_boot=0)
-    feas, _ = synthetic_ratings(FEAS, n_dossiers=40, seed=2)
+    a = committee.analyse_criteria(r, GRID, dec, n_boot=0)
+    feas_ratings, _ = synthetic_ratings(FEAS, n_dossiers=40, seed=2)
     figs = [plots.level_distribution_chart(a.distribution),
             plots.rank_correlation_heatmap(a.correlations, {c.id: c.label for c in GRID.criteria}),
             plots.odds_ratio_forest(a.discrimination),
-            plots.loadings_heatmap(cr.factor_structure(a.wide, GRID)),
-            plots.feasibility_levels_chart(cr.feasibility_distribution(feas, FEAS))]
+            plots.loadings_heatmap(structure.factor_structure(a.wide, GRID)),
+            plots.feasibility_levels_chart(feas.feasibility_distribution(feas_ratings, FEAS))]
     for fig in figs:
         assert isinstance(fig, Figure) and fig.alt_text and any(w in fig.alt_text for w in ("critère", "item"))
     import matplotlib.pyplot as plt

@@ -11,7 +11,7 @@ import yaml
 
 from socinnov import config
 from socinnov.analysis import grid_versions as gv
-from socinnov.analysis.criteria import criterion_profile
+from socinnov.analysis.committee import criterion_profile
 from socinnov.call import crosswalk as cx
 from socinnov.call.grids import load_grid
 from socinnov.privacy.store import compared_cohort
@@ -173,7 +173,7 @@ def test_compare_versions_matches_criteria_through_the_crosswalk():
     merged = comp[comp["criterion"] == "collectif"].set_index("version")
     assert merged.loc["2016", "sources"] == "caractere_collectif, richesse_collectif"
     assert merged.loc["2016", "change"] == "fusion"
-    # side A is the translated ratings' profile, as criteria.criterion_profile computes it
+    # side A is the translated ratings' profile, as committee.criterion_profile computes it
     translated, vgrid = cx.translate_ratings(a, G16, G18, CW)
     direct = criterion_profile(translated, vgrid, dec_a, n_boot=100, seed=0).set_index("criterion")
     assert merged.loc["2016", "mean_level"] == pytest.approx(direct.loc["collectif", "mean_level"])

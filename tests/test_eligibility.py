@@ -5,7 +5,14 @@ import textwrap
 import pandas as pd
 import pytest
 
-from socinnov.call.eligibility import RULES, check_eligibility, eligibility_status, summary_lines
+from socinnov.call.eligibility import (
+    RULES,
+    Rule,
+    check_eligibility,
+    eligibility_status,
+    rule_summary,
+    summary_lines,
+)
 from socinnov.call.settings import load_call
 from tests.conftest import dossier, tiny_tables
 
@@ -177,3 +184,28 @@ def test_findings_do_not_depend_on_the_order_of_partners_and_budget_rows():
 def test_reasons_do_not_name_partners():
     f = findings_for({}, [("D-001", "Partenaire Secret", "association", None)])
     assert "Partenaire Secret" not in " ".join(f["reason"])
+
+
+def test_rule_summary_counts_passes_and_failures_per_rule_in_order():
+    rules = [Rule("b", "Règle B", "…"), Rule("a", "Remarque A", "…", blocking=False)]
+    findings = pd.DataFrame({"dossier_id": ["D1", "D1", "D2", "D2", "D3", "D3"],
+                             "rule": ["b", "a"] * 3, "passed": [True, False, False, False, True, True]})
+    out = rule_summary(findings, rules, headers=("Règle", "Nature", "Oui", "Non"), natures=("bloquante", "remarque"))
+    assert out.to_dict("records") == [
+        {"Règle": "Règle B", "Nature": "bloquante", "Oui": 2, "Non": 1},
+        {"Règle": "Remarque A", "Nature": "remarque", "Oui": 1, "Non": 2},
+    ]
+
+
+def test_eligibility_and_payment_summaries_share_the_rule_summary():
+    from socinnov.analysis import overview, payments
+
+    f = findings_for({"departement": "75"}).reset_index()
+    summary = overview.eligibility_summary(f)
+    assert list(summary.columns) == ["Règle", "Bloquante", "Respectée", "Non respectée"]
+    row = summary.set_index("Règle").loc[RULES[1].label]
+    assert (row["Bloquante"], row["Respectée"], row["Non respectée"]) == ("oui", 0, 1)
+    findings = pd.DataFrame({"rule": [r.id for r in payments.PAYMENT_RULES], "passed": True})
+    table = payments.payment_summary_fr(findings)
+    assert list(table.columns) == ["Contrôle", "Nature", "Respecté", "Non respecté"]
+    assert table["Nature"].tolist() == ["règle" if r.blocking else "remarque" for r in payments.PAYMENT_RULES]

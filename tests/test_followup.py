@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from socinnov.analysis import followup
+from socinnov.analysis import followup, payments
 from socinnov.call.grids import load_grid
 from socinnov.call.settings import load_call
 from socinnov.errors import InputError
@@ -98,9 +98,9 @@ PAY_CASES = tables(
 
 
 def test_each_payment_rule_on_crafted_cases():
-    f = followup.payment_checks(PAY_CASES, CALL)
-    assert len(f) == 6 * len(followup.PAYMENT_RULES)
-    assert verdicts(f, "OK") == dict.fromkeys(followup.PAYMENT_RULES_BY_ID, True)
+    f = payments.payment_checks(PAY_CASES, CALL)
+    assert len(f) == 6 * len(payments.PAYMENT_RULES)
+    assert verdicts(f, "OK") == {r.id: True for r in payments.PAYMENT_RULES}
     assert verdicts(f, "AVANT") == {"solde_apres_bilan": False, "depenses_periode": False,
                                     "versements_accordes": True, "versements_plafond": True, "bilan_a_temps": True}
     assert verdicts(f, "SANS")["solde_apres_bilan"] is False
@@ -112,7 +112,7 @@ def test_each_payment_rule_on_crafted_cases():
 
 
 def test_payment_reasons_quote_dates_and_amounts():
-    f = followup.payment_checks(PAY_CASES, CALL)
+    f = payments.payment_checks(PAY_CASES, CALL)
     assert reason(f, "AVANT", "solde_apres_bilan") == (
         f"solde de 12{NNBSP}000{NBSP}€ versé le 15 novembre 2018, avant la remise du bilan le 30 novembre 2018")
     assert reason(f, "SANS", "solde_apres_bilan") == (
@@ -125,7 +125,7 @@ def test_payment_reasons_quote_dates_and_amounts():
     assert reason(f, "PLAFOND", "versements_plafond") == (
         f"45{NNBSP}000{NBSP}€ versés, plafond de l'appel 40{NNBSP}000{NBSP}€")
     assert reason(f, "ABANDON", "solde_apres_bilan") == "solde non versé (expérimentation abandonnée)"
-    flags = followup.payment_flags(f)
+    flags = payments.payment_flags_fr(f)
     assert sorted(zip(flags["Dossier"], flags["Nature"])) == [
         ("AVANT", "règle"), ("AVANT", "règle"), ("PLAFOND", "règle"), ("SANS", "règle"), ("TROP", "règle")]
 
@@ -136,14 +136,14 @@ def test_late_or_missing_year_two_report_is_a_remark():
                activity_reports={"dossier_id": ["TARD"], "report": ["bilan de la deuxième année"],
                                  "received_on": ["2019-02-02"]})
     # Due three months after the 24 months: 01/02/2019.
-    f = followup.payment_checks(t, CALL, as_of=T("2019-03-01"))
+    f = payments.payment_checks(t, CALL, as_of=T("2019-03-01"))
     assert verdicts(f, "TARD")["bilan_a_temps"] is False
     assert reason(f, "TARD", "bilan_a_temps") == "bilan remis le 2 février 2019, attendu au plus tard le 1er février 2019"
     assert reason(f, "DU", "bilan_a_temps") == "bilan attendu au plus tard le 1er février 2019, non remis au 1er mars 2019"
     assert f.loc[f["rule"] == "bilan_a_temps", "blocking"].eq(False).all()
-    early = followup.payment_checks(t, CALL, as_of=T("2019-01-15"))
+    early = payments.payment_checks(t, CALL, as_of=T("2019-01-15"))
     assert verdicts(early, "PAS_DU")["bilan_a_temps"] is True
-    on_time = followup.payment_checks(t.copy() | {"activity_reports": t["activity_reports"].assign(
+    on_time = payments.payment_checks(t.copy() | {"activity_reports": t["activity_reports"].assign(
         received_on=T("2019-02-01"))}, CALL, as_of=T("2019-03-01"))
     assert verdicts(on_time, "TARD")["bilan_a_temps"] is True
 
@@ -152,8 +152,8 @@ def test_ceiling_comes_from_the_call():
     t = tables(**funded(["X"], [35_000.0], ["2016-11-01"]),
                payments={"dossier_id": ["X"], "instalment": [1], "paid_on": ["2016-11-20"], "amount": [35_000.0]})
     stricter = CALL.__class__(**{**CALL.__dict__, "max_aid": 30_000.0})
-    assert verdicts(followup.payment_checks(t, CALL), "X")["versements_plafond"] is True
-    assert verdicts(followup.payment_checks(t, stricter), "X")["versements_plafond"] is False
+    assert verdicts(payments.payment_checks(t, CALL), "X")["versements_plafond"] is True
+    assert verdicts(payments.payment_checks(t, stricter), "X")["versements_plafond"] is False
 
 
 def test_spending_execution_against_the_forecast():
@@ -179,7 +179,7 @@ def test_spending_execution_against_the_forecast():
     assert by.loc["A", "execution"] == pytest.approx(11_200 / 12_000)
     assert by.loc["B", "execution"] == pytest.approx(4_800 / 8_000)
     assert by["underspend"].to_dict() == {"A": False, "B": True}
-    table = followup.execution_table(ex)
+    table = followup.execution_table_fr(ex)
     assert table.iloc[-1].tolist() == ["Total", 20_000.0, 16_000.0, f"80{NBSP}%"]
 
 
@@ -356,8 +356,8 @@ def test_everything_runs_on_a_cohort_without_follow_up():
     assert followup.wave_means(followup.reassessment_scores(t, GRID)).empty
     assert followup.attrition(t).empty
     assert followup.stage_transitions(t).to_numpy().sum() == 0
-    assert followup.indicator_table(followup.indicator_summary(followup.indicators_long(t))).empty
-    assert all(followup.payment_checks(t, CALL)["passed"])
+    assert followup.indicator_table_fr(followup.indicator_summary(followup.indicators_long(t))).empty
+    assert all(payments.payment_checks(t, CALL)["passed"])
 
 
 # ------------------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def demo_tables():
 
 def test_demo_follow_up_tells_the_expected_story(demo_tables):
     t = demo_tables
-    flags = followup.payment_flags(followup.payment_checks(t, CALL))
+    flags = payments.payment_flags_fr(payments.payment_checks(t, CALL))
     assert sorted(zip(flags["Dossier"], flags["Contrôle"])) == [
         ("AMI16-006", "Bilan de la deuxième année remis à temps"), ("AMI16-006", "Dépenses dans la période de l'aide")]
     last = followup.last_waves(t)

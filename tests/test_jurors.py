@@ -61,3 +61,31 @@ def test_decision_changes_lists_who_enters_and_who_leaves():
         {"dossier_id": "B", "raw_rank": 2, "adjusted_rank": 3, "change": "sort"},
     ]
     assert decision_changes(adjusted.assign(adjusted_score=adjusted["raw_score"]), n_selected=2).empty
+
+
+@pytest.mark.parametrize("seed, n_dossiers, n_jurors, per_dossier", [(5, 60, 6, 3), (6, 40, 8, 2)])
+def test_closed_form_fit_is_statsmodels_mixedlm(seed, n_dossiers, n_jurors, per_dossier):
+    # The closed-form REML fit must give what statsmodels' MixedLM gives on the same model:
+    # dossier random intercepts, sum-coded juror fixed effects, REML.
+    import statsmodels.api as sm
+
+    data, _, _ = simulated(seed=seed, n_dossiers=n_dossiers, n_jurors=n_jurors, per_dossier=per_dossier)
+    data = data.sample(frac=0.9, random_state=seed)  # some (dossier, juror) pairs rated on fewer criteria
+    fit = juror_effects(data)
+    dj = data.groupby(["dossier_id", "juror_id"], as_index=False)["level_code"].mean()
+    jurors = sorted(dj["juror_id"].unique())
+    code = dj["juror_id"].map({j: i for i, j in enumerate(jurors)}).to_numpy()
+    k = len(jurors) - 1
+    x = np.zeros((len(dj), k + 1))
+    x[:, 0] = 1.0
+    for i in range(k):
+        x[:, 1 + i] = np.where(code == i, 1.0, np.where(code == k, -1.0, 0.0))
+    ref = sm.MixedLM(dj["level_code"].to_numpy(), x, groups=dj["dossier_id"].to_numpy()).fit(reml=True)
+    contrast = np.vstack([np.eye(k), -np.ones((1, k))])
+    effect = contrast @ ref.fe_params[1:]
+    se = np.sqrt(np.diag(contrast @ ref.cov_params()[1:k + 1, 1:k + 1] @ contrast.T))
+    got = fit.severity.set_index("juror_id").loc[jurors]
+    np.testing.assert_allclose(got["effect"], effect, atol=1e-5)
+    np.testing.assert_allclose(got["se"], se, rtol=1e-4)
+    assert fit.dossier_variance == pytest.approx(float(np.asarray(ref.cov_re)[0, 0]), rel=1e-3)
+    assert fit.residual_variance == pytest.approx(float(ref.scale), rel=1e-4)

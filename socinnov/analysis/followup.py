@@ -1,11 +1,12 @@
-"""Follow-up of the funded experiments: trajectories, change over time, spending, payments, attrition.
+"""Follow-up of the funded experiments: trajectories, change over time, spending, attrition.
 
 The call funds experiments for at most 24 months, pays the aid « en deux fois : au démarrage et
 à la remise du bilan de la deuxième année », and has research teams follow and evaluate them.
 This module reads the follow-up tables of a cohort (``followup`` waves, ``reassessments`` on the
 acceptability grid, ``indicators``, ``spending``, ``payments``, ``activity_reports``) and returns
-tidy long frames with English column names; the ``*_table`` functions turn them into what a
-report shows, with French headers and French number formats.
+tidy long frames with English column names; the ``*_fr`` functions turn them into what a
+report shows, with French headers and French number formats. The payment checks are in
+``socinnov.analysis.payments``.
 
 Time is measured from each experiment's start date to the date of each wave (``years``,
 ``months``), not from the planned wave month, so a wave held late counts as late.
@@ -25,10 +26,39 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from socinnov import fr
 from socinnov.analysis.scores import dossier_scores
 from socinnov.call import vocabulary as voc
-from socinnov.call.eligibility import Rule
 from socinnov.call.grids import Grid
 from socinnov.call.schemas import TABLES_BY_NAME, YEAR_TWO_REPORT, french_headers
-from socinnov.call.settings import Call
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_YEAR",
+    "FUNDED",
+    "INDICATORS",
+    "UNDERSPEND",
+    "attrition",
+    "attrition_reading",
+    "change_model",
+    "execution_by_dossier",
+    "execution_table_fr",
+    "funded_ids",
+    "indicator_summary",
+    "indicator_table_fr",
+    "indicators_long",
+    "last_waves",
+    "model_table_fr",
+    "overview_table_fr",
+    "project_lines",
+    "reading",
+    "readings",
+    "reassessment_scores",
+    "spending_execution",
+    "stage_reading",
+    "stage_transitions",
+    "underspend_table_fr",
+    "wave_means",
+    "wave_means_table_fr",
+    "waves",
+]
 
 FUNDED = "retenu - financé"
 DAYS_PER_YEAR = 365.25
@@ -38,28 +68,8 @@ INDICATORS = {k: v for k, v in french_headers(TABLES_BY_NAME["indicators"].model
               if k not in ("dossier_id", "wave_month")}
 """Indicator column -> its French label (the header users fill)."""
 
-REPORT_GRACE_MONTHS = 3
-"""A year-two report received more than this many months after the 24 months is « en retard »:
-the call sets no deadline for the report; this is the kit's convention, shown as a remark."""
-
 UNDERSPEND = 0.8
 """Below this share of the forecast, an experiment's spending is flagged as an under-spend."""
-
-PAYMENT_RULES: tuple[Rule, ...] = (
-    Rule("solde_apres_bilan", "Solde versé après la remise du bilan de la deuxième année",
-         "L'aide sera versée en deux fois : au démarrage et à la remise du bilan de la deuxième année."),
-    Rule("depenses_periode", "Dépenses dans la période de l'aide",
-         "L'aide du Conseil régional s'applique à des dépenses effectuées pendant une période maximale de "
-         "24 mois consécutifs à compter de la date de démarrage de l'action."),
-    Rule("versements_accordes", "Total versé au plus égal à l'aide accordée",
-         "Montant accordé par le jury et validé par le comité d'élu-e-s (decisions.csv)."),
-    Rule("versements_plafond", "Total versé au plus égal au plafond de l'appel",
-         "L'aide régionale est plafonnée à un montant maximum de 40 000 euros."),
-    Rule("bilan_a_temps", "Bilan de la deuxième année remis à temps",
-         f"Convention du kit : au plus {REPORT_GRACE_MONTHS} mois après la fin des 24 mois.", blocking=False),
-)
-PAYMENT_RULES_BY_ID = {r.id: r for r in PAYMENT_RULES}
-
 
 # --------------------------------------------------------------------------------------------
 # Waves
@@ -93,7 +103,7 @@ def last_waves(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return waves(tables).groupby("dossier_id", sort=True).tail(1).reset_index(drop=True)
 
 
-def overview_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def overview_table_fr(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Key figures of the follow-up, in French."""
     funded = funded_ids(tables)
     w = waves(tables)
@@ -178,7 +188,7 @@ def _group_order(df: pd.DataFrame):
     return lambda s: s.map(order) if s.name == "group" else s
 
 
-def wave_means_table(means: pd.DataFrame) -> pd.DataFrame:
+def wave_means_table_fr(means: pd.DataFrame) -> pd.DataFrame:
     """Means by wave, one row per group and wave, French headers."""
     conf = f"IC 95{fr.NBSP}%"
     return pd.DataFrame({
@@ -315,7 +325,7 @@ def reading(label: str, slope: float, ci_low: float, ci_high: float, *, confiden
     return text + "."
 
 
-def model_table(model: pd.DataFrame) -> pd.DataFrame:
+def model_table_fr(model: pd.DataFrame) -> pd.DataFrame:
     """The model's slopes, French headers."""
     return pd.DataFrame({
         "Dimension ou critère": model["group_label"],
@@ -363,7 +373,7 @@ def indicator_summary(long: pd.DataFrame) -> pd.DataFrame:
                            ignore_index=True)
 
 
-def indicator_table(summary: pd.DataFrame) -> pd.DataFrame:
+def indicator_table_fr(summary: pd.DataFrame) -> pd.DataFrame:
     """Medians by wave, one row per indicator, one column per wave (French headers)."""
     if summary.empty:
         return pd.DataFrame({"Indicateur": pd.Series(dtype=object)})
@@ -408,7 +418,7 @@ def execution_by_dossier(execution: pd.DataFrame, tables: dict[str, pd.DataFrame
     return g
 
 
-def execution_table(execution: pd.DataFrame) -> pd.DataFrame:
+def execution_table_fr(execution: pd.DataFrame) -> pd.DataFrame:
     """Spending against forecast per expense category, over the funded experiments (French)."""
     g = execution.groupby("category", sort=False)[["forecast", "spent"]].sum()
     total = g.sum()
@@ -418,133 +428,13 @@ def execution_table(execution: pd.DataFrame) -> pd.DataFrame:
                          "Réalisé (EUR)": g["spent"].values, "Taux de réalisation": [fr.percent(x) for x in rate]})
 
 
-def underspend_table(by_dossier: pd.DataFrame) -> pd.DataFrame:
+def underspend_table_fr(by_dossier: pd.DataFrame) -> pd.DataFrame:
     """Experiments that spent less than the threshold of their forecast (French)."""
     d = by_dossier[by_dossier["underspend"]]
     return pd.DataFrame({"Dossier": d["dossier_id"].values, "Prévu (EUR)": d["forecast"].values,
                          "Réalisé (EUR)": d["spent"].values,
                          "Taux de réalisation": [fr.percent(x) for x in d["execution"]],
                          "Statut à la dernière vague": d["status"].fillna("non suivi").values})
-
-
-# --------------------------------------------------------------------------------------------
-# Payment checks
-# --------------------------------------------------------------------------------------------
-
-def _as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
-    """The latest date the follow-up data know of: what "now" is for an overdue report."""
-    dates = [tables["followup"]["observed_on"], tables["payments"]["paid_on"], tables["spending"]["spent_on"],
-             tables["activity_reports"]["received_on"]]
-    latest = pd.concat([d.dropna() for d in dates]).max() if any(len(d) for d in dates) else None
-    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest)
-
-
-def payment_checks(tables: dict[str, pd.DataFrame], call: Call, *, as_of: pd.Timestamp | None = None,
-                   grace_months: int = REPORT_GRACE_MONTHS) -> pd.DataFrame:
-    """One finding per funded experiment and payment rule (``PAYMENT_RULES``): findings, not filters.
-
-    - the second payment (the balance) comes after the year-two report was received;
-    - every expense falls within ``call.max_months`` months from the start date;
-    - the total paid does not exceed the aid granted, nor the call's ceiling ``call.max_aid``;
-    - remark: the year-two report arrives at most ``grace_months`` months after the
-      ``call.max_months`` months (a report not yet received is overdue once ``as_of``, by
-      default the latest date of the follow-up data, passes that date; an abandoned experiment
-      owes none).
-
-    Returns ``dossier_id, rule, label, blocking, passed, reason``; reasons quote amounts and
-    dates, never names.
-    """
-    as_of = _as_of(tables) if as_of is None else pd.Timestamp(as_of)
-    dec = tables["decisions"].set_index("dossier_id")
-    start = tables["dossiers"].set_index("dossier_id")["start_date"]
-    pay = tables["payments"]
-    spend = tables["spending"]
-    rep = tables["activity_reports"]
-    report2 = rep[rep["report"] == YEAR_TWO_REPORT].set_index("dossier_id")["received_on"]
-    abandoned = set(tables["followup"].loc[tables["followup"]["status"] == "abandonné", "dossier_id"])
-    # each experiment's payments and expenses, split once rather than filtered per experiment
-    pay_by, spend_by = (dict(tuple(t.groupby("dossier_id", sort=False))) for t in (pay, spend))
-    rows = []
-    for d in funded_ids(tables):
-        begin = start[d]
-        end = begin + pd.DateOffset(months=call.max_months)
-        own_pay = pay_by.get(d, pay.iloc[:0])
-        paid = float(own_pay["amount"].sum())
-        granted = float(dec.at[d, "granted_amount"])
-        second = own_pay[own_pay["instalment"] == 2]
-        received = report2.get(d)
-        results = {
-            "solde_apres_bilan": _balance_after_report(second, received, d in abandoned),
-            "depenses_periode": _spending_in_period(spend_by.get(d, spend.iloc[:0]), begin, end),
-            "versements_accordes": (paid <= granted + 0.005,
-                                    f"{fr.euros(paid)} versés pour {fr.euros(granted)} accordés"),
-            "versements_plafond": (paid <= call.max_aid + 0.005,
-                                   f"{fr.euros(paid)} versés, plafond de l'appel {fr.euros(call.max_aid)}"),
-            "bilan_a_temps": _report_on_time(received, end + pd.DateOffset(months=grace_months), d in abandoned,
-                                             as_of),
-        }
-        for rule in PAYMENT_RULES:
-            passed, reason = results[rule.id]
-            rows.append({"dossier_id": d, "rule": rule.id, "label": rule.label, "blocking": rule.blocking,
-                         "passed": bool(passed), "reason": reason})
-    return pd.DataFrame(rows, columns=["dossier_id", "rule", "label", "blocking", "passed", "reason"])
-
-
-def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tuple[bool, str]:
-    if second.empty:
-        return True, "solde non versé" + (" (expérimentation abandonnée)" if abandoned else "")
-    paid_on, amount = second["paid_on"].iloc[0], float(second["amount"].iloc[0])
-    if received is None or pd.isna(received):
-        return False, f"solde de {fr.euros(amount)} versé le {fr.date(paid_on)} sans bilan de la deuxième année enregistré"
-    if paid_on < received:
-        return False, (f"solde de {fr.euros(amount)} versé le {fr.date(paid_on)}, avant la remise du bilan "
-                       f"le {fr.date(received)}")
-    return True, f"solde versé le {fr.date(paid_on)}, après la remise du bilan le {fr.date(received)}"
-
-
-def _spending_in_period(own: pd.DataFrame, begin: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, str]:
-    period = f"du {fr.date(begin)} au {fr.date(end - pd.Timedelta(days=1))}"
-    if own.empty:
-        return True, "aucune dépense déclarée"
-    outside = own[(own["spent_on"] < begin) | (own["spent_on"] >= end)]
-    if outside.empty:
-        return True, f"{len(own)} dépense(s), toutes {period}"
-    dates = sorted(outside["spent_on"].unique())
-    when = (", ".join(f"le {fr.date(x)}" for x in dates) if len(dates) <= 3
-            else f"du {fr.date(dates[0])} au {fr.date(dates[-1])}")
-    return False, (f"{len(outside)} dépense(s) pour {fr.euros(outside['amount'].sum())} hors de la période {period} : "
-                   f"{when}")
-
-
-def _report_on_time(received, due: pd.Timestamp, abandoned: bool, as_of) -> tuple[bool, str]:
-    if received is not None and not pd.isna(received):
-        if received <= due:
-            return True, f"bilan remis le {fr.date(received)}"
-        return False, f"bilan remis le {fr.date(received)}, attendu au plus tard le {fr.date(due)}"
-    if abandoned:
-        return True, "expérimentation abandonnée : pas de bilan de la deuxième année attendu"
-    if as_of is not None and as_of > due:
-        return False, f"bilan attendu au plus tard le {fr.date(due)}, non remis au {fr.date(as_of)}"
-    return True, f"bilan pas encore dû (au plus tard le {fr.date(due)})"
-
-
-def payment_flags(findings: pd.DataFrame) -> pd.DataFrame:
-    """The findings that fail, for the report (French headers)."""
-    failed = findings[~findings["passed"]]
-    return pd.DataFrame({"Dossier": failed["dossier_id"].values, "Contrôle": failed["label"].values,
-                         "Nature": failed["blocking"].map({True: "règle", False: "remarque"}).values,
-                         "Constat": failed["reason"].values})
-
-
-def payment_summary(findings: pd.DataFrame) -> pd.DataFrame:
-    """Per payment rule: experiments that pass it and that do not (French headers)."""
-    g = findings.groupby("rule", sort=False).agg(passed=("passed", "sum"), total=("passed", "size"))
-    return pd.DataFrame({
-        "Contrôle": [PAYMENT_RULES_BY_ID[r].label for r in g.index],
-        "Nature": ["règle" if PAYMENT_RULES_BY_ID[r].blocking else "remarque" for r in g.index],
-        "Respecté": g["passed"].astype(int).values,
-        "Non respecté": (g["total"] - g["passed"]).astype(int).values,
-    })
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from socinnov import fr
-from socinnov.analysis.criteria import criterion_profile
+from socinnov.analysis.committee import criterion_profile
+from socinnov.analysis.discrimination import UNSTABLE_OR
 from socinnov.call.crosswalk import (
     Crosswalk,
     CrosswalkError,
@@ -36,7 +37,7 @@ def compare_versions(ratings_a: pd.DataFrame, grid_a: Grid, ratings_b: pd.DataFr
 
     The criteria are matched through ``crosswalk`` (from ``grid_a``'s version to ``grid_b``'s):
     the ratings of call A are translated into ``grid_b``'s criteria (:func:`translate_ratings`),
-    then each side gets the same profile (``socinnov.analysis.criteria.criterion_profile``): level
+    then each side gets the same profile (``socinnov.analysis.committee.criterion_profile``): level
     shares, mean level, floor and ceiling, Krippendorff's alpha with its interval, odds ratio
     per level for the decision with its interval, AUC.
 
@@ -56,7 +57,7 @@ def compare_versions(ratings_a: pd.DataFrame, grid_a: Grid, ratings_b: pd.DataFr
         ``dossier_id, decision`` of each call (``decisions_b`` defaults to ``decisions_a``,
         e.g. one table holding both calls' dossiers).
     round, outcome, n_boot, seed
-        See ``socinnov.analysis.criteria.analyse_criteria``.
+        See ``socinnov.analysis.committee.analyse_criteria``.
 
     Returns
     -------
@@ -93,8 +94,6 @@ def compare_versions(ratings_a: pd.DataFrame, grid_a: Grid, ratings_b: pd.DataFr
 
 def comparison_table_fr(comparison: pd.DataFrame) -> pd.DataFrame:
     """:func:`compare_versions` as the report shows it: one row per criterion and version."""
-    from socinnov.analysis.criteria import _ci, _or_ci
-
     levels = comparison.attrs.get("levels") or []
     shares = [c for c in comparison.columns if c.startswith("share_")]
     return pd.DataFrame({
@@ -106,9 +105,9 @@ def comparison_table_fr(comparison: pd.DataFrame) -> pd.DataFrame:
             " / ".join(fr.percent(row[c]) for c in shares) for _, row in comparison.iterrows()],
         "Niveau moyen": comparison["mean_level"].map(lambda v: fr.number(v, 2)),
         "Dossiers": comparison["n_dossiers"],
-        "α de Krippendorff [IC 95 %]": [_ci(a, lo, hi, 3) for a, lo, hi in
+        "α de Krippendorff [IC 95 %]": [fr.interval(a, lo, hi, 3) for a, lo, hi in
                                         zip(comparison["alpha"], comparison["alpha_low"], comparison["alpha_high"])],
-        "Rapport de cotes par niveau [IC 95 %]": [_or_ci(o, lo, hi) for o, lo, hi in
+        "Rapport de cotes par niveau [IC 95 %]": [fr.interval(o, lo, hi, 2, limit=UNSTABLE_OR) for o, lo, hi in
                                                   zip(comparison["odds_ratio"], comparison["or_low"],
                                                       comparison["or_high"])],
         "AUC": comparison["auc"].map(lambda v: fr.number(v, 2)),

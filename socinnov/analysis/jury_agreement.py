@@ -16,6 +16,19 @@ from socinnov import cache, fr
 from socinnov.analysis.agreement import STATISTIC_LABELS, agreement_table
 from socinnov.call.grids import Grid, grid_ratings
 
+__all__ = [
+    "REPORTED",
+    "RETAINED",
+    "agreement_table_fr",
+    "criterion_agreement",
+    "decision_changes_fr",
+    "pairwise_agreement",
+    "range_restriction_note",
+    "reading",
+    "rounds_comparison",
+    "severity_summary",
+]
+
 REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
 RETAINED = ("retenu - financé", "retenu - réorienté")
 
@@ -189,12 +202,9 @@ def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (level, _group, label), r in wide.iterrows():
         def ci(stat, r=r):
-            if ("estimate", stat) not in r or pd.isna(r[("estimate", stat)]):
+            if ("estimate", stat) not in r:
                 return "–"
-            if pd.isna(r[("ci_low", stat)]):
-                return fr.number(r[("estimate", stat)], 3)
-            return (f"{fr.number(r[('estimate', stat)], 3)} [{fr.number(r[('ci_low', stat)], 3)} ; "
-                    f"{fr.number(r[('ci_high', stat)], 3)}]")
+            return fr.interval(r[("estimate", stat)], r[("ci_low", stat)], r[("ci_high", stat)], 3)
         row = {"Critère" if level == "critère" else "Niveau": label if level == "critère" else f"{label} ({level})",
                "Alpha de Krippendorff [IC 95 %]": ci("krippendorff_alpha")}
         if level == "critère":

@@ -6,7 +6,19 @@ import pandas as pd
 
 from socinnov import fr
 from socinnov.call import vocabulary as voc
-from socinnov.call.eligibility import RULES, eligibility_status
+from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
+
+__all__ = [
+    "FUNNEL_STEPS",
+    "amounts_summary",
+    "departement_counts",
+    "eligibility_summary",
+    "funnel",
+    "ineligible",
+    "innovation_types",
+    "profile",
+    "with_decision",
+]
 
 FUNNEL_STEPS = ("Dossiers déposés", "Éligibles", "Examinés par le jury", "Retenus",
                 "Retenus - financés", "Retenus - réorientés", "Non retenus")
@@ -33,14 +45,8 @@ def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def eligibility_summary(findings: pd.DataFrame) -> pd.DataFrame:
     """Per rule of the call: dossiers that pass it and that fail it."""
-    g = findings.groupby("rule", sort=False).agg(passent=("passed", "sum"), total=("passed", "size"))
-    labels = {r.id: r for r in RULES}
-    return pd.DataFrame({
-        "Règle": [labels[i].label for i in g.index],
-        "Bloquante": ["oui" if labels[i].blocking else "non (remarque)" for i in g.index],
-        "Respectée": g["passent"].astype(int).values,
-        "Non respectée": (g["total"] - g["passent"]).astype(int).values,
-    })
+    return rule_summary(findings, RULES, headers=("Règle", "Bloquante", "Respectée", "Non respectée"),
+                        natures=("oui", "non (remarque)"))
 
 
 def with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -110,7 +116,6 @@ def ineligible(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Ineligible dossiers with the rules they fail and why."""
     status = eligibility_status(tables["eligibility"])
     out = status[~status["eligible"]]
-    labels = {r.id: r.label for r in RULES}
-    rules = [" ; ".join(labels[r] for r in ids.split(", ")) for ids in out["failed_rules"]]
+    rules = [" ; ".join(RULES_BY_ID[r].label for r in ids.split(", ")) for ids in out["failed_rules"]]
     return pd.DataFrame({"Dossier": out["dossier_id"].values, "Règles non respectées": rules,
                          "Motifs": out["reasons"].values})

@@ -11,6 +11,11 @@ import pandas as pd
 
 from socinnov.call.grids import Grid, grid_ratings
 
+__all__ = [
+    "GROUPINGS",
+    "dossier_scores",
+]
+
 GROUPINGS = ("criterion", "dimension", "generic")
 
 

@@ -12,7 +12,7 @@ can travel to every audience once the dossier identifier is pseudonymised.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -258,6 +258,39 @@ def check_eligibility(tables: dict[str, pd.DataFrame], call: Call) -> pd.DataFra
     }
     # Rows rather than columns: without dossiers, the columns stay ``object`` (not ``float64``).
     return pd.DataFrame(list(zip(*out.values())), columns=list(out))
+
+
+def rule_summary(findings: pd.DataFrame, rules: Sequence[Rule], *, headers: tuple[str, str, str, str],
+                 natures: tuple[str, str]) -> pd.DataFrame:
+    """Per rule: how many findings pass it and how many do not, as a French table.
+
+    Shared by the call's eligibility rules and the payment rules of the follow-up.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        One row per (dossier, rule): ``rule`` (a rule id) and ``passed``.
+    rules : sequence of Rule
+        The rules the ids refer to (their label and whether they block).
+    headers : tuple of str
+        French headers of the rule, its nature, the passing and the failing counts.
+    natures : tuple of str
+        How the nature column words a blocking rule and a remark.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule, in the order the findings first name them.
+    """
+    by_id = {r.id: r for r in rules}
+    g = findings.groupby("rule", sort=False).agg(passed=("passed", "sum"), total=("passed", "size"))
+    rule, nature, passed, failed = headers
+    return pd.DataFrame({
+        rule: [by_id[i].label for i in g.index],
+        nature: [natures[0] if by_id[i].blocking else natures[1] for i in g.index],
+        passed: g["passed"].astype(int).values,
+        failed: (g["total"] - g["passed"]).astype(int).values,
+    })
 
 
 def eligibility_status(findings: pd.DataFrame) -> pd.DataFrame:

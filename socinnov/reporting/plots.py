@@ -349,7 +349,7 @@ def odds_ratio_forest(discrimination: pd.DataFrame, *, outcome: str = "d'être r
 def loadings_heatmap(check):
     """Factor loadings of an exploratory factor analysis, criteria grouped as the grid groups them.
 
-    ``check`` is a ``socinnov.analysis.criteria.StructureCheck``; framed cells are each criterion's
+    ``check`` is a ``socinnov.analysis.criteria_structure.StructureCheck``; framed cells are each criterion's
     expected factor (its group's).
     """
     import numpy as np
@@ -379,7 +379,7 @@ def loadings_heatmap(check):
 def feasibility_levels_chart(distribution: pd.DataFrame, *, levels: tuple[str, ...] = ("A", "B", "C")):
     """A/B/C shares per feasibility item (or section), highest level on the left.
 
-    ``distribution`` is ``socinnov.analysis.criteria.feasibility_distribution``; a ``si pertinent`` item
+    ``distribution`` is ``socinnov.analysis.feasibility.feasibility_distribution``; a ``si pertinent`` item
     shows the share where it was judged relevant, a risk-worded item is marked « (risque) ».
     """
     d = distribution.reset_index(drop=True)

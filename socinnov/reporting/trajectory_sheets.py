@@ -22,6 +22,7 @@ from IPython.display import HTML
 
 from socinnov import config, fr
 from socinnov.analysis import followup
+from socinnov.analysis.payments import payment_checks
 from socinnov.privacy.store import Cohort
 from socinnov.reporting.display import figure_html
 from socinnov.reporting.followup_plots import project_trajectory
@@ -107,7 +108,7 @@ def _cohort_context(cohort: Cohort) -> dict:
         "execution": by_dossier(followup.spending_execution(t)),
         "payments": by_dossier(t["payments"].sort_values(["dossier_id", "instalment"])),
         "reports": by_dossier(t["activity_reports"].sort_values(["dossier_id", "received_on"])),
-        "checks": by_dossier(followup.payment_checks(t, cohort.call)),
+        "checks": by_dossier(payment_checks(t, cohort.call)),
         "dossiers": t["dossiers"].set_index("dossier_id"),
         "granted": t["decisions"].set_index("dossier_id")["granted_amount"],
         "research": research.groupby("dossier_id")["partner"].agg(list).to_dict(),

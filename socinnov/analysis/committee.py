@@ -1,0 +1,302 @@
+"""The technical committee's sheet: the rules that turn a criterion's evidence into an action.
+
+Every per-criterion statistic of a grid (``criteria``, ``discrimination``, the agreement of
+``jury_agreement``) is gathered by :func:`analyse_criteria`; :func:`suggest_actions` applies the
+committee's documented thresholds (:class:`Rules`, worded by :func:`rules_fr`) to suggest, per
+criterion, to reconsider, merge, clarify or keep it. :func:`criterion_profile` is the compact
+profile two grid versions are compared on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from socinnov import fr
+from socinnov.analysis.consistency import internal_consistency, item_rest
+from socinnov.analysis.criteria import (
+    correlation_pairs,
+    dossier_levels,
+    groups_of,
+    item_statistics,
+    level_distribution,
+    rank_correlations,
+)
+from socinnov.analysis.discrimination import decision_outcome, discrimination
+from socinnov.analysis.jury_agreement import criterion_agreement
+from socinnov.call.grids import Grid
+
+__all__ = ["ACTIONS", "CriteriaAnalysis", "Rules", "analyse_criteria", "criterion_profile", "rules_fr",
+           "suggest_actions"]
+
+#: Suggested actions of the committee sheet, in order of precedence.
+ACTIONS = {
+    "reconsider": "réexaminer le critère",
+    "merge": "fusionner avec un autre critère",
+    "clarify": "clarifier les descripteurs",
+    "keep": "conserver",
+}
+
+
+def _alpha_per_criterion(agreement: pd.DataFrame) -> pd.DataFrame:
+    a = agreement[(agreement["level"] == "critère") & (agreement["statistic"] == "krippendorff_alpha")]
+    return a.set_index("group")[["estimate", "ci_low", "ci_high"]].rename(
+        columns={"estimate": "alpha", "ci_low": "alpha_low", "ci_high": "alpha_high"})
+
+
+def criterion_profile(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
+                      round: str = "individuel", outcome: str = "retenu", n_boot: int = 1000, seed: int = 0,
+                      agreement: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per criterion: level shares, mean level, floor, ceiling, agreement, discrimination.
+
+    The compact profile that two calls rated with different grid versions are compared on
+    (``socinnov.call.crosswalk.compare_versions``).
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Long ratings table.
+    grid : Grid
+    decisions : pandas.DataFrame, optional
+        ``dossier_id, decision``; without it the discrimination columns are NaN.
+    round, outcome, n_boot, seed
+        See :func:`analyse_criteria`.
+    agreement : pandas.DataFrame, optional
+        ``socinnov.analysis.jury_agreement.criterion_agreement`` output, if already computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``criterion, criterion_label, dimension, n_dossiers, n_ratings, share_0…share_q,
+        mean_level, floor, ceiling, missing_rate, alpha, alpha_low, alpha_high, odds_ratio,
+        or_low, or_high, auc``.
+    """
+    items = item_statistics(ratings, grid, round=round)
+    dist = level_distribution(ratings, grid, round=round)
+    shares = dist.pivot(index="criterion", columns="level_code", values="share")
+    shares.columns = [f"share_{c}" for c in shares.columns]
+    if agreement is None:
+        agreement = criterion_agreement(ratings, grid, round=round, n_boot=n_boot, seed=seed)
+    out = (items[["criterion", "criterion_label", "dimension", "n_dossiers", "n_ratings", "mean_level", "floor",
+                  "ceiling", "missing_rate"]]
+           .join(shares, on="criterion").join(_alpha_per_criterion(agreement), on="criterion"))
+    if decisions is not None and len(decisions):
+        disc = discrimination(dossier_levels(ratings, grid, round=round), decision_outcome(decisions, outcome), grid)
+        disc = disc.set_index("criterion")[["odds_ratio", "ci_low", "ci_high", "auc"]].rename(
+            columns={"ci_low": "or_low", "ci_high": "or_high"})
+        out = out.join(disc, on="criterion")
+    else:
+        out = out.assign(odds_ratio=np.nan, or_low=np.nan, or_high=np.nan, auc=np.nan)
+    return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The committee sheet's thresholds (documented, and parameters of the report).
+
+    Attributes
+    ----------
+    alpha_below : float
+        Clarify a criterion whose Krippendorff's alpha is below this… (0,667: Krippendorff's
+        lowest bound for tentative conclusions, *Content Analysis*, 2nd ed., 2004, p. 241)
+    wide_spread : float
+        …and on which the jurors are ``min_spread`` levels apart or more on at least this share
+        of the dossiers they rated together.
+    min_spread : int
+        Levels apart that make a wide spread (the debate sheets' rule).
+    rho_merge : float
+        Suggest merging two criteria whose Spearman ρ over the dossiers reaches this…
+    min_dossiers : int
+        …computed on at least this many dossiers rated on both (a ρ on fewer dossiers, e.g. in
+        a « si pertinent » section, is too uncertain to merge on).
+    floor_ceiling : float
+        Reconsider a criterion that does not discriminate (odds ratio's interval includes 1)
+        and whose lowest or highest level takes more than this share of the ratings.
+    """
+
+    alpha_below: float = 0.667
+    wide_spread: float = 0.10
+    min_spread: int = 2
+    rho_merge: float = 0.80
+    min_dossiers: int = 20
+    floor_ceiling: float = 0.50
+
+
+#: How the sheet names the dossiers a criterion should single out, per outcome.
+_DISTINGUISHED = {"retenu": "les dossiers retenus des autres", "financé": "les dossiers financés des réorientés"}
+
+
+def rules_fr(rules: Rules = Rules(), outcome: str = "retenu") -> str:
+    """The rules of the committee sheet, in French (markdown list), in order of precedence."""
+    p = fr.percent
+    intro = ("Règles appliquées, dans cet ordre (la première qui s'applique donne l'action ; les autres constats "
+             "restent signalés) :")
+    reconsider = (f"1. **{ACTIONS['reconsider'].capitalize()}** quand le critère ne distingue pas "
+                  f"{_DISTINGUISHED[outcome]} (l'intervalle de confiance à 95 % du rapport de cotes contient 1) "
+                  f"**et** qu'un effet plancher ou plafond dépasse {p(rules.floor_ceiling)} des notes (plus de "
+                  f"{p(rules.floor_ceiling)} au niveau le plus bas ou le plus haut) : le critère ne sépare ni les "
+                  "dossiers entre eux ni selon la décision.")
+    merge = (f"2. **{ACTIONS['merge'].capitalize()}** quand la corrélation de rang de Spearman entre les deux "
+             f"critères, sur les niveaux moyens des dossiers, atteint {fr.number(rules.rho_merge, 2)} : les deux "
+             "critères classent les dossiers de la même façon (la règle vaut dans les deux sens : chacun des deux "
+             "critères est signalé ; seules comptent les paires notées ensemble sur au moins "
+             f"{rules.min_dossiers} dossiers).")
+    clarify = (f"3. **{ACTIONS['clarify'].capitalize()}** quand l'alpha de Krippendorff du critère est inférieur à "
+               f"{fr.number(rules.alpha_below, 3)} (seuil de Krippendorff pour des conclusions provisoires) **et** "
+               f"que les jurés s'écartent de {rules.min_spread} niveaux ou plus sur au moins "
+               f"{p(rules.wide_spread)} des dossiers qu'ils ont notés ensemble : les jurés ne lisent pas les "
+               "descripteurs de la même façon.")
+    keep = f"4. **{ACTIONS['keep'].capitalize()}** sinon."
+    return f"{intro}\n\n{reconsider}\n{merge}\n{clarify}\n{keep}"
+
+
+def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = Rules(),
+                    outcome: str = "retenu") -> pd.DataFrame:
+    """Apply the committee's rules to the per-criterion evidence.
+
+    Parameters
+    ----------
+    evidence : pandas.DataFrame
+        One row per criterion with ``criterion, criterion_label, alpha, wide_spread, floor,
+        ceiling, or_low, or_high, discriminates``.
+    pairs : pandas.DataFrame
+        :func:`correlation_pairs` output (``criterion_a, criterion_b, rho``).
+    rules : Rules
+    outcome : {'retenu', 'financé'}
+        The decision the discrimination refers to (for the wording).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``evidence`` with ``action`` (a key of :data:`ACTIONS`), ``action_label``, ``rule``
+        (the rule that decided, with this criterion's figures, in French), ``other_findings``
+        and ``merge_with`` (criterion ids).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"criterion": ["a", "b"], "criterion_label": ["A", "B"], "alpha": [0.9, 0.9],
+    ...                    "wide_spread": [0.0, 0.0], "floor": [0.1, 0.1], "ceiling": [0.1, 0.1],
+    ...                    "or_low": [2.0, 2.0], "or_high": [5.0, 5.0], "discriminates": [True, True]})
+    >>> pairs = pd.DataFrame({"criterion_a": ["a"], "criterion_b": ["b"], "rho": [1.0], "n": [50]})
+    >>> suggest_actions(ev, pairs)["action"].tolist()
+    ['merge', 'merge']
+    """
+    labels = dict(zip(evidence["criterion"], evidence["criterion_label"]))
+    partners: dict[str, list[tuple[str, float]]] = {c: [] for c in evidence["criterion"]}
+    for r in pairs.itertuples():
+        if np.isfinite(r.rho) and r.rho >= rules.rho_merge and r.n >= rules.min_dossiers:
+            partners.setdefault(r.criterion_a, []).append((r.criterion_b, r.rho))
+            partners.setdefault(r.criterion_b, []).append((r.criterion_a, r.rho))
+    num = fr.number
+    out = []
+    for e in evidence.itertuples():
+        found = []
+        fc = max(e.floor, e.ceiling) if np.isfinite(e.floor) else np.nan
+        if not e.discriminates and np.isfinite(fc) and fc > rules.floor_ceiling:
+            where = "plancher" if e.floor >= e.ceiling else "plafond"
+            ci = (f"rapport de cotes {fr.bounds(e.or_low, e.or_high, 2)} contenant 1"
+                  if np.isfinite(e.or_low) else "rapport de cotes non estimable")
+            found.append(("reconsider", (f"ne distingue pas {_DISTINGUISHED[outcome]} ({ci}) et effet {where} de "
+                                         f"{fr.percent(fc)} (> {fr.percent(rules.floor_ceiling)})")))
+        mates = sorted(partners.get(e.criterion, []), key=lambda t: -t[1])
+        if mates:
+            found.append(("merge", "ρ de Spearman ≥ " + num(rules.rho_merge, 2) + " avec "
+                          + ", ".join(f"« {labels.get(m, m)} » ({num(r, 2)})" for m, r in mates)))
+        if (np.isfinite(e.alpha) and e.alpha < rules.alpha_below and np.isfinite(e.wide_spread)
+                and e.wide_spread >= rules.wide_spread):
+            found.append(("clarify", (f"α de Krippendorff {num(e.alpha, 3)} < {num(rules.alpha_below, 3)} et jurés "
+                                      f"à {rules.min_spread} niveaux ou plus d'écart sur {fr.percent(e.wide_spread)} "
+                                      f"des dossiers (seuil {fr.percent(rules.wide_spread)})")))
+        if not found:
+            reasons = []
+            if np.isfinite(e.alpha) and e.alpha < rules.alpha_below:
+                reasons.append(f"α {num(e.alpha, 3)} sous {num(rules.alpha_below, 3)}, mais écarts de "
+                               f"{rules.min_spread} niveaux rares ({fr.percent(e.wide_spread)})")
+            found.append(("keep", "aucune règle ne s'applique" + (" (" + "; ".join(reasons) + ")" if reasons else "")))
+        precedence = list(ACTIONS)
+        found.sort(key=lambda t: precedence.index(t[0]))
+        action, rule = found[0]
+        out.append({"action": action, "action_label": ACTIONS[action], "rule": rule,
+                    "other_findings": " ; ".join(f"{ACTIONS[a]} : {t}" for a, t in found[1:]),
+                    "merge_with": [m for m, _ in mates]})
+    return pd.concat([evidence.reset_index(drop=True), pd.DataFrame(out)], axis=1)
+
+
+@dataclass
+class CriteriaAnalysis:
+    """Everything the criteria report shows about one grid (see :func:`analyse_criteria`)."""
+
+    grid: Grid
+    round: str
+    outcome: str
+    rules: Rules
+    wide: pd.DataFrame
+    items: pd.DataFrame
+    distribution: pd.DataFrame
+    agreement: pd.DataFrame
+    item_rest: pd.DataFrame
+    consistency: pd.DataFrame
+    correlations: pd.DataFrame
+    pairs: pd.DataFrame
+    discrimination: pd.DataFrame
+    evidence: pd.DataFrame
+
+
+
+def analyse_criteria(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
+                     round: str = "individuel", outcome: str = "retenu", rules: Rules = Rules(),
+                     n_boot: int = 1000, seed: int = 0) -> CriteriaAnalysis:
+    """Every per-criterion statistic of one grid, and the committee's suggested actions.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Long ratings table (any grids and versions: only ``grid``'s are used).
+    grid : Grid
+        The grid, in the version the ratings used.
+    decisions : pandas.DataFrame, optional
+        ``dossier_id, decision``; needed for the discrimination. Without decisions the
+        "reconsider" rule cannot be checked and suggests nothing.
+    round : str
+        ``"individuel"`` (default: each juror's own reading) or ``"après débat"``.
+    outcome : {'retenu', 'financé'}
+        What the criteria should discriminate (:func:`decision_outcome`).
+    rules : Rules
+    n_boot, seed
+        Bootstrap of the agreement and rank-alpha intervals.
+
+    Returns
+    -------
+    CriteriaAnalysis
+    """
+    wide = dossier_levels(ratings, grid, round=round)
+    items = item_statistics(ratings, grid, round=round, min_spread=rules.min_spread)
+    dist = level_distribution(ratings, grid, round=round)
+    agreement = criterion_agreement(ratings, grid, round=round, n_boot=n_boot, seed=seed)
+    rest = item_rest(wide, groups_of(grid, "dimension"))
+    consistency = internal_consistency(wide, grid, n_boot=n_boot, seed=seed)
+    pairs = correlation_pairs(wide, grid, threshold=rules.rho_merge)
+    if decisions is not None and len(decisions):
+        disc = discrimination(wide, decision_outcome(decisions, outcome), grid)
+    else:
+        disc = pd.DataFrame({"criterion": wide.columns, "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                             "auc": np.nan, "auc_low": np.nan, "auc_high": np.nan, "discriminates": True,
+                             "note": "pas de décisions"})
+    best = {}
+    for r in pairs.itertuples():
+        for a, b in ((r.criterion_a, r.criterion_b), (r.criterion_b, r.criterion_a)):
+            if np.isfinite(r.rho) and (a not in best or r.rho > best[a][1]):
+                best[a] = (b, r.rho)
+    evidence = (items.join(_alpha_per_criterion(agreement), on="criterion")
+                .join(rest.set_index("criterion")[["r"]].rename(columns={"r": "item_rest"}), on="criterion")
+                .join(disc.set_index("criterion")[["odds_ratio", "ci_low", "ci_high", "auc", "discriminates"]]
+                      .rename(columns={"ci_low": "or_low", "ci_high": "or_high"}), on="criterion"))
+    evidence["max_rho"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[1])
+    evidence["max_rho_with"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[0])
+    evidence = suggest_actions(evidence, pairs, rules, outcome)
+    return CriteriaAnalysis(grid=grid, round=round, outcome=outcome, rules=rules, wide=wide, items=items,
+                            distribution=dist, agreement=agreement, item_rest=rest, consistency=consistency,
+                            correlations=rank_correlations(wide), pairs=pairs, discrimination=disc,
+                            evidence=evidence)
