@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, report, templates, agreement.
+"""The ``socinnov`` command: demo, ingest, report, templates, forms, import-forms, import-ds, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written).
@@ -109,6 +109,18 @@ def _import_forms(args) -> int:
     return 0
 
 
+def _import_ds(args) -> int:
+    from socinnov.inputs.demarches import import_ds
+
+    result, out = import_ds(Path(args.export), Path(args.correspondance), Path(args.out), force=args.force)
+    if result.unused:
+        print("Colonnes de l'export non reprises : " + ", ".join(f"« {c} »" for c in result.unused), file=sys.stderr)
+    n = {t: len(df) for t, df in result.tables.items()}
+    print(f"{n['dossiers']} dossiers, {n['partners']} partenaires et {n['budget']} lignes de budget écrits dans {out} ; "
+          "y ajouter jures.csv et notations.csv (socinnov templates), puis socinnov ingest")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
@@ -159,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.set_defaults(func=_import_forms)
+
+    p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")
+    p.add_argument("export", help="export des dossiers (.xlsx, .ods ou .csv)")
+    p.add_argument("--correspondance", required=True, help="fichier YAML : champs de la plateforme -> colonnes du kit")
+    p.add_argument("--out", required=True, help="dossier où écrire les tables (jamais sous data/raw)")
+    p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
+    p.set_defaults(func=_import_ds)
 
     p = sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
     agreement.configure_parser(p)
