@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, report, templates, forms, import-forms, import-ds, agreement.
+"""The ``socinnov`` command: demo, ingest, report, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written).

@@ -402,6 +402,7 @@ class _Context:
     problems: list[Problem]
     _etab: dict | None = None
     _by_row: dict | None = None
+    _bad: set = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -473,6 +474,7 @@ class _Context:
             mapped = {fold(k): v for k, v in rule.values.items()}.get(fold(text))
             allowed = _allowed(table, rule.column) or ()
             if mapped is None and text not in allowed:
+                self._bad.add(at)  # reported here: the schema's « valeur obligatoire manquante » would repeat it
                 self.problems.append(Problem(*at, f"valeur « {text} » absente de la correspondance ({self.corr_name}, "
                                              f"clé « {rule.key} > valeurs ») ; valeurs prévues : "
                                              + _quoted(rule.values)))
@@ -598,6 +600,8 @@ class _Context:
             index = None if p.row is None else p.row - 2
             column = by_header.get(p.column)
             at = origin.get((index, column))
+            if at in self._bad:
+                continue
             if at is None:  # a constant, a default, an empty column or a check over the whole row
                 source = f" (valeur tirée de {self.corr_name})" if column else ""
                 at = (where, None if index is None else index + 2, None)
