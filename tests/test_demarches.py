@@ -9,8 +9,10 @@ from its ``ProcedureExportService`` and its specs, see the module docstring of
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -442,3 +444,26 @@ def test_never_writes_into_data_raw_nor_over_existing_tables(project, tmp_path):
     import_ds(path, EXAMPLE, out, force=True)
     assert (out / "dossiers.csv").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["budget_previsionnel.csv", "dossiers.csv", "partenaires.csv"]
+
+
+def with_wrong_dimensions(path: Path) -> Path:
+    """The workbook as some streaming writers leave it: a <dimension> that says « A1 » only, which
+    openpyxl's read-only mode would trust (the platform streams its workbooks with xlsxtream)."""
+    out = path.with_name("streamed-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b'<dimension ref="A1"/>', data)
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_streamed_workbook_reads_the_same(tmp_path):
+    path = write_export(tmp_path / "export.xlsx", valid_export())
+    streamed = with_wrong_dimensions(path)
+    assert b'<dimension ref="A1"/>' in zipfile.ZipFile(streamed).read("xl/worksheets/sheet1.xml")
+    expected, _ = import_ds(path, EXAMPLE, tmp_path / "a")
+    found, _ = import_ds(streamed, EXAMPLE, tmp_path / "b")
+    for table in ("dossiers", "partners", "budget"):
+        pd.testing.assert_frame_equal(found.tables[table], expected.tables[table])

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib.util
+import numbers
 import os
 import re
 import unicodedata
@@ -128,7 +129,13 @@ def read_export(path: Path) -> Export:
         raise InputError([Problem(name, None, None, "classeur illisible : attendu un fichier .xlsx tel que "
                                   "démarches-simplifiées l'exporte")]) from None
     try:
-        return Export(path, "xlsx", {ws.title: _sheet(ws.title, ws.iter_rows(values_only=True)) for ws in wb.worksheets})
+        sheets = {}
+        for ws in wb.worksheets:
+            # Read-only mode trusts the sheet's <dimension>, which streaming writers (the platform
+            # uses xlsxtream) may leave wrong: without a reset, rows could come back cut short.
+            ws.reset_dimensions()
+            sheets[ws.title] = _sheet(ws.title, ws.iter_rows(values_only=True))
+        return Export(path, "xlsx", sheets)
     finally:
         wb.close()
 
@@ -161,9 +168,10 @@ def cell_text(value) -> str | None:
         return "oui" if value else "non"
     if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
         return value.strftime("%d/%m/%Y")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # amounts: cents, with the French decimal comma
+        value = float(value)
         return str(int(value)) if value.is_integer() else f"{value:.2f}".replace(".", ",")
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     return text or None
@@ -195,8 +203,7 @@ def convert(export: Export, corr: Correspondence, correspondence_name: str = "co
     problems: list[Problem] = []
     ids = _dossier_ids(dossiers, name, corr.prefix, problems)
     context = _Context(export, corr, correspondence_name, problems)
-    frames = {"dossiers": context.table(dossiers, TABLES_BY_NAME["dossiers"], corr.dossiers,
-                                        {row: ids[row] for row in ids})}
+    frames = {"dossiers": context.table(dossiers, TABLES_BY_NAME["dossiers"], corr.dossiers, ids)}
     for table in ("partners", "budget"):
         block = next((b for b in corr.blocks if b.table.name == table), None)
         frames[table] = context.block(block, ids) if block else _empty(TABLES_BY_NAME[table])
@@ -215,14 +222,20 @@ def _dossier_ids(sheet: Sheet, name: str, prefix: str, problems: list[Problem]) 
         return {}
     pos, ids, seen = sheet.headers.index(ID), {}, {}
     for row, values in sheet.rows:
-        number = _number(values[pos] if pos < len(values) else None)
+        number = _number(_cell(values, pos))
         if number is None:
-            problems.append(Problem(where, row, ID, f"numéro de dossier « {cell_text(values[pos]) or ''} » illisible"))
+            problems.append(Problem(where, row, ID, f"numéro de dossier « {cell_text(_cell(values, pos)) or ''} » "
+                                    "illisible"))
         elif number in seen:
             problems.append(Problem(where, row, ID, f"dossier n° {number} en double (déjà ligne {seen[number]})"))
         else:
             seen[number], ids[row] = row, f"{prefix}{number}"
     return ids
+
+
+def _cell(values: list, position: int):
+    """A row's cell; rows of a streamed workbook stop at their last filled cell."""
+    return values[position] if position < len(values) else None
 
 
 def _number(value) -> str | None:
@@ -293,8 +306,7 @@ class _Context:
                 if rule.sheet == ETABLISSEMENTS_SHEET:
                     raw, origin[(index, rule.column)] = self.etablissement(rule, ids[row], row)
                 else:
-                    pos = positions[rule.column]
-                    raw = values[pos] if pos < len(values) else None
+                    raw = _cell(values, positions[rule.column])
                     origin[(index, rule.column)] = (where, row, rule.label)
                 record[rule.column] = self.value(rule, raw, table, options, origin[(index, rule.column)])
             records[index] = record
@@ -359,8 +371,7 @@ class _Context:
                 return None, (sheet.where(self.name), row, rule.label)
             pos = self.column(sheet, rule.label, rule)
             values = self._rows_of(sheet).get(row, [])
-            return (values[pos] if pos is not None and pos < len(values) else None), (
-                sheet.where(self.name), row, rule.label)
+            return (None if pos is None else _cell(values, pos)), (sheet.where(self.name), row, rule.label)
         if self._etab is None:
             self._etab = self._etablissements()
         sheet = self.export.sheets.get(ETABLISSEMENTS_SHEET)
@@ -374,8 +385,7 @@ class _Context:
             return None, (f"{sheet.where(self.name)}, dossier n° {number} (aucun établissement {field_name})",
                           None, rule.label)
         erow, values = found
-        where = sheet.where(self.name)
-        return (values[pos] if pos < len(values) else None), (where, erow, rule.label)
+        return _cell(values, pos), (sheet.where(self.name), erow, rule.label)
 
     def _rows_of(self, sheet: Sheet) -> dict[int, list]:
         if self._by_row is None:
@@ -390,7 +400,7 @@ class _Context:
                                          f"{self.corr_name} y lit des colonnes"))
             return {}
         d, c = sheet.headers.index(DOSSIER_ID), sheet.headers.index(SIRET_FIELD)
-        return {(_number(v[d]), fold(cell_text(v[c]) or "")): (row, v) for row, v in sheet.rows}
+        return {(_number(_cell(v, d)), fold(cell_text(_cell(v, c)) or "")): (row, v) for row, v in sheet.rows}
 
     def block(self, block: Block, ids: dict[int, str]) -> pd.DataFrame | None:
         """A repeatable block's sheet (« (N) Libellé ») as a kit table; its rows name their dossier."""
@@ -406,13 +416,13 @@ class _Context:
         pos, rows = sheet.headers.index(DOSSIER_ID), {}
         labels = {sheet.headers.index(r.label) for r in block.rules if r.label in sheet.headers and r.sheet is None}
         for row, values in sheet.rows:
-            if not any(cell_text(values[i]) for i in labels if i < len(values)):
+            if not any(cell_text(_cell(values, i)) for i in labels):
                 continue  # a line left empty on the form
-            number = _number(values[pos])
+            number = _number(_cell(values, pos))
             if number in known:
                 rows[row] = known[number]
             else:
-                self.problems.append(Problem(where, row, DOSSIER_ID, f"dossier n° {cell_text(values[pos]) or '?'} "
+                self.problems.append(Problem(where, row, DOSSIER_ID, f"dossier n° {cell_text(_cell(values, pos)) or '?'} "
                                              f"absent de la feuille « {DOSSIERS_SHEET} »"))
         return self.table(sheet, block.table, block.rules, rows)
 
