@@ -467,3 +467,17 @@ def test_a_streamed_workbook_reads_the_same(tmp_path):
     found, _ = import_ds(streamed, EXAMPLE, tmp_path / "b")
     for table in ("dossiers", "partners", "budget"):
         pd.testing.assert_frame_equal(found.tables[table], expected.tables[table])
+
+
+def test_dossiers_left_out_for_their_state(tmp_path, capsys):
+    export = valid_export()
+    export["dossiers"][2]["État du dossier"] = "Classé sans suite"
+    export["dossiers"][2]["Montant de l'aide sollicitée (€)"] = "à préciser"  # not read: the dossier is left out
+    path = write_export(tmp_path / "export.xlsx", export)
+    assert main(["import-ds", str(path), "--correspondance", str(EXAMPLE), "--out", str(tmp_path / "out")]) == 0
+    result, _ = import_ds(path, EXAMPLE, tmp_path / "out", force=True)
+    assert result.excluded == {"10251": "Classé sans suite"}
+    assert result.tables["dossiers"]["dossier_id"].tolist() == ["DS-10234", "DS-10240"]
+    assert "DS-10251" not in set(result.tables["partners"]["dossier_id"]) | set(result.tables["budget"]["dossier_id"])
+    err = capsys.readouterr().err
+    assert "1 dossier écarté pour leur état : n° 10251 (Classé sans suite)" in err

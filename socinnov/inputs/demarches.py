@@ -77,7 +77,7 @@ from socinnov.inputs.tabular import (
     write_table,
 )
 
-DOSSIERS_SHEET, ID = "Dossiers", "ID"
+DOSSIERS_SHEET, ID, STATE = "Dossiers", "ID", "État du dossier"
 DOSSIER_ID, LINE, SIRET_FIELD = "Dossier ID", "Ligne", "Champ"
 SUFFIXES = (".xlsx", ".ods", ".csv")
 TABLES = ("dossiers", "partners", "budget")
@@ -187,10 +187,11 @@ _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?
 
 @dataclass
 class ImportDS:
-    """The tables built from an export, and the platform columns no rule reads."""
+    """The tables built from an export, the platform columns no rule reads, the dossiers left out."""
 
     tables: dict[str, pd.DataFrame]
     unused: list[str]
+    excluded: dict[str, str]  # platform dossier number -> its state
 
 
 def convert(export: Export, corr: Correspondence, correspondence_name: str = "correspondance") -> ImportDS:
@@ -201,8 +202,8 @@ def convert(export: Export, corr: Correspondence, correspondence_name: str = "co
         raise InputError([Problem(name, None, None, f"feuille « {DOSSIERS_SHEET} » absente ; feuilles présentes : "
                                   + _quoted(export.sheets) + " : attendu un export de démarches-simplifiées")])
     problems: list[Problem] = []
-    ids = _dossier_ids(dossiers, name, corr.prefix, problems)
-    context = _Context(export, corr, correspondence_name, problems)
+    ids, excluded = _dossier_ids(dossiers, name, corr, problems)
+    context = _Context(export, corr, correspondence_name, problems, excluded)
     frames = {"dossiers": context.table(dossiers, TABLES_BY_NAME["dossiers"], corr.dossiers, ids)}
     for table in ("partners", "budget"):
         block = next((b for b in corr.blocks if b.table.name == table), None)
@@ -211,16 +212,22 @@ def convert(export: Export, corr: Correspondence, correspondence_name: str = "co
         raise InputError(problems)
     used = {r.label for r in corr.dossiers if r.sheet is None}
     unused = [h for h in dossiers.headers if h and h not in used and h != ID]
-    return ImportDS(frames, unused)
+    return ImportDS(frames, unused, excluded)
 
 
-def _dossier_ids(sheet: Sheet, name: str, prefix: str, problems: list[Problem]) -> dict[int, str]:
-    """Spreadsheet row -> kit identifier (prefix + the platform's dossier number)."""
+def _dossier_ids(sheet: Sheet, name: str, corr: Correspondence,
+                 problems: list[Problem]) -> tuple[dict[int, str], dict[str, str]]:
+    """Spreadsheet row -> kit identifier (prefix + the platform's dossier number), and the dossiers
+    left out for their state (number -> « État du dossier »)."""
     where = sheet.where(name)
-    if ID not in sheet.headers:
-        problems.append(Problem(where, 1, ID, "colonne absente : attendu le numéro de dossier en colonne A"))
-        return {}
-    pos, ids, seen = sheet.headers.index(ID), {}, {}
+    for column in (ID, STATE) if corr.excluded_states else (ID,):
+        if column not in sheet.headers:
+            problems.append(Problem(where, 1, column, "colonne absente : attendu un export de démarches-simplifiées"))
+    if problems:
+        return {}, {}
+    pos, ids, seen, excluded = sheet.headers.index(ID), {}, {}, {}
+    left_out = {fold(s) for s in corr.excluded_states}
+    state = sheet.headers.index(STATE) if left_out else None
     for row, values in sheet.rows:
         number = _number(_cell(values, pos))
         if number is None:
@@ -228,9 +235,11 @@ def _dossier_ids(sheet: Sheet, name: str, prefix: str, problems: list[Problem]) 
                                     "illisible"))
         elif number in seen:
             problems.append(Problem(where, row, ID, f"dossier n° {number} en double (déjà ligne {seen[number]})"))
+        elif state is not None and fold(cell_text(_cell(values, state)) or "") in left_out:
+            excluded[number] = cell_text(_cell(values, state))
         else:
-            seen[number], ids[row] = row, f"{prefix}{number}"
-    return ids
+            seen[number], ids[row] = row, f"{corr.prefix}{number}"
+    return ids, excluded
 
 
 def _cell(values: list, position: int):
@@ -260,6 +269,7 @@ class _Context:
     corr: Correspondence
     corr_name: str
     problems: list[Problem]
+    excluded: dict[str, str]
     _etab: dict | None = None
     _by_row: dict | None = None
     _bad: set = field(default_factory=set)
@@ -421,7 +431,7 @@ class _Context:
             number = _number(_cell(values, pos))
             if number in known:
                 rows[row] = known[number]
-            else:
+            elif number not in self.excluded:
                 self.problems.append(Problem(where, row, DOSSIER_ID, f"dossier n° {cell_text(_cell(values, pos)) or '?'} "
                                              f"absent de la feuille « {DOSSIERS_SHEET} »"))
         return self.table(sheet, block.table, block.rules, rows)

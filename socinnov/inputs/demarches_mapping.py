@@ -5,6 +5,7 @@ A YAML file with French keys (commented example for the 2016 call:
 ``socinnov/data/demarches/correspondance-ami-2016.yaml``)::
 
     prefixe_identifiant: "DS-"        # dossier_id = prefix + the platform's dossier number
+    etats_exclus: ["Classé sans suite"]  # dossiers left out, by their « État du dossier »
     dossiers:                         # kit column (name or French header): platform label, or
       title: "Intitulé de l'action"   #   champ / valeurs / option / autres_options / feuille /
       stage:                          #   champ_siret / format / defaut / valeur
@@ -70,6 +71,7 @@ class Correspondence:
     prefix: str
     dossiers: tuple[Rule, ...]
     blocks: tuple[Block, ...]
+    excluded_states: tuple[str, ...] = ()
 
 
 def load_correspondence(path: Path) -> Correspondence:
@@ -87,9 +89,14 @@ def load_correspondence(path: Path) -> Correspondence:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise InputError([Problem(name, None, None, "attendu des clés « dossiers », « partenaires », « budget »")])
-    for key in sorted(set(data) - {"prefixe_identifiant", "dossiers", *BLOCK_KEYS}):
-        problems.append(_cfg(name, key, "clé inconnue ; clés permises : « prefixe_identifiant », « dossiers », "
-                                        "« partenaires », « budget »"))
+    for key in sorted(set(data) - {"prefixe_identifiant", "etats_exclus", "dossiers", *BLOCK_KEYS}):
+        problems.append(_cfg(name, key, "clé inconnue ; clés permises : « prefixe_identifiant », « etats_exclus », "
+                                        "« dossiers », « partenaires », « budget »"))
+    states = data.get("etats_exclus") or []
+    if not isinstance(states, list) or not all(isinstance(v, str) for v in states):
+        problems.append(_cfg(name, "etats_exclus", "attendu une liste d'états du dossier, par exemple "
+                                                   "[\"Classé sans suite\"]"))
+        states = []
     prefix = data.get("prefixe_identifiant") or ""
     if not isinstance(prefix, str) or (prefix and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", prefix)):
         problems.append(_cfg(name, "prefixe_identifiant", "lettres, chiffres, tirets, sans espace"))
@@ -110,7 +117,7 @@ def load_correspondence(path: Path) -> Correspondence:
         blocks.append(Block(TABLES_BY_NAME[table], block["bloc"], block.get("feuille"), tuple(rules)))
     if problems:
         raise InputError(problems)
-    return Correspondence(prefix, tuple(dossiers), tuple(blocks))
+    return Correspondence(prefix, tuple(dossiers), tuple(blocks), tuple(states))
 
 
 def _cfg(name: str, key: str, message: str) -> Problem:
