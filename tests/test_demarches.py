@@ -480,4 +480,4 @@ def test_dossiers_left_out_for_their_state(tmp_path, capsys):
     assert result.tables["dossiers"]["dossier_id"].tolist() == ["DS-10234", "DS-10240"]
     assert "DS-10251" not in set(result.tables["partners"]["dossier_id"]) | set(result.tables["budget"]["dossier_id"])
     err = capsys.readouterr().err
-    assert "1 dossier écarté pour leur état : n° 10251 (Classé sans suite)" in err
+    assert "1 dossier écarté par « etats_exclus » : n° 10251 (Classé sans suite)" in err

@@ -115,7 +115,7 @@ def _import_ds(args) -> int:
     result, out = import_ds(Path(args.export), Path(args.correspondance), Path(args.out), force=args.force)
     if result.excluded:
         s = "s" if len(result.excluded) > 1 else ""
-        print(f"{len(result.excluded)} dossier{s} écarté{s} pour leur état : "
+        print(f"{len(result.excluded)} dossier{s} écarté{s} par « etats_exclus » : "
               + ", ".join(f"n° {n} ({state})" for n, state in result.excluded.items()), file=sys.stderr)
     if result.unused:
         print("Colonnes de l'export non reprises : " + ", ".join(f"« {c} »" for c in result.unused), file=sys.stderr)
