@@ -9,6 +9,7 @@ from its ``ProcedureExportService`` and its specs, see the module docstring of
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 import shutil
 import unicodedata
@@ -267,7 +268,10 @@ def test_an_option_holding_a_comma_is_not_cut(tmp_path):
         == [False, False, True]
 
 
-def test_every_problem_of_the_export_at_once_exit_2_nothing_written(project, tmp_path, capsys):
+@pytest.mark.parametrize("suffix", ["xlsx", "ods"])
+def test_every_problem_of_the_export_at_once_exit_2_nothing_written(project, tmp_path, capsys, suffix):
+    if suffix == "ods":
+        pytest.importorskip("odf", reason="odfpy (lecture des .ods) n'est pas une dépendance épinglée du kit")
     export = valid_export()
     export["dossiers"][1]["Montant de l'aide sollicitée (€)"] = "trente mille"
     export["dossiers"][0]["Statut juridique de la structure"] = "SCOP"
@@ -277,11 +281,11 @@ def test_every_problem_of_the_export_at_once_exit_2_nothing_written(project, tmp
     export["partners"][4]["Dossier ID"] = "99999"
     export["partners"][0]["Type de partenaire"] = "Mécène"
     export["budget"][2]["Mois de fin (1 à 24)"] = "fin 2018"
-    path = write_export(tmp_path / "export.xlsx", export)
+    path = (write_export if suffix == "xlsx" else write_ods)(tmp_path / f"export.{suffix}", export)
     out = tmp_path / "import"
     assert main(["import-ds", str(path), "--correspondance", str(EXAMPLE), "--out", str(out)]) == 2
     assert not out.exists()
-    err = capsys.readouterr().err.splitlines()
+    err = capsys.readouterr().err.replace(f"export.{suffix},", "export.xlsx,").splitlines()
     assert err == [
         "8 problèmes dans les fichiers d'entrée ; rien n'a été écrit.",
         "  - export.xlsx, feuille « (12) 8. Partenaires de l'actio », ligne 2, colonne « Type de partenaire » : "
@@ -414,9 +418,10 @@ def test_not_an_export(tmp_path):
         "other.xlsx": "other.xlsx : feuille « Dossiers » absente ; feuilles présentes : « Feuil1 » : attendu un export "
                       "de démarches-simplifiées",
     }
-    try:
-        import odf  # noqa: F401
-    except ImportError:  # odfpy is not a pinned dependency: an ods export is refused, with the way out
+    if importlib.util.find_spec("odf"):
+        expected["notes.ods"] = "notes.ods : classeur illisible : attendu un fichier .ods tel que démarches-simplifiées " \
+                                "l'exporte"
+    else:  # odfpy is not a pinned dependency: an ods export is refused, with the way out
         expected["notes.ods"] = ("notes.ods : lecture des classeurs .ods impossible : le module odfpy n'est pas "
                                  "installé ; exporter les dossiers au format .xlsx (ou .csv) depuis "
                                  "démarches-simplifiées")
@@ -481,3 +486,24 @@ def test_dossiers_left_out_for_their_state(tmp_path, capsys):
     assert "DS-10251" not in set(result.tables["partners"]["dossier_id"]) | set(result.tables["budget"]["dossier_id"])
     err = capsys.readouterr().err
     assert "1 dossier écarté par « etats_exclus » : n° 10251 (Classé sans suite)" in err
+
+
+def write_ods(path: Path, export: dict) -> Path:
+    """The same export as an OpenDocument workbook (written by pandas through odfpy)."""
+    sheets = {"Dossiers": (DOSSIER_COLUMNS + FIELDS, export["dossiers"]),
+              "Etablissements": (ETABLISSEMENT_COLUMNS, export["etablissements"]),
+              sheet_name(*PARTNERS[:2]): (["Dossier ID", "Ligne", *PARTNERS[2]], export["partners"]),
+              sheet_name(*BUDGET[:2]): (["Dossier ID", "Ligne", *BUDGET[2]], export["budget"])}
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, (headers, rows) in sheets.items():
+            pd.DataFrame([[r.get(h) for h in headers] for r in rows], columns=headers, dtype=object) \
+                .to_excel(writer, sheet_name=name, index=False)
+    return path
+
+
+def test_ods_export_reads_as_the_xlsx_one(tmp_path):
+    pytest.importorskip("odf", reason="odfpy (lecture des .ods) n'est pas une dépendance épinglée du kit")
+    expected, _ = import_ds(write_export(tmp_path / "export.xlsx", valid_export()), EXAMPLE, tmp_path / "a")
+    found, _ = import_ds(write_ods(tmp_path / "export.ods", valid_export()), EXAMPLE, tmp_path / "b")
+    for table in ("dossiers", "partners", "budget"):
+        pd.testing.assert_frame_equal(found.tables[table], expected.tables[table])

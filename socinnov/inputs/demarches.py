@@ -146,7 +146,11 @@ def _read_ods(path: Path) -> dict[str, Sheet]:
         raise InputError([Problem(path.name, None, None, "lecture des classeurs .ods impossible : le module odfpy "
                                   "n'est pas installé ; exporter les dossiers au format .xlsx (ou .csv) depuis "
                                   "démarches-simplifiées")])
-    frames = pd.read_excel(path, sheet_name=None, header=None, engine="odf", dtype=object)
+    try:
+        frames = pd.read_excel(path, sheet_name=None, header=None, engine="odf", dtype=object)
+    except Exception:  # noqa: BLE001 - whatever odfpy raises on a file that is not an OpenDocument workbook
+        raise InputError([Problem(path.name, None, None, "classeur illisible : attendu un fichier .ods tel que "
+                                  "démarches-simplifiées l'exporte")]) from None
     return {name: _sheet(name, df.astype(object).where(df.notna(), None).itertuples(index=False, name=None))
             for name, df in frames.items()}
 
