@@ -95,7 +95,7 @@ def dossier_row(number: int, **fields) -> dict:
         "Date de démarrage de l'action": dt.datetime(2016, 11, 1), "Date de fin de l'action": dt.datetime(2018, 10, 31),
         "La mise sur le marché est-elle déjà engagée ?": "Non",
         "Avez-vous déjà reçu une aide au titre de l'innovation sociale ?": "Non",
-        "Si oui, de quelle ancienne Région ?": None, "J'accepte que la Région valorise l'action": "Oui",
+        "Si oui, de quelle ancienne Région ?": None, "J'accepte que la Région valorise l'action": "on",  # a checkbox: « on » / « off »
     }
     row.update(fields)
     return row
@@ -119,7 +119,7 @@ def valid_export() -> dict:
                               "Si oui, de quelle ancienne Région ?": "Poitou-Charentes",
                               "État du dossier": "Accepté", "Traité le": dt.datetime(2016, 10, 20, 16, 0)}),
         dossier_row(10251, **{"Type(s) d'innovation sociale": None, "5. Publics cibles": None,
-                              "J'accepte que la Région valorise l'action": "Non"}),
+                              "J'accepte que la Région valorise l'action": "off"}),
     ]
     etablissements = [etablissement_row(10234, "33000", "Bordeaux"), etablissement_row(10240, "86000", "Poitiers"),
                       etablissement_row(10251, 19100, "Brive-la-Gaillarde")]

@@ -26,7 +26,8 @@ The layout read here is the platform's own, taken from its public source code
   ``"(#{stable_id}) #{libelle}"``), ``app/models/repetition_row.rb`` (``Ligne`` counts from 1),
   ``app/models/champs/multiple_drop_down_list_champ.rb`` (a multiple choice is exported as its
   options joined by « , »), ``app/models/types_de_champ/yes_no_type_de_champ.rb`` (« Oui » /
-  « Non »), ``app/models/types_de_champ/commune_type_de_champ.rb`` (« Bordeaux (33000) »,
+  « Non »), ``checkbox_type_de_champ.rb`` (a checkbox: « on » / « off »),
+  ``app/models/types_de_champ/commune_type_de_champ.rb`` (« Bordeaux (33000) »,
   « … (Code INSEE) », « … (Département) » as « 33 – Gironde »).
 
 The correspondence file (``socinnov.inputs.demarches_mapping``; example for the 2016 call in
