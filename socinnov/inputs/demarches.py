@@ -225,11 +225,12 @@ def _dossier_ids(sheet: Sheet, name: str, corr: Correspondence,
     """Spreadsheet row -> kit identifier (prefix + the platform's dossier number), and the dossiers
     left out for their state (number -> « État du dossier »)."""
     where = sheet.where(name)
-    for column in (ID, STATE) if corr.excluded_states else (ID,):
-        if column not in sheet.headers:
-            problems.append(Problem(where, 1, column, "colonne absente : attendu un export de démarches-simplifiées"))
-    if problems:
-        return {}, {}
+    missing = [c for c in ((ID, STATE) if corr.excluded_states else (ID,)) if c not in sheet.headers]
+    if missing:  # not an export of the platform: every field would be reported missing
+        found = [h for h in sheet.headers if h]
+        raise InputError([Problem(where, 1, c, "colonne absente : attendu un export de démarches-simplifiées ("
+                                  + (f"en-têtes trouvés : {_quoted(found, 6)})" if found else "feuille vide)"))
+                          for c in missing])
     pos, ids, seen, excluded = sheet.headers.index(ID), {}, {}, {}
     left_out = {fold(s) for s in corr.excluded_states}
     state = sheet.headers.index(STATE) if left_out else None

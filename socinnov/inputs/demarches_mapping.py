@@ -82,7 +82,9 @@ def load_correspondence(path: Path) -> Correspondence:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError([Problem(name, None, None, "fichier de correspondance introuvable")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError([Problem(name, None, None, "encodage non reconnu : enregistrer le fichier en UTF-8")]) from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(name, mark.line + 1 if mark else None, None,
                                   f"YAML illisible ({getattr(exc, 'problem', None) or exc})")]) from None
