@@ -279,6 +279,7 @@ class _Context:
     _etab: dict | None = None
     _by_row: dict | None = None
     _bad: set = field(default_factory=set)
+    _prepared: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -338,16 +339,15 @@ class _Context:
         text = cell_text(raw)
         if text is None:
             return rule.default
-        kind = str(table.model.to_schema().columns[rule.column].dtype)
-        if kind.startswith("datetime") and (m := _TIMESTAMP.match(text)):
+        is_date, mapping, allowed = self.prepared(rule, table)
+        if is_date and (m := _TIMESTAMP.match(text)):
             text = m.group(1)
         if rule.transform == "departement":
             text = _departement(text)
         elif rule.transform == "commune":
             text = re.sub(r"\s*\(\d{5}\)$", "", text)
         if rule.values:
-            mapped = {fold(k): v for k, v in rule.values.items()}.get(fold(text))
-            allowed = allowed_values(table, rule.column) or ()
+            mapped = mapping.get(fold(text))
             if mapped is None and text not in allowed:
                 self._bad.add(at)  # reported here: the schema's « valeur obligatoire manquante » would repeat it
                 self.problems.append(Problem(*at, f"valeur « {text} » absente de la correspondance ({self.corr_name}, "
@@ -356,6 +356,16 @@ class _Context:
                 return None
             text = mapped if mapped is not None else text
         return text
+
+    def prepared(self, rule: Rule, table: Table) -> tuple[bool, dict[str, str], tuple[str, ...]]:
+        """What ``value`` needs of a rule, computed once: a date column?, the folded value mapping,
+        the kit's allowed values."""
+        key = (table.name, rule.column)
+        if key not in self._prepared:
+            kind = str(table.model.to_schema().columns[rule.column].dtype)
+            self._prepared[key] = (kind.startswith("datetime"), {fold(k): v for k, v in rule.values.items()},
+                                   allowed_values(table, rule.column) or ())
+        return self._prepared[key]
 
     def choices(self, text: str | None, known: tuple[str, ...], at: tuple) -> set[str]:
         """The options of a multiple choice (« Services, Territoriale »), matched against the known
