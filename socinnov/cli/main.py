@@ -177,9 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_import_forms)
 
     p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")
-    p.add_argument("export", help="export des dossiers (.xlsx, .ods ou .csv)")
-    p.add_argument("--correspondance", required=True, help="fichier YAML : champs de la plateforme -> colonnes du kit")
-    p.add_argument("--out", required=True, help="dossier où écrire les tables (jamais sous data/raw)")
+    p.add_argument("export", metavar="EXPORT", help="export des dossiers (.xlsx, .ods ou .csv)")
+    p.add_argument("--correspondance", required=True, metavar="FICHIER.yaml",
+                   help="champs de la plateforme -> colonnes du kit")
+    p.add_argument("--out", required=True, metavar="DIR", help="dossier où écrire les tables (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
     p.set_defaults(func=_import_ds)
 
