@@ -40,7 +40,6 @@ FORMATS = ("departement", "commune")
 AUTOMATIC = {"email": EMAIL, "filed_on": FILED_ON}
 
 
-
 @dataclass(frozen=True)
 class Rule:
     """How one kit column is filled: from a platform field, an établissement column or a constant."""
