@@ -145,6 +145,22 @@ def _assign(args) -> int:
     return 0
 
 
+def _import_ds(args) -> int:
+    from socinnov.inputs.demarches import import_ds
+
+    result, out = import_ds(Path(args.export), Path(args.correspondance), Path(args.out), force=args.force)
+    if result.excluded:
+        s = "s" if len(result.excluded) > 1 else ""
+        print(f"{len(result.excluded)} dossier{s} écarté{s} par « etats_exclus » : "
+              + ", ".join(f"n° {n} ({state})" for n, state in result.excluded.items()), file=sys.stderr)
+    if result.unused:
+        print("Colonnes de l'export non reprises : " + ", ".join(f"« {c} »" for c in result.unused), file=sys.stderr)
+    n = {t: len(df) for t, df in result.tables.items()}
+    print(f"{n['dossiers']} dossiers, {n['partners']} partenaires et {n['budget']} lignes de budget écrits dans {out} ; "
+          "y ajouter jures.csv et notations.csv (socinnov templates), puis socinnov ingest")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
@@ -206,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.set_defaults(func=_import_forms)
+
+    p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")
+    p.add_argument("export", metavar="EXPORT", help="export des dossiers (.xlsx, .ods ou .csv)")
+    p.add_argument("--correspondance", required=True, metavar="FICHIER.yaml",
+                   help="champs de la plateforme -> colonnes du kit")
+    p.add_argument("--out", required=True, metavar="DIR", help="dossier où écrire les tables (jamais sous data/raw)")
+    p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
+    p.set_defaults(func=_import_ds)
 
     p = sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
     agreement.configure_parser(p)
