@@ -23,10 +23,7 @@ Real communes and départements only place the dossiers.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -37,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from socinnov import files
 from socinnov.call import grids, settings
 from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import TABLES, TABLES_BY_NAME
@@ -1947,22 +1945,6 @@ def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dos
     return names + ["appel.yaml", "LISEZMOI.md"]
 
 
-def _replace_folder(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder to ``out``, replacing what was there."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    trash.rmdir()
-    os.replace(out, trash)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        os.replace(trash, out)
-        raise
-    shutil.rmtree(trash)
-
-
 def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS,
                year: int = 2016, acceptability_version: str | None = None, compare_with: str | None = None,
                overwrite: bool = False) -> list[Path]:
@@ -1971,8 +1953,8 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
     Parameters
     ----------
     out : pathlib.Path
-        The cohort folder to create. Written atomically: files go to a temporary folder next
-        to it, which is then renamed.
+        The cohort folder to create. Written atomically: files go to a new folder next to
+        it, swapped in when complete (``socinnov.files.replacing_folder``).
     seed : int
         Seed of the generator (see :func:`generate`).
     n_dossiers : int
@@ -2002,14 +1984,7 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
     frames = generate(seed=seed, n_dossiers=n_dossiers, year=year, acceptability_version=acceptability_version)
     call_text = call_yaml_text(seed, n_dossiers, year=year, acceptability_version=acceptability_version,
                                compare_with=compare_with)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with files.replacing_folder(out) as tmp:
         names = _write_files(tmp, frames, seed, n_dossiers, call_text)
-        tmp.chmod(0o755)
-        _replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return [out / name for name in names]
 

@@ -16,7 +16,6 @@ items of a section the call marks « si pertinent » may stay empty and are not 
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 import zipfile
@@ -28,7 +27,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
-from socinnov import config
+from socinnov import config, files
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, Rating
 from socinnov.errors import InputError, Problem
@@ -474,11 +473,6 @@ def write_ratings(ratings: pd.DataFrame, out: Path, *, force: bool = False) -> P
                                   f"{RATINGS.filename} à la main")])
     if target.exists() and not force:
         raise InputError([Problem(str(out), None, None, "existe déjà : laissé tel quel (--force pour le remplacer)")])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
+    with files.replacing(target) as tmp:
         write_table(ratings, RATINGS, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target

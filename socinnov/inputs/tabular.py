@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from socinnov import files
 from socinnov.call.schemas import TABLES, Table, french_headers
 from socinnov.errors import InputError, Problem
 
@@ -611,7 +612,7 @@ def load_or_raise(folder: Path) -> dict[str, pd.DataFrame]:
 def write_template(table: Table, path: Path) -> None:
     """An empty CSV with the French headers, ``;``-separated, UTF-8 with BOM (Excel reads it)."""
     headers = list(french_headers(table.model).values())
-    path.write_text(";".join(f'"{h}"' if ";" in h else h for h in headers) + "\n", encoding="utf-8-sig")
+    files.write_text(path, ";".join(f'"{h}"' if ";" in h else h for h in headers) + "\n", encoding="utf-8-sig")
 
 
 def format_cell(value, kind: str) -> str:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from socinnov import files
+
 KEY_BYTES = 32
 
 
@@ -32,10 +34,11 @@ def key_path() -> Path:
 @cache
 def _key(path: Path) -> bytes:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(KEY_BYTES))
+        try:  # created whole or not at all; of two processes creating it at once, one key wins
+            with files.replacing(path, overwrite=False, mode=0o600) as tmp:
+                tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
+        except FileExistsError:
+            return _key(path)
         print(f"socinnov : clé de pseudonymisation créée dans {path}. Conservez-la hors du dépôt et des "
               "rapports : la perdre change tous les pseudonymes, la divulguer permet de ré-identifier les dossiers.",
               file=sys.stderr)

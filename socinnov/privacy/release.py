@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from socinnov import config
+from socinnov import config, files
 from socinnov.privacy.leaks import find_leaks, identifying_values
 from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
@@ -50,5 +50,5 @@ def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]
     if leaks:
         stamp.unlink(missing_ok=True)
     else:
-        stamp.write_text(_state(jury.name, jury.manifest))
+        files.write_text(stamp, _state(jury.name, jury.manifest))
     return dataset, leaks

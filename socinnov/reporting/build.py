@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from socinnov import __version__, config, fr
+from socinnov import __version__, config, files, fr
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
 from socinnov.privacy.store import check_audience, declared_tables, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
@@ -164,14 +164,7 @@ def _export_html(executed: Path, target: Path, provenance: str, title: str, mast
     if masthead:
         body = body.replace("<main>", "<main>\n" + masthead, 1)
     body = body.replace("</body>", provenance + "\n</body>", 1)
-    _write_atomic(target, body)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_text(target, body)
 
 
 def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False) -> Outcome:
@@ -204,7 +197,7 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
     target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
     provenance = _provenance_html(parameters, report_inputs(spec, manifest), manifest, seconds)
     _export_html(executed, target, provenance, spec.title, _masthead_html(cohort, audience))
-    _write_atomic(stamp, key)
+    files.write_text(stamp, key)
     return Outcome(spec, target, executed, seconds, parameters=parameters)
 
 
@@ -276,7 +269,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         _print_pdfs(chromium, name, [o for outs in by_audience.values() for o in outs], force=force, log=log)
     index = config.reports_dir(name) / "index.html"
     existing = _existing_outcomes(name, by_audience, reports)
-    _write_atomic(index, _index_html(name, existing))
+    files.write_text(index, _index_html(name, existing))
     return index, [o for outs in by_audience.values() for o in outs]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from socinnov import files
 from socinnov.call.grids import Grid, grid_ratings
 from socinnov.reporting.pages import TEMPLATES, safe_filename
 
@@ -80,10 +81,9 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
                             for r in crows],
             })
         path = out_dir / f"{safe_filename(dossier_id)}.html"
-        path.write_text(sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
-                                     title=titles.get(dossier_id, {}).get("title", ""),
-                                     porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria),
-                        encoding="utf-8")
+        files.write_text(path, sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
+                                            title=titles.get(dossier_id, {}).get("title", ""),
+                                            porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria))
         written.append(path)
     return written
 

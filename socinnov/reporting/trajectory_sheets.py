@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from socinnov import config, fr
+from socinnov import config, files, fr
 from socinnov.analysis import followup
 from socinnov.privacy.store import Cohort
 from socinnov.reporting.display import figure_html
@@ -58,7 +58,7 @@ def write_sheets(cohort: Cohort, out_dir: Path | None = None) -> list[Path]:
     written = []
     for dossier_id in followup.funded_ids(cohort.tables):
         path = out_dir / f"{safe_filename(dossier_id)}.html"
-        path.write_text(template.render(**_sheet(dossier_id, context)), encoding="utf-8")
+        files.write_text(path, template.render(**_sheet(dossier_id, context)))
         written.append(path)
     for stale in set(out_dir.glob("*.html")) - set(written):
         stale.unlink()
