@@ -60,6 +60,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from socinnov.errors import UserError
+
 __all__ = [
     "STATISTICS",
     "STATISTIC_LABELS",
@@ -127,7 +129,7 @@ _CHUNK_CELLS = 2_500_000
 _KRIPPENDORFF_MAX_CELLS = 50_000_000
 
 
-class AgreementInputError(ValueError):
+class AgreementInputError(UserError, ValueError):
     """Bad input data; the message is in French, for the jury analysts.
 
     Attributes

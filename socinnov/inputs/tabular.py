@@ -30,7 +30,7 @@ import pandera.pandas as pa
 
 from socinnov import files
 from socinnov.call.schemas import TABLES, Table, french_headers
-from socinnov.errors import InputError, Problem
+from socinnov.errors import InputError, Problem, UserError
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _TRUE = {"oui", "o", "vrai", "yes", "true", "1"}
@@ -41,7 +41,7 @@ _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d
                        "\u2013-\u203a\u20ac\u2122]")
 
 
-class TableFormatError(ValueError):
+class TableFormatError(UserError, ValueError):
     """A file that cannot be read as a CSV table; ``problems`` say what was found and what is expected."""
 
     def __init__(self, problems: list[Problem]):

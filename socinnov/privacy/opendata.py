@@ -19,7 +19,7 @@ from socinnov import __version__, config, files
 from socinnov.analysis import overview
 from socinnov.call.eligibility import eligibility_status
 from socinnov.call.grids import load_grid
-from socinnov.privacy import disclosure
+from socinnov.privacy import audiences, disclosure
 from socinnov.privacy.aggregates import DECISION_LABELS, legal_group
 from socinnov.privacy.pseudonyms import pseudonymise
 
@@ -148,9 +148,9 @@ def write_open_dataset(data, out_dir: Path | None = None, *, min_count: int = di
 
     Written to a new folder swapped in when complete (``files.replacing_folder``): never half a dataset.
     """
-    if data.audience != "jury":
-        raise ValueError("le jeu de données ouvert se construit à partir des données complètes (public « jury »)")
-    out = out_dir or config.reports_dir(data.name) / "public" / "donnees-ouvertes"
+    if not audiences.definition(data.audience).named:
+        raise ValueError(f"le jeu de données ouvert se construit à partir des données complètes (public « {audiences.JURY} »)")
+    out = out_dir or config.reports_dir(data.name) / audiences.PUBLIC / "donnees-ouvertes"
     tables = open_tables(data.tables, data.name, min_count=min_count)
     with files.replacing_folder(out) as tmp:
         for fname, df in tables.items():

@@ -22,8 +22,16 @@ from pathlib import Path
 import pandas as pd
 
 from socinnov import files
+from socinnov.errors import UserError, os_reason
 
 KEY_BYTES = 32
+
+
+class KeyFileError(UserError, ValueError):
+    """A pseudonymisation key file that cannot be used."""
+
+    hint = ("remettre la clé conservée (elle donne les pseudonymes déjà publiés), ou, pour une première "
+            "utilisation, supprimer ce fichier : une nouvelle clé sera créée")
 
 
 def key_path() -> Path:
@@ -31,20 +39,29 @@ def key_path() -> Path:
     return Path(env) if env else Path.home() / ".config" / "socinnov" / "cle-pseudonymes"
 
 
+def _create_key(path: Path) -> bool:
+    """Write a new key to ``path``, whole or not at all; False if another process created it
+    first (of two at once, one key wins and both use it)."""
+    try:
+        with files.replacing(path, overwrite=False, mode=0o600) as tmp:
+            tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) and path.is_file():
+            return False
+        raise KeyFileError(f"clé de pseudonymisation impossible à créer dans {path} : {os_reason(exc)}",
+                           hint="indiquer un emplacement où écrire dans la variable SOCINNOV_KEY_FILE") from None
+    return True
+
+
 @cache
 def _key(path: Path) -> bytes:
-    if not path.exists():
-        try:  # created whole or not at all; of two processes creating it at once, one key wins
-            with files.replacing(path, overwrite=False, mode=0o600) as tmp:
-                tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
-        except FileExistsError:
-            return _key(path)
+    if not path.exists() and _create_key(path):
         print(f"socinnov : clé de pseudonymisation créée dans {path}. Conservez-la hors du dépôt et des "
               "rapports : la perdre change tous les pseudonymes, la divulguer permet de ré-identifier les dossiers.",
               file=sys.stderr)
     key = path.read_bytes()
     if len(key) < KEY_BYTES:
-        raise ValueError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
+        raise KeyFileError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
     return key
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Self
 
 from socinnov import files
+from socinnov.errors import UserError
 
 ENV_VAR = "SOCINNOV_CHROMIUM"
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "chrome")
@@ -87,7 +88,7 @@ class PdfError(RuntimeError):
     """Chromium could not print or load a page (message in French)."""
 
 
-class ChromiumMissing(PdfError):
+class ChromiumMissing(UserError, PdfError):
     """No Chromium on this machine: the message says how to install it."""
 
     def __init__(self, detail: str = ""):

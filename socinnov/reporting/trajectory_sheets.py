@@ -22,12 +22,13 @@ from IPython.display import HTML
 
 from socinnov import config, files, fr
 from socinnov.analysis import followup
+from socinnov.privacy import audiences
 from socinnov.privacy.store import Cohort
 from socinnov.reporting.display import figure_html
 from socinnov.reporting.followup_plots import project_trajectory
 from socinnov.reporting.pages import TEMPLATES, safe_filename
 
-SHEET_AUDIENCES = ("jury",)
+SHEET_AUDIENCES = tuple(a.id for a in audiences.AUDIENCES if a.named)  # the sheets name porteurs
 """Audiences whose data may be written into named, per-experiment sheets."""
 SHEETS_FOLDER = "fiches-trajectoire"
 INSTALMENTS = {1: "1 — au démarrage", 2: "2 — solde, à la remise du bilan de la deuxième année"}
