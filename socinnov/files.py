@@ -26,6 +26,7 @@ of a killed run's leftovers; the standard library gives every piece needed here.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import sys
@@ -72,7 +73,7 @@ def _leftovers(target: Path) -> list[tuple[str, Path]]:
     """Temporary files and folders of ``target`` left by processes that no longer run."""
     found = []
     for kind in ("tmp", "new", "old"):
-        for path in target.parent.glob(f".{target.name}.{kind}-*"):
+        for path in target.parent.glob(f".{glob.escape(target.name)}.{kind}-*"):
             pid = path.name[len(f".{target.name}.{kind}-"):].split("-", 1)[0]
             if pid.isdigit() and not _owner_running(int(pid)):
                 found.append((kind, path))

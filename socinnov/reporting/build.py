@@ -215,7 +215,7 @@ def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> 
                                 "notebook": o.notebook.relative_to(root).as_posix()})
         sections.append({"label": definition(audience).label, "entries": entries})
     return TEMPLATES.get_template("reports_index.html.j2").render(
-        cohort=cohort, sections=sections, built=fr.date_time(dt.datetime.now()), version=__version__)
+        cohort=cohort, sections=sections, built=fr.date_time(dt.datetime.now()), version=__version__) + "\n"
 
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
