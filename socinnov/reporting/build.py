@@ -244,7 +244,8 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     # Each report runs its own kernel (a separate process): threads only wait on them.
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {pool.submit(run_report, spec, name, audience, manifest, force=force): (audience, spec)
                    for audience, spec in todo}
         for i, future in enumerate(as_completed(futures), 1):
@@ -252,6 +253,10 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
             o = future.result()
             state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
             log(f"[{i}/{len(todo)}] {spec.title} ({audience}) : {state}")
+    except BaseException:  # Ctrl-C: reports not started are dropped, the caller is not kept waiting
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     by_audience: dict[str, list[Outcome]] = {}
     for future, (audience, _spec) in futures.items():  # in the order of ``todo``
         by_audience.setdefault(audience, []).append(future.result())
