@@ -159,3 +159,18 @@ def test_a_leftover_file_is_cleaned_before_a_file_is_written(tmp_path):
     with files.replacing(tmp_path / "index.html", log=lines.append) as tmp:
         tmp.write_text("<html></html>", encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"] and len(lines) == 1
+
+
+def test_ingest_replaces_its_folder_and_cleans_a_killed_ingest(tiny_cohort, capsys):
+    from socinnov import config
+    from socinnov.inputs.ingest import ingest
+
+    processed = config.processed_dir()
+    processed.mkdir(parents=True, exist_ok=True)
+    pid = _dead_pid()
+    (processed / f".tiny.new-{pid}-abc").mkdir()  # a killed ingest's half-written folder
+    ingest("tiny")
+    ingest("tiny")  # replaces the folder through the swap
+    assert sorted(p.name for p in processed.iterdir() if p.name.startswith(".tiny")) == []
+    assert (processed / "tiny" / "manifest.json").exists()
+    assert f"supprimés dans {processed} : .tiny.new-{pid}-abc" in capsys.readouterr().err
