@@ -26,13 +26,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from socinnov import config
+from socinnov import config, files
 from socinnov.provenance import code_fingerprint, library_versions
 
 CACHE_DIR = ".cache"
@@ -80,20 +79,20 @@ def cached(name: str, params: dict, digest: str, compute: Callable[[], pd.DataFr
     return result
 
 
+class _NotCacheable(Exception):
+    """The result does not come back equal from Parquet: it is not stored."""
+
+
 def _store(path: Path, result: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Several report kernels may compute the same entry at once: each writes its own temporary
-    # file, and the last rename wins with identical content.
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    # file (files.replacing), and the last rename wins with identical content.
     try:
-        result.to_parquet(tmp, index=True)
-        back = pd.read_parquet(tmp)
-        if not _same(result, back):
-            tmp.unlink(missing_ok=True)
-            return
-        os.replace(tmp, path)
-    except (OSError, ValueError, TypeError):
-        tmp.unlink(missing_ok=True)
+        with files.replacing(path) as tmp:
+            result.to_parquet(tmp, index=True)
+            if not _same(result, pd.read_parquet(tmp)):
+                raise _NotCacheable
+    except (_NotCacheable, OSError, ValueError, TypeError):
+        pass
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -10,7 +10,8 @@ from socinnov import config
 from socinnov.call.schemas import TABLES_BY_NAME
 from socinnov.errors import InputError
 from socinnov.inputs.ingest import MANIFEST, ingest, is_up_to_date
-from socinnov.privacy.store import AudienceError, load_cohort
+from socinnov.privacy.audiences import AudienceError
+from socinnov.privacy.store import load_cohort
 from tests.conftest import tiny_tables, write_cohort
 
 

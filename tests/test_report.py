@@ -105,3 +105,26 @@ def test_bad_input_exits_2_with_every_problem(tiny_cohort, capsys):
     err = capsys.readouterr().err
     assert "jures.csv, ligne 2, colonne « Nom » : valeur obligatoire manquante" in err
     assert not config.reports_dir("tiny").exists()
+
+
+def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
+    """Ctrl-C or a kill while a notebook runs: the stamp is gone before papermill starts, so the
+    half-run notebook is not taken as unchanged; the previous HTML stays whole until replaced."""
+    import papermill
+
+    build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
+    html = config.reports_dir("tiny") / "jury" / "cohorte.html"
+    before = html.read_bytes()
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    run = papermill.execute_notebook
+    monkeypatch.setattr(papermill, "execute_notebook", cut)
+    with pytest.raises(KeyboardInterrupt):
+        build_reports("tiny", audiences=("jury",), only=("cohorte",), force=True, log=lambda m: None)
+    assert html.read_bytes() == before
+    assert not (config.reports_dir("tiny") / "jury" / "notebooks" / ".cohorte.key").exists()
+    monkeypatch.setattr(papermill, "execute_notebook", run)
+    _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
+    assert [o.skipped for o in again] == [False]

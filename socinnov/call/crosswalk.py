@@ -27,6 +27,7 @@ import yaml
 
 from socinnov import config
 from socinnov.call.grids import Grid, GridError, grid_ratings, load_grid
+from socinnov.errors import UserError
 
 __all__ = [
     "CROSSWALKS_DIR",
@@ -54,7 +55,7 @@ LEVEL_RULES = {
 }
 
 
-class CrosswalkError(ValueError):
+class CrosswalkError(UserError, ValueError):
     """A crosswalk file that does not fit its two grids (message in French)."""
 
 

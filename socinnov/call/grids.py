@@ -16,12 +16,13 @@ import pandas as pd
 import yaml
 
 from socinnov import config
+from socinnov.errors import UserError
 
 ACCEPTABILITY = "acceptabilite"
 FEASIBILITY = "faisabilite"
 
 
-class GridError(ValueError):
+class GridError(UserError, ValueError):
     """A grid file that does not follow the expected structure."""
 
 

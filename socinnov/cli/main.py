@@ -1,23 +1,38 @@
 """The ``socinnov`` command: demo, ingest, report, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
-(every problem listed, nothing written).
+(every problem listed, nothing written); 130 interrupted (Ctrl-C).
+
+Every mistake a user can make ends here as a :class:`socinnov.errors.UserError` (or an error of
+the operating system: a missing folder, a full disk, a refused permission): one French message,
+no Python traceback. Any other exception is a defect of the kit and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import threading
 from pathlib import Path
 
 from socinnov import __version__
-from socinnov.errors import InputError
+from socinnov.errors import UserError, os_reason
+from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
+from socinnov.privacy.audiences import JURY
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _demo(args) -> int:
     from socinnov.demo.generator import write_demo
 
-    written = write_demo(Path(args.out), seed=args.seed, n_dossiers=args.dossiers, overwrite=args.force)
+    try:
+        written = write_demo(Path(args.out), seed=args.seed, n_dossiers=args.dossiers, overwrite=args.force)
+    except FileExistsError as exc:
+        raise UserError(str(exc).split(" ; ")[0], hint="--force pour le remplacer") from None
     print(f"Cohorte de démonstration écrite dans {args.out} ({len(written)} fichiers).")
     return 0
 
@@ -31,19 +46,15 @@ def _ingest(args) -> int:
 
 
 def _report(args) -> int:
-    from socinnov.privacy.store import AUDIENCES
+    from socinnov.privacy.audiences import PUBLIC
     from socinnov.reporting.build import build_reports, main_log
-    from socinnov.reporting.pdf import ChromiumMissing
 
-    audiences = AUDIENCES if "all" in args.audience else tuple(dict.fromkeys(args.audience))
-    try:
-        index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
-                                        force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log)
-    except ChromiumMissing as err:  # asked for PDFs this machine cannot print: nothing built
-        print(err, file=sys.stderr)
-        return 2
+    audiences = AUDIENCE_IDS if "all" in args.audience else tuple(dict.fromkeys(args.audience))
+    # Asked for PDFs this machine cannot print: ChromiumMissing (a UserError), nothing built.
+    index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
+                                    force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log)
     failed = [o for o in outcomes if o.error]
-    if "public" in audiences:
+    if PUBLIC in audiences:
         from socinnov.privacy.release import release_public
 
         dataset, leaks = release_public(args.cohort, force=args.force)
@@ -161,12 +172,43 @@ def _import_ds(args) -> int:
     return 0
 
 
+# argparse writes its usage errors in English and ships no French catalogue: its few messages
+# are translated here, by their English wording (Python 3.11 to 3.13).
+_ARGPARSE_FR = (
+    (r"argument (?P<arg>.+?): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)",
+     "{arg} : « {value} » inconnu ; choisir parmi : {choices}"),
+    (r"argument (?P<arg>.+?): invalid int value: '?(?P<value>.*?)'?$", "{arg} : « {value} » n'est pas un nombre entier"),
+    (r"argument (?P<arg>.+?): invalid (?P<kind>\w+) value: '?(?P<value>.*?)'?$", "{arg} : valeur « {value} » invalide"),
+    (r"argument (?P<arg>.+?): expected one argument", "{arg} : une valeur est attendue après l'option"),
+    (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
+    (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
+    (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
+)
+
+
+def _french(message: str) -> str:
+    for pattern, french in _ARGPARSE_FR:
+        m = re.fullmatch(pattern, message)
+        if m:
+            fields = {k: v.replace("'", "") if k == "choices" else v for k, v in m.groupdict().items()}
+            return french.format(**fields)
+    return message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in French (exit status 2, as argparse)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog} : erreur : {_french(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
-    parser = argparse.ArgumentParser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.")
+    parser = _Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.")
     parser.add_argument("--version", action="version", version=f"socinnov {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
 
     p = sub.add_parser("demo", help="écrire une cohorte fictive de démonstration")
     p.add_argument("--out", required=True, help="dossier à créer")
@@ -176,12 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("report", help="construire les rapports d'une cohorte")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("--audience", action="append", choices=("jury", "comite", "public", "all"),
+    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--audience", action="append", choices=(*AUDIENCE_IDS, "all"),
                    help="public du rapport (répétable ; défaut : jury)")
     p.add_argument("--only", action="append", help="ne construire que ce rapport (répétable)")
     p.add_argument("--force", action="store_true", help="reconstruire même si rien n'a changé")
@@ -192,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_report, audience=None)
 
     p = sub.add_parser("opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_opendata)
 
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
@@ -200,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_templates)
 
     p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
@@ -217,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_assign)
 
     p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("folder", help="dossier des classeurs retournés (.xlsx)")
     p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
@@ -237,16 +279,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted() -> int:
+    print("\nInterrompu (Ctrl-C) : les fichiers déjà en place sont complets ; relancer la commande pour "
+          "terminer.", file=sys.stderr, flush=True)
+    if any(t is not threading.current_thread() and not t.daemon for t in threading.enumerate()):
+        # Reports still running in the build's threads: Python would wait for them at exit. The
+        # process ends now; their kernels stop with it (they watch their parent), and what they
+        # were writing is a temporary file that the next run removes.
+        sys.stdout.flush()
+        os._exit(EXIT_INTERRUPTED)
+    return EXIT_INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "audience", ()) is None:
-        args.audience = ["jury"]
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "audience", ()) is None:
+            args.audience = [JURY]
         return args.func(args)
-    except InputError as err:
+    except UserError as err:
         print(err.report(), file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except OSError as err:  # a folder that does not exist, a full disk, a refused permission
+        where = f"{err.filename} : " if err.filename is not None else ""
+        print(f"Erreur : {where}{os_reason(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return _interrupted()
 
 
 if __name__ == "__main__":

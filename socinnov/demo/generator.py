@@ -31,14 +31,12 @@ Real communes and départements only place the dossiers.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from socinnov import files
 from socinnov.call.schemas import TABLES
 from socinnov.demo.decisions import FUNDED, make_decisions, retained_ids
 from socinnov.demo.dossiers import make_budget, make_dossiers, make_partners
@@ -175,22 +173,6 @@ def _write_files(folder: Path, frames: dict[str, pd.DataFrame], seed: int, n_dos
     return names + ["appel.yaml", "LISEZMOI.md"]
 
 
-def _replace_folder(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder to ``out``, replacing what was there."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    trash.rmdir()
-    os.replace(out, trash)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        os.replace(trash, out)
-        raise
-    shutil.rmtree(trash)
-
-
 def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS,
                year: int = 2016, acceptability_version: str | None = None, compare_with: str | None = None,
                overwrite: bool = False) -> list[Path]:
@@ -199,8 +181,8 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
     Parameters
     ----------
     out : pathlib.Path
-        The cohort folder to create. Written atomically: files go to a temporary folder next
-        to it, which is then renamed.
+        The cohort folder to create. Written atomically: files go to a new folder next to
+        it, swapped in when complete (``socinnov.files.replacing_folder``).
     seed : int
         Seed of the generator (see :func:`generate`).
     n_dossiers : int
@@ -230,14 +212,7 @@ def write_demo(out: Path, *, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT
     frames = generate(seed=seed, n_dossiers=n_dossiers, year=year, acceptability_version=acceptability_version)
     call_text = call_yaml_text(seed, n_dossiers, year=year, acceptability_version=acceptability_version,
                                compare_with=compare_with)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with files.replacing_folder(out) as tmp:
         names = _write_files(tmp, frames, seed, n_dossiers, call_text)
-        tmp.chmod(0o755)
-        _replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return [out / name for name in names]
 

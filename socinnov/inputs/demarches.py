@@ -44,8 +44,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib.util
+import contextlib
 import numbers
-import os
 import re
 import unicodedata
 import zipfile
@@ -56,7 +56,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from socinnov import config
+from socinnov import config, files
 from socinnov.call.schemas import TABLES_BY_NAME, Table, french_headers
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.demarches_mapping import (
@@ -542,21 +542,16 @@ def import_ds(export: Path, correspondence: Path, out: Path, *, force: bool = Fa
         raise InputError([Problem(str(out), None, None, f"écriture refusée dans {config.raw_dir()} : les fichiers "
                                   "fournis n'y sont jamais modifiés ; écrire ailleurs, vérifier, puis copier les "
                                   "tables dans le dossier de la cohorte")])
-    files = [TABLES_BY_NAME[t].filename for t in TABLES]
-    existing = [f for f in files if (target / f).exists()]
+    names = [TABLES_BY_NAME[t].filename for t in TABLES]
+    existing = [f for f in names if (target / f).exists()]
     if existing and not force:
         raise InputError([Problem(str(out / f), None, None, "existe déjà : laissé tel quel (--force pour le remplacer)")
                           for f in existing])
     corr = load_correspondence(correspondence)
     result = convert(read_export(export), corr, Path(correspondence).name)
     target.mkdir(parents=True, exist_ok=True)
-    temporary = {t: target / f".{TABLES_BY_NAME[t].filename}.tmp" for t in TABLES}
-    try:
-        for t, tmp in temporary.items():
+    with contextlib.ExitStack() as stack:  # every table written before any is moved into place
+        for t in TABLES:
+            tmp = stack.enter_context(files.replacing(target / TABLES_BY_NAME[t].filename))
             write_table(result.tables[t], TABLES_BY_NAME[t], tmp)
-        for t, tmp in temporary.items():
-            os.replace(tmp, target / TABLES_BY_NAME[t].filename)
-    finally:
-        for tmp in temporary.values():
-            tmp.unlink(missing_ok=True)
     return result, target

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from socinnov import __version__, config
+from socinnov import __version__, config, files
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Criterion, Dimension, Grid, load_grid
 from socinnov.call.settings import Call
 from socinnov.errors import InputError, Problem
@@ -599,10 +598,6 @@ def _refuse_filled(paths: list[Path]) -> None:
 
 def _save(wb: Workbook, path: Path) -> Path:
     """Save through a temporary file in the same folder, so that a reader never sees half a workbook."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with files.replacing(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -16,8 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socinnov import __version__, config
+from socinnov import __version__, config, files
 from socinnov.call.eligibility import check_eligibility
 from socinnov.call.grids import ACCEPTABILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
@@ -443,9 +441,7 @@ def _ingest(name: str, folder: Path) -> Path:
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
     target = config.processed_dir(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
-    try:
+    with files.replacing_folder(target) as tmp:
         for key, df in frames.items():
             df.to_parquet(tmp / f"{key}.parquet", index=False)
         manifest = {
@@ -462,23 +458,7 @@ def _ingest(name: str, folder: Path) -> Path:
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if file_stats(folder) != stats_before:
             raise InputError([Problem(str(folder), None, None, "les fichiers ont changé pendant la lecture ; relancer")])
-        _swap(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``: the old folder is moved aside first, removed last."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _recorded(name: str) -> dict | None:

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from socinnov import config
+from socinnov import config, files
 from socinnov.call.schemas import TABLES, Table, french_headers
-from socinnov.errors import InputError, Problem
+from socinnov.errors import InputError, Problem, UserError
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _TRUE = {"oui", "o", "vrai", "yes", "true", "1"}
@@ -41,7 +41,7 @@ _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d
                        "\u2013-\u203a\u20ac\u2122]")
 
 
-class TableFormatError(ValueError):
+class TableFormatError(UserError, ValueError):
     """A file that cannot be read as a CSV table; ``problems`` say what was found and what is expected."""
 
     def __init__(self, problems: list[Problem]):
@@ -612,7 +612,7 @@ def load_or_raise(folder: Path) -> dict[str, pd.DataFrame]:
 def write_template(table: Table, path: Path) -> None:
     """An empty CSV with the French headers, ``;``-separated, UTF-8 with BOM (Excel reads it)."""
     headers = list(french_headers(table.model).values())
-    path.write_text(";".join(f'"{h}"' if ";" in h else h for h in headers) + "\n", encoding="utf-8-sig")
+    files.write_text(path, ";".join(f'"{h}"' if ";" in h else h for h in headers) + "\n", encoding="utf-8-sig")
 
 
 def format_cell(value, kind: str) -> str:
@@ -645,16 +645,9 @@ def write_output_table(df: pd.DataFrame, table: Table, out: Path, *, force: bool
     Refuses any path under ``data/raw`` (supplied files are never modified: the user copies the
     file there) and an existing file unless ``force``; the file appears whole or not at all.
     """
-    import os
-
     target = check_output_path(table, out, force=force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
+    with files.replacing(target) as tmp:
         write_table(df, table, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 

@@ -18,7 +18,7 @@ from socinnov.analysis.jury_agreement import criterion_agreement
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
-from socinnov.privacy import disclosure
+from socinnov.privacy import audiences, disclosure
 
 DECISION_LABELS = {"non retenu": "non retenu", "retenu - financé": "financé", "retenu - réorienté": "réorienté",
                    "inéligible": "inéligible", "sans décision": "sans décision"}
@@ -40,7 +40,7 @@ class PublicCohort:
     """Aggregates of a cohort for the public; built from the jury-level tables, which it keeps
     private (``_tables``) and never returns."""
 
-    audience = "public"
+    audience = audiences.PUBLIC
 
     def __init__(self, name: str, manifest: dict, tables: dict[str, pd.DataFrame], *,
                  min_count: int = disclosure.MIN_COUNT):

@@ -11,18 +11,15 @@ set to ``secret`` (``disclosure.generalise_rare``).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from socinnov import __version__, config
+from socinnov import __version__, config, files
 from socinnov.analysis import overview
 from socinnov.call.eligibility import eligibility_status
 from socinnov.call.grids import load_grid
-from socinnov.privacy import disclosure
+from socinnov.privacy import audiences, disclosure
 from socinnov.privacy.aggregates import DECISION_LABELS, legal_group
 from socinnov.privacy.pseudonyms import pseudonymise
 
@@ -149,25 +146,17 @@ def _codebook(cohort: str, tables: dict[str, pd.DataFrame], grid_versions: dict[
 def write_open_dataset(data, out_dir: Path | None = None, *, min_count: int = disclosure.MIN_COUNT) -> Path:
     """Write the open dataset of a jury-level ``store.Cohort``; returns its folder.
 
-    Written to a temporary folder, then moved into place: never half a dataset.
+    Written to a new folder swapped in when complete (``files.replacing_folder``): never half a dataset.
     """
-    if data.audience != "jury":
-        raise ValueError("le jeu de données ouvert se construit à partir des données complètes (public « jury »)")
-    out = out_dir or config.reports_dir(data.name) / "public" / "donnees-ouvertes"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not audiences.definition(data.audience).named:
+        raise ValueError(f"le jeu de données ouvert se construit à partir des données complètes (public « {audiences.JURY} »)")
+    out = out_dir or config.reports_dir(data.name) / audiences.PUBLIC / "donnees-ouvertes"
     tables = open_tables(data.tables, data.name, min_count=min_count)
-    tmp = Path(tempfile.mkdtemp(prefix=".donnees-", dir=out.parent))
-    try:
+    with files.replacing_folder(out) as tmp:
         for fname, df in tables.items():
             df.to_csv(tmp / fname, index=False, encoding="utf-8", lineterminator="\n")
         descriptor = _descriptor(f"socinnov-{data.name}", f"AMI innovation sociale — cohorte {data.name}")
         (tmp / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
         (tmp / "LISEZMOI.md").write_text(_codebook(data.name, tables, data.call.grid_versions, min_count),
                                          encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

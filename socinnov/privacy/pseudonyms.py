@@ -21,7 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from socinnov import files
+from socinnov.errors import UserError, os_reason
+
 KEY_BYTES = 32
+
+
+class KeyFileError(UserError, ValueError):
+    """A pseudonymisation key file that cannot be used."""
+
+    hint = ("remettre la clé conservée (elle donne les pseudonymes déjà publiés), ou, pour une première "
+            "utilisation, supprimer ce fichier : une nouvelle clé sera créée")
 
 
 def key_path() -> Path:
@@ -29,19 +39,29 @@ def key_path() -> Path:
     return Path(env) if env else Path.home() / ".config" / "socinnov" / "cle-pseudonymes"
 
 
+def _create_key(path: Path) -> bool:
+    """Write a new key to ``path``, whole or not at all; False if another process created it
+    first (of two at once, one key wins and both use it)."""
+    try:
+        with files.replacing(path, overwrite=False, mode=0o600) as tmp:
+            tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) and path.is_file():
+            return False
+        raise KeyFileError(f"clé de pseudonymisation impossible à créer dans {path} : {os_reason(exc)}",
+                           hint="indiquer un emplacement où écrire dans la variable SOCINNOV_KEY_FILE") from None
+    return True
+
+
 @cache
 def _key(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(KEY_BYTES))
+    if not path.exists() and _create_key(path):
         print(f"socinnov : clé de pseudonymisation créée dans {path}. Conservez-la hors du dépôt et des "
               "rapports : la perdre change tous les pseudonymes, la divulguer permet de ré-identifier les dossiers.",
               file=sys.stderr)
     key = path.read_bytes()
     if len(key) < KEY_BYTES:
-        raise ValueError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
+        raise KeyFileError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
     return key
 
 

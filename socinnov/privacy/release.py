@@ -12,7 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from socinnov import config
+from socinnov import config, files
+from socinnov.privacy.audiences import JURY, PUBLIC
 from socinnov.privacy.leaks import find_leaks, identifying_values
 from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
@@ -23,7 +24,7 @@ STAMP = ".publication"
 
 
 def public_files(cohort: str) -> list[Path]:
-    folder = config.reports_dir(cohort) / "public"
+    folder = config.reports_dir(cohort) / PUBLIC
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SCANNED) if folder.exists() else []
 
 
@@ -35,13 +36,13 @@ def _state(cohort: str, manifest: dict) -> str:
 
 def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]]:
     """Write the open dataset and check every public file; returns the dataset folder and the leaks."""
-    jury = load_cohort(cohort, audience="jury")
-    stamp = config.reports_dir(jury.name) / "public" / STAMP
-    dataset = config.reports_dir(jury.name) / "public" / "donnees-ouvertes"
+    jury = load_cohort(cohort, audience=JURY)
+    stamp = config.reports_dir(jury.name) / PUBLIC / STAMP
+    dataset = config.reports_dir(jury.name) / PUBLIC / "donnees-ouvertes"
     if not force and dataset.exists() and stamp.exists() and stamp.read_text() == _state(jury.name, jury.manifest):
         return dataset, []
     dataset = write_open_dataset(jury)
-    allowed = load_cohort(cohort, audience="public", refresh=False).publishable_texts()
+    allowed = load_cohort(cohort, audience=PUBLIC, refresh=False).publishable_texts()
     leaks = find_leaks(public_files(jury.name), identifying_values(jury.tables), allowed=allowed)
     leaking = {line.split(" : ")[0] for line in leaks}
     for p in public_files(jury.name):
@@ -50,5 +51,5 @@ def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]
     if leaks:
         stamp.unlink(missing_ok=True)
     else:
-        stamp.write_text(_state(jury.name, jury.manifest))
+        files.write_text(stamp, _state(jury.name, jury.manifest))
     return dataset, leaks

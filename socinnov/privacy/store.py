@@ -1,9 +1,11 @@
 """Reading a cohort's processed tables, filtered for the audience a report is built for.
 
-This is the only door from a notebook to the data. A report for the ``comite`` audience never
-receives free text nor identifying columns (per the schemas' metadata) and sees dossiers under
-keyed pseudonyms; a report for the ``public`` receives only aggregates under disclosure control
-(``socinnov.privacy.aggregates``), whatever the notebook then does with what it gets.
+This is the only door from a notebook to the data. What each audience receives follows its
+definition (``socinnov.privacy.audiences``): a report for an audience that does not see names
+(``comite``) never receives free text nor identifying columns (per the schemas' metadata) and
+sees dossiers under keyed pseudonyms; a report for an audience without row-level tables
+(``public``) receives only aggregates under disclosure control (``socinnov.privacy.aggregates``),
+whatever the notebook then does with what it gets.
 """
 
 from __future__ import annotations
@@ -19,27 +21,27 @@ from socinnov import config
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, columns_with
 from socinnov.call.settings import CALL_FILE, Call, call_from_dict
+from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, cohort_lock, ensure_ingested
 from socinnov.privacy.aggregates import PublicCohort
+from socinnov.privacy.audiences import JURY, check_audience
+from socinnov.privacy.audiences import definition as audience_definition
 from socinnov.privacy.pseudonyms import pseudonymise
 
-AUDIENCES = ("jury", "comite", "public")
 # Tables computed by ``ingest`` from the raw files, and the raw tables each is computed from.
 DERIVED = {"eligibility": ("dossiers", "partners", "budget")}
 TABLE_NAMES = (*TABLES_BY_NAME, *DERIVED)
 
 
-class AudienceError(ValueError):
-    pass
+class NotIngested(UserError, FileNotFoundError):
+    """A cohort whose processed folder is missing."""
 
 
-def check_audience(audience: str) -> str:
-    if audience not in AUDIENCES:
-        raise AudienceError(f"public inconnu « {audience} » ; publics permis : {', '.join(AUDIENCES)}")
-    return audience
+class UnknownTable(UserError, ValueError):
+    """A table name that is none of :data:`TABLE_NAMES`."""
 
 
-class UndeclaredTable(LookupError):
+class UndeclaredTable(UserError, LookupError):
     """A report read a table it did not declare: its rebuild key would not follow that table.
 
     Not a ``KeyError`` nor an ``AttributeError``: ``dict.get``, ``getattr(..., default)`` or
@@ -52,7 +54,7 @@ def _undeclared(name: str) -> UndeclaredTable:
         "« socinnov » du carnet (un rapport n'est reconstruit que si les tables qu'il déclare changent)")
 
 
-class Tables(Mapping):
+class CohortTables(Mapping):
     """The tables a report declared it reads. Asking for any other table of the cohort, even
     with ``get`` or ``in``, raises :class:`UndeclaredTable` instead of answering as if the
     table were empty or absent."""
@@ -84,7 +86,7 @@ class Tables(Mapping):
         return len(self._frames)
 
     def __repr__(self) -> str:
-        return f"Tables({sorted(self._frames)})"
+        return f"CohortTables({sorted(self._frames)})"
 
 
 @dataclass
@@ -116,8 +118,9 @@ class Cohort:
 
 
 def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.DataFrame:
-    """The ``comite`` view of a table: no free text, no identifying column, dossiers pseudonymised."""
-    if audience == "jury":
+    """A table as ``audience`` may see it: whole where names are seen; else without free text nor
+    identifying column, dossiers pseudonymised."""
+    if audience_definition(audience).named:
         return df
     if name in TABLES_BY_NAME:
         model = TABLES_BY_NAME[name].model
@@ -128,7 +131,7 @@ def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.Dat
     return df
 
 
-def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True,
+def load_cohort(cohort: str, *, audience: str = JURY, refresh: bool = True,
                 tables: Sequence[str] | None = None) -> Cohort | PublicCohort:
     """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed.
 
@@ -144,15 +147,15 @@ def load_cohort(cohort: str, *, audience: str = "jury", refresh: bool = True,
     folder = ensure_ingested(cohort) if refresh else config.processed_dir(Path(cohort).name)
     with cohort_lock(folder.name, exclusive=False):  # no ingest replaces the folder while it is read
         if not (folder / MANIFEST).exists():
-            raise FileNotFoundError(f"cohorte « {cohort} » non préparée : lancer `socinnov ingest {cohort}`")
+            raise NotIngested(f"cohorte « {cohort} » non préparée", hint=f"lancer `socinnov ingest {cohort}`")
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         frames = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))
                   if declared is None or p.stem in declared}
     name = manifest["cohort"]
-    if audience == "public":
-        return PublicCohort(name, manifest, Tables(frames, declared))
+    if not audience_definition(audience).row_level:
+        return PublicCohort(name, manifest, CohortTables(frames, declared))
     frames = {k: _restrict(k, df, audience, name) for k, df in frames.items()}
-    return Cohort(name=name, audience=audience, manifest=manifest, tables=Tables(frames, declared))
+    return Cohort(name=name, audience=audience, manifest=manifest, tables=CohortTables(frames, declared))
 
 
 def compared_cohort(data: Cohort, name: str = "") -> Cohort | None:
@@ -173,7 +176,7 @@ def declared_tables(tables: Sequence[str]) -> tuple[str, ...]:
         tables = [tables]
     unknown = [t for t in tables if t not in TABLE_NAMES]
     if unknown:
-        raise ValueError(f"table(s) inconnue(s) : {', '.join(unknown)} ; tables : {', '.join(TABLE_NAMES)}")
+        raise UnknownTable(f"table(s) inconnue(s) : {', '.join(unknown)}", hint=f"tables : {', '.join(TABLE_NAMES)}")
     return tuple(tables)
 
 

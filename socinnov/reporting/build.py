@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import json
 import os
 import sys
@@ -27,11 +26,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from socinnov import __version__, config, fr
+from socinnov import __version__, config, files, fr
+from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
-from socinnov.privacy.store import check_audience, declared_tables, raw_files
+from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
+from socinnov.privacy.audiences import JURY, check_audience, definition
+from socinnov.privacy.store import declared_tables, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
+from socinnov.reporting.pages import TEMPLATES
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
 # them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
@@ -39,12 +42,10 @@ from socinnov.reporting import pdf as pdf_print
 
 NBCONVERT_TEMPLATES = config.TEMPLATES_DIR / "nbconvert"
 
-AUDIENCE_LABELS = {"jury": "Jury (nominatif, confidentiel)", "comite": "Comité technique (pseudonymisé)",
-                   "public": "Public (agrégats seulement)"}
-# Footer of every PDF page: the call promises the dossiers stay within the jury.
-PDF_NOTES = {"jury": "Confidentiel : document nominatif réservé au jury de l'appel",
-             "comite": "Diffusion restreinte : comité technique (données pseudonymisées)",
-             "public": ""}
+
+
+class UnknownReport(UserError):
+    """A report name (``--only``) that no notebook declares."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def discover_reports() -> tuple[ReportSpec, ...]:
         try:
             inputs = None if inputs is None else declared_tables(inputs)
         except ValueError as exc:
-            raise ValueError(f"{path.name}, métadonnées « socinnov.inputs » : {exc}") from None
+            raise UserError(f"{path.name}, métadonnées « socinnov.inputs » : {exc}") from None
         specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100)), inputs,
                                 bool(meta.get("compared_cohort", False))))
     return tuple(sorted(specs, key=lambda s: (s.order, s.name)))
@@ -128,31 +129,26 @@ def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
     return h.hexdigest()
 
 
-def _provenance_html(parameters: dict, inputs: dict[str, str | None], manifest: dict, seconds: float) -> str:
-    rows = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td><code>{html.escape(v[:16])}…</code></td></tr>"
-                   for k, v in sorted(inputs.items()) if v)
-    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items() if k != "inputs")
-    grids = ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items())
-    now = fr.date_time(dt.datetime.now())
-    return f"""
-<section class="socinnov-provenance">
-<h2>Provenance</h2>
-<p>Construit le {now} par socinnov {html.escape(__version__)} (code {code_fingerprint()}), en {seconds:.1f} s.
-Appel : {html.escape(manifest['call']['id'])} ; grilles : {html.escape(grids)}.
-Paramètres : {html.escape(params)}.</p>
-<table><caption>Empreintes SHA-256 des fichiers d'entrée</caption>
-<thead><tr><th scope="col">Fichier</th><th scope="col">SHA-256</th></tr></thead><tbody>{rows}</tbody></table>
-</section>"""
+def _provenance(parameters: dict, inputs: dict[str, str | None], manifest: dict, seconds: float) -> dict:
+    """What the provenance block of a report says (``nbconvert/socinnov/provenance.html.j2``)."""
+    return {
+        "built": fr.date_time(dt.datetime.now()), "version": __version__, "code": code_fingerprint(),
+        "seconds": f"{seconds:.1f}", "call": manifest["call"]["id"],
+        "grids": ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items()),
+        "parameters": ", ".join(f"{k} = {v!r}" for k, v in parameters.items() if k != "inputs"),
+        "inputs": [(name, sha[:16]) for name, sha in sorted(inputs.items()) if sha],
+    }
 
 
-def _masthead_html(cohort: str, audience: str) -> str:
-    """The line above the report (screen only; the PDF's running header says the same)."""
-    return (f'<header class="socinnov-masthead">Cohorte « {html.escape(cohort)} » · '
-            f"{html.escape(AUDIENCE_LABELS.get(audience, audience))} · "
-            f"construit le {fr.date(dt.date.today())}</header>")
+def _masthead(cohort: str, audience: str) -> dict:
+    """What the line above the report says (``nbconvert/socinnov/masthead.html.j2``; screen only:
+    the PDF's running header says the same)."""
+    return {"cohort": cohort, "audience": definition(audience).label, "built": fr.date(dt.date.today())}
 
 
-def _export_html(executed: Path, target: Path, provenance: str, title: str, masthead: str = "") -> None:
+def _export_html(executed: Path, target: Path, title: str, *, provenance: dict, masthead: dict | None = None) -> None:
+    """The HTML of an executed notebook, without code, with the kit's masthead and provenance
+    (template ``nbconvert/socinnov``, which reads them from ``resources["socinnov"]``)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -160,18 +156,9 @@ def _export_html(executed: Path, target: Path, provenance: str, title: str, mast
     exporter = HTMLExporter(template_name="socinnov", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             language_code="fr")
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    if masthead:
-        body = body.replace("<main>", "<main>\n" + masthead, 1)
-    body = body.replace("</body>", provenance + "\n</body>", 1)
-    _write_atomic(target, body)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    body, _ = exporter.from_notebook_node(nb, resources={
+        "metadata": {"name": title}, "socinnov": {"masthead": masthead, "provenance": provenance}})
+    files.write_text(target, body)
 
 
 def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False) -> Outcome:
@@ -188,6 +175,9 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
     import papermill as pm
 
     executed.parent.mkdir(parents=True, exist_ok=True)
+    # The stamp goes first: a run cut short (a kill, Ctrl-C) leaves no stamp beside a half-run
+    # notebook, and the next build runs the report again instead of taking it as unchanged.
+    stamp.unlink(missing_ok=True)
     start = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -202,40 +192,33 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
                        error=f"{exc.ename}: {exc.evalue}", parameters=parameters)
     seconds = time.perf_counter() - start
     target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
-    provenance = _provenance_html(parameters, report_inputs(spec, manifest), manifest, seconds)
-    _export_html(executed, target, provenance, spec.title, _masthead_html(cohort, audience))
-    _write_atomic(stamp, key)
+    _export_html(executed, target, spec.title, masthead=_masthead(cohort, audience),
+                 provenance=_provenance(parameters, report_inputs(spec, manifest), manifest, seconds))
+    files.write_text(stamp, key)
     return Outcome(spec, target, executed, seconds, parameters=parameters)
 
 
 def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> str:
-    items = []
-    labels = AUDIENCE_LABELS
+    """The reports' index (``reports_index.html.j2``): per audience, a link to each report (and
+    its PDF when printed from this HTML), or the failure and the kept notebook."""
+    root = config.reports_dir(cohort)
+    sections = []
     for audience, outcomes in outcomes_by_audience.items():
-        lis = []
+        entries = []
         for o in outcomes:
             if o.html:
-                rel = o.html.relative_to(config.reports_dir(cohort)).as_posix()
-                printed = _fresh_pdf(o.html)
-                also = (f' (<a href="{html.escape(Path(rel).with_suffix(".pdf").as_posix())}">PDF</a>)'
-                        if printed else "")
-                lis.append(f'<li><a href="{html.escape(rel)}">{html.escape(o.spec.title)}</a>{also}</li>')
+                rel = o.html.relative_to(root).as_posix()
+                pdf = Path(rel).with_suffix(".pdf").as_posix() if _fresh_pdf(o.html) else None
+                entries.append({"title": o.spec.title, "href": rel, "pdf": pdf})
             else:
-                rel = o.notebook.relative_to(config.reports_dir(cohort)).as_posix()
-                lis.append(f"<li>{html.escape(o.spec.title)} : <strong>échec</strong> "
-                           f"({html.escape(o.error or '')}) ; carnet exécuté : <code>{html.escape(rel)}</code></li>")
-        items.append(f"<h2>{html.escape(labels.get(audience, audience))}</h2><ul>{''.join(lis)}</ul>")
-    now = fr.date_time(dt.datetime.now())
-    return f"""<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>Rapports — cohorte {html.escape(cohort)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style></head>
-<body><h1>Rapports de la cohorte « {html.escape(cohort)} »</h1>
-{''.join(items)}
-<p><small>Construit le {now} par socinnov {html.escape(__version__)}.</small></p></body></html>
-"""
+                entries.append({"title": o.spec.title, "error": o.error or "",
+                                "notebook": o.notebook.relative_to(root).as_posix()})
+        sections.append({"label": definition(audience).label, "entries": entries})
+    return TEMPLATES.get_template("reports_index.html.j2").render(
+        cohort=cohort, sections=sections, built=fr.date_time(dt.datetime.now()), version=__version__) + "\n"
 
 
-def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: tuple[str, ...] = (),
+def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
                   force: bool = False, pdf: bool = False, jobs: int | None = None,
                   log=print) -> tuple[Path, list[Outcome]]:
     """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
@@ -248,20 +231,21 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
     for a in audiences:
         check_audience(a)
     chromium = pdf_print.require_chromium() if pdf else None
-    name, _ = resolve_cohort(cohort)
-    ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
-    manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
     reports = discover_reports()
     specs = [s for s in reports if not only or s.name in only]
     unknown = set(only) - {s.name for s in reports}
     if unknown:
-        raise ValueError(f"rapport(s) inconnu(s) : {', '.join(sorted(unknown))} ; rapports : "
-                         + ", ".join(s.name for s in reports))
+        raise UnknownReport(f"rapport(s) inconnu(s) : {', '.join(sorted(unknown))}",
+                            hint="rapports : " + ", ".join(s.name for s in reports))
+    name, _ = resolve_cohort(cohort)
+    ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
+    manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
     todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     # Each report runs its own kernel (a separate process): threads only wait on them.
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {pool.submit(run_report, spec, name, audience, manifest, force=force): (audience, spec)
                    for audience, spec in todo}
         for i, future in enumerate(as_completed(futures), 1):
@@ -269,6 +253,10 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
             o = future.result()
             state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
             log(f"[{i}/{len(todo)}] {spec.title} ({audience}) : {state}")
+    except BaseException:  # Ctrl-C: reports not started are dropped, the caller is not kept waiting
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     by_audience: dict[str, list[Outcome]] = {}
     for future, (audience, _spec) in futures.items():  # in the order of ``todo``
         by_audience.setdefault(audience, []).append(future.result())
@@ -276,7 +264,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = ("jury",), only: 
         _print_pdfs(chromium, name, [o for outs in by_audience.values() for o in outs], force=force, log=log)
     index = config.reports_dir(name) / "index.html"
     existing = _existing_outcomes(name, by_audience, reports)
-    _write_atomic(index, _index_html(name, existing))
+    files.write_text(index, _index_html(name, existing))
     return index, [o for outs in by_audience.values() for o in outs]
 
 
@@ -307,8 +295,8 @@ def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: b
                 audience = o.parameters.get("audience", o.html.parent.name)
                 built = dt.datetime.fromtimestamp(o.html.stat().st_mtime)
                 header = pdf_print.PageHeader(
-                    title=o.spec.title, context=f"cohorte « {cohort} » · {AUDIENCE_LABELS.get(audience, audience)}",
-                    date=fr.date(built), note=PDF_NOTES.get(audience, ""))
+                    title=o.spec.title, context=f"cohorte « {cohort} » · {definition(audience).label}",
+                    date=fr.date(built), note=definition(audience).pdf_note)
                 target = o.html.with_suffix(".pdf")
                 try:
                     pages = pdf_print.print_pdf(browser, o.html, target, header)
@@ -337,8 +325,7 @@ def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]],
             if path.exists():
                 out.setdefault(audience, []).append(
                     Outcome(spec, path, path.parent / "notebooks" / f"{spec.name}.ipynb", 0.0, skipped=True))
-    order = {"jury": 0, "comite": 1, "public": 2}
-    return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], 9)))
+    return dict(sorted(out.items(), key=lambda kv: AUDIENCE_IDS.index(kv[0])))
 
 
 def main_log(message: str) -> None:

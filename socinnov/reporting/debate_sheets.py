@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from socinnov import files
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.privacy import audiences
 from socinnov.reporting.pages import TEMPLATES, safe_filename
 
 
@@ -80,10 +82,9 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
                             for r in crows],
             })
         path = out_dir / f"{safe_filename(dossier_id)}.html"
-        path.write_text(sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
-                                     title=titles.get(dossier_id, {}).get("title", ""),
-                                     porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria),
-                        encoding="utf-8")
+        files.write_text(path, sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
+                                            title=titles.get(dossier_id, {}).get("title", ""),
+                                            porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria))
         written.append(path)
     return written
 
@@ -108,11 +109,11 @@ def debate_sheets(data, *, min_spread: int = 2, round: str = "individuel") -> tu
     rated = data.ratings.loc[data.ratings["grid"] == grid.id, "dossier_id"].unique()
     counts = divergence_counts(div, rated)
     counts = counts[counts["divergent_criteria"] > 0]
-    if data.audience != "jury":
+    if not audiences.definition(data.audience).named:
         note = (f"{len(counts)} dossiers présentent au moins un critère où les jurés s'écartent de {min_spread} "
                 "niveaux ou plus. Les fiches de débat, nominatives, sont réservées au jury.")
         return counts.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
-    out_dir = config.reports_dir(data.name) / "jury" / "fiches-debat"
+    out_dir = config.reports_dir(data.name) / data.audience / "fiches-debat"
     paths = write_debate_sheets(div, data.dossiers, data.jurors, grid, out_dir, cohort=data.name,
                                 min_spread=min_spread)
     table = pd.DataFrame({"Dossier": [sheet_link(d) for d in counts["dossier_id"]],

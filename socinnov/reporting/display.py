@@ -6,8 +6,9 @@ has no place for alternative text. Numeric tick labels left to matplotlib's defa
 are rewritten the French way (``12 500``, ``0,25``) when the figure is drawn.
 
 Tables are written as HTML with header cells (``<th scope="col">``, ``<th scope="row">`` for
-index labels), French numbers (``12 500``, ``3,14``), dates (``5 septembre 2016``) and
-``oui``/``non``.
+index labels: pandas' table template extended in ``templates/pandas``), French numbers
+(``12 500``, ``3,14``), dates (``5 septembre 2016``) and ``oui``/``non``. Other HTML shown in a
+report (the laureates' cards) comes from the templates of ``templates/fragments``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,43 @@ import io
 import math
 import re
 
+import jinja2
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
+from markupsafe import Markup
 from matplotlib.ticker import Formatter, ScalarFormatter
+from pandas.io.formats.style import Styler
 
-from socinnov import fr
+from socinnov import config, fr
 from socinnov.fr import NNBSP
+
+
+class AccessibleStyler(Styler):
+    """pandas' Styler whose header cells say what they head, for screen readers.
+
+    Its table template (``templates/pandas/accessible_table.tpl``) extends pandas' own
+    ``html_table.tpl``, as ``Styler.from_custom_template`` does; the environment is declared
+    here rather than by that method so that it keeps pandas' ``trim_blocks`` (same markup as
+    pandas writes, apart from the ``scope`` attributes).
+    """
+
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(config.TEMPLATES_DIR / "pandas"), Styler.loader])
+    env = jinja2.Environment(loader=loader, trim_blocks=True)
+    template_html = env.get_template("html.tpl")
+    template_html_table = env.get_template("accessible_table.tpl")
+    template_html_style = env.get_template("html_style.tpl")
+
+
+def _escape(value) -> Markup:
+    """Escape a value as :func:`html.escape` does (``&#x27;``), like the tables and figures of the
+    reports, rather than as markupsafe does (``&#39;``): same text, same bytes in the notebooks."""
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
+
+
+# HTML fragments shown in a report's outputs; every value escaped.
+FRAGMENTS = jinja2.Environment(loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR / "fragments"),
+                               autoescape=True, finalize=_escape)
 
 
 class FrenchTicks(Formatter):
@@ -75,7 +106,7 @@ def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption:
 
 def table_html(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None) -> str:
     """The HTML of :func:`table`."""
-    styler = df.style.format(precision=precision, decimal=",", thousands=NNBSP, na_rep="–")
+    styler = AccessibleStyler(df).format(precision=precision, decimal=",", thousands=NNBSP, na_rep="–")
     dates = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
     if dates:
         styler = styler.format(fr.date, subset=dates)
@@ -95,7 +126,7 @@ def table_html(df: pd.DataFrame, *, precision: int = 2, index: bool = False, cap
         styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
-    return _scoped(styler.to_html())
+    return styler.to_html()
 
 
 _NUMBER = re.compile(r"^[−+-]?\d[\d\s\u202f\u00a0]*(,\d+)?[\s\u202f\u00a0]?[%€]?$")
@@ -105,12 +136,6 @@ def _formatted_numbers(column: pd.Series) -> bool:
     """A text column that only holds numbers already written out (``12 500 €``, ``92 %``)."""
     values = [str(v).strip() for v in column.dropna() if str(v).strip() not in ("", "–")]
     return bool(values) and all(_NUMBER.match(v) for v in values)
-
-
-def _scoped(markup: str) -> str:
-    """Header cells say what they head, for screen readers: columns, or the row they start."""
-    markup = re.sub(r'<th ((?:id="[^"]*" )?class="(?:col_heading|index_name))', r'<th scope="col" \1', markup)
-    return re.sub(r'<th ((?:id="[^"]*" )?class="row_heading)', r'<th scope="row" \1', markup)
 
 
 def markdown(text: str | None) -> None:
@@ -123,13 +148,10 @@ def markdown(text: str | None) -> None:
 
 def laureate_cards(details: list[dict], *, laureates: int, consenting: int) -> None:
     """One card per consenting laureate (title, porteur, résumé, objectifs, publics)."""
-    parts = [f"<p>{consenting} porteur(s) sur {laureates} ont accepté que leur expérimentation soit présentée.</p>"]
-    for d in details:
-        parts.append(
-            "<article class='socinnov-card'>"
-            f"<h3>{html.escape(d['title'])}</h3><p><em>{html.escape(d['porteur'])}</em></p>"
-            f"<p>{html.escape(d['summary'] or '')}</p>"
-            + (f"<p><strong>Objectifs.</strong> {html.escape(d['objectives'])}</p>" if d.get("objectives") else "")
-            + (f"<p><strong>Publics.</strong> {html.escape(d['target_publics'])}</p>" if d.get("target_publics") else "")
-            + "</article>")
-    display(HTML("\n".join(parts)))
+    display(HTML(laureate_cards_html(details, laureates=laureates, consenting=consenting)))
+
+
+def laureate_cards_html(details: list[dict], *, laureates: int, consenting: int) -> str:
+    """The HTML of :func:`laureate_cards` (``templates/fragments/laureate_cards.html.j2``)."""
+    return FRAGMENTS.get_template("laureate_cards.html.j2").render(
+        details=details, laureates=laureates, consenting=consenting)

@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from socinnov import files
+from socinnov.errors import UserError
+
 ENV_VAR = "SOCINNOV_CHROMIUM"
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "chrome")
 MACOS_APPS = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
@@ -85,7 +88,7 @@ class PdfError(RuntimeError):
     """Chromium could not print or load a page (message in French)."""
 
 
-class ChromiumMissing(PdfError):
+class ChromiumMissing(UserError, PdfError):
     """No Chromium on this machine: the message says how to install it."""
 
     def __init__(self, detail: str = ""):
@@ -392,8 +395,5 @@ def print_pdf(browser: Chromium, source: Path, target: Path, header: PageHeader)
         data = page.pdf(header)
     finally:
         page.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    files.write_bytes(target, data)
     return page_count(data)

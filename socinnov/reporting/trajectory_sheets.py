@@ -20,15 +20,16 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from socinnov import config, fr
+from socinnov import config, files, fr
 from socinnov.analysis import followup
 from socinnov.analysis.payments import payment_checks
+from socinnov.privacy import audiences
 from socinnov.privacy.store import Cohort
 from socinnov.reporting.display import figure_html
 from socinnov.reporting.followup_plots import project_trajectory
 from socinnov.reporting.pages import TEMPLATES, safe_filename
 
-SHEET_AUDIENCES = ("jury",)
+SHEET_AUDIENCES = tuple(a.id for a in audiences.AUDIENCES if a.named)  # the sheets name porteurs
 """Audiences whose data may be written into named, per-experiment sheets."""
 SHEETS_FOLDER = "fiches-trajectoire"
 INSTALMENTS = {1: "1 — au démarrage", 2: "2 — solde, à la remise du bilan de la deuxième année"}
@@ -59,7 +60,7 @@ def write_sheets(cohort: Cohort, out_dir: Path | None = None) -> list[Path]:
     written = []
     for dossier_id in followup.funded_ids(cohort.tables):
         path = out_dir / f"{safe_filename(dossier_id)}.html"
-        path.write_text(template.render(**_sheet(dossier_id, context)), encoding="utf-8")
+        files.write_text(path, template.render(**_sheet(dossier_id, context)))
         written.append(path)
     for stale in set(out_dir.glob("*.html")) - set(written):
         stale.unlink()

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from socinnov.errors import UserError
+
 __all__ = [
     "SCALES",
     "SCALE_FR",
@@ -44,7 +46,7 @@ WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quadr
 SCALE_FR = {"nominal": "nominale", "ordinal": "ordinale", "interval": "d'intervalle", "ratio": "de rapport"}
 
 
-class AgreementInputError(ValueError):
+class AgreementInputError(UserError, ValueError):
     """Bad input data; the message is in French, for the jury analysts.
 
     Attributes
