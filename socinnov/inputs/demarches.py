@@ -41,10 +41,10 @@ colonne « Montant demandé » : … »), then the rows go through the kit's own
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import importlib.util
-import contextlib
 import numbers
 import re
 import unicodedata
