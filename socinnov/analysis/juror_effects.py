@@ -179,12 +179,35 @@ def _fit_random_intercept(y: np.ndarray, juror: np.ndarray, group: np.ndarray, n
                                scale=float(scale))
 
 
+def _selection_status(score: pd.Series, n_selected: int) -> tuple[pd.Series, pd.Series]:
+    """Rank (ties share the best place, ``method="min"``) and status: ``"in"``, ``"out"`` or ``"tie"``.
+
+    A dossier is ``"tie"`` when it shares its score with others across the cut-off: the places
+    its group occupies straddle ``n_selected``, so the scores alone cannot say which of them is
+    selected. Neither status depends on the order of the rows.
+    """
+    best = score.rank(ascending=False, method="min")
+    worst = score.rank(ascending=False, method="max")
+    status = np.where(worst <= n_selected, "in", np.where(best > n_selected, "out", "tie"))
+    return best.astype(int), pd.Series(status, index=score.index)
+
+
 def decision_changes(adjusted: pd.DataFrame, *, n_selected: int) -> pd.DataFrame:
     """Dossiers whose place in the top ``n_selected`` changes when scores are adjusted for jurors.
 
     As Tesio et al. (2015) did for grant referees: rank by raw then by adjusted score, keep the
     ``n_selected`` best in each ranking, and list the dossiers that are in one selection only.
-    Returns ``dossier_id, raw_rank, adjusted_rank, change`` (``"entre"`` or ``"sort"``).
+    Equal scores share a rank (the best of their places, ``method="min"``), so the result does not
+    depend on the order of the rows. Dossiers tied across the cut-off in either ranking (the
+    places of their group straddle ``n_selected``) are reported as ties, never assigned to one side
+    by row order.
+
+    Returns
+    -------
+    DataFrame ``dossier_id, raw_rank, adjusted_rank, change``, where ``change`` is ``"entre"`` (in
+    the adjusted selection only), ``"sort"`` (in the raw selection only) or ``"ex aequo au seuil"``
+    (tied at the cut-off in one ranking and not in the same position in the other), sorted by
+    adjusted rank then dossier.
 
     References
     ----------
@@ -193,11 +216,12 @@ def decision_changes(adjusted: pd.DataFrame, *, n_selected: int) -> pd.DataFrame
     consistency through many-faceted Rasch modeling of projects' scores. Journal of Applied
     Measurement, 16(2), 129-152.
     """
-    d = adjusted.copy()
-    d["raw_rank"] = d["raw_score"].rank(ascending=False, method="first").astype(int)
-    d["adjusted_rank"] = d["adjusted_score"].rank(ascending=False, method="first").astype(int)
-    raw_in = d["raw_rank"] <= n_selected
-    adj_in = d["adjusted_rank"] <= n_selected
-    out = d[raw_in != adj_in].copy()
-    out["change"] = np.where(adj_in[raw_in != adj_in], "entre", "sort")
-    return out[["dossier_id", "raw_rank", "adjusted_rank", "change"]].sort_values("adjusted_rank", ignore_index=True)
+    d = adjusted.reset_index(drop=True)
+    raw_rank, raw_status = _selection_status(d["raw_score"], n_selected)
+    adj_rank, adj_status = _selection_status(d["adjusted_score"], n_selected)
+    changed = raw_status != adj_status
+    change = np.where((raw_status == "out") & (adj_status == "in"), "entre",
+                      np.where((raw_status == "in") & (adj_status == "out"), "sort", "ex aequo au seuil"))
+    out = pd.DataFrame({"dossier_id": d["dossier_id"], "raw_rank": raw_rank, "adjusted_rank": adj_rank,
+                        "change": change})[changed.to_numpy()]
+    return out.sort_values(["adjusted_rank", "dossier_id"], ignore_index=True)
