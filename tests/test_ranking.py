@@ -1,5 +1,7 @@
 """Ties at the funding line, and the ranking's uncertainty, on designs whose answer is known."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -199,3 +201,31 @@ def test_partial_lottery_within_an_envelope():
     lottery = partial_lottery(zone, seed=1, amounts=amounts, envelope=75_000)
     funded = lottery.table.loc[lottery.table["decision"] == "financé", "dossier_id"]
     assert amounts[funded].sum() <= 75_000 and "P0" in set(funded)
+
+
+# Expected ranks and SUCRA of the 15 proposals of ERforResearch's mock panel 1, as printed in the
+# package's vignette "Demo ERforResearch" (docs/articles/ERforResearch_vignette.html; JAGS, seed 6).
+ERFORRESEARCH_ER = {"#1": 2.44, "#2": 4.06, "#3": 4.09, "#4": 4.12, "#5": 5.08, "#6": 6.19, "#8": 7.26,
+                    "#7": 7.34, "#9": 8.43, "#10": 9.42, "#11": 10.4, "#12": 11.4, "#13": 13.0, "#14": 13.0,
+                    "#15": 13.7}
+ERFORRESEARCH_SUCRA = dict(zip([f"#{k}" for k in range(1, 16)],
+                               [0.90, 0.78, 0.78, 0.78, 0.71, 0.63, 0.55, 0.55, 0.47, 0.40, 0.33, 0.25, 0.15,
+                                0.14, 0.09]))
+
+
+def test_erforresearch_mock_panel_1():
+    data = pd.read_csv(Path(__file__).parent / "data" / "ranking" / "erforresearch_mock_panel1.csv")
+    ratings = data.rename(columns={"application": "dossier_id", "voter": "juror_id", "num_grade": "level_code"})
+    post = rank_posterior(ratings, n_draws=20000, seed=6)
+    t = post.dossiers.set_index("dossier_id")
+    # Vignette's avg_grade column, reproduced from the data: the same data as the vignette's.
+    assert t.loc["#1", "raw_score"] == 5.0 and t.loc["#15", "raw_score"] == 2.6
+    for proposal, er in ERFORRESEARCH_ER.items():  # vignette's `er`
+        assert t.loc[proposal, "expected_rank"] == pytest.approx(er, abs=0.3), proposal
+    for proposal, sucra in ERFORRESEARCH_SUCRA.items():  # vignette's get_sucra(), rounded to 0.01
+        assert t.loc[proposal, "sucra"] == pytest.approx(sucra, abs=0.025), proposal
+    # Vignette: five fundable, 50 % intervals: "four proposals will be randomly selected from a group of five".
+    zone = grey_zone(post, n_funded=5)
+    assert (zone["group"] == GREY).sum() == 5
+    assert zone.attrs["n_fundable"] - (zone["group"] == ABOVE).sum() == 4
+    assert partial_lottery(zone, seed=6).places == 4
