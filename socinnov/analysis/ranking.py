@@ -238,6 +238,8 @@ def grey_zone(post: RankingPosterior, *, n_funded: int | None = None, amounts: p
     Returns ``post.dossiers`` with ``p_funded``, ``group`` (``ABOVE``, ``GREY``, ``BELOW``) and the
     attribute ``attrs["funding_line"]`` (the ER of the line) and ``attrs["n_fundable"]``.
     """
+    if interval not in ("inner", "outer"):
+        raise ValueError(f"interval must be 'inner' or 'outer', not {interval!r}")
     d = post.dossiers.copy()
     p = funding_probability(post, n_funded=n_funded, amounts=amounts, envelope=envelope)
     d["p_funded"] = d["dossier_id"].map(p).to_numpy()
@@ -264,7 +266,7 @@ class Lottery:
     """A seeded draw among the grey zone: who takes the places left above the line."""
 
     seed: int
-    places: int  # places drawn (number fundable minus the dossiers above the line), or None by envelope
+    places: int  # places drawn: number fundable minus the dossiers above the line (by envelope: winners)
     candidates: list  # the grey zone's dossiers, in the order of their ids
     winners: list  # in the order drawn
     table: pd.DataFrame  # the grey_zone table with a ``decision`` column
