@@ -272,6 +272,11 @@ class Lottery:
     table: pd.DataFrame  # the grey_zone table with a ``decision`` column
 
 
+def draw_order(candidates: list, seed: int) -> list:
+    """The candidates in a uniformly random order, from ``seed`` alone (numpy's PCG64 generator)."""
+    return [candidates[i] for i in np.random.default_rng(seed).permutation(len(candidates))]
+
+
 def partial_lottery(zone: pd.DataFrame, *, seed: int | None = None, amounts: pd.Series | None = None,
                     envelope: float | None = None) -> Lottery:
     """Draw which dossiers of the grey zone are funded (partial randomisation, Heyard et al. 2022).
@@ -293,7 +298,7 @@ def partial_lottery(zone: pd.DataFrame, *, seed: int | None = None, amounts: pd.
     seed = secrets.randbits(63) if seed is None else int(seed)
     d = zone.copy()
     candidates = sorted(d.loc[d["group"] == GREY, "dossier_id"].tolist())
-    drawn = [candidates[i] for i in np.random.default_rng(seed).permutation(len(candidates))]
+    drawn = draw_order(candidates, seed)
     above = d.loc[d["group"] == ABOVE, "dossier_id"].tolist()
     if envelope is None:
         places = max(int(zone.attrs["n_fundable"]) - len(above), 0)
