@@ -101,3 +101,17 @@ def test_one_round_only():
     table, *_ = simulate(rng, n_dossiers=10)
     with pytest.raises(ValueError, match="une grille et un tour"):
         rater_model(table.assign(round=np.where(np.arange(len(table)) % 2, "individuel", "après débat")))
+
+
+def test_cumulative_logit_wine_published_estimates():
+    # Bitterness of wine (Randall 1989), 72 ratings on 5 levels by 9 judges, as printed in Table 1 of
+    # Christensen, R. H. B., "A Tutorial on fitting Cumulative Link Models with the ordinal Package"
+    # (ordinal package vignette), fitted there as clm(rating ~ temp + contact) (section 2, summary(fm1)).
+    data = pd.read_csv(DATA / "christensen_wine.csv")
+    x = np.column_stack([data["temp"].eq("warm"), data["contact"].eq("yes")]).astype(float)
+    fit = cumulative_logit(data["rating"].to_numpy() - 1, x)
+    assert fit.coefficients == pytest.approx([2.5031, 1.5278], abs=5e-5)  # tempwarm, contactyes
+    assert fit.coefficient_se == pytest.approx([0.5287, 0.4766], abs=5e-5)  # their Std. Error
+    assert fit.thresholds == pytest.approx([-1.3444, 1.2508, 3.4669, 5.0064], abs=5e-5)  # 1|2 .. 4|5
+    assert np.sqrt(np.diag(fit.cov))[:4] == pytest.approx([0.5171, 0.4379, 0.5978, 0.7309], abs=5e-5)
+    assert fit.loglike == pytest.approx(-86.49, abs=5e-3)  # logLik -86.49 (AIC 184.98)
