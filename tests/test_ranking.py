@@ -144,6 +144,15 @@ def test_summaries_agree_with_their_definitions():
     assert (t["rank_low_outer"] <= t["rank_low"]).all() and (t["rank_high"] <= t["rank_high_outer"]).all()
 
 
+def test_draws_follow_the_exact_posterior_moments():
+    rng = np.random.default_rng(1)
+    post = rank_posterior(simulate(rng, rng.normal(0, 0.5, 30)), n_draws=20000, seed=3)
+    t = post.dossiers.set_index("dossier_id").loc[post.ids]
+    se = t["posterior_sd"].to_numpy() / np.sqrt(20000)
+    assert np.all(np.abs(post.draws.mean(axis=0) - t["posterior_mean"].to_numpy()) < 4.5 * se)
+    assert np.allclose(post.draws.std(axis=0), t["posterior_sd"], rtol=0.03)
+
+
 def test_envelope_with_equal_amounts_is_funding_by_number():
     rng = np.random.default_rng(13)
     post = rank_posterior(simulate(rng, rng.normal(0, 0.5, 25)), n_draws=300, seed=0)
@@ -225,6 +234,11 @@ def test_erforresearch_mock_panel_1():
         assert t.loc[proposal, "expected_rank"] == pytest.approx(er, abs=0.3), proposal
     for proposal, sucra in ERFORRESEARCH_SUCRA.items():  # vignette's get_sucra(), rounded to 0.01
         assert t.loc[proposal, "sucra"] == pytest.approx(sucra, abs=0.025), proposal
+    # Vignette's rank_pm (rank of the posterior mean) for the proposals without a tied average grade;
+    # the three tied at 4.6 (#2, #3, #4) share a rank here, where Monte Carlo noise orders them there.
+    for proposal, rank_pm in {"#1": 1, "#5": 5, "#6": 6, "#9": 9, "#10": 10, "#11": 11, "#12": 12, "#15": 15}.items():
+        assert t.loc[proposal, "rank_pm"] == rank_pm, proposal
+    assert set(t.loc[["#2", "#3", "#4"], "rank_pm"]) == {2}
     # Vignette: five fundable, 50 % intervals: "four proposals will be randomly selected from a group of five".
     zone = grey_zone(post, n_funded=5)
     assert (zone["group"] == GREY).sum() == 5

@@ -115,7 +115,8 @@ def rank_posterior(ratings: pd.DataFrame, *, n_draws: int = 2000, seed: int = 0,
     Returns
     -------
     RankingPosterior whose ``dossiers`` has the columns ``dossier_id, n_jurors, raw_score,
-    posterior_mean, posterior_sd, expected_rank, rank_low, rank_high, rank_low_outer,
+    posterior_mean, posterior_sd, rank_pm`` (rank of the posterior mean, as ERforResearch's
+    ``rank_pm``), ``expected_rank, rank_low, rank_high, rank_low_outer,
     rank_high_outer, pcer, sucra``, sorted by expected rank (then dossier).
 
     References
@@ -159,6 +160,11 @@ def rank_posterior(ratings: pd.DataFrame, *, n_draws: int = 2000, seed: int = 0,
     vals, vecs = np.linalg.eigh(cov)
     beta = fit.fe_params + rng.standard_normal((n_draws, p)) @ (vecs * np.sqrt(np.clip(vals, 0, None))).T
     draws = beta[:, :1] + c * (y_sum[None, :] - beta @ s_mat.T) + np.sqrt(v) * rng.standard_normal((n_draws, n_d))
+    # Exact posterior mean and sd of each true score (linear in beta): the ranks of equal dossiers tie.
+    load = -c[:, None] * s_mat
+    load[:, 0] += 1.0
+    post_mean = load @ fit.fe_params + c * y_sum
+    post_sd = np.sqrt(np.einsum("ij,jk,ik->i", load, cov, load) + v)
     ranks = _rank_draws(draws)
     er = ranks.mean(axis=0)
     lo, hi = (1 - inner) / 2, (1 + inner) / 2
@@ -167,7 +173,8 @@ def rank_posterior(ratings: pd.DataFrame, *, n_draws: int = 2000, seed: int = 0,
     raw = pd.Series(y).groupby(d_code).mean().reindex(range(n_d)).to_numpy()
     table = pd.DataFrame({
         "dossier_id": ids, "n_jurors": size.astype(int), "raw_score": raw,
-        "posterior_mean": draws.mean(axis=0), "posterior_sd": draws.std(axis=0, ddof=1),
+        "posterior_mean": post_mean, "posterior_sd": post_sd,
+        "rank_pm": pd.Series(np.round(post_mean, 12)).rank(ascending=False, method="min").astype(int).to_numpy(),
         "expected_rank": er, "rank_low": q[0], "rank_high": q[1], "rank_low_outer": q[2], "rank_high_outer": q[3],
         "pcer": 100 * (er - 0.5) / n_d, "sucra": (n_d - er) / (n_d - 1) if n_d > 1 else np.nan,
     }).sort_values(["expected_rank", "dossier_id"], ignore_index=True)
