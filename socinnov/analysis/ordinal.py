@@ -14,9 +14,10 @@ a shift of all his ratings on the logit scale, where the linear model of
 
 Estimation: joint maximum likelihood with every facet fixed, as FACETS does, by Newton-Raphson
 on the exact gradient and Hessian (the log-likelihood is concave in ``tau`` and the effects).
-statsmodels' ``OrderedModel`` fits the same likelihood and is checked against the same published
-values, but it differentiates numerically: minutes for a cohort of 100 dossiers (one parameter per
-dossier), against a second here. Dossiers, jurors or criteria whose ratings are all at the lowest
+statsmodels' ``OrderedModel`` fits the same likelihood, but it differentiates numerically: more
+than ten minutes for a cohort of 100 dossiers (one parameter per dossier), against a second here
+(sparse design, dense Hessian: fine for a regional cohort of a few hundred dossiers, not for
+10 000, where the Hessian's block structure would have to be used). Dossiers, jurors or criteria whose ratings are all at the lowest
 or the highest level observed have an infinite measure: they are set aside (``extreme``) and the
 model is fitted on the others, as FACETS reports "extreme" elements. Levels no juror used are
 left out of the thresholds (the next threshold spans them).
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import expit
 
 from socinnov.analysis.juror_effects import DisconnectedDesignWarning, design_components
@@ -66,7 +68,7 @@ class CumulativeFit:
         return np.sqrt(np.diag(self.cov)[k:])
 
 
-def _derivatives(params: np.ndarray, y: np.ndarray, x: np.ndarray, n_thr: int, hessian: bool):
+def _derivatives(params: np.ndarray, y: np.ndarray, x: sparse.csr_matrix, n_thr: int, hessian: bool):
     tau, beta = params[:n_thr], params[n_thr:]
     eta = x @ beta
     upper_ok, lower_ok = y < n_thr, y > 0
@@ -79,12 +81,11 @@ def _derivatives(params: np.ndarray, y: np.ndarray, x: np.ndarray, n_thr: int, h
     # d loglike / d a and / d b, then the chain rule: a = tau_upper - eta, b = tau_lower - eta.
     ga, gb = fa / p, -fb / p
     n = len(y)
-    eu = np.zeros((n, n_thr))
-    el = np.zeros((n, n_thr))
-    eu[np.flatnonzero(upper_ok), y[upper_ok]] = 1.0
-    el[np.flatnonzero(lower_ok), y[lower_ok] - 1] = 1.0
-    da = np.hstack([eu, -x])
-    db = np.hstack([el, -x])
+    rows_u, rows_l = np.flatnonzero(upper_ok), np.flatnonzero(lower_ok)
+    eu = sparse.csr_matrix((np.ones(len(rows_u)), (rows_u, y[upper_ok])), shape=(n, n_thr))
+    el = sparse.csr_matrix((np.ones(len(rows_l)), (rows_l, y[lower_ok] - 1)), shape=(n, n_thr))
+    da = sparse.hstack([eu, -x], format="csr")
+    db = sparse.hstack([el, -x], format="csr")
     grad = da.T @ ga + db.T @ gb
     if not hessian:
         return loglike, grad, None
@@ -92,7 +93,8 @@ def _derivatives(params: np.ndarray, y: np.ndarray, x: np.ndarray, n_thr: int, h
     haa = dfa / p - ga**2
     hbb = -dfb / p - gb**2
     hab = -ga * gb
-    hess = (da.T * haa) @ da + (db.T * hbb) @ db + (da.T * hab) @ db + (db.T * hab) @ da
+    cross = da.T @ sparse.diags(hab) @ db
+    hess = (da.T @ sparse.diags(haa) @ da + db.T @ sparse.diags(hbb) @ db + cross + cross.T).toarray()
     return loglike, grad, hess
 
 
@@ -102,14 +104,15 @@ def cumulative_logit(y: np.ndarray, x: np.ndarray, *, max_iter: int = 100, tol: 
     Parameters
     ----------
     y : integer categories 0..K-1, each observed at least once.
-    x : design matrix without intercept (the thresholds play its part).
+    x : design matrix without intercept (the thresholds play its part), dense or sparse.
 
     References
     ----------
     McCullagh, P. (1980). Regression models for ordinal data. *JRSS B*, 42, 109-142.
     """
     y = np.asarray(y, dtype=int)
-    x = np.asarray(x, dtype=float).reshape(len(y), -1)
+    x = sparse.csr_matrix(x, dtype=float) if sparse.issparse(x) else sparse.csr_matrix(
+        np.asarray(x, dtype=float).reshape(len(y), -1))
     n_cat = int(y.max()) + 1
     n_thr = n_cat - 1
     cum = np.cumsum(np.bincount(y, minlength=n_cat))[:-1] / len(y)
@@ -136,12 +139,15 @@ def cumulative_logit(y: np.ndarray, x: np.ndarray, *, max_iter: int = 100, tol: 
                          n_iter=it)
 
 
-def _sum_coding(codes: np.ndarray, k: int) -> np.ndarray:
-    x = np.zeros((len(codes), max(k - 1, 0)))
+def _sum_coding(codes: np.ndarray, k: int) -> sparse.csr_matrix:
+    """Sum-to-zero coding of a facet: element i < k-1 is column i, the last element is -1 everywhere."""
+    n = len(codes)
     last = codes == k - 1
-    x[np.flatnonzero(~last), codes[~last]] = 1.0
-    x[last] = -1.0
-    return x
+    rows_f, rows_l = np.flatnonzero(~last), np.flatnonzero(last)
+    rows = np.concatenate([rows_f, np.repeat(rows_l, k - 1)])
+    cols = np.concatenate([codes[~last], np.tile(np.arange(k - 1), len(rows_l))])
+    vals = np.concatenate([np.ones(len(rows_f)), -np.ones(len(rows_l) * (k - 1))])
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(k - 1, 0)))
 
 
 def _drop_extremes(r: pd.DataFrame, response: str, columns: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -203,7 +209,7 @@ def rater_model(ratings: pd.DataFrame, *, response: str = "level_code") -> Rater
         codes, uniq = pd.factorize(r[column], sort=True)
         elements[facet] = (codes, uniq)
         blocks.append(_sum_coding(codes, len(uniq)))
-    x = np.hstack(blocks)
+    x = sparse.hstack(blocks, format="csr")
     fit = cumulative_logit(y, x)
     n_thr = len(fit.thresholds)
     # Expected level and its variance for each rating, for the fit statistics.
