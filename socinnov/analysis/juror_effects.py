@@ -5,7 +5,7 @@ Model (one row per dossier and juror, the mean level over the criteria of the gr
     score[d, j] = mu + severity[j] + dossier[d] + e[d, j],   dossier[d] ~ N(0, s2_d), e ~ N(0, s2_e)
 
 the linear mixed model statsmodels' ``MixedLM`` fits with dossiers as groups and REML, computed here
-in closed form (``_fit_random_intercept``: the same estimates and standard errors, checked against
+in closed form (``fit_random_intercept``: the same estimates and standard errors, checked against
 ``MixedLM`` in ``tests/test_jurors.py``, in well under a second where ``MixedLM`` takes a minute for
 10 000 dossiers). Jurors are *fixed* effects coded
 sum-to-zero, so that each juror's severity reads as "levels above (+) or below (-) the average
@@ -78,7 +78,7 @@ def juror_effects(ratings: pd.DataFrame, *, confidence: float = 0.95) -> JurorEf
             DisconnectedDesignWarning, stacklevel=2)
     jurors = sorted(dj["juror_id"].unique())
     dj["juror_id"] = pd.Categorical(dj["juror_id"], categories=jurors)
-    fit = _fit_random_intercept(dj["score"].to_numpy(dtype=float), dj["juror_id"].cat.codes.to_numpy(),
+    fit = fit_random_intercept(dj["score"].to_numpy(dtype=float), dj["juror_id"].cat.codes.to_numpy(),
                                 pd.factorize(dj["dossier_id"])[0], len(jurors))
     # Sum coding: coefficients for all jurors but the last; the last is minus their sum.
     k = len(jurors) - 1
@@ -100,14 +100,14 @@ def juror_effects(ratings: pd.DataFrame, *, confidence: float = 0.95) -> JurorEf
 
 
 @dataclass
-class _RandomInterceptFit:
+class RandomInterceptFit:
     fe_params: np.ndarray  # intercept, then the sum-coded juror coefficients
     fe_cov: np.ndarray
     group_variance: float
     scale: float
 
 
-def _fit_random_intercept(y: np.ndarray, juror: np.ndarray, group: np.ndarray, n_jurors: int) -> _RandomInterceptFit:
+def fit_random_intercept(y: np.ndarray, juror: np.ndarray, group: np.ndarray, n_jurors: int) -> RandomInterceptFit:
     """REML fit of the random-intercept model ``y = X b + u[group] + e`` (X: intercept and
     sum-coded jurors; ``u ~ N(0, s2 gamma)``, ``e ~ N(0, s2)``): what statsmodels'
     ``MixedLM(y, X, groups).fit(reml=True)`` returns, computed in closed form.
@@ -184,8 +184,21 @@ def _fit_random_intercept(y: np.ndarray, juror: np.ndarray, group: np.ndarray, n
     hess[p, :p] = hess_fere
     hess[p, p] = hess_re
     pcov = np.linalg.inv(-hess)
-    return _RandomInterceptFit(fe_params=beta, fe_cov=pcov[:p, :p], group_variance=float(gamma * scale),
+    return RandomInterceptFit(fe_params=beta, fe_cov=pcov[:p, :p], group_variance=float(gamma * scale),
                                scale=float(scale))
+
+
+def _selection_status(score: pd.Series, n_selected: int) -> tuple[pd.Series, pd.Series]:
+    """Rank (ties share the best place, ``method="min"``) and status: ``"in"``, ``"out"`` or ``"tie"``.
+
+    A dossier is ``"tie"`` when it shares its score with others across the cut-off: the places
+    its group occupies straddle ``n_selected``, so the scores alone cannot say which of them is
+    selected. Neither status depends on the order of the rows.
+    """
+    best = score.rank(ascending=False, method="min")
+    worst = score.rank(ascending=False, method="max")
+    status = np.where(worst <= n_selected, "in", np.where(best > n_selected, "out", "tie"))
+    return best.astype(int), pd.Series(status, index=score.index)
 
 
 def decision_changes(adjusted: pd.DataFrame, *, n_selected: int) -> pd.DataFrame:
@@ -193,7 +206,17 @@ def decision_changes(adjusted: pd.DataFrame, *, n_selected: int) -> pd.DataFrame
 
     As Tesio et al. (2015) did for grant referees: rank by raw then by adjusted score, keep the
     ``n_selected`` best in each ranking, and list the dossiers that are in one selection only.
-    Returns ``dossier_id, raw_rank, adjusted_rank, change`` (``"entre"`` or ``"sort"``).
+    Equal scores share a rank (the best of their places, ``method="min"``), so the result does not
+    depend on the order of the rows. Dossiers tied across the cut-off in either ranking (the
+    places of their group straddle ``n_selected``) are reported as ties, never assigned to one side
+    by row order.
+
+    Returns
+    -------
+    DataFrame ``dossier_id, raw_rank, adjusted_rank, change``, where ``change`` is ``"entre"`` (in
+    the adjusted selection only), ``"sort"`` (in the raw selection only) or ``"ex aequo au seuil"``
+    (tied at the cut-off in one ranking and not in the same position in the other), sorted by
+    adjusted rank then dossier.
 
     References
     ----------
@@ -202,11 +225,12 @@ def decision_changes(adjusted: pd.DataFrame, *, n_selected: int) -> pd.DataFrame
     consistency through many-faceted Rasch modeling of projects' scores. Journal of Applied
     Measurement, 16(2), 129-152.
     """
-    d = adjusted.copy()
-    d["raw_rank"] = d["raw_score"].rank(ascending=False, method="first").astype(int)
-    d["adjusted_rank"] = d["adjusted_score"].rank(ascending=False, method="first").astype(int)
-    raw_in = d["raw_rank"] <= n_selected
-    adj_in = d["adjusted_rank"] <= n_selected
-    out = d[raw_in != adj_in].copy()
-    out["change"] = np.where(adj_in[raw_in != adj_in], "entre", "sort")
-    return out[["dossier_id", "raw_rank", "adjusted_rank", "change"]].sort_values("adjusted_rank", ignore_index=True)
+    d = adjusted.reset_index(drop=True)
+    raw_rank, raw_status = _selection_status(d["raw_score"], n_selected)
+    adj_rank, adj_status = _selection_status(d["adjusted_score"], n_selected)
+    changed = raw_status != adj_status
+    change = np.where((raw_status == "out") & (adj_status == "in"), "entre",
+                      np.where((raw_status == "in") & (adj_status == "out"), "sort", "ex aequo au seuil"))
+    out = pd.DataFrame({"dossier_id": d["dossier_id"], "raw_rank": raw_rank, "adjusted_rank": adj_rank,
+                        "change": change})[changed.to_numpy()]
+    return out.sort_values(["adjusted_rank", "dossier_id"], ignore_index=True)

@@ -257,5 +257,6 @@ def decision_changes_fr(effects, decisions: pd.DataFrame) -> pd.DataFrame:
         "Score brut": changes["dossier_id"].map(scores["raw_score"]).to_numpy(),
         "Score ajusté": changes["dossier_id"].map(scores["adjusted_score"]).to_numpy(),
         "Avec l'ajustement": changes["change"].map({"entre": f"entrerait parmi les {n_selected} premiers",
-                                                    "sort": f"sortirait des {n_selected} premiers"}).to_numpy(),
+                                                    "sort": f"sortirait des {n_selected} premiers",
+                                                    "ex aequo au seuil": f"à égalité au seuil des {n_selected} premiers"}).to_numpy(),
     })
