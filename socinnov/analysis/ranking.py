@@ -62,8 +62,8 @@ from scipy import sparse
 
 from socinnov.analysis.juror_effects import (
     DisconnectedDesignWarning,
-    fit_random_intercept,
     design_components,
+    fit_random_intercept,
 )
 
 #: Groups of the funding line, as the reports name them.
