@@ -5,14 +5,9 @@ import pytest
 
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.tabular import (
-    CellError,
-    _parse_amount,
-    _parse_date,
-    fold,
-    load_table,
-    read_text_table,
-)
+from socinnov.inputs.csv_reader import read_text_table
+from socinnov.inputs.french_values import CellError, fold, parse_amount, parse_date
+from socinnov.inputs.tabular import load_table
 
 JURORS = TABLES_BY_NAME["jurors"]
 DOSSIERS = TABLES_BY_NAME["dossiers"]
@@ -25,13 +20,13 @@ def messages(problems):
 @pytest.mark.parametrize("text, expected", [("12 500,00 €", 12500.0), ("12\u202f500,5", 12500.5),
                                              ("40000", 40000.0), ("1.234,50", 1234.5), ("3 000 EUR", 3000.0)])
 def test_amounts_as_french_offices_write_them(text, expected):
-    assert _parse_amount(text) == expected
+    assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [("05/09/2016", "2016-09-05"), ("5/9/2016", "2016-09-05"),
                                              ("2016-09-05", "2016-09-05")])
 def test_dates(text, expected):
-    assert _parse_date(text) == pd.Timestamp(expected)
+    assert parse_date(text) == pd.Timestamp(expected)
 
 
 def test_fold_forgives_case_accents_and_spaces():
@@ -81,11 +76,11 @@ def test_english_headers_comma_separator_windows_1252(tmp_path):
 
 def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
     headers = french_headers(DOSSIERS.model)
-    from socinnov.inputs.tabular import _kind, format_cell
+    from socinnov.inputs.french_values import dtype_kind, format_cell
     from tests.conftest import dossier
     schema = DOSSIERS.model.to_schema()
     row = dossier("D-001")
-    cells = {headers[k]: format_cell(row[k], _kind(schema.columns[k].dtype)) for k in headers}
+    cells = {headers[k]: format_cell(row[k], dtype_kind(schema.columns[k].dtype)) for k in headers}
     cells[headers["requested_amount"]] = "trente mille"
     cells[headers["filed_on"]] = "31/02/2016"
     cells[headers["market_launched"]] = "peut-être"
@@ -131,7 +126,7 @@ def test_read_text_table_blank_cells_are_missing(tmp_path):
                                              ("0,500", 0.5), ("12 500,00 euros", 12500.0), ("€ 12", 12.0),
                                              ("-5,5", -5.5)])
 def test_unambiguous_amounts_are_read(text, expected):
-    assert _parse_amount(text) == expected
+    assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text, detail", [("12.500", "ambiguë (12 500 ou 12,5 ?)"),
@@ -139,7 +134,7 @@ def test_unambiguous_amounts_are_read(text, expected):
                                            ("1.2.3", "illisible"), ("12,", "illisible")])
 def test_ambiguous_or_malformed_amounts_are_refused(text, detail):
     with pytest.raises(CellError) as err:
-        _parse_amount(text)
+        parse_amount(text)
     assert err.value.detail == detail
 
 
@@ -147,7 +142,7 @@ def test_ambiguous_or_malformed_amounts_are_refused(text, detail):
                                              ("05/09/2016 00:00", "2016-09-05"),
                                              ("2016-09-05T10:30:00", "2016-09-05")])
 def test_more_dates_read_day_first(text, expected):
-    assert _parse_date(text) == pd.Timestamp(expected)
+    assert parse_date(text) == pd.Timestamp(expected)
 
 
 @pytest.mark.parametrize("text, detail", [("2016/09/05", "illisible (écrite année/mois/jour)"),
@@ -157,7 +152,7 @@ def test_more_dates_read_day_first(text, expected):
                                                       "dans le tableur)"))])
 def test_dates_not_written_day_month_year_are_refused_with_why(text, detail):
     with pytest.raises(CellError) as err:
-        _parse_date(text)
+        parse_date(text)
     assert err.value.detail == detail
 
 

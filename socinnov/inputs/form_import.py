@@ -45,8 +45,9 @@ from socinnov.inputs.form_layout import (
     FormPlan,
     plan_forms,
 )
+from socinnov.inputs.french_values import fold
 from socinnov.inputs.ingest import resolve_cohort, validate_cohort
-from socinnov.inputs.tabular import fold, write_table
+from socinnov.inputs.tabular import write_table
 
 __all__ = ["MISSING_COLUMNS", "Entry", "FormImport", "ReturnedForm", "import_forms", "read_form", "workbook_paths",
            "write_ratings"]

@@ -31,7 +31,8 @@ from socinnov.call.grids import ACCEPTABILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.tabular import fold, load_tables
+from socinnov.inputs.french_values import fold
+from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
 
 MANIFEST = "manifest.json"
