@@ -208,3 +208,40 @@ def test_a_check_on_a_row_is_not_reported_for_an_unreadable_cell(tmp_path):
         ("decisions.csv, ligne 2, colonne « Montant accordé (EUR) » : valeur « 12.500 » ambiguë (12 500 ou 12,5 ?) : "
          "attendu un montant, par exemple 12 500,00"),
         "decisions.csv, ligne 3 : un dossier « retenu - financé » doit avoir un montant accordé"]
+
+
+def test_files_with_and_without_quotes_are_read_alike(tmp_path):
+    """A file without any quote goes to pandas' reader, one with quotes to the ``csv`` module:
+    same cells, same blank rows skipped, same row numbers, same columns kept."""
+    from socinnov.inputs import csv_reader
+
+    text = ("Identifiant du juré ; Nom;Qualité;Structure;\r\n\r\n J01;Juré A ;élu·e;;\r\n;;;;\r\n"
+            "J02;Juré B;équipe projet;Région;\r\nJ03;Juré C;élu·e;Mairie;\r\n")
+    plain = csv_reader._table(csv_reader._read_unquoted(text.encode("utf-8"), ";"))
+    exact = csv_reader._table(csv_reader._read_quoted(text, ";", "jures.csv"))
+    pd.testing.assert_frame_equal(plain, exact)
+    assert list(plain.index) == [1, 3, 4]  # spreadsheet rows 3, 5 and 6
+    assert list(plain.columns) == ["Identifiant du juré", "Nom", "Qualité", "Structure"]
+    assert plain.loc[1, "Nom"] == "Juré A" and pd.isna(plain.loc[1, "Structure"])
+    path = tmp_path / "jures.csv"
+    path.write_text(text, encoding="utf-8")
+    pd.testing.assert_frame_equal(read_text_table(path), plain)
+
+
+def test_ids_cleaned_as_one_id(tmp_path):
+    """Surrounding spaces stripped, accents put in composed form (NFC), numbers kept as text."""
+    path = tmp_path / "notes.csv"
+    path.write_bytes('unité;juré\n101;André\n"101";Andre\u0301\n 101 ;"André "\n007;x\n'.encode("utf-8"))
+    df = read_text_table(path)
+    assert list(df["unité"]) == ["101", "101", "101", "007"]
+    assert list(df["juré"]) == ["André", "André", "André", "x"]
+
+
+def test_a_ragged_file_without_quotes_is_worded_by_the_exact_reader(tmp_path):
+    path = tmp_path / "jures.csv"
+    path.write_text("a;b\n1;2\n3;4;5\n", encoding="utf-8")
+    with pytest.raises(Exception) as err:
+        read_text_table(path)
+    assert [str(p) for p in err.value.problems] == [
+        "jures.csv, ligne 3 : 3 valeurs pour 2 colonnes (valeur en trop « 5 ») : une valeur contenant le "
+        "séparateur doit être entre guillemets"]

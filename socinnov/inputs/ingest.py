@@ -35,6 +35,9 @@ from socinnov.inputs.french_values import fold
 from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
 
+__all__ = ["MANIFEST", "cohort_lock", "ensure_ingested", "file_hashes", "ingest", "is_up_to_date", "raw_hashes",
+           "resolve_cohort", "validate_cohort"]
+
 MANIFEST = "manifest.json"
 
 
@@ -98,12 +101,31 @@ def _where(table: str, column: str) -> tuple[str, str]:
     return t.filename, french_headers(t.model)[column]
 
 
+def _isin(values: pd.Series, reference) -> np.ndarray:
+    """``values.isin(reference)`` as a boolean array. For Arrow strings, pandas 3 turns each reference
+    value into an Arrow scalar in Python (0,06 s per 10 000 identifiers, and ingest checks a dozen
+    columns against the dossiers): here Arrow does it all. Kept for speed, with the figures in
+    ``docs/decisions.md``; anything but two Arrow string columns goes to pandas."""
+    reference = pd.Series(list(reference) if isinstance(reference, (set, frozenset)) else reference)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow" \
+            and isinstance(reference.dtype, pd.StringDtype) and reference.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.chunked_array(pa.array(values.array))
+        value_set = pa.chunked_array(pa.array(reference.array)).combine_chunks().cast(array.type)
+        if not len(value_set):
+            return np.zeros(len(values), dtype=bool)
+        return np.array(pc.is_in(array, value_set=value_set), dtype=np.bool_)
+    return values.isin(reference).to_numpy(dtype=bool)
+
+
 def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: str) -> list[Problem]:
     df, ref = frames.get(table), frames.get(ref_table)
     if df is None or ref is None:
         return []
     values = df[column]
-    missing = ~values.isin(ref[ref_column])
+    missing = ~_isin(values, ref[ref_column])
     if not missing.any():
         return []
     file, header = _where(table, column)
@@ -111,11 +133,12 @@ def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: s
     return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}") for i, v in values[missing].items()]
 
 
-def _lookup(written: pd.Series, table: dict[str, object]) -> pd.Series:
-    """Each text's entry in ``table``, keyed by :func:`fold` (``NaN``: an empty cell or a text not
-    in it). ``written`` is categorical, so that each distinct text is looked up once: a national
-    file has millions of ratings but a few dozen distinct texts."""
-    return written.map({v: table.get(fold(v)) for v in written.cat.categories})
+def _lookup(written: pd.Series, table: dict[str, object]) -> np.ndarray:
+    """Each text's entry in ``table``, keyed by :func:`fold` (``None``: an empty cell or a text not in
+    it). ``written`` is categorical: each distinct text is looked up once (a national file has
+    millions of ratings but a few dozen distinct texts), and the codes pick each row's entry."""
+    found = [table.get(fold(text)) for text in written.cat.categories]
+    return np.array([*found, None], dtype=object)[written.cat.codes.to_numpy()]  # code -1: empty cell
 
 
 def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
@@ -129,9 +152,9 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
     problems: list[Problem] = []
     version = ratings["grid_version"].astype(str)
     written = {column: ratings[column].astype("category") for column in ("criterion", "level")}
-    criterion = written["criterion"].to_numpy(dtype=object)
-    level = np.full(len(ratings), None, dtype=object)
-    level_code = np.full(len(ratings), np.nan)
+    criterion = _lookup(written["criterion"], {})  # all None: filled below, grid by grid
+    level = criterion.copy()
+    level_code = criterion.copy()
     used = pd.DataFrame({"grid": ratings["grid"], "version": version}).drop_duplicates()
     for first, grid_id, grid_version in used.itertuples():
         try:
@@ -142,22 +165,24 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
         rows = ((ratings["grid"] == grid_id) & (version == grid_version)).to_numpy()
         ids = _lookup(written["criterion"], {fold(c.id): c.id for c in grid.criteria}
                       | {fold(c.label): c.id for c in grid.criteria})
-        unknown = rows & ids.isna().to_numpy() & written["criterion"].notna().to_numpy()
-        problems += [Problem(file, i + 2, headers["criterion"], f"critère « {raw} » inconnu de la grille {grid.key} ; "
-                             "critères : " + ", ".join(c.id for c in grid.criteria))
-                     for i, raw in ratings.loc[unknown, "criterion"].items()]
-        criterion = np.where(rows & ids.notna().to_numpy(), ids.to_numpy(dtype=object), criterion)
+        criterion = np.where(rows, ids, criterion)
         labels = _lookup(written["level"], {fold(lv.label): lv.label for lv in grid.levels})
-        unknown = rows & labels.isna().to_numpy() & written["level"].notna().to_numpy()
-        problems += [Problem(file, i + 2, headers["level"], f"niveau « {raw} » inconnu de la grille {grid.key} ; "
-                             "niveaux permis : " + ", ".join(f"« {x} »" for x in grid.level_labels))
-                     for i, raw in ratings.loc[unknown, "level"].items()]
-        level = np.where(rows, labels.to_numpy(dtype=object), level)
-        codes = _lookup(written["level"], {fold(lv.label): lv.code for lv in grid.levels})
-        level_code = np.where(rows, codes.to_numpy(dtype=float, na_value=np.nan), level_code)
+        level = np.where(rows, labels, level)
+        level_code = np.where(rows, _lookup(written["level"], {fold(lv.label): lv.code for lv in grid.levels}),
+                              level_code)
+        for column, found, message in (
+                ("criterion", ids, f"critère « {{}} » inconnu de la grille {grid.key} ; critères : "
+                 + ", ".join(c.id for c in grid.criteria)),
+                ("level", labels, f"niveau « {{}} » inconnu de la grille {grid.key} ; niveaux permis : "
+                 + ", ".join(f"« {x} »" for x in grid.level_labels))):
+            unknown = rows & pd.isna(found) & ratings[column].notna().to_numpy()
+            problems += [Problem(file, i + 2, headers[column], message.format(raw))
+                         for i, raw in ratings.loc[unknown, column].items()]
+    unmatched = pd.isna(criterion)  # no grid, or a criterion not in it: the text as written
+    criterion[unmatched] = ratings.loc[unmatched, "criterion"].to_numpy(dtype=object)
     out = ratings.assign(criterion=pd.Series(criterion, index=ratings.index, dtype=object),
                          level=pd.Series(level, index=ratings.index, dtype="str"),
-                         level_code=pd.Series(level_code, index=ratings.index).astype("Int64"))
+                         level_code=pd.Series(level_code, index=ratings.index, dtype="Int64"))
     for grid_id, declared in call.grid_versions.items():
         versions = set(version[(ratings["grid"] == grid_id).to_numpy()].unique())
         if versions - {declared}:
@@ -208,7 +233,7 @@ def _funded_only(frames) -> list[Problem]:
         if df is None or df.empty:
             continue
         file, header = _where(table, "dossier_id")
-        stray = df[~df["dossier_id"].isin(funded) & df["dossier_id"].isin(known)].drop_duplicates("dossier_id")
+        stray = df[~_isin(df["dossier_id"], funded) & _isin(df["dossier_id"], known)].drop_duplicates("dossier_id")
         problems += [Problem(file, i + 2, header, f"« {v} » n'est pas « retenu - financé » dans "
                              f"{TABLES_BY_NAME['decisions'].filename} : pas de suivi pour ce dossier")
                      for i, v in stray["dossier_id"].items()]
