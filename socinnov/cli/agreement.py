@@ -143,7 +143,7 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
     return "\n".join(out)
 
 
-def _parse_levels(text: str | None, path: str):
+def _parse_levels(text: str | None):
     if text is None:
         return None
     sep = ";" if ";" in text else ","
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         if args.bootstrap < 0:
             raise _InputProblem(f"--bootstrap {args.bootstrap} : le nombre de rééchantillonnages "
                                 "doit être positif ou nul")
-        levels = _parse_levels(args.levels, path)
+        levels = _parse_levels(args.levels)
         data = read_columns(Path(path), [args.unit, args.rater, args.value], name=path)
         table = agreement_table(data, unit=args.unit, rater=args.rater, value=args.value,
                                 scale=args.scale, levels=levels, weights=args.weights,
