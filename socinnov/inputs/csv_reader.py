@@ -158,7 +158,8 @@ def _refuse(name: str, message: str, row: int | None = None) -> TableFormatError
 def _decode(raw: bytes, name: str) -> tuple[str, bool]:
     """The file's text: UTF-8 (BOM or not), else Windows-1252, and whether it was UTF-8; other
     formats refused."""
-    if not raw.lstrip(b"\xef\xbb\xbf \t\r\n"):
+    blank = b"\xef\xbb\xbf \t\r\n"
+    if not raw[:4096].lstrip(blank) and not raw.lstrip(blank):  # the whole file is copied only if it starts blank
         raise _refuse(name, "fichier vide : attendu une ligne d'en-têtes puis une ligne par enregistrement")
     if raw.startswith(b"PK\x03\x04"):
         kind = ("classeur LibreOffice (.ods)" if b"opendocument" in raw[:200]
