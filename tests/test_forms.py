@@ -11,17 +11,16 @@ from socinnov.call.grids import load_grid
 from socinnov.cli.main import main
 from socinnov.errors import InputError
 from socinnov.inputs.form_import import read_form
-from socinnov.inputs.forms import (
+from socinnov.inputs.form_layout import (
     CONTROL_SHEET,
     FEASIBILITY_SHEET,
     GRID_SHEET,
     GUIDE_SHEET,
     assignments,
-    forms_dir,
     plan_forms,
     sheet_names,
-    write_forms,
 )
+from socinnov.inputs.forms import forms_dir, write_forms
 from socinnov.inputs.ingest import validate_cohort
 from tests.conftest import REPO, tiny_tables, write_cohort
 

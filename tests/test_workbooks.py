@@ -14,7 +14,8 @@ from socinnov.call.schemas import TABLES_BY_NAME, Rating
 from socinnov.cli.main import main
 from socinnov.errors import InputError
 from socinnov.inputs.form_import import import_forms, read_form, write_ratings
-from socinnov.inputs.forms import CONTROL_SHEET, write_forms
+from socinnov.inputs.form_layout import CONTROL_SHEET
+from socinnov.inputs.forms import write_forms
 from socinnov.inputs.ingest import validate_cohort
 from socinnov.inputs.tabular import load_table
 from tests.conftest import tiny_tables, write_cohort

@@ -70,13 +70,9 @@ from socinnov.inputs.demarches_mapping import (
     load_correspondence,
     multiple_choice_options,
 )
-from socinnov.inputs.tabular import (
-    TableFormatError,
-    fold,
-    read_text_table,
-    validate_frame,
-    write_table,
-)
+from socinnov.inputs.csv_reader import TableFormatError, read_text_table
+from socinnov.inputs.french_values import fold
+from socinnov.inputs.tabular import validate_frame, write_table
 
 DOSSIERS_SHEET, ID, STATE = "Dossiers", "ID", "État du dossier"
 DOSSIER_ID, LINE, SIRET_FIELD = "Dossier ID", "Ligne", "Champ"

@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, Rating
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.forms import (
+from socinnov.inputs.form_layout import (
     CONTROL_SHEET,
     KEY_COHORT,
     KEY_FORM,
@@ -43,7 +43,12 @@ from socinnov.inputs.forms import (
     FormPlan,
     plan_forms,
 )
-from socinnov.inputs.tabular import fold, write_output_table
+from socinnov.inputs.french_values import fold
+from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+from socinnov.inputs.tabular import write_output_table
+
+__all__ = ["MISSING_COLUMNS", "Entry", "FormImport", "ReturnedForm", "import_forms", "read_form", "workbook_paths",
+           "write_ratings"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 OTHER_SPREADSHEETS = (".xls", ".ods", ".csv", ".numbers")
@@ -243,8 +248,6 @@ class _Cohort:
 
     @classmethod
     def load(cls, cohort: str | Path) -> _Cohort:
-        from socinnov.inputs.ingest import resolve_cohort, validate_cohort
-
         name, folder = resolve_cohort(cohort)
         frames, call = validate_cohort(folder)
         conflicts = frames["conflicts"]

@@ -25,9 +25,6 @@ returned workbook whatever the kit's version.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -41,24 +38,29 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from socinnov import __version__, config, files
-from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Criterion, Dimension, Grid, load_grid
+from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Criterion, Dimension, Grid
 from socinnov.call.settings import Call
 from socinnov.errors import InputError, Problem
+from socinnov.inputs.form_import import read_form
+from socinnov.inputs.form_layout import (
+    CONTROL_SHEET,
+    FEASIBILITY_SHEET,
+    FIRST_ROW,
+    GRID_SHEET,
+    GUIDE_SHEET,
+    KEY_COHORT,
+    KEY_FORM,
+    KEY_GRID,
+    KEY_JUROR,
+    LAYOUT_HEADER,
+    FormBlock,
+    FormPlan,
+    plan_forms,
+    sheet_names,
+)
+from socinnov.inputs.ingest import resolve_cohort, validate_cohort
 
-GUIDE_SHEET = "Mode d'emploi"
-GRID_SHEET = "Grille"
-FEASIBILITY_SHEET = "Faisabilité"
-CONTROL_SHEET = "_controle"
-RESERVED_SHEETS = (GUIDE_SHEET, GRID_SHEET, FEASIBILITY_SHEET, CONTROL_SHEET, "History")
-RETAINED = ("retenu - financé", "retenu - réorienté")
-ROUND = "individuel"
-FIRST_ROW = 6  # first criterion row of a dossier sheet and of the feasibility sheet
-
-# Keys of the control sheet (column A) and header of its layout table.
-KEY_FORM, KEY_COHORT, KEY_JUROR = "formulaire", "cohorte", "juré"
-KEY_GRID = "grille "  # followed by the grid id; value: its version
-LAYOUT_HEADER = ("feuille", "dossier", "grille", "version", "première ligne", "colonne libellé", "colonne niveau",
-                 "colonne commentaire", "critères")
+__all__ = ["build_workbook", "forms_dir", "write_forms"]
 
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -80,151 +82,6 @@ _STYLES = {
             "protection": Protection(locked=False)},
     LINK: {"font": Font(color="0563C1", underline="single"), "border": _BOX},
 }
-
-
-@dataclass(frozen=True)
-class FormCell:
-    """Where one rating of one workbook lives: its sheet, its cells and what it rates."""
-
-    sheet: str
-    dossier_id: str
-    grid: str
-    grid_version: str
-    criterion: str
-    label_cell: str
-    level_cell: str
-    comment_cell: str
-
-
-@dataclass(frozen=True)
-class FormBlock:
-    """Consecutive rows of one sheet rating one dossier on one grid, one criterion a row.
-
-    The control sheet records blocks (one row each); ``cells`` gives every rating's addresses.
-    """
-
-    sheet: str
-    dossier_id: str
-    grid: str
-    grid_version: str
-    first_row: int
-    label_column: str
-    level_column: str
-    comment_column: str
-    criteria: tuple[str, ...]
-
-    def cells(self) -> list[FormCell]:
-        return [FormCell(self.sheet, self.dossier_id, self.grid, self.grid_version, criterion,
-                         *(f"{col}{self.first_row + k}" for col in (self.label_column, self.level_column,
-                                                                    self.comment_column)))
-                for k, criterion in enumerate(self.criteria)]
-
-    @property
-    def last_row(self) -> int:
-        return self.first_row + len(self.criteria) - 1
-
-    def as_row(self) -> tuple:
-        return (self.sheet, self.dossier_id, self.grid, self.grid_version, self.first_row, self.label_column,
-                self.level_column, self.comment_column, " ".join(self.criteria))
-
-    @classmethod
-    def from_row(cls, values) -> FormBlock:
-        sheet, dossier, grid, version, first, label, level, comment, criteria = (str(v) for v in values)
-        return cls(sheet, dossier, grid, version, int(float(first)), label, level, comment, tuple(criteria.split()))
-
-
-@dataclass(frozen=True)
-class FormPlan:
-    """What one juror's workbook asks: the dossiers per grid, the grids' versions."""
-
-    cohort: str
-    juror_id: str
-    juror_name: str
-    grid_versions: tuple[tuple[str, str], ...]
-    acceptability: tuple[str, ...]
-    feasibility: tuple[str, ...] = field(default=())
-
-    @property
-    def form_id(self) -> str:
-        """A short, stable id of the form: same cohort, juror, grids and dossiers, same id."""
-        key = json.dumps([self.cohort, self.juror_id, self.grid_versions, self.acceptability, self.feasibility])
-        return "F-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12].upper()
-
-    @property
-    def filename(self) -> str:
-        return f"formulaire-{self.cohort}-{self.juror_id}.xlsx"
-
-    def grid(self, grid_id: str) -> Grid:
-        return load_grid(grid_id, dict(self.grid_versions)[grid_id])
-
-    def dossiers(self, grid_id: str) -> tuple[str, ...]:
-        """The dossiers this form rates on a grid."""
-        return self.acceptability if grid_id == ACCEPTABILITY else self.feasibility
-
-
-def assignments(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Distinct (juror, dossier) pairs to rate, declared conflicts excluded.
-
-    The pairs of ``affectations.csv`` when it has rows (``socinnov assign`` writes it, before any
-    rating exists); otherwise those of the individual round in ``notations.csv``, levels filled or not.
-
-    Parameters
-    ----------
-    frames : dict of pandas.DataFrame
-        The cohort's validated tables (``assignments``, ``ratings``, ``conflicts``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``juror_id`` and ``dossier_id``, sorted.
-    """
-    assigned, ratings = frames.get("assignments"), frames.get("ratings")
-    if assigned is not None and not assigned.empty:
-        pairs = assigned[["juror_id", "dossier_id"]]
-    elif ratings is not None:
-        pairs = ratings.loc[ratings["round"] == ROUND, ["juror_id", "dossier_id"]]
-    else:
-        pairs = pd.DataFrame({"juror_id": [], "dossier_id": []}, dtype=object)
-    pairs = pairs.drop_duplicates()
-    conflicts = frames.get("conflicts")
-    if conflicts is not None and not conflicts.empty:
-        declared = pd.MultiIndex.from_arrays([conflicts["juror_id"], conflicts["dossier_id"]])
-        pairs = pairs[~pd.MultiIndex.from_arrays([pairs["juror_id"], pairs["dossier_id"]]).isin(declared)]
-    return pairs.sort_values(["juror_id", "dossier_id"]).reset_index(drop=True)
-
-
-def retained_dossiers(frames: dict[str, pd.DataFrame]) -> set[str]:
-    """Dossiers the jury retained (« retenu - financé » or « retenu - réorienté »); none without decisions."""
-    decisions = frames.get("decisions")
-    if decisions is None or decisions.empty:
-        return set()
-    return set(decisions.loc[decisions["decision"].isin(RETAINED), "dossier_id"])
-
-
-def plan_forms(frames: dict[str, pd.DataFrame], call: Call, cohort: str) -> list[FormPlan]:
-    """One plan per juror with at least one assigned dossier, in juror order."""
-    versions = tuple((g, call.grid_versions[g]) for g in (ACCEPTABILITY, FEASIBILITY))
-    names = dict(zip(frames["jurors"]["juror_id"], frames["jurors"]["name"]))
-    retained = retained_dossiers(frames)
-    plans = []
-    for juror_id, group in assignments(frames).groupby("juror_id", sort=True):
-        dossiers = tuple(group["dossier_id"])
-        plans.append(FormPlan(cohort, juror_id, names.get(juror_id, juror_id), versions, dossiers,
-                              tuple(d for d in dossiers if d in retained)))
-    return plans
-
-
-def sheet_names(dossier_ids) -> dict[str, str]:
-    """Dossier id -> sheet name: the id itself, unless too long (31 characters) or already taken."""
-    taken = {n.casefold() for n in RESERVED_SHEETS}
-    names = {}
-    for k, dossier_id in enumerate(dossier_ids, start=1):
-        name = dossier_id if len(dossier_id) <= 31 else dossier_id[:26] + "~"
-        if name.casefold() in taken:
-            name = f"{name[:26]}~{k}"
-        taken.add(name.casefold())
-        names[dossier_id] = name
-    return names
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,8 +414,6 @@ def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = Fa
         The cohort does not validate, it assigns no dossier, or a workbook to replace holds
         ratings (or cannot be read) and ``force`` is not set. Nothing is written then.
     """
-    from socinnov.inputs.ingest import resolve_cohort, validate_cohort
-
     name, folder = resolve_cohort(cohort)
     frames, call = validate_cohort(folder)
     plans = plan_forms(frames, call, name)
@@ -579,8 +434,6 @@ def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = Fa
 
 def _refuse_filled(paths: list[Path]) -> None:
     """Refuse to replace a workbook that holds ratings or that is not a blank form."""
-    from socinnov.inputs.form_import import read_form
-
     problems = []
     for path in paths:
         if not path.exists():
