@@ -20,7 +20,7 @@ from socinnov.call.eligibility import check_eligibility, eligibility_status
 from socinnov.cli.main import main
 from socinnov.errors import InputError
 from socinnov.inputs.csv_reader import read_text_table
-from socinnov.inputs.forms import assignments, plan_forms
+from socinnov.inputs.form_layout import assignments, plan_forms
 from socinnov.inputs.ingest import validate_cohort
 from tests.conftest import REPO, tiny_tables, write_cohort
 
