@@ -228,7 +228,7 @@ def _followup_tables(final: bool) -> dict[str, pd.DataFrame]:
     waves = FINAL_WAVES if final else FOLLOWUP_WAVES
     followup, reassess, indicators, spending, payments, reports = [], [], [], [], [], []
     grid = load_grid("acceptabilite", "2016")
-    for d in FUNDED:
+    for d, granted in FUNDED.items():
         start = _start(d)
         for w in waves:
             on = start + pd.DateOffset(months=w) + pd.Timedelta(days=10)
@@ -245,18 +245,18 @@ def _followup_tables(final: bool) -> dict[str, pd.DataFrame]:
                                    cofunding=float(cof)))
             if w:
                 spending.append(dict(dossier_id=d, category="temps de travail", label="Salaire du coordinateur",
-                                     amount=round(FUNDED[d] * 0.25, 2), spent_on=on - pd.Timedelta(days=20)))
+                                     amount=round(granted * 0.25, 2), spent_on=on - pd.Timedelta(days=20)))
                 spending.append(dict(dossier_id=d, category="frais de mission", label="Déplacements",
                                      amount=850.0, spent_on=on - pd.Timedelta(days=40)))
         payments.append(dict(dossier_id=d, instalment=1, paid_on=start + pd.Timedelta(days=30),
-                             amount=round(FUNDED[d] * 0.5, 2)))
+                             amount=round(granted * 0.5, 2)))
         if final:
             reports.append(dict(dossier_id=d, report="bilan de la première année",
                                 received_on=start + pd.DateOffset(months=13)))
             reports.append(dict(dossier_id=d, report="bilan de la deuxième année",
                                 received_on=start + pd.DateOffset(months=25)))
             payments.append(dict(dossier_id=d, instalment=2, paid_on=start + pd.DateOffset(months=26),
-                                 amount=round(FUNDED[d] * 0.5, 2)))
+                                 amount=round(granted * 0.5, 2)))
     tables = dict(followup=followup, reassessments=reassess, indicators=indicators, spending=spending,
                   payments=payments)
     if final:

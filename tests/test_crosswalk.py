@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from socinnov import config
-from socinnov.analysis.criteria import criterion_profile
 from socinnov.analysis import grid_versions as gv
+from socinnov.analysis.criteria import criterion_profile
 from socinnov.call import crosswalk as cx
 from socinnov.call.grids import load_grid
 from socinnov.privacy.store import compared_cohort

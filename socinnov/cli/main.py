@@ -60,8 +60,8 @@ def _report(args) -> int:
 
 
 def _status(args) -> int:
-    from socinnov.call.stages import ASSIGNMENTS, ASSIGNMENTS_FILE, cohort_status, status_fr
     from socinnov.call.eligibility import check_eligibility
+    from socinnov.call.stages import ASSIGNMENTS, ASSIGNMENTS_FILE, cohort_status, status_fr
     from socinnov.inputs.ingest import resolve_cohort, validate_cohort
     from socinnov.reporting.build import discover_reports
 
