@@ -183,3 +183,14 @@ def test_report_plans_follow_the_notebooks_headings():
         for section in plan.sections:
             assert fold(section.title) in headings, (name, section.title)
             assert set(section.needs) <= set(stages.NEEDS)
+
+
+def test_missing_on_the_tables_a_report_declared(project, capsys):
+    # A report reads only the tables it declared: a need on another table is unmet, not an error.
+    from socinnov.privacy.store import load_cohort
+
+    _write(project, "suivi")
+    assert main(["ingest", "suivi"]) == 0
+    data = load_cohort("suivi", audience="comite", tables=("decisions", "followup"))
+    assert stages.missing(data.tables, "decisions", "financement", "suivi") is None
+    assert stages.missing(data.tables, "notes") == stages.NEEDS["notes"]

@@ -276,16 +276,31 @@ def completeness(tables: Mapping[str, pd.DataFrame], grid: Grid, round_: str = I
                         outside, source)
 
 
+def _table(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    """A table of the cohort, ``None`` when absent or not readable here (a report reads only the
+    tables it declared: a need on another table is then unmet, never an error)."""
+    try:
+        return tables.get(name)
+    except LookupError:
+        return None
+
+
 def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
     """The names of :data:`NEEDS` the cohort's tables satisfy."""
-    n = {name: len(df) for name, df in tables.items() if df is not None}
-    ratings = tables["ratings"]
+    def rows(name: str) -> int:
+        df = _table(tables, name)
+        return 0 if df is None else len(df)
+
+    ratings = _table(tables, "ratings")
+    ratings = ratings if ratings is not None else pd.DataFrame(columns=["dossier_id", "juror_id", "grid", "round",
+                                                                         "level"])
     individual = _levels(ratings, ACCEPTABILITY, INDIVIDUAL)
-    decisions = tables.get("decisions")
+    decisions = _table(tables, "decisions")
     decisions = decisions if decisions is not None else pd.DataFrame(columns=["decision", "validated"])
+    reassessments = _table(tables, "reassessments")
     have = {
-        "dossiers": n.get("dossiers", 0) > 0,
-        "eligibilite": n.get("partners", 0) > 0 and n.get("budget", 0) > 0,
+        "dossiers": rows("dossiers") > 0,
+        "eligibilite": rows("partners") > 0 and rows("budget") > 0,
         "notes": len(individual) > 0,
         "deux_jures": bool((individual.groupby("dossier_id")["juror_id"].nunique() >= 2).any()),
         "apres_debat": len(_levels(ratings, ACCEPTABILITY, AFTER_DEBATE)) > 0,
@@ -293,13 +308,12 @@ def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
         "decisions": len(decisions) > 0,
         "financement": bool((decisions["decision"] == FUNDED).any()),
         "validation": bool(decisions["validated"].fillna(False).astype(bool).any()),
-        "suivi": n.get("followup", 0) > 0,
-        "reevaluations": bool(len(tables["reassessments"]) and tables["reassessments"]["level"].notna().any())
-        if "reassessments" in tables else False,
-        "indicateurs": n.get("indicators", 0) > 0,
-        "depenses": n.get("spending", 0) > 0,
-        "versements": n.get("payments", 0) > 0,
-        "bilans": n.get("activity_reports", 0) > 0,
+        "suivi": rows("followup") > 0,
+        "reevaluations": reassessments is not None and bool(reassessments["level"].notna().any()),
+        "indicateurs": rows("indicators") > 0,
+        "depenses": rows("spending") > 0,
+        "versements": rows("payments") > 0,
+        "bilans": rows("activity_reports") > 0,
     }
     return frozenset(k for k, ok in have.items() if ok)
 
