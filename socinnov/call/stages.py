@@ -225,6 +225,15 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{fr.number(n)} {singular if n <= 1 else plural}"
 
 
+def _table(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    """A table of the cohort, ``None`` when absent or not readable here (a report reads only the
+    tables it declared: a need on another table is then unmet, never an error)."""
+    try:
+        return tables.get(name)
+    except LookupError:
+        return None
+
+
 def _levels(ratings: pd.DataFrame, grid_id: str, round_: str | None = None) -> pd.DataFrame:
     """Rows of ``grid_id`` (and ``round_``) with a level given."""
     keep = (ratings["grid"] == grid_id) & ratings["level"].notna()
@@ -239,7 +248,7 @@ def assignment(tables: Mapping[str, pd.DataFrame], grid_id: str = ACCEPTABILITY)
     ``affectations.csv`` for the acceptability grid when present; else the pairs of ``notations.csv``
     for that grid (any round, empty levels included). Declared conflicts are never expected.
     """
-    assigned = tables.get(ASSIGNMENTS)
+    assigned = _table(tables, ASSIGNMENTS)
     if grid_id == ACCEPTABILITY and assigned is not None and len(assigned):
         if "grid" in assigned.columns:
             assigned = assigned[assigned["grid"].fillna(ACCEPTABILITY) == grid_id]
@@ -248,7 +257,7 @@ def assignment(tables: Mapping[str, pd.DataFrame], grid_id: str = ACCEPTABILITY)
         ratings = tables["ratings"]
         pairs, source = ratings.loc[ratings["grid"] == grid_id, ["dossier_id", "juror_id"]], "notations.csv"
     pairs = pairs.drop_duplicates().astype(str)
-    conflicts = tables.get("conflicts")
+    conflicts = _table(tables, "conflicts")
     if conflicts is not None and len(conflicts):
         declared = pd.MultiIndex.from_frame(conflicts[["dossier_id", "juror_id"]].astype(str))
         pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(declared)]
@@ -274,15 +283,6 @@ def completeness(tables: Mapping[str, pd.DataFrame], grid: Grid, round_: str = I
     outside = int((~pd.MultiIndex.from_frame(given[["dossier_id", "juror_id"]]).isin(keys)).sum()) if len(given) else 0
     return Completeness(grid.id, round_, len(expected), int(rated.sum()), by_juror, int(not_relevant.sum()),
                         outside, source)
-
-
-def _table(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
-    """A table of the cohort, ``None`` when absent or not readable here (a report reads only the
-    tables it declared: a need on another table is then unmet, never an error)."""
-    try:
-        return tables.get(name)
-    except LookupError:
-        return None
 
 
 def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
