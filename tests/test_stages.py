@@ -195,3 +195,27 @@ def test_missing_on_the_tables_a_report_declared(project, capsys):
     data = load_cohort("suivi", audience="comite", tables=("decisions", "followup"))
     assert stages.missing(data.tables, "decisions", "financement", "suivi") is None
     assert stages.missing(data.tables, "notes") == stages.NEEDS["notes"]
+
+
+def test_decisions_close_the_rating_rounds(project, capsys):
+    # The jury decided although J3 never rated D06: the round is closed, not a step still to take.
+    folder = _write(project, "decisions-1tour")
+    ratings = folder / "notations.csv"
+    kept = [line for line in ratings.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+            if not line.startswith("D06;J3;")]
+    ratings.write_text("".join(kept), encoding="utf-8-sig")
+    assert main(["status", "decisions-1tour"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  [clos]     Notation individuelle : 228 notes sur 240 attendues ; J3 : 12 manquantes" in lines
+    assert lines[-1].startswith("Prochaine étape : reporter la validation par le comité d'élu-e-s")
+
+
+def test_completeness_line_sums_the_jurors_beyond_the_eighth():
+    def line(n_jurors: int) -> str:
+        by_juror = tuple((f"J{k:02d}", k) for k in range(1, n_jurors + 1))
+        given = 1000 - sum(n for _, n in by_juror)
+        return stages.Completeness("acceptabilite", "individuel", 1000, given, by_juror).line()
+
+    assert line(9).endswith("J08 : 8 manquantes, J09 : 9 manquantes")
+    assert line(10).endswith("J08 : 8 manquantes, 2 autres juré·e·s : 19 manquantes")
+    assert line(1) == "999 notes sur 1\u202f000 attendues ; J01 : 1 manquante"  # French thousands separator

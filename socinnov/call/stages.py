@@ -42,7 +42,8 @@ ASSIGNMENTS = next((t.name for t in TABLES if t.filename == ASSIGNMENTS_FILE), "
 """The frame name of the assignment table (declared by the schemas once the table exists there)."""
 MAX_LISTED_JURORS = 8  # a completeness line names at most this many jurors, then sums the rest
 
-DONE, PARTIAL, NOT_DONE, TO_COME = "fait", "en cours", "non fait", "à venir"
+DONE, PARTIAL, CLOSED, NOT_DONE, TO_COME = "fait", "en cours", "clos", "non fait", "à venir"
+"""A step's state; « clos » : a rating round the jury's decisions closed with ratings still missing."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ STEPS: tuple[Step, ...] = (
     Step("bilans", "Bilans remis", "enregistrer les bilans remis par les porteurs (bilans.csv)"),
 )
 STEPS_BY_ID = {s.id: s for s in STEPS}
+RATING_STEPS = ("notation_individuelle", "apres_debat", "faisabilite")
 
 NEEDS: dict[str, str] = {
     "dossiers": "aucun dossier dans dossiers.csv",
@@ -184,9 +186,10 @@ class Completeness:
             text += (f" ; {fr.number(self.not_relevant)} laissée{_s(self.not_relevant)} vide{_s(self.not_relevant)} "
                      "dans une section « si pertinent »")
         if self.missing_by_juror:
-            listed = self.missing_by_juror[:MAX_LISTED_JURORS]
-            parts = [f"{j} : {fr.number(n)} manquante{_s(n)}" for j, n in listed]
-            rest = self.missing_by_juror[MAX_LISTED_JURORS:]
+            cut = len(self.missing_by_juror) if len(self.missing_by_juror) <= MAX_LISTED_JURORS + 1 \
+                else MAX_LISTED_JURORS
+            parts = [f"{j} : {fr.number(n)} manquante{_s(n)}" for j, n in self.missing_by_juror[:cut]]
+            rest = self.missing_by_juror[cut:]
             if rest:
                 n = sum(k for _, k in rest)
                 parts.append(f"{len(rest)} autres juré·e·s : {fr.number(n)} manquante{_s(n)}")
@@ -422,10 +425,15 @@ def cohort_status(tables: Mapping[str, pd.DataFrame], call: Call) -> CohortStatu
         if ((ratings["grid"] == grid_id) & (ratings["round"] == round_)).any():
             rounds[(grid_id, round_)] = completeness(tables, load_grid(grid_id, call.grid_versions[grid_id]), round_)
     found = _steps(tables, call, have, rounds)
+    # Once the jury has decided, its rating rounds are closed with what was given: their missing
+    # ratings stay in the completeness lines but are no longer a step to take.
+    decided = found[STEPS.index(STEPS_BY_ID["decisions"])][1]
     last = max((i for i, (_, reached, _, _) in enumerate(found) if reached), default=None)
     states = []
     for i, (step, reached, complete, detail) in enumerate(found):
-        state = (DONE if complete else PARTIAL) if reached else NOT_DONE if last is not None and i < last else TO_COME
+        partial = CLOSED if decided and step.id in RATING_STEPS else PARTIAL
+        state = (DONE if complete else partial) if reached else NOT_DONE if last is not None and i < last \
+            else TO_COME
         states.append(StepState(step, state, detail))
     stage = states[last] if last is not None else None
     return CohortStatus(stage, tuple(states), _counts(tables), tuple(rounds.values()), have,
@@ -479,7 +487,7 @@ def status_fr(status: CohortStatus, cohort: str, call: Call,
         suffix = " (en cours)" if status.stage.state == PARTIAL else ""
         lines.append(f"Étape : {status.stage.step.label}{suffix}")
     lines += ["", "Étapes de l'appel :"]
-    width = max(len(s) for s in (DONE, PARTIAL, NOT_DONE, TO_COME)) + 2
+    width = max(len(s) for s in (DONE, PARTIAL, CLOSED, NOT_DONE, TO_COME)) + 2
     for s in status.steps:
         tag = f"[{s.state}]".ljust(width)
         optional = " (facultatif)" if s.step.optional and s.state == NOT_DONE else ""
