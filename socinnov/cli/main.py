@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, report, templates, agreement.
+"""The ``socinnov`` command: demo, ingest, status, report, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written); 130 interrupted (Ctrl-C).
@@ -68,6 +68,32 @@ def _report(args) -> int:
               file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _status(args) -> int:
+    from socinnov.call.eligibility import check_eligibility
+    from socinnov.call.stages import ASSIGNMENTS, ASSIGNMENTS_FILE, cohort_status, status_fr
+    from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+    from socinnov.reporting.build import discover_reports
+
+    name, folder = resolve_cohort(args.cohort)
+    try:
+        frames, call = validate_cohort(folder)
+    except InputError as err:
+        print(f"La cohorte « {name} » ne passe pas l'ingestion : son étape ne peut pas être lue tant que "
+              f"ces problèmes ne sont pas corrigés.\n{err.report()}", file=sys.stderr)
+        return 2
+    frames["eligibility"] = check_eligibility(frames, call)
+    if ASSIGNMENTS not in frames and (folder / ASSIGNMENTS_FILE).exists():
+        # Until the schemas declare the assignment table, read its two identifier columns as they are.
+        from socinnov.inputs.tabular import read_text_table
+
+        raw = read_text_table(folder / ASSIGNMENTS_FILE)
+        frames[ASSIGNMENTS] = raw.rename(columns={"Identifiant du dossier": "dossier_id",
+                                                  "Identifiant du juré": "juror_id"})
+    reports = tuple((s.name, s.title, s.audiences) for s in discover_reports())
+    print(status_fr(cohort_status(frames, call), name, call, reports))
+    return 0
 
 
 def _opendata(args) -> int:
@@ -220,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.set_defaults(func=_status)
 
     p = sub.add_parser("report", help="construire les rapports d'une cohorte")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
