@@ -32,13 +32,13 @@ from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import check_eligibility, eligibility_status
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Grid, load_grid
-from socinnov.call.schemas import TABLES, YEAR_TWO_REPORT
+from socinnov.call.schemas import TABLES, TABLES_BY_NAME, YEAR_TWO_REPORT
 from socinnov.call.settings import Call
 
 INDIVIDUAL, AFTER_DEBATE = voc.ROUNDS
 NOT_RETAINED, FUNDED, REORIENTED = voc.DECISIONS
-ASSIGNMENTS_FILE = "affectations.csv"
-ASSIGNMENTS = next((t.name for t in TABLES if t.filename == ASSIGNMENTS_FILE), "assignments")
+ASSIGNMENTS = "assignments"
+ASSIGNMENTS_FILE = TABLES_BY_NAME[ASSIGNMENTS].filename
 """The frame name of the assignment table (declared by the schemas once the table exists there)."""
 MAX_LISTED_JURORS = 8  # a completeness line names at most this many jurors, then sums the rest
 
@@ -471,9 +471,6 @@ def _counts(tables: Mapping[str, pd.DataFrame]) -> tuple[tuple[str, int, str], .
         elif not rows and not t.required:
             remark = "facultatif"
         out.append((t.filename, rows, remark))
-    if ASSIGNMENTS not in {t.name for t in TABLES}:
-        df = tables.get(ASSIGNMENTS)
-        out.insert(5, (ASSIGNMENTS_FILE, 0 if df is None else len(df), "facultatif" if df is None else ""))
     return tuple(out)
 
 

@@ -72,7 +72,8 @@ def _report(args) -> int:
 
 def _status(args) -> int:
     from socinnov.call.eligibility import check_eligibility
-    from socinnov.call.stages import ASSIGNMENTS, ASSIGNMENTS_FILE, cohort_status, status_fr
+    from socinnov.call.stages import cohort_status, status_fr
+    from socinnov.errors import InputError
     from socinnov.inputs.ingest import resolve_cohort, validate_cohort
     from socinnov.reporting.build import discover_reports
 
@@ -84,13 +85,6 @@ def _status(args) -> int:
               f"ces problèmes ne sont pas corrigés.\n{err.report()}", file=sys.stderr)
         return 2
     frames["eligibility"] = check_eligibility(frames, call)
-    if ASSIGNMENTS not in frames and (folder / ASSIGNMENTS_FILE).exists():
-        # Until the schemas declare the assignment table, read its two identifier columns as they are.
-        from socinnov.inputs.tabular import read_text_table
-
-        raw = read_text_table(folder / ASSIGNMENTS_FILE)
-        frames[ASSIGNMENTS] = raw.rename(columns={"Identifiant du dossier": "dossier_id",
-                                                  "Identifiant du juré": "juror_id"})
     reports = tuple((s.name, s.title, s.audiences) for s in discover_reports())
     print(status_fr(cohort_status(frames, call), name, call, reports))
     return 0
