@@ -216,6 +216,8 @@ _ARGPARSE_FR = (
     (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
     (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
     (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
+    # An option's own type check (argparse.ArgumentTypeError), its message already French.
+    (r"argument (?P<arg>.+?): (?P<message>.*)", "{arg} : {message}"),
 )
 
 
