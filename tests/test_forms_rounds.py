@@ -1,6 +1,7 @@
 """Both rating rounds through the juror workbooks: « individuel », then « après débat » (the individual
 round recalled), imported into one notations.csv; conflicts with rows already there are listed."""
 
+import re
 import shutil
 from statistics import median_low
 
@@ -408,6 +409,10 @@ def test_from_the_assignment_to_the_agreement_report(project, tmp_path, capsys):
     assert main(["ingest", "petit"]) == 0
     assert main(["report", "petit", "--audience", "jury", "--only", "accord"]) == 0
     html = (config.reports_dir("petit") / "jury" / "accord.html").read_text(encoding="utf-8")
-    assert "Avant et après le débat" in html
-    assert "Accord par critère avant et après le débat du jury ; gain moyen de " in html
-    assert "gain moyen de nan" not in html
+    assert "<h2" in html and "Avant et après le débat" in html
+    # The jurors moved to the dossier's middle level after the debate (_after_debate): agreement rises.
+    gain = re.search(r"Accord par critère avant et après le débat du jury ; gain moyen de (-?\d+,\d+)", html)
+    assert gain and float(gain.group(1).replace(",", ".")) > 0
+    capsys.readouterr()
+    assert main(["status", "petit"]) == 0
+    assert "  « L'accord entre les jurés » (jury, comite) : 6 sections sur 6" in capsys.readouterr().out
