@@ -93,7 +93,12 @@ def test_after_debate_workbook_recalls_own_level_and_counts_the_others(project):
     # No individual feasibility rating yet: nothing to recall.
     feasibility = wb[FEASIBILITY_SHEET]
     assert (feasibility["E6"].value, feasibility["F6"].value, feasibility["G6"].value) == ("—", "aucune note", None)
-    assert feasibility["G5"].value == "Évaluation après débat"
+    assert [feasibility.cell(row=5, column=c).value for c in range(5, 9)] == [
+        "Votre évaluation (tour individuel)", "Autres jurés (tour individuel)", "Évaluation après débat", "Commentaire"]
+    assert ws["A4"].value.startswith("Colonnes C et D : votre niveau au tour individuel et, pour les autres jurés")
+    assert ws["A4"].value.endswith("Choisir le niveau après débat dans la liste de la colonne E, même s'il ne change "
+                                   "pas ; le repère de chaque niveau s'affiche en commentaire de la cellule. "
+                                   "Commentaire libre en colonne F.")
 
 
 def test_after_debate_workbook_counts_levels_and_empty_ratings(project):

@@ -235,10 +235,12 @@ def _write_dossier_sheet(ws: Worksheet, dossier_id: str, info: pd.Series, grid: 
     level, comment = letters[-2], letters[-1]
     widths = dict(zip(letters, [16, 42, 16, 30, 18, 55] if after else [16, 42, 18, 70]))
     _widths(ws, widths)
-    how = (f"Choisir le niveau dans la liste de la colonne {level} ; le repère de chaque niveau s'affiche en "
-           f"commentaire de la cellule. Commentaire libre en colonne {comment}.")
+    choose = (f"le niveau après débat dans la liste de la colonne {level}, même s'il ne change pas" if after
+              else f"le niveau dans la liste de la colonne {level}")
+    how = (f"Choisir {choose} ; le repère de chaque niveau s'affiche en commentaire de la cellule. Commentaire libre "
+           f"en colonne {comment}.")
     if after:
-        how = f"Colonnes C et D : {RECALL_NOTE}. {how[:-1]} Choisir un niveau même s'il ne change pas."
+        how = f"Colonnes C et D : {RECALL_NOTE}. {how}"
     _banner(ws, [f"{dossier_id} — {info['title']}",
                  f"Porteur : {info['porteur']} ({info['commune']}, {info['departement']})",
                  f"{grid.title} (version {grid.version}) : niveaux {', '.join(grid.level_labels)}", how])
@@ -267,7 +269,8 @@ def _write_feasibility_sheet(ws: Worksheet, titles: dict[str, str], grid: Grid,
     """The feasibility grid for the retained dossiers: one row per dossier × item (and, in the
     « après débat » round, the individual round recalled in two locked columns before the level)."""
     after = recalled is not None
-    headers = ["Dossier", "Titre de l'action", "Section", "Critère", *(RECALL_HEADERS if after else ()),
+    recall_headers = tuple(h.replace("Votre niveau", "Votre évaluation") for h in RECALL_HEADERS)
+    headers = ["Dossier", "Titre de l'action", "Section", "Critère", *(recall_headers if after else ()),
                "Évaluation après débat" if after else "Évaluation", "Commentaire"]
     letters = "ABCDEFGH"[:len(headers)]
     level, comment = letters[-2], letters[-1]
