@@ -16,7 +16,13 @@ from socinnov.call.vocabulary import AFTER_DEBATE, FUNDED, INDIVIDUAL, NOT_RETAI
 from socinnov.cli.main import main
 from socinnov.errors import InputError
 from socinnov.inputs.form_import import import_forms, read_form, write_ratings
-from socinnov.inputs.form_layout import CONTROL_SHEET, FEASIBILITY_SHEET, GRID_SHEET, GUIDE_SHEET
+from socinnov.inputs.form_layout import (
+    CONTROL_SHEET,
+    FEASIBILITY_SHEET,
+    GRID_SHEET,
+    GUIDE_SHEET,
+    KEY_ROUND,
+)
 from socinnov.inputs.forms import write_forms
 from socinnov.inputs.tabular import load_table
 from tests.conftest import dossier, tiny_tables, write_cohort
@@ -306,7 +312,7 @@ def test_a_round_returned_twice_and_an_unknown_round(project):
     shutil.copy(paths[0], paths[0].with_name("formulaire-tiny-J01-apres-debat (2).xlsx"))
     wb = load_workbook(paths[1])
     ws = wb[CONTROL_SHEET]
-    next(row for row in ws.iter_rows(max_col=2) if row[0].value == "tour")[1].value = "final"
+    next(row for row in ws.iter_rows(max_col=2) if row[0].value == KEY_ROUND)[1].value = "final"
     wb.save(paths[1])
     with pytest.raises(InputError) as err:
         import_forms("tiny", paths[0].parent)
@@ -327,7 +333,7 @@ def test_a_workbook_written_before_rounds_were_recorded_is_individual(project):
     path = write_forms("tiny")[0]
     wb = load_workbook(path)
     ws = wb[CONTROL_SHEET]
-    ws.delete_rows(next(row[0].row for row in ws.iter_rows(max_col=1) if row[0].value == "tour"))
+    ws.delete_rows(next(row[0].row for row in ws.iter_rows(max_col=1) if row[0].value == KEY_ROUND))
     wb.save(path)
     form = read_form(path)[0]
     assert form.round == INDIVIDUAL and len(form.entries) == 2 * 12 + 15
