@@ -91,19 +91,44 @@ def departement_map(counts: pd.DataFrame, *, value: str = "deposes", title: str 
     return fig
 
 
+#: Groups with fewer dossiers than this are drawn as points, not as a box (a box on 3 or 4 values
+#: draws quartiles that do not exist).
+MIN_BOX = 5
+
+
 def score_profiles(scores: pd.DataFrame, decisions: pd.DataFrame, *, levels: tuple[str, ...]):
-    """Dossier scores per dimension, split by decision (box plots on the grid's level scale)."""
+    """Dossier scores per dimension, split by decision (box plots on the grid's level scale).
+
+    A decision with fewer than :data:`MIN_BOX` dossiers in a dimension is drawn as its points;
+    the legend gives each decision's number of dossiers.
+    """
     d = scores.merge(decisions[["dossier_id", "decision"]], on="dossier_id", how="left")
     d["decision"] = d["decision"].fillna("sans décision")
+    order = list(dict.fromkeys(d["group_label"]))
+    hue_order = list(dict.fromkeys(d["decision"]))
+    size = d.groupby(["group_label", "decision"])["dossier_id"].transform("nunique")
+    small = size < MIN_BOX
+    counts = d.groupby("decision")["dossier_id"].nunique()
+    names = {h: f"{h} (n = {counts[h]})" for h in hue_order}
+    d = d.assign(decision=d["decision"].map(names))
+    hue_order = [names[h] for h in hue_order]
     fig, ax = _figure(8, 4)
-    sns.boxplot(data=d, x="group_label", y="score", hue="decision", ax=ax)
-    ax.set_xticks(ax.get_xticks(), [textwrap.fill(t.get_text(), 22) for t in ax.get_xticklabels()])
+    palette = dict(zip(hue_order, sns.color_palette(PALETTE, len(hue_order))))
+    if (~small).any():
+        sns.boxplot(data=d[~small], x="group_label", y="score", hue="decision", order=order, hue_order=hue_order,
+                    palette=palette, ax=ax)
+    if small.any():
+        sns.stripplot(data=d[small], x="group_label", y="score", hue="decision", order=order, hue_order=hue_order,
+                      palette=palette, dodge=True, jitter=0.08, size=5, ax=ax, legend=not (~small).any())
+    ax.set_xticks(range(len(order)), [textwrap.fill(t, 22) for t in order])
     ax.set_yticks(range(len(levels)), levels)
     ax.set(xlabel="", ylabel="Score moyen (niveaux de la grille)")
     ax.legend(title="Décision", loc="lower right", fontsize=8)
     med = d.groupby("group_label")["score"].median()
-    fig.alt_text = "Scores des dossiers par dimension selon la décision ; médianes : " + ", ".join(
-        f"{g} {fr.number(v, 2)}" for g, v in med.items())
+    fig.alt_text = ("Scores des dossiers par dimension selon la décision ("
+                    + ", ".join(f"{h} : {n} dossier{'s' if n > 1 else ''}" for h, n in counts.items())
+                    + ") ; médianes : " + ", ".join(f"{g} {fr.number(v, 2)}" for g, v in med.reindex(order).items())
+                    + (f" ; groupes de moins de {MIN_BOX} dossiers dessinés point par point" if small.any() else ""))
     return fig
 
 
