@@ -50,13 +50,13 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
-                 amounts: pd.Series | None = None, envelope: float | None = None, round: str = "individuel",
+                 dossiers: pd.DataFrame | None = None, envelope: float | None = None, round: str = "individuel",
                  n_draws: int = 2000, seed: int = 0) -> FundingLine:
     """Expected ranks, rank intervals and the grey zone of the dossiers rated on ``grid``.
 
     The number fundable is the number of rated dossiers the jury funded (« retenu - financé »);
-    without any, the number that fit in ``envelope`` by expected rank (``amounts``: aid requested,
-    indexed by ``dossier_id``); without either, the ranks are given without a line.
+    without any, the number that fit in ``envelope`` by expected rank (the aid requested, column
+    ``requested_amount`` of ``dossiers``); without either, the ranks are given without a line.
 
     Returns
     -------
@@ -83,6 +83,8 @@ def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | No
         line.notes.append("Le plan de notation se divise en groupes de jurés et de dossiers sans juré commun : "
                           "d'un groupe à l'autre, les rangs supposent des jurés de même sévérité moyenne.")
     rated = set(post.ids)
+    amounts = (dossiers.set_index("dossier_id")["requested_amount"]
+               if dossiers is not None and "requested_amount" in dossiers else None)
     n_funded = 0
     if decisions is not None and len(decisions):
         n_funded = int(decisions[decisions["dossier_id"].isin(rated)]["decision"].eq(FUNDED).sum())

@@ -315,3 +315,38 @@ def d_study_summary_fr(g: GStudy, *, target: float = 0.80, design: str = "nested
             f"Eρ² = {fr.number(now['erho2'], 2)} (classer les dossiers). {need(phi, 'Φ').capitalize()} ; "
             f"{need(rho, 'Eρ²')}.")
     return " ".join([text, *g_study_notes_fr(g)])
+
+
+@dataclass
+class ReliabilityPlan:
+    """The criteria report's D-study section: the G-study (or ``None``), its D-study and its sentence."""
+
+    g: GStudy | None
+    table: pd.DataFrame  # d_study output (empty without a G-study)
+    summary: str
+
+
+def reliability_plan(ratings: pd.DataFrame, grid, *, round: str = "individuel", target: float = 0.80,
+                     n_jurors: Iterable[int] = range(1, 9)) -> ReliabilityPlan:
+    """G-study and D-study of one grid's ratings in one round, for the report: never fails on valid data.
+
+    With fewer than two dossiers rated by two jurors or more, or a single criterion, the jurors'
+    and the dossiers' variances cannot be told apart: ``g`` is ``None`` and ``summary`` says why.
+    """
+    from socinnov.call.grids import grid_ratings
+
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    multi = int((r.groupby("dossier_id")["juror_id"].nunique() >= 2).sum()) if len(r) else 0
+    empty = pd.DataFrame(columns=["n_jurors", "n_criteria", "relative_error", "absolute_error", "erho2", "phi"])
+    if multi < 2 or r["criterion"].nunique() < 2:
+        return ReliabilityPlan(None, empty, (
+            f"Étude de généralisabilité non faite : {multi} dossier(s) noté(s) par au moins deux jurés sur "
+            f"{r['criterion'].nunique()} critère(s) ; il en faut au moins deux, sur deux critères ou plus, pour "
+            "séparer l'écart entre dossiers de l'écart entre jurés."))
+    try:
+        g = g_study(r)
+    except np.linalg.LinAlgError:
+        return ReliabilityPlan(None, empty, (
+            "Étude de généralisabilité non faite : le plan de notation ne permet pas de séparer les composantes "
+            "(chaque juré note les mêmes dossiers que les autres, ou chaque dossier a un seul juré)."))
+    return ReliabilityPlan(g, d_study(g, n_jurors=n_jurors), d_study_summary_fr(g, target=target))
