@@ -193,7 +193,7 @@ def halo(correlations: pd.DataFrame, pairs: pd.DataFrame, grid: Grid, rules: Rul
     eigenvalue), ``general`` (the halo crosses the dimensions: mean ρ across dimensions at
     least 0,50), ``standing_out`` (the pairs that stand out of it, as frozensets).
     """
-    out = {"n_criteria": int(len(correlations)), "flagged": 0, "detected": False, "mean_rho": np.nan,
+    out = {"n_criteria": len(correlations), "flagged": 0, "detected": False, "mean_rho": np.nan,
            "within": np.nan, "between": np.nan, "first_factor": np.nan, "general": False, "standing_out": set(),
            "n_dossiers": int(pairs["n"].min()) if len(pairs) else 0}
     if pairs.empty or not np.isfinite(pairs["rho"]).any():

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from socinnov import fr
 from socinnov.analysis.committee import ACTIONS, CriteriaAnalysis, halo_fr

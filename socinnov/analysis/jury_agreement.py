@@ -81,7 +81,7 @@ def reading(statistic: str, estimate: float, ci_low: float | None = None, ci_hig
                 " ; un coefficient négatif dit que les jurés s'accordent moins que ne le ferait le hasard : "
                 "sur peu de dossiers, ou quand les dossiers diffèrent peu entre eux, l'estimation tombe sous "
                 "zéro sans que les jurés se contredisent systématiquement")
-    k, text = _band(statistic, estimate)
+    _, text = _band(statistic, estimate)
     if ci_low is None or ci_high is None or pd.isna(ci_low) or pd.isna(ci_high):
         return text + on + negative
     lo, lo_text = _band(statistic, ci_low)
@@ -279,7 +279,7 @@ def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
             return fr.interval(r[("estimate", stat)], r[("ci_low", stat)], r[("ci_high", stat)], 3)
 
         def est(stat, r=r):
-            return r[("estimate", stat)] if ("estimate", stat) in r else np.nan
+            return r.get(("estimate", stat), np.nan)
         row = {"Critère" if level == "critère" else "Niveau": label if level == "critère" else f"{label} ({level})",
                "Dossiers": int(n_dossiers[(level, group, label)]),
                "Alpha de Krippendorff [IC 95 %]": ci("krippendorff_alpha")}

@@ -21,8 +21,15 @@ from socinnov.analysis.juror_effects import DisconnectedDesignWarning
 from socinnov.analysis.ranking import ABOVE, BELOW, GREY, grey_zone, rank_posterior
 from socinnov.call.grids import Grid, grid_ratings
 
-__all__ = ["FUNDED", "FundingLine", "SMALL_DOSSIERS", "SMALL_JURORS", "funding_line", "ranking_summary_fr",
-           "ranking_table_fr"]
+__all__ = [
+    "FUNDED",
+    "SMALL_DOSSIERS",
+    "SMALL_JURORS",
+    "FundingLine",
+    "funding_line",
+    "ranking_summary_fr",
+    "ranking_table_fr",
+]
 
 FUNDED = "retenu - financé"
 #: Under these sizes the sections say that the intervals rest on few data: the variances are
@@ -173,5 +180,5 @@ def ranking_table_fr(line: FundingLine, decisions: pd.DataFrame | None = None, *
     if z.attrs.get("n_fundable"):
         out["Probabilité d'être financé"] = [fr.percent(p) for p in z["p_funded"]]
         out["Position"] = z["group"].to_numpy()
-    out["Décision du jury"] = z["dossier_id"].map(decided).fillna("–").to_numpy()
+    out["Décision du jury"] = z["dossier_id"].map(decided).astype(object).fillna("–").to_numpy()
     return out
