@@ -127,3 +127,15 @@ def test_caterpillar_reads_at_every_size(n):
     if n > plots.CATERPILLAR_MAX:
         assert "seuls les" in fig.alt_text and "autour de la ligne" in fig.alt_text
     plt.close(fig)
+
+
+def test_jury_and_committee_copies_get_the_same_ranks():
+    # The committee's copy: same rows, dossiers under pseudonyms that sort in another order.
+    ratings, decisions, dossiers = small()
+    alias = {d: f"P-{9 - int(d[1:]):02d}" for d in ratings["dossier_id"].unique()}
+    named = ranking_tables.funding_line(ratings, GRID, decisions, seed=4).zone
+    pseudo = ranking_tables.funding_line(ratings.assign(dossier_id=ratings["dossier_id"].map(alias)), GRID,
+                                         decisions.assign(dossier_id=decisions["dossier_id"].map(alias)), seed=4).zone
+    assert pseudo["dossier_id"].tolist() == named["dossier_id"].map(alias).tolist()
+    for column in ("expected_rank", "rank_low_outer", "rank_high_outer", "p_funded", "group"):
+        assert pseudo[column].tolist() == named[column].tolist(), column

@@ -85,13 +85,19 @@ def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | No
         return line
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DisconnectedDesignWarning)
-        post = rank_posterior(r, n_draws=n_draws, seed=seed)
+        # Dossiers numbered by first appearance, as the cache numbers them (``socinnov.cache``): the
+        # committee's copy (same rows, pseudonymised ids) then gets the very draws of the jury's,
+        # so that both reports show the same ranks and the same grey zone.
+        codes, names = pd.factorize(r["dossier_id"], sort=False)
+        post = rank_posterior(r.assign(dossier_id=codes), n_draws=n_draws, seed=seed)
     if any(issubclass(w.category, DisconnectedDesignWarning) for w in caught):
         line.notes.append("Le plan de notation se divise en groupes de jurés et de dossiers sans juré commun : "
                           "d'un groupe à l'autre, les rangs supposent des jurés de même sévérité moyenne.")
-    rated = set(post.ids)
-    amounts = (dossiers.set_index("dossier_id")["requested_amount"]
-               if dossiers is not None and "requested_amount" in dossiers else None)
+    rated = set(names)
+    amounts = None
+    if dossiers is not None and "requested_amount" in dossiers:
+        requested = dossiers.drop_duplicates("dossier_id").set_index("dossier_id")["requested_amount"]
+        amounts = pd.Series(requested.reindex(names).to_numpy(), index=np.arange(len(names)))
     n_funded = 0
     if decisions is not None and len(decisions):
         n_funded = int(decisions[decisions["dossier_id"].isin(rated)]["decision"].eq(FUNDED).sum())
@@ -106,6 +112,7 @@ def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | No
         zone = grey_zone(post, n_funded=0)
         line.notes.append("Pas encore de dossier financé ni d'enveloppe déclarée (enveloppe dans appel.yaml) : les "
                           "rangs sont donnés sans ligne de financement.")
+    zone["dossier_id"] = names[zone["dossier_id"].to_numpy()]
     line.zone = zone
     if n_d < SMALL_DOSSIERS or per < SMALL_JURORS:
         line.notes.append(
