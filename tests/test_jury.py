@@ -140,3 +140,13 @@ def test_range_restriction_note_only_on_selected_dossiers():
     assert "seuls dossiers retenus (2)" in range_restriction_note(["A", "B"], decisions)
     assert "seuls dossiers financés (1)" in range_restriction_note(["A"], decisions)
     assert range_restriction_note(["A", "C"], decisions) is None
+
+
+def test_severity_summary_names_its_dossiers_and_warns_on_few():
+    from socinnov.analysis.juror_effects import juror_effects
+    from socinnov.analysis.jury_agreement import severity_summary
+
+    few = severity_summary(juror_effects(ratings(seed=3, n=8)))
+    assert "Estimé sur 8 dossiers." in few and "Sur si peu de dossiers" in few
+    many = severity_summary(juror_effects(ratings(seed=3, n=40)))
+    assert "Estimé sur 40 dossiers." in many and "Sur si peu de dossiers" not in many

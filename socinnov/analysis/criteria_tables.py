@@ -169,7 +169,7 @@ def items_table_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
     """Per criterion: level shares, floor, ceiling, missing and spread, French headers."""
     d = analysis.distribution.pivot(index="criterion", columns="level", values="share")
     e = analysis.items.set_index("criterion")
-    rows = {"Critère": e["criterion_label"]}
+    rows = {"Critère": e["criterion_label"], "Notes": e["n_ratings"]}
     for lv in analysis.grid.level_labels:
         rows[lv] = d[lv].reindex(e.index).map(fr.percent)
     rows |= {"Niveau moyen": e["mean_level"].map(lambda v: fr.number(v, 2)),

@@ -314,6 +314,15 @@ def severity_summary(effects) -> str:
             f"les notes d'un même dossier varient plus d'un juré à l'autre (variance "
             f"{fr.number(effects.residual_variance, 3)}) que les dossiers entre eux "
             f"({fr.number(effects.dossier_variance, 3)}).")
+    n = int(effects.adjusted["dossier_id"].nunique())
+    text += f" Estimé sur {n} dossiers."
+    if effects.dossier_variance <= 0:
+        text += (" La variance entre dossiers est estimée nulle (une variance ne peut être négative : l'estimation "
+                 "s'arrête à zéro) : une fois la sévérité des jurés retirée, les notes ne distinguent pas les "
+                 "dossiers les uns des autres au-delà du hasard.")
+    if n < 20:
+        text += (" Sur si peu de dossiers, la sévérité de chaque juré est mal séparée de la qualité des dossiers qu'il "
+                 "a notés : à lire comme une indication.")
     if effects.n_components > 1:
         text += (f" Le plan de notation se divise en {effects.n_components} groupes sans juré commun : ces écarts ne "
                  "sont pas comparables d'un groupe à l'autre.")
