@@ -53,7 +53,12 @@ class FundingLine:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{fr.number(n)} {one if n == 1 else many}"
+    return f"{fr.number(n)} {one if n < 2 else many}"  # French: « 0 dossier », « 1 dossier »
+
+
+def _ranks(low: float, high: float) -> str:
+    a, b = fr.number(low), fr.number(high)
+    return a if a == b else f"{a} à {b}"
 
 
 def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
@@ -180,9 +185,8 @@ def ranking_table_fr(line: FundingLine, decisions: pd.DataFrame | None = None, *
         "Jurés": z["n_jurors"].to_numpy(),
         "Niveau moyen (brut)": [fr.number(v, 2) for v in z["raw_score"]],
         "Rang attendu": [fr.number(v, 1) for v in z["expected_rank"]],
-        "Rangs probables (50 %)": [f"{fr.number(a)} à {fr.number(b)}" for a, b in zip(z["rank_low"], z["rank_high"])],
-        "Rangs possibles (90 %)": [f"{fr.number(a)} à {fr.number(b)}" for a, b in
-                                   zip(z["rank_low_outer"], z["rank_high_outer"])],
+        "Rangs probables (50 %)": [_ranks(a, b) for a, b in zip(z["rank_low"], z["rank_high"])],
+        "Rangs possibles (90 %)": [_ranks(a, b) for a, b in zip(z["rank_low_outer"], z["rank_high_outer"])],
     })
     if z.attrs.get("n_fundable"):
         out["Probabilité d'être financé"] = [fr.percent(p) for p in z["p_funded"]]
