@@ -131,7 +131,7 @@ def test_caterpillar_reads_at_every_size(n):
 
 def test_jury_and_committee_copies_get_the_same_ranks():
     # The committee's copy: same rows, dossiers under pseudonyms that sort in another order.
-    ratings, decisions, dossiers = small()
+    ratings, decisions, _ = small()
     alias = {d: f"P-{9 - int(d[1:]):02d}" for d in ratings["dossier_id"].unique()}
     named = ranking_tables.funding_line(ratings, GRID, decisions, seed=4).zone
     pseudo = ranking_tables.funding_line(ratings.assign(dossier_id=ratings["dossier_id"].map(alias)), GRID,
