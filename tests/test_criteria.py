@@ -294,6 +294,12 @@ def test_unstable_odds_ratio_is_not_printed_as_a_finding():
     assert tables.odds_ratio_fr(2.0, 0.0001, 3.0).startswith("les données ne permettent pas de trancher [< 0,001")
     assert tables.odds_ratio_fr(2.5, 1.2, 5.1) == "2,50 [1,20 ; 5,10]"
     assert tables.odds_ratio_fr(float("inf"), float("nan"), float("nan")) == "non borné"
+    # The reconsider rule names the interval with the same bound (the demo's feasibility sheet printed
+    # « [0,47 ; 14 256 674,92] »).
+    ev = pd.DataFrame({"criterion": ["a"], "criterion_label": ["A"], "alpha": [0.9], "wide_spread": [0.0],
+                       "floor": [0.0], "ceiling": [0.63], "or_low": [0.47], "or_high": [1.4e7], "discriminates": [False]})
+    rule = committee.suggest_actions(ev, pd.DataFrame(columns=["criterion_a", "criterion_b", "rho", "n"]))["rule"][0]
+    assert "rapport de cotes [0,47 ; > 1\u202f000] contenant 1" in rule
 
 
 # ---------------------------------------------------------------------------

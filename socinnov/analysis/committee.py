@@ -24,7 +24,7 @@ from socinnov.analysis.criteria import (
     level_distribution,
     rank_correlations,
 )
-from socinnov.analysis.discrimination import decision_outcome, discrimination
+from socinnov.analysis.discrimination import UNSTABLE_OR, decision_outcome, discrimination
 from socinnov.analysis.jury_agreement import criterion_agreement
 from socinnov.call.grids import Grid
 
@@ -294,7 +294,7 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
         fc = max(e.floor, e.ceiling) if np.isfinite(e.floor) else np.nan
         if not e.discriminates and np.isfinite(fc) and fc > rules.floor_ceiling:
             where = "plancher" if e.floor >= e.ceiling else "plafond"
-            ci = (f"rapport de cotes {fr.bounds(e.or_low, e.or_high, 2)} contenant 1"
+            ci = (f"rapport de cotes {fr.bounds(e.or_low, e.or_high, 2, limit=UNSTABLE_OR)} contenant 1"
                   if np.isfinite(e.or_low) else "rapport de cotes non estimable")
             found.append(("reconsider", (f"ne distingue pas {_DISTINGUISHED[outcome]} ({ci}) et effet {where} de "
                                          f"{fr.percent(fc)} (> {fr.percent(rules.floor_ceiling)})")))
