@@ -256,6 +256,25 @@ def _recognise(frame: pd.DataFrame, source: str, release: Release) -> None:
     release.unrecognised.append(f"{source} : tableau « {' | '.join(cols)[:80]} »")
 
 
+def public_cells(public) -> list[Cell]:
+    """The cells of the tables and maps a ``PublicCohort`` gives the public notebooks
+    (``notebooks/diffusion.ipynb``, ``notebooks/valorisation.ipynb``), through the same
+    recogniser as the files: what the open dataset must stay consistent with."""
+    release = Release()
+    frames = [public.funnel(), public.profile("legal_group").reset_index(), public.profile("stage").reset_index(),
+              public.innovation_types(), public.amounts()]
+    for frame in frames:
+        frame = pd.DataFrame({str(c): frame[c].map(str).to_numpy() for c in frame.columns})  # attrs dropped
+        _recognise(frame, "tableaux publics", release)
+    counts = public.departement_counts()
+    for col, what in (("deposes", "dossiers déposés"), ("finances", "expérimentations financées")):
+        text = f"Carte des 12 départements, {what} : " + ", ".join(
+            f"{n} ({c}) {'secret' if pd.isna(v) else int(v)}" for c, n, v in zip(counts["code"], counts["nom"],
+                                                                                 counts[col]))
+        _recognise_caption(text, "carte publique", release)
+    return release.cells
+
+
 _MAP = re.compile(r"Carte des \d+ départements, (?P<what>[^:]+) : (?P<values>.*)")
 _MAP_VALUE = re.compile(r"(?P<name>[^,(]+) \((?P<code>\w+)\) (?P<value>secret|\d+)")
 
@@ -431,35 +450,33 @@ class Model:
         c[self.n_x:][self._mask(p)] = -1.0
         return c
 
-    def bounds(self, objective: np.ndarray) -> tuple[float, float]:
-        """Smallest and largest value of ``objective`` over the integer points of the model.
-
-        The LP relaxation is solved first (HiGHS simplex): the matrices are those of linked
-        contingency tables, whose LP optima are usually integral, and an integral LP optimum is
-        the integer optimum. Only otherwise is the integer programme solved."""
+    def bounds(self, objective: np.ndarray) -> tuple[int, int]:
+        """The interval of ``objective`` over the LP relaxation, rounded inwards (τ-ARGUS's
+        audit solves the same LPs); the integer interval lies inside it, see :meth:`reaches`."""
         from scipy.optimize import linprog
 
-        cons = [self.eq] + ([self.ineq] if self.ineq is not None else [])
         out = []
         for sign in (1, -1):
             lp = linprog(sign * objective, A_eq=self.eq.A, b_eq=self.eq.lb,
-                         A_ub=None if self.ineq is None else self.ineq.A, b_ub=None if self.ineq is None else
-                         np.zeros(self.ineq.A.shape[0]), bounds=(0, None), method="highs-ds")
-            if lp.status == 0 and np.allclose(lp.x, np.round(lp.x), atol=1e-7):
-                out.append(sign * lp.fun)
-                continue
-            res = milp(sign * objective, constraints=cons, integrality=np.ones(self.n), bounds=Bounds(0, np.inf),
-                       options={"time_limit": TIME_LIMIT})
-            if res.status == 1 and res.x is not None:
-                # time limit: the best solution found is a value the attacker cannot rule out
-                # either; using it narrows the interval, so a doubt fails the audit, never passes it
-                out.append(sign * res.fun)
-                continue
-            if res.status != 0 or res.x is None:
-                raise InfeasibleRelease(f"programme linéaire sans solution ({res.message}) : les fichiers publiés "
+                         A_ub=None if self.ineq is None else self.ineq.A,
+                         b_ub=None if self.ineq is None else np.zeros(self.ineq.A.shape[0]), bounds=(0, None),
+                         method="highs")
+            if lp.status != 0:
+                raise InfeasibleRelease(f"programme linéaire sans solution ({lp.message}) : les fichiers publiés "
                                         "se contredisent, ou un tableau est mal lu")
-            out.append(sign * res.fun)
+            out.append(sign * lp.fun)
         return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
+
+    def reaches(self, objective: np.ndarray, target: float, *, below: bool) -> bool:
+        """Whether some integer point has ``objective <= target`` (``below``) or ``>= target``:
+        a feasibility problem (HiGHS stops at the first point found). Not proven within the
+        time limit counts as not reached: a doubt fails the audit, never passes it."""
+        row = LinearConstraint(sparse.csr_matrix(objective[None, :]), -np.inf if below else target,
+                               target if below else np.inf)
+        cons = [self.eq, row] + ([self.ineq] if self.ineq is not None else [])
+        res = milp(np.zeros(self.n), constraints=cons, integrality=np.ones(self.n), bounds=Bounds(0, np.inf),
+                   options={"time_limit": TIME_LIMIT})
+        return res.status == 0 or (res.status == 1 and res.x is not None)
 
 
 def _patterns(rel: Release) -> list[tuple[dict, int]]:
@@ -583,11 +600,12 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
         rels = [("courante", current)] if ctx is None else [("antérieure", ctx[0]), ("courante", current)]
         model = Model(rels)
         quantities = []
+        unlisted = truth[truth["dec"] != FUNDED]  # the laureate list names the validated funded ones
         for cell in current.cells:
             if cell.domain == "dossiers" and cell.kind == "count" and cell.value is None:
                 v = true_count(truth, cell.pred)
-                quantities.append((cell.label, cell.source, model.expr("courante", cell.pred), v,
-                                   0 < v < min_count))
+                sensitive = 0 < v < min_count and true_count(unlisted, cell.pred) > 0
+                quantities.append((cell.label, cell.source, model.expr("courante", cell.pred), v, sensitive))
         for label, p in hidden_quantities(truth, min_count):
             quantities.append((label, "(implicite)", model.expr("courante", p), true_count(truth, p), True))
         if ctx is not None:
@@ -600,9 +618,17 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
             seen.add(key)
             low, high = model.bounds(expr)
             if ctx is not None and label.startswith("retrait"):
-                safe = low <= v - 1  # the attacker must not be sure the withdrawn dossier had it
+                # the attacker must not be sure the withdrawn dossiers had this value
+                need_low, need_high = v - 1, -math.inf
+            elif sensitive:
+                m = required_margin(v, p_count)
+                need_low, need_high = v - m, v + m
             else:
-                safe = _is_protected(v, low, high, sensitive, p_count)
+                need_low, need_high = math.inf, -math.inf
+            safe = low <= need_low and high >= need_high
+            if safe and need_low != math.inf:  # the LP interval is wide enough: is the integer one?
+                safe = model.reaches(expr, need_low, below=True) and (
+                    need_high == -math.inf or model.reaches(expr, need_high, below=False))
             findings.append(Finding(label if ctx is None else f"{label} (avec la diffusion antérieure)",
                                     source, v, low, high, sensitive, safe))
     findings += _audit_amounts(current, truth, min_count=min_count, p=p_amount)
@@ -672,9 +698,11 @@ def _audit_amounts(rel: Release, truth: pd.DataFrame, *, min_count: int, p: floa
             raise InfeasibleRelease("montants publiés incohérents : " + "; ".join(r.message for r in res))
         else:
             low, high = res[0].fun + offset, -res[1].fun + offset
+        in_cell = pending["dep"].isin([d for d, s in zip(deps, sel) if s])
+        sensitive = bool(in_cell.any())  # else every dossier of the cell is a listed laureate
         margin = p * true
-        safe = low <= true - margin + 1e-6 and high >= true + margin - 1e-6
-        findings.append(Finding(label, source, true, round(low, 2), round(high, 2), True, safe))
+        safe = not sensitive or (low <= true - margin + 1e-6 and high >= true + margin - 1e-6)
+        findings.append(Finding(label, source, true, round(low, 2), round(high, 2), sensitive, safe))
     return findings
 
 
