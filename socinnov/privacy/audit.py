@@ -746,3 +746,119 @@ def _audit_ratings(rel: Release, *, min_count: int, p: float) -> list[Finding]:
         findings.append(Finding(c.label, c.source, true, low, high, sensitive,
                                 _is_protected(true, low, high, sensitive, p)))
     return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger of a cohort's releases, and the audit of a cohort's public folder
+
+LEDGER = "registre-diffusions.json"
+
+
+def ledger_path(cohort: str) -> Path:
+    """Beside the cohort's reports, never under ``public/``: it holds, for each release, the
+    dossiers' types (quasi-identifiers, no name), as confidential as the jury's reports."""
+    from socinnov import config
+
+    return config.reports_dir(cohort) / LEDGER
+
+
+def read_ledger(cohort: str) -> list[dict]:
+    path = ledger_path(cohort)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _truth_json(truth: pd.DataFrame) -> dict:
+    import hashlib
+
+    t = truth.copy()  # dossier ids hashed: the ledger only needs to know who stayed
+    t["dossier_id"] = [hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in t["dossier_id"]]
+    return t.to_dict(orient="list")
+
+
+def _truth_from_json(blob: dict) -> pd.DataFrame:
+    t = pd.DataFrame(blob)
+    t["elig"] = t["elig"].map(_elig)
+    t["types"] = t["types"].astype(int)
+    return t
+
+
+def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFrame) -> dict:
+    """Append this release to the ledger: when, every public file with its SHA-256, the cells
+    and records published, and the dossiers' types at that time. Written atomically."""
+    import datetime
+    import os
+    import tempfile
+
+    entry = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+             "fichiers": {str(p.relative_to(public)): _sha256(p) for p in sorted(public.rglob("*")) if p.is_file()},
+             "publie": release.to_json(), "types": _truth_json(truth)}
+    entries = read_ledger(cohort)
+    if entries and entries[-1]["fichiers"] == entry["fichiers"]:
+        return entries[-1]  # the same files again: not a new release
+    entries.append(entry)
+    path = ledger_path(cohort)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registre-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(entries, fh, ensure_ascii=False)
+    os.replace(tmp, path)
+    return entry
+
+
+def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False) -> AuditResult:
+    """Audit ``reports/COHORT/public`` against itself and every release of the ledger; with
+    ``record``, a passing release is added to the ledger."""
+    from socinnov import config
+    from socinnov.privacy.store import load_cohort
+
+    public = config.reports_dir(cohort) / "public"
+    jury = load_cohort(cohort, audience="jury")
+    truth = dossier_types(jury.tables)
+    current = read_release(public) if public.exists() else Release()
+    own = {k: _sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
+        if public.exists() else {}
+    earlier = [(Release.from_json(e["publie"]), _truth_from_json(e["types"])) for e in read_ledger(jury.name)
+               if e["fichiers"] != {str(k): v for k, v in own.items()}]
+    import hashlib
+
+    hashed = truth.assign(dossier_id=[hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in truth["dossier_id"]])
+    # only the latest differing release is compared in full (each release was audited against its own past)
+    result = audit(current, hashed, earlier=earlier[-1:], min_count=min_count)
+    if record and result.ok and public.exists():
+        record_release(jury.name, public, current, hashed)
+    return result
+
+
+WITHHELD = "non-publie"
+
+
+def release_gate(cohort: str, *, min_count: int = MIN_COUNT) -> list[str]:
+    """The last step of a public release: audit it; on failure nothing stays published (the
+    whole ``public/`` folder is moved to ``reports/COHORT/non-publie/`` for the data holder to
+    inspect) and the French lines naming each unprotected cell are returned; on success the
+    release enters the ledger and nothing is returned."""
+    import shutil
+
+    from socinnov import config
+
+    result = audit_cohort(cohort, min_count=min_count, record=True)
+    if result.ok:
+        return []
+    folder = config.reports_dir(cohort)
+    target = folder / WITHHELD
+    if target.exists():
+        shutil.rmtree(target)
+    if (folder / "public").exists():
+        (folder / "public").rename(target)
+    return [f"audit de confidentialité : {f.fr()}" for f in result.failures] + [
+        f"audit de confidentialité : rien n'est publié, les fichiers sont retenus dans {target}"]

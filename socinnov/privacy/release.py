@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from socinnov import config
+from socinnov.privacy.audit import release_gate
 from socinnov.privacy.leaks import find_leaks, identifying_values
 from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
@@ -51,4 +52,5 @@ def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]
         stamp.unlink(missing_ok=True)
     else:
         stamp.write_text(_state(jury.name, jury.manifest))
+    leaks += release_gate(jury.name)  # last step: every public file audited together; failing, none stays
     return dataset, leaks
