@@ -35,15 +35,43 @@ def _caption(fig) -> str:
     return f"<figure><figcaption>{fig.alt_text}</figcaption></figure>"
 
 
-def publish(cohort: str, public: Path) -> Path:
-    """Write ``public/`` for ``cohort`` as the release would (notebook outputs + open dataset)."""
+def linked_tables(data) -> tuple:
+    """The profiles and the map of filed dossiers protected jointly (``disclosure.protect_linked``):
+    what ``PublicCohort.profile`` and ``PublicCohort.departement_counts`` return once they call it."""
+    import numpy as np
+
+    from socinnov.call import vocabulary as voc
+    from socinnov.privacy import disclosure
+
+    d = data._d.assign(dep=lambda x: x["departement"].where(x["departement"].isin(list(voc.REGION_DEPARTEMENTS)),
+                                                              "hors région"))
+    tables = {"legal_group": pd.crosstab(d["legal_group"], d["decision"]),
+              "stage": pd.crosstab(d["stage"], d["decision"]),
+              "dep": pd.crosstab(d["dep"], np.repeat("Dossiers déposés", len(d)))}
+    for t in tables.values():
+        t.columns.name = None
+    out = disclosure.protect_linked(tables, min_count=data.min_count, hidden={"dep": ["hors région"]})
+    out["legal_group"].index.name = "Catégorie de porteur"
+    out["stage"].index.name = "Stade d'avancement"
+    counts = data.departement_counts()
+    dep = out["dep"]["Dossiers déposés"]
+    counts["deposes"] = pd.to_numeric(dep.reindex(counts["code"]).replace(disclosure.SECRET, None)).to_numpy()
+    return out["legal_group"], out["stage"], counts
+
+
+def publish(cohort: str, public: Path, *, linked: bool = False) -> Path:
+    """Write ``public/`` for ``cohort`` as the release would (notebook outputs + open dataset);
+    ``linked``: the profiles and the map protected jointly (:func:`linked_tables`)."""
     data = load_cohort(cohort, audience="public")
     jury = load_cohort(cohort, audience="jury")
     (public / "notebooks").mkdir(parents=True, exist_ok=True)
     counts = data.departement_counts()
+    by_group, by_stage = data.profile("legal_group"), data.profile("stage")
+    if linked:
+        by_group, by_stage, counts = linked_tables(data)
     diffusion = [display.table_html(data.funnel(), precision=2),
-                 display.table_html(data.profile("legal_group"), index=True),
-                 display.table_html(data.profile("stage"), index=True),
+                 display.table_html(by_group, index=True),
+                 display.table_html(by_stage, index=True),
                  display.table_html(data.innovation_types()),
                  _caption(plots.departement_map(counts, value="deposes", title="Dossiers déposés")),
                  display.table_html(data.amounts()),
@@ -56,3 +84,146 @@ def publish(cohort: str, public: Path) -> Path:
                                                            encoding="utf-8")
     write_open_dataset(jury, public / "donnees-ouvertes")
     return public
+
+
+# ---------------------------------------------------------------------------------------------
+# Adversarial edits of a cohort's raw files (French headers, as a user supplies them)
+
+import pandas as pd  # noqa: E402
+
+ID = "Identifiant du dossier"
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _write(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+
+
+def decision_of(raw: Path, decision: str) -> str:
+    dec = _read(raw / "decisions.csv")
+    return dec.loc[dec["Décision"] == decision, ID].iloc[0]
+
+
+def make_rare(raw: Path) -> str:
+    """One funded dossier made unique: out of the region, scaling up, a rare legal status."""
+    dossier = decision_of(raw, "retenu - financé")
+    d = _read(raw / "dossiers.csv")
+    row = d[ID] == dossier
+    d.loc[row, "Département"] = "75"
+    d.loc[row, "4. Stade d'avancement"] = "changement d'échelle"
+    d.loc[row, "Statut juridique"] = "organisation syndicale"
+    _write(d, raw / "dossiers.csv")
+    return dossier
+
+
+def make_pending(raw: Path) -> str:
+    """A funded dossier whose decision the comité d'élu-e-s has not validated yet."""
+    dec = _read(raw / "decisions.csv")
+    dossier = dec.loc[dec["Décision"] == "retenu - financé", ID].iloc[-1]
+    row = dec[ID] == dossier
+    dec.loc[row, "Validation par le comité d'élu-e-s"] = "non"
+    dec.loc[row, "Date de validation"] = ""
+    _write(dec, raw / "decisions.csv")
+    for name in ("suivi.csv", "versements.csv", "reevaluations.csv", "indicateurs.csv", "depenses_realisees.csv",
+                 "bilans.csv"):  # no follow-up before the vote
+        path = raw / name
+        if path.exists():
+            df = _read(path)
+            if ID in df:
+                _write(df[df[ID] != dossier], path)
+    return dossier
+
+
+def withdraw(raw: Path, decision: str = "non retenu") -> str:
+    """A dossier withdrawn by its porteur: gone from every file."""
+    dossier = decision_of(raw, decision)
+    for path in raw.glob("*.csv"):
+        df = _read(path)
+        if ID in df:
+            _write(df[df[ID] != dossier], path)
+    return dossier
+
+
+def write_legacy_open_data(cohort: str, folder: Path) -> None:
+    """``dossiers.csv`` as the kit wrote it before issue 16 was fixed: decision never
+    suppressed, eligibility outside the quasi-identifiers, pending decisions published as
+    taken, nothing masked to match the public tables (the attacks' material)."""
+    from socinnov.analysis import overview
+    from socinnov.call.eligibility import eligibility_status
+    from socinnov.privacy import disclosure, opendata
+    from socinnov.privacy.aggregates import DECISION_LABELS, legal_group
+
+    tables = load_cohort(cohort, audience="jury").tables
+    d = overview.with_decision(tables)
+    status = eligibility_status(tables["eligibility"]).set_index("dossier_id")["eligible"]
+    dossiers = pd.DataFrame({
+        "dossier_id": d["dossier_id"],
+        "ancienne_region": d["departement"].map(opendata.FORMER_REGION_OF).fillna("hors région"),
+        "categorie_porteur": d["legal_category"].map(legal_group), "stade": d["stage"],
+        "types_innovation": opendata._types(d), "tranche_aide_sollicitee": d["requested_amount"].map(opendata._band),
+        "eligible": d["dossier_id"].map(status).astype(bool).astype(str), "issue": d["decision"].map(DECISION_LABELS),
+    })
+    old_quasi = ["types_innovation", "tranche_aide_sollicitee", "ancienne_region", "categorie_porteur", "stade",
+                 "issue"]
+    dossiers = disclosure.generalise_rare(dossiers, old_quasi)
+    folder.mkdir(parents=True, exist_ok=True)
+    dossiers.drop(columns="dossier_id").to_csv(folder / "dossiers.csv", index=False)
+    (folder / "notations.csv").unlink(missing_ok=True)
+
+
+def scenario(root: Path, seed: int, *, n_dossiers: int = 40) -> dict:
+    """One seeded cohort with adversarial edits, released before and after the fixes, then
+    again after a withdrawal: the audit's failures at each step."""
+    import shutil
+
+    from socinnov import config
+    from socinnov.demo import write_demo
+    from socinnov.inputs.ingest import ingest
+    from socinnov.privacy import audit
+
+    name = f"graine-{seed}"
+    raw = config.raw_dir(name)
+    write_demo(raw, seed=seed, n_dossiers=n_dossiers)
+    make_rare(raw)
+    make_pending(raw)
+    ingest(name)
+    public = config.reports_dir(name) / "public"
+    truth = audit.dossier_types(load_cohort(name, audience="jury").tables)
+    publish(name, public)
+    write_legacy_open_data(name, public / "donnees-ouvertes")
+    before = audit.audit(audit.read_release(public), truth)
+    shutil.rmtree(public)
+    publish(name, public)
+    after = audit.audit_cohort(name, record=True)
+    withdraw(raw)
+    ingest(name)
+    shutil.rmtree(public)
+    publish(name, public)
+    again = audit.audit_cohort(name)
+    return {"cohorte": name, "avant": before, "après": after, "après retrait": again}
+
+
+if __name__ == "__main__":  # the results table of docs/confidentiality.md
+    import os
+    import sys
+    import tempfile
+
+    seeds = [int(s) for s in sys.argv[1:]] or [11, 12, 13]
+    root = Path(tempfile.mkdtemp()) / "projet"
+    for sub in ("data/raw", "data/processed", "data/external", "reports"):
+        (root / sub).mkdir(parents=True)
+    repo = Path(__file__).resolve().parent.parent
+    for f in (repo / "data" / "external").iterdir():
+        if f.is_file():
+            (root / "data" / "external" / f.name).write_bytes(f.read_bytes())
+    os.environ["SOCINNOV_ROOT"] = str(root)
+    for seed in seeds:
+        r = scenario(root, seed)
+        for step in ("avant", "après", "après retrait"):
+            res = r[step]
+            print(f"| {r['cohorte']} | {step} | {len(res.findings)} | {len(res.failures)} | "
+                  + "; ".join(f"{f.label} [{f.low:g} ; {f.high:g}] (vrai {f.true:g})" for f in res.failures[:6])
+                  + " |", flush=True)
