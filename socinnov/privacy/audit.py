@@ -401,20 +401,17 @@ class Model:
         self.var_tag = np.array(var_tag, dtype=object)
         self.n_x = len(var_u)
         self.n = self.n_x + (len(self.universe) if len(releases) > 1 else 0)
-        ineq_i, ineq_j, ineq_v = [], [], []
         if len(releases) > 1:  # k[c] <= sum of x[., c] in each release
-            r = 0
-            for tag, _rel in releases:
-                for u in range(len(self.universe)):
-                    for j in np.flatnonzero((self.var_u == u) & (self.var_tag == tag)):
-                        ineq_i.append(r)
-                        ineq_j.append(int(j))
-                        ineq_v.append(-1.0)
-                    ineq_i.append(r)
-                    ineq_j.append(self.n_x + u)
-                    ineq_v.append(1.0)
-                    r += 1
-            self.ineq = LinearConstraint(sparse.csr_matrix((ineq_v, (ineq_i, ineq_j)), shape=(r, self.n)), -np.inf, 0)
+            n_u = len(self.universe)
+            parts_i, parts_j, parts_v = [], [], []
+            for r, (tag, _rel) in enumerate(releases):
+                js = np.flatnonzero(self.var_tag == tag)
+                parts_i += [r * n_u + self.var_u[js], r * n_u + np.arange(n_u)]
+                parts_j += [js, self.n_x + np.arange(n_u)]
+                parts_v += [-np.ones(len(js)), np.ones(n_u)]
+            A = sparse.csr_matrix((np.concatenate(parts_v), (np.concatenate(parts_i), np.concatenate(parts_j))),
+                                  shape=(len(releases) * n_u, self.n))
+            self.ineq = LinearConstraint(A, -np.inf, 0)
         else:
             self.ineq = None
         for tag, rel in releases:
