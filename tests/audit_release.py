@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from socinnov.privacy.opendata import write_open_dataset  # noqa: E402
-from socinnov.privacy.store import load_cohort  # noqa: E402
-from socinnov.reporting import display, plots  # noqa: E402
+from socinnov.privacy.opendata import write_open_dataset
+from socinnov.privacy.store import load_cohort
+from socinnov.reporting import display, plots
 
 
 def _notebook(outputs: list[str]) -> dict:
@@ -89,7 +89,7 @@ def publish(cohort: str, public: Path, *, linked: bool = False) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Adversarial edits of a cohort's raw files (French headers, as a user supplies them)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
 ID = "Identifiant du dossier"
 

@@ -21,7 +21,6 @@ from socinnov.privacy import audit, disclosure
 from socinnov.reporting import display
 from tests.audit_release import make_pending, make_rare, publish, withdraw, write_legacy_open_data
 
-
 # --------------------------------------------------------------------------------------------
 # Reading what a reader sees
 

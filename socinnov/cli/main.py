@@ -73,7 +73,7 @@ def _audit(args) -> int:
     from socinnov.privacy.audit import InfeasibleRelease, audit_cohort
 
     try:
-        result = audit_cohort(args.cohort, min_count=args.seuil)
+        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail)
     except InfeasibleRelease as err:
         print(f"Audit impossible : {err}", file=sys.stderr)
         return 1

@@ -542,6 +542,8 @@ class Finding:
     safe: bool
 
     def fr(self) -> str:
+        if math.isnan(self.low):
+            return f"{self.source} : {self.label} — masquage secondaire, sans exigence propre"
         state = "protégée" if self.safe else "NON PROTÉGÉE"
         return (f"{self.source} : {self.label} (vraie valeur {self.true:g}) — intervalle déductible "
                 f"[{self.low:g} ; {self.high:g}] — {state}")
@@ -587,12 +589,16 @@ def hidden_quantities(truth: pd.DataFrame, min_count: int) -> list[tuple[str, tu
 
 
 def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release, pd.DataFrame]] = (),
-          min_count: int = MIN_COUNT, p_count: float = P_COUNT, p_amount: float = P_AMOUNT) -> AuditResult:
-    """Intervals of every suppressed or implied quantity of ``current``, given itself and each
-    earlier release (``earlier``: the release as published and the truth at that time)."""
+          min_count: int = MIN_COUNT, p_count: float = P_COUNT, p_amount: float = P_AMOUNT,
+          all_intervals: bool = False) -> AuditResult:
+    """Intervals of every sensitive suppressed or implied quantity of ``current``, given itself
+    and the earlier release (``earlier``: the release as published and the truth at that time;
+    the model of both together holds everything the current one alone says). Non-sensitive
+    quantities (secondary suppressions) carry no requirement: their interval is computed only
+    with ``all_intervals``."""
     findings: list[Finding] = []
     unrecognised = list(current.unrecognised)
-    contexts = [None, *earlier] if earlier else [None]
+    contexts = list(earlier[-1:]) or [None]
     for ctx in contexts:
         rels = [("courante", current)] if ctx is None else [("antérieure", ctx[0]), ("courante", current)]
         model = Model(rels)
@@ -613,6 +619,9 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
             if key in seen:
                 continue
             seen.add(key)
+            if not sensitive and not all_intervals:
+                findings.append(Finding(label, source, v, math.nan, math.nan, False, True))
+                continue
             low, high = model.bounds(expr)
             if ctx is not None and label.startswith("retrait"):
                 # the attacker must not be sure the withdrawn dossiers had this value
@@ -626,7 +635,8 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
             if safe and need_low != math.inf:  # the LP interval is wide enough: is the integer one?
                 safe = model.reaches(expr, need_low, below=True) and (
                     need_high == -math.inf or model.reaches(expr, need_high, below=False))
-            findings.append(Finding(label if ctx is None else f"{label} (avec la diffusion antérieure)",
+            findings.append(Finding(label if ctx is None or label.startswith("retrait")
+                                    else f"{label} (avec la diffusion antérieure)",
                                     source, v, low, high, sensitive, safe))
     findings += _audit_amounts(current, truth, min_count=min_count, p=p_amount)
     findings += _audit_ratings(current, min_count=min_count, p=p_count)
@@ -812,7 +822,8 @@ def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFr
     return entry
 
 
-def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False) -> AuditResult:
+def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False,
+                 all_intervals: bool = False) -> AuditResult:
     """Audit ``reports/COHORT/public`` against itself and every release of the ledger; with
     ``record``, a passing release is added to the ledger."""
     from socinnov import config
@@ -830,7 +841,7 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
 
     hashed = truth.assign(dossier_id=[hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in truth["dossier_id"]])
     # only the latest differing release is compared in full (each release was audited against its own past)
-    result = audit(current, hashed, earlier=earlier[-1:], min_count=min_count)
+    result = audit(current, hashed, earlier=earlier[-1:], min_count=min_count, all_intervals=all_intervals)
     if record and result.ok and public.exists():
         record_release(jury.name, public, current, hashed)
     return result
