@@ -11,6 +11,7 @@ the jury-level tables (``audit.dossier_types``), never typed in.
 from __future__ import annotations
 
 import shutil
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -207,3 +208,86 @@ def test_demo_attacks_of_issue_16(project):
     fixed = audit.audit(audit.read_release(public), truth)
     assert fixed.ok, fixed.report()
     assert np.isfinite([f.high for f in fixed.findings if f.sensitive]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# The scanner (privacy.leaks), red team: each planted leak kind is caught, no report is deleted
+# for a common word
+
+LAUREATE = "Association Les Petits Chemins"
+SUMMARY = ("Une recyclerie itinérante qui parcourt la Haute-Gironde pour collecter les objets, les réparer avec "
+           "des bénévoles et les revendre à bas prix dans les bourgs sans commerce, en lien avec les CCAS.")
+
+
+def scanner_tables():
+    from tests.conftest import dossier, tiny_tables
+
+    t = tiny_tables()
+    t["dossiers"] = pd.DataFrame([
+        dossier("AMI16-001", porteur=LAUREATE, title="Recyclerie de la Haute-Gironde"),
+        dossier("AMI16-002", porteur="Association Les Petits Chemins de Traverse", title="Tiers-lieu des Landes",
+                summary=SUMMARY, commune="Saint-André-de-Cubzac", email="contact@traverse.exemple.fr",
+                phone="05 56 12 34 56", siret="12345678900011", requested_amount=32517.0,
+                objectives="Rompre l'isolement des habitants des bourgs ruraux par un commerce ambulant solidaire."),
+        dossier("AMI16-003", porteur="Ensemble", title="Action fictive trois", requested_amount=50000.0),
+    ])
+    t["partners"] = pd.DataFrame([dict(dossier_id="AMI16-002", partner="Compagnons du Bitume Réunis",
+                                       partner_type="association", role="Accueil")])
+    t["jurors"] = pd.DataFrame([dict(juror_id="J01", name="Pénélope Durand-Vasseur", role="élue",
+                                     structure="Conseil régional")])
+    return t
+
+
+PLANTED = {  # kind of leak -> (file name, content)
+    "nom en clair": ("a.html", "<p>Association Les Petits Chemins de Traverse</p>"),
+    "nom en capitales": ("b.html", "<p>ASSOCIATION LES PETITS CHEMINS DE TRAVERSE</p>"),
+    "nom en NFD": ("c.html", "<p>" + unicodedata.normalize("NFD", "Pénélope Durand-Vasseur") + "</p>"),
+    "nom coupé par une balise": ("d.html", "<p>Association Les Petits <b>Chemins</b> de Traverse</p>"),
+    "JSON échappé \\u": ("e.json", '{"t": "P\\u00e9n\\u00e9lope Durand-Vasseur"}'),
+    "entité HTML": ("f.html", "<p>P&eacute;n&eacute;lope Durand-Vasseur</p>"),
+    "suffixe inconnu": ("g.xyz", "contact@traverse.exemple.fr"),
+    "identifiant de dossier": ("h.csv", "dossier,AMI16-002\n"),
+    "montant d'un seul dossier": ("i.html", "<td>32\u202f517\u00a0€</td>"),
+    "nom partiel (sans forme juridique)": ("j.md", "Les Petits Chemins de Traverse ont déposé."),
+    "extrait du milieu d'un texte": ("k.txt", SUMMARY[len(SUMMARY) // 2 - 20: len(SUMMARY) // 2 + 20]),
+    "fin d'un texte": ("l.txt", "… bourgs ruraux par un commerce ambulant solidaire."),
+    "courriel": ("m.html", "<a href='mailto:contact@traverse.exemple.fr'>écrire</a>"),
+    "téléphone": ("n.html", "<p>05 56 12 34 56</p>"),
+    "SIRET": ("o.csv", "siret\n12345678900011\n"),
+    "commune": ("p.html", "<p>Saint-André-de-Cubzac</p>"),
+    "partenaire": ("q.html", "<li>Compagnons du Bitume Réunis</li>"),
+    "juré": ("r.html", "<li>Pénélope Durand-Vasseur</li>"),
+    "titre d'un non-lauréat": ("s.html", "<h2>Tiers-lieu des Landes</h2>"),
+    "nom plus long contenant celui d'un lauréat": ("t.html", "<p>Association Les Petits Chemins de Traverse</p>"),
+    "sortie de carnet": ("u.ipynb", '{"cells": [{"outputs": [{"data": {"text/html": ["<td>AMI16-002</td>"]}}]}]}'),
+    "texte d'une figure SVG": ("v.svg", "<svg><text x='1'>Compagnons du Bitume Réunis</text></svg>"),
+    "début d'un texte": ("w.md", SUMMARY[:40]),
+    "nom coupé par une fin de ligne": ("x.html", "<p>Association Les Petits\nChemins de Traverse</p>"),
+    "titre en JSON de métadonnées": ("y.json", '{"title": "Tiers-lieu des Landes"}'),
+    "commune en capitales dans un CSV": ("z.csv", "commune\nSAINT-ANDRÉ-DE-CUBZAC\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLANTED))
+def test_planted_leak_is_caught(tmp_path, kind):
+    from socinnov.privacy import leaks
+
+    name, content = PLANTED[kind]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    found = leaks.find_leaks(leaks.public_files(tmp_path), leaks.identifying_values(scanner_tables()),
+                             allowed={LAUREATE, "Recyclerie de la Haute-Gironde"})
+    assert found and all(line.startswith(name) for line in found), kind
+
+
+def test_allowed_laureate_and_common_words_delete_nothing(tmp_path):
+    from socinnov.privacy import leaks
+
+    (tmp_path / "valorisation.html").write_text(
+        "<table><tr><td>Association Les Petits Chemins</td><td>Recyclerie de la Haute-Gironde</td></tr>"
+        "<tr><th>Ensemble</th><td>Total</td><td>50\u202f000\u00a0€</td></tr></table>", encoding="utf-8")
+    notes: list[str] = []
+    found = leaks.find_leaks(leaks.public_files(tmp_path), leaks.identifying_values(scanner_tables()),
+                             allowed={LAUREATE, "Recyclerie de la Haute-Gironde"}, notes=notes)
+    assert found == []
+    assert any("Ensemble" in n for n in notes) and any("50" in n for n in notes)  # reported, file kept
