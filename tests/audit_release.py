@@ -35,7 +35,7 @@ def _caption(fig) -> str:
     return f"<figure><figcaption>{fig.alt_text}</figcaption></figure>"
 
 
-def linked_tables(data) -> tuple:
+def linked_tables(data, departement_counts=None) -> tuple:
     """The profiles and the map of filed dossiers protected jointly (``disclosure.protect_linked``):
     what ``PublicCohort.profile`` and ``PublicCohort.departement_counts`` return once they call it."""
     import numpy as np
@@ -53,25 +53,72 @@ def linked_tables(data) -> tuple:
     out = disclosure.protect_linked(tables, min_count=data.min_count, hidden={"dep": ["hors région"]})
     out["legal_group"].index.name = "Catégorie de porteur"
     out["stage"].index.name = "Stade d'avancement"
-    counts = data.departement_counts()
+    counts = (departement_counts or type(data).departement_counts)(data)
     dep = out["dep"]["Dossiers déposés"]
     counts["deposes"] = pd.to_numeric(dep.reindex(counts["code"]).replace(disclosure.SECRET, None)).to_numpy()
     return out["legal_group"], out["stage"], counts
 
 
 def publish(cohort: str, public: Path, *, linked: bool = False) -> Path:
-    """Write ``public/`` for ``cohort`` as the release would (notebook outputs + open dataset);
-    ``linked``: the profiles and the map protected jointly (:func:`linked_tables`)."""
+    """Write ``public/`` for ``cohort`` as the release would (notebook outputs + open dataset).
+
+    ``linked``: ``PublicCohort`` as it must become (issue 16; ``privacy/aggregates.py``, not
+    changed here) for the whole release, open dataset included: ``profile`` and
+    ``departement_counts`` return the jointly protected tables (:func:`linked_tables`); only
+    decisions validated by the comité d'élu-e-s are counted (a pending one is « sans
+    décision », invisible); the funnel suppresses « Éligibles » when the ineligible dossiers
+    it implies are few."""
+    from unittest import mock
+
+    from socinnov.privacy import disclosure
+    from socinnov.privacy.aggregates import PublicCohort
+
+    if not linked:
+        return _publish(cohort, public)
+    original_init, original_funnel = PublicCohort.__init__, PublicCohort.funnel
+
+    def init(self, name, manifest, tables, **kw):
+        tables = dict(tables)
+        dec = tables["decisions"]
+        tables["decisions"] = dec[dec["validated"].astype(bool)]
+        original_init(self, name, manifest, tables, **kw)
+
+    def funnel(self):
+        f = original_funnel(self)
+        n = dict(zip(f["Étape"], f["Dossiers"]))
+        filed, eligible = n["Dossiers déposés"], n["Éligibles"]
+        if eligible != disclosure.SECRET and 0 < filed - eligible < self.min_count:
+            f.loc[f["Étape"] == "Éligibles", "Dossiers"] = disclosure.SECRET
+        return f
+
+    original_profile = PublicCohort.profile
+
+    def profile(self, by):
+        if by in ("legal_group", "stage"):
+            return linked_tables(self)[0 if by == "legal_group" else 1]
+        return original_profile(self, by)
+
+    original_counts = PublicCohort.departement_counts
+
+    def departement_counts(self):
+        counts = original_counts(self)
+        counts["deposes"] = linked_tables(self, original_counts)[2]["deposes"].to_numpy()
+        return counts
+
+    with mock.patch.object(PublicCohort, "profile", profile), \
+            mock.patch.object(PublicCohort, "departement_counts", departement_counts), \
+            mock.patch.object(PublicCohort, "__init__", init), mock.patch.object(PublicCohort, "funnel", funnel):
+        return _publish(cohort, public)
+
+
+def _publish(cohort: str, public: Path) -> Path:
     data = load_cohort(cohort, audience="public")
     jury = load_cohort(cohort, audience="jury")
     (public / "notebooks").mkdir(parents=True, exist_ok=True)
     counts = data.departement_counts()
-    by_group, by_stage = data.profile("legal_group"), data.profile("stage")
-    if linked:
-        by_group, by_stage, counts = linked_tables(data)
     diffusion = [display.table_html(data.funnel(), precision=2),
-                 display.table_html(by_group, index=True),
-                 display.table_html(by_stage, index=True),
+                 display.table_html(data.profile("legal_group"), index=True),
+                 display.table_html(data.profile("stage"), index=True),
                  display.table_html(data.innovation_types()),
                  _caption(plots.departement_map(counts, value="deposes", title="Dossiers déposés")),
                  display.table_html(data.amounts()),
@@ -197,13 +244,16 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40) -> dict:
     before = audit.audit(audit.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public)
+    kit = audit.audit(audit.read_release(public), truth)
+    shutil.rmtree(public)
+    publish(name, public, linked=True)
     after = audit.audit_cohort(name, record=True)
     withdraw(raw)
     ingest(name)
     shutil.rmtree(public)
-    publish(name, public)
+    publish(name, public, linked=True)
     again = audit.audit_cohort(name)
-    return {"cohorte": name, "avant": before, "après": after, "après retrait": again}
+    return {"cohorte": name, "avant": before, "open data corrigé": kit, "après": after, "après retrait": again}
 
 
 if __name__ == "__main__":  # the results table of docs/confidentiality.md
@@ -222,7 +272,7 @@ if __name__ == "__main__":  # the results table of docs/confidentiality.md
     os.environ["SOCINNOV_ROOT"] = str(root)
     for seed in seeds:
         r = scenario(root, seed)
-        for step in ("avant", "après", "après retrait"):
+        for step in ("avant", "open data corrigé", "après", "après retrait"):
             res = r[step]
             print(f"| {r['cohorte']} | {step} | {len(res.findings)} | {len(res.failures)} | "
                   + "; ".join(f"{f.label} [{f.low:g} ; {f.high:g}] (vrai {f.true:g})" for f in res.failures[:6])

@@ -449,10 +449,12 @@ class Model:
 
     def bounds(self, objective: np.ndarray) -> tuple[int, int]:
         """The interval of ``objective`` over the LP relaxation, rounded inwards (τ-ARGUS's
-        audit solves the same LPs); the integer interval lies inside it, see :meth:`reaches`."""
+        audit solves the same LPs); the integer interval lies inside it, see :meth:`reaches`.
+        ``self.integral`` records, for each end, whether the LP optimum found is an integer
+        point (then it is the integer optimum too)."""
         from scipy.optimize import linprog
 
-        out = []
+        out, self.integral = [], []
         for sign in (1, -1):
             lp = linprog(sign * objective, A_eq=self.eq.A, b_eq=self.eq.lb,
                          A_ub=None if self.ineq is None else self.ineq.A,
@@ -462,6 +464,7 @@ class Model:
                 raise InfeasibleRelease(f"programme linéaire sans solution ({lp.message}) : les fichiers publiés "
                                         "se contredisent, ou un tableau est mal lu")
             out.append(sign * lp.fun)
+            self.integral.append(bool(np.allclose(lp.x, np.round(lp.x), atol=1e-7)))
         return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
 
     def reaches(self, objective: np.ndarray, target: float, *, below: bool) -> bool:
@@ -633,8 +636,9 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
                 need_low, need_high = math.inf, -math.inf
             safe = low <= need_low and high >= need_high
             if safe and need_low != math.inf:  # the LP interval is wide enough: is the integer one?
-                safe = model.reaches(expr, need_low, below=True) and (
-                    need_high == -math.inf or model.reaches(expr, need_high, below=False))
+                low_ok, high_ok = model.integral  # an integral LP optimum is an integer point
+                safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
+                    need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
             findings.append(Finding(label if ctx is None or label.startswith("retrait")
                                     else f"{label} (avec la diffusion antérieure)",
                                     source, v, low, high, sensitive, safe))
