@@ -88,6 +88,7 @@ def publish(cohort: str, public: Path, *, linked: bool = False) -> Path:
         n = dict(zip(f["Étape"], f["Dossiers"]))
         filed, eligible = n["Dossiers déposés"], n["Éligibles"]
         if eligible != disclosure.SECRET and 0 < filed - eligible < self.min_count:
+            f["Dossiers"] = f["Dossiers"].astype(object)
             f.loc[f["Étape"] == "Éligibles", "Dossiers"] = disclosure.SECRET
         return f
 
@@ -221,9 +222,9 @@ def write_legacy_open_data(cohort: str, folder: Path) -> None:
     (folder / "notations.csv").unlink(missing_ok=True)
 
 
-def scenario(root: Path, seed: int, *, n_dossiers: int = 40) -> dict:
+def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     """One seeded cohort with adversarial edits, released before and after the fixes, then
-    again after a withdrawal: the audit's failures at each step."""
+    again after a withdrawal: yields ``(step, audit result)`` as each step is audited."""
     import shutil
 
     from socinnov import config
@@ -241,19 +242,18 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40) -> dict:
     truth = audit.dossier_types(load_cohort(name, audience="jury").tables)
     publish(name, public)
     write_legacy_open_data(name, public / "donnees-ouvertes")
-    before = audit.audit(audit.read_release(public), truth)
+    yield "avant", audit.audit(audit.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public)
-    kit = audit.audit(audit.read_release(public), truth)
+    yield "open data corrigé", audit.audit(audit.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public, linked=True)
-    after = audit.audit_cohort(name, record=True)
+    yield "après", audit.audit_cohort(name, record=True)
     withdraw(raw)
     ingest(name)
     shutil.rmtree(public)
     publish(name, public, linked=True)
-    again = audit.audit_cohort(name)
-    return {"cohorte": name, "avant": before, "open data corrigé": kit, "après": after, "après retrait": again}
+    yield "après retrait", audit.audit_cohort(name)
 
 
 if __name__ == "__main__":  # the results table of docs/confidentiality.md
@@ -271,9 +271,8 @@ if __name__ == "__main__":  # the results table of docs/confidentiality.md
             (root / "data" / "external" / f.name).write_bytes(f.read_bytes())
     os.environ["SOCINNOV_ROOT"] = str(root)
     for seed in seeds:
-        r = scenario(root, seed)
-        for step in ("avant", "open data corrigé", "après", "après retrait"):
-            res = r[step]
-            print(f"| {r['cohorte']} | {step} | {len(res.findings)} | {len(res.failures)} | "
-                  + "; ".join(f"{f.label} [{f.low:g} ; {f.high:g}] (vrai {f.true:g})" for f in res.failures[:6])
-                  + " |", flush=True)
+        for step, res in scenario(root, seed):
+            sensitive = [f for f in res.findings if f.sensitive]
+            print(f"| graine-{seed} | {step} | {len(sensitive)} | {len(res.failures)} | "
+                  + "; ".join(f"{f.label} [{f.low:g} ; {f.high:g}] (vrai {f.true:g})" for f in res.failures[:5])
+                  + (" …" if len(res.failures) > 5 else "") + " |", flush=True)
