@@ -248,12 +248,12 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     yield "open data corrigé", audit.audit(audit.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public, linked=True)
-    yield "après", audit.audit_cohort(name, record=True)
+    yield "après", audit.audit_cohort(name, record=True, validated_only=True)
     withdraw(raw)
     ingest(name)
     shutil.rmtree(public)
     publish(name, public, linked=True)
-    yield "après retrait", audit.audit_cohort(name)
+    yield "après retrait", audit.audit_cohort(name, validated_only=True)
 
 
 if __name__ == "__main__":  # the results table of docs/confidentiality.md

@@ -52,6 +52,9 @@ from socinnov.privacy.disclosure import MIN_COUNT, SECRET
 
 P_COUNT = 0.30
 P_AMOUNT = 0.15
+# Whether PublicCohort counts only validated decisions (issue 16 asks it; privacy/aggregates.py
+# does not yet): the audit must read the tables by the convention they follow.
+VALIDATED_ONLY = False
 TIME_LIMIT = 30  # seconds per bound; beyond it HiGHS's proven bound is used
 
 # The universe of dossier types. "financé non validé" is a funded dossier the comité d'élu-e-s
@@ -503,8 +506,14 @@ class InfeasibleRelease(RuntimeError):
 # Truth (the data holder's side) and the audit
 
 
-def dossier_types(tables) -> pd.DataFrame:
-    """Each dossier's universe cell, from the jury-level tables."""
+def dossier_types(tables, *, validated_only: bool | None = None) -> pd.DataFrame:
+    """Each dossier's universe cell, from the jury-level tables.
+
+    ``validated_only`` (default :data:`VALIDATED_ONLY`): the public aggregates count only the
+    decisions the comité d'élu-e-s validated, so a pending decision is published as « sans
+    décision » and that is its type for the audit; otherwise a pending funded dossier is its
+    own type (counted as funded by the tables, absent from the laureate list)."""
+    validated_only = VALIDATED_ONLY if validated_only is None else validated_only
     from socinnov.analysis import overview
     from socinnov.privacy.aggregates import legal_group
 
@@ -518,7 +527,7 @@ def dossier_types(tables) -> pd.DataFrame:
     return pd.DataFrame({
         "dossier_id": d["dossier_id"], "grp": d["legal_category"].map(legal_group), "stage": d["stage"],
         "dep": d["departement"].where(d["departement"].isin(list(voc.REGION_DEPARTEMENTS)), OUT_OF_REGION),
-        "dec": dec.mask(pending, PENDING), "elig": d["eligible"].fillna(False).astype(bool), "types": types,
+        "dec": dec.mask(pending, "sans décision" if validated_only else PENDING), "elig": d["eligible"].fillna(False).astype(bool), "types": types,
         "granted": d["dossier_id"].map(tables["decisions"].set_index("dossier_id")["granted_amount"]).fillna(0.0),
     })
 
@@ -827,7 +836,7 @@ def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFr
 
 
 def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False,
-                 all_intervals: bool = False) -> AuditResult:
+                 all_intervals: bool = False, validated_only: bool | None = None) -> AuditResult:
     """Audit ``reports/COHORT/public`` against itself and every release of the ledger; with
     ``record``, a passing release is added to the ledger."""
     from socinnov import config
@@ -835,7 +844,7 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
 
     public = config.reports_dir(cohort) / "public"
     jury = load_cohort(cohort, audience="jury")
-    truth = dossier_types(jury.tables)
+    truth = dossier_types(jury.tables, validated_only=validated_only)
     current = read_release(public) if public.exists() else Release()
     own = {k: _sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
         if public.exists() else {}
