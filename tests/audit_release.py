@@ -35,80 +35,56 @@ def _caption(fig) -> str:
     return f"<figure><figcaption>{fig.alt_text}</figcaption></figure>"
 
 
-def linked_tables(data, departement_counts=None) -> tuple:
-    """The profiles and the map of filed dossiers protected jointly (``disclosure.protect_linked``):
-    what ``PublicCohort.profile`` and ``PublicCohort.departement_counts`` return once they call it."""
-    import numpy as np
-
-    from socinnov.call import vocabulary as voc
-    from socinnov.privacy import disclosure
-
-    d = data._d.assign(dep=lambda x: x["departement"].where(x["departement"].isin(list(voc.REGION_DEPARTEMENTS)),
-                                                              "hors région"))
-    tables = {"legal_group": pd.crosstab(d["legal_group"], d["decision"]),
-              "stage": pd.crosstab(d["stage"], d["decision"]),
-              "dep": pd.crosstab(d["dep"], np.repeat("Dossiers déposés", len(d)))}
-    for t in tables.values():
-        t.columns.name = None
-    out = disclosure.protect_linked(tables, min_count=data.min_count, hidden={"dep": ["hors région"]})
-    out["legal_group"].index.name = "Catégorie de porteur"
-    out["stage"].index.name = "Stade d'avancement"
-    counts = (departement_counts or type(data).departement_counts)(data)
-    dep = out["dep"]["Dossiers déposés"]
-    counts["deposes"] = pd.to_numeric(dep.reindex(counts["code"]).replace(disclosure.SECRET, None)).to_numpy()
-    return out["legal_group"], out["stage"], counts
-
-
-def publish(cohort: str, public: Path, *, linked: bool = False) -> Path:
+def publish(cohort: str, public: Path, *, legacy: bool = False) -> Path:
     """Write ``public/`` for ``cohort`` as the release would (notebook outputs + open dataset).
 
-    ``linked``: ``PublicCohort`` as it must become (issue 16; ``privacy/aggregates.py``, not
-    changed here) for the whole release, open dataset included: ``profile`` and
-    ``departement_counts`` return the jointly protected tables (:func:`linked_tables`); only
-    decisions validated by the comité d'élu-e-s are counted (a pending one is « sans
-    décision », invisible); the funnel suppresses « Éligibles » when the ineligible dossiers
-    it implies are few."""
+    ``legacy``: ``PublicCohort`` as it was before issue 16 was fixed, for the attacks to be
+    reproduced: each table protected alone, the map without the dossiers from outside the
+    region, pending decisions counted as funded, the funnel's « Éligibles » always shown."""
     from unittest import mock
 
+    from socinnov.analysis import overview
+    from socinnov.call import vocabulary as voc
     from socinnov.privacy import disclosure
-    from socinnov.privacy.aggregates import PublicCohort
+    from socinnov.privacy.aggregates import DECISION_LABELS, PublicCohort, legal_group
 
-    if not linked:
+    if not legacy:
         return _publish(cohort, public)
-    original_init, original_funnel = PublicCohort.__init__, PublicCohort.funnel
+    original_init = PublicCohort.__init__
 
     def init(self, name, manifest, tables, **kw):
-        tables = dict(tables)
-        dec = tables["decisions"]
-        tables["decisions"] = dec[dec["validated"].astype(bool)]
         original_init(self, name, manifest, tables, **kw)
+        self._tables = tables  # every decision, validated or not
+        self._d = overview.with_decision(tables).assign(
+            decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
+            legal_group=lambda d: d["legal_category"].map(legal_group))
 
     def funnel(self):
-        f = original_funnel(self)
+        f = overview.funnel(self._tables).drop(columns="Part des dépôts")
         n = dict(zip(f["Étape"], f["Dossiers"]))
-        filed, eligible = n["Dossiers déposés"], n["Éligibles"]
-        if eligible != disclosure.SECRET and 0 < filed - eligible < self.min_count:
-            f["Dossiers"] = f["Dossiers"].astype(object)
-            f.loc[f["Étape"] == "Éligibles", "Dossiers"] = disclosure.SECRET
+        small = {k for k, v in n.items() if 0 < v < self.min_count}
+        if small & {"Retenus - financés", "Retenus - réorientés"}:
+            small |= {"Retenus - financés", "Retenus - réorientés"}
+        f["Dossiers"] = [disclosure.SECRET if s in small else v for s, v in zip(f["Étape"], f["Dossiers"])]
         return f
 
-    original_profile = PublicCohort.profile
-
     def profile(self, by):
-        if by in ("legal_group", "stage"):
-            return linked_tables(self)[0 if by == "legal_group" else 1]
-        return original_profile(self, by)
-
-    original_counts = PublicCohort.departement_counts
+        labels = {"legal_group": "Catégorie de porteur", "stage": "Stade d'avancement", "departement": "Département"}
+        d = self._d
+        if by == "departement":
+            d = d.assign(departement=d["departement"].map(lambda c: voc.REGION_DEPARTEMENTS.get(c, "hors région")))
+        return disclosure.crosstab(d, by, "decision", min_count=self.min_count, row_label=labels[by])
 
     def departement_counts(self):
-        counts = original_counts(self)
-        counts["deposes"] = linked_tables(self, original_counts)[2]["deposes"].to_numpy()
+        counts = overview.departement_counts(self._tables)
+        for col in ("deposes", "finances"):
+            table = disclosure.protect_counts(counts.set_index("code")[[col]], min_count=self.min_count)
+            counts[col] = pd.to_numeric(table.loc[counts["code"], col].replace(disclosure.SECRET, None)).to_numpy()
         return counts
 
-    with mock.patch.object(PublicCohort, "profile", profile), \
-            mock.patch.object(PublicCohort, "departement_counts", departement_counts), \
-            mock.patch.object(PublicCohort, "__init__", init), mock.patch.object(PublicCohort, "funnel", funnel):
+    with mock.patch.object(PublicCohort, "__init__", init), mock.patch.object(PublicCohort, "funnel", funnel), \
+            mock.patch.object(PublicCohort, "profile", profile), \
+            mock.patch.object(PublicCohort, "departement_counts", departement_counts):
         return _publish(cohort, public)
 
 
@@ -239,21 +215,18 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     make_pending(raw)
     ingest(name)
     public = config.reports_dir(name) / "public"
-    truth = audit.dossier_types(load_cohort(name, audience="jury").tables)
-    publish(name, public)
+    truth = audit.dossier_types(load_cohort(name, audience="jury").tables, validated_only=False)
+    publish(name, public, legacy=True)
     write_legacy_open_data(name, public / "donnees-ouvertes")
     yield "avant", audit.audit(audit.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public)
-    yield "open data corrigé", audit.audit(audit.read_release(public), truth)
-    shutil.rmtree(public)
-    publish(name, public, linked=True)
-    yield "après", audit.audit_cohort(name, record=True, validated_only=True)
+    yield "après", audit.audit_cohort(name, record=True)
     withdraw(raw)
     ingest(name)
     shutil.rmtree(public)
-    publish(name, public, linked=True)
-    yield "après retrait", audit.audit_cohort(name, validated_only=True)
+    publish(name, public)
+    yield "après retrait", audit.audit_cohort(name)
 
 
 if __name__ == "__main__":  # the results table of docs/confidentiality.md

@@ -104,7 +104,7 @@ def truth_of(name, validated_only=False):
 
 
 def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
-    publish(seeded["name"], seeded["public"])
+    publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
     truth = truth_of(seeded["name"])
     result = audit.audit(audit.read_release(seeded["public"]), truth)
@@ -117,7 +117,7 @@ def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
 
 def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded):
     assert (truth_of(seeded["name"])["dec"] == audit.PENDING).sum() == 1  # the edit took
-    publish(seeded["name"], seeded["public"], linked=True)
+    publish(seeded["name"], seeded["public"])
     truth = truth_of(seeded["name"], validated_only=True)
     records = pd.read_csv(seeded["public"] / "donnees-ouvertes" / "dossiers.csv", dtype=str)
     assert "financé" in set(records["issue"]) and len(records) == len(truth)
@@ -146,8 +146,8 @@ def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_rating
 def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
     from socinnov.inputs.ingest import ingest
 
-    publish(seeded["name"], seeded["public"], linked=True)
-    first = audit.audit_cohort(seeded["name"], record=True, validated_only=True)
+    publish(seeded["name"], seeded["public"])
+    first = audit.audit_cohort(seeded["name"], record=True)
     assert first.ok, first.report()
     [entry] = audit.read_ledger(seeded["name"])
     assert entry["fichiers"]["donnees-ouvertes/dossiers.csv"] == audit._sha256(
@@ -155,8 +155,8 @@ def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
     gone = withdraw(seeded["raw"])
     ingest(seeded["name"])
     shutil.rmtree(seeded["public"])
-    publish(seeded["name"], seeded["public"], linked=True)
-    second = audit.audit_cohort(seeded["name"], validated_only=True)
+    publish(seeded["name"], seeded["public"])
+    second = audit.audit_cohort(seeded["name"])
     changes = [f for f in second.findings if f.label.startswith("retrait")]
     assert len(changes) == len(audit.ATTRS)  # one value per attribute of the one withdrawn dossier
     assert gone not in str(audit.read_ledger(seeded["name"]))  # ids are hashed in the ledger
@@ -166,7 +166,7 @@ def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
 def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
     from socinnov.cli.main import main
 
-    publish(seeded["name"], seeded["public"])
+    publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
     assert main(["audit", seeded["name"]]) == 1
     err = capsys.readouterr().err
@@ -174,7 +174,7 @@ def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
 
 
 def test_failing_audit_publishes_nothing(seeded):
-    publish(seeded["name"], seeded["public"])
+    publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
     lines = audit.release_gate(seeded["name"])
     assert lines and "rien n'est publié" in lines[-1]
@@ -194,7 +194,7 @@ def test_demo_attacks_of_issue_16(project):
     write_demo(config.raw_dir("demo"), seed=2016, n_dossiers=120)
     ingest("demo")
     public = config.reports_dir("demo") / "public"
-    publish("demo", public)
+    publish("demo", public, legacy=True)
     write_legacy_open_data("demo", public / "donnees-ouvertes")
     truth = truth_of("demo")
     result = audit.audit(audit.read_release(public), truth)
@@ -204,7 +204,7 @@ def test_demo_attacks_of_issue_16(project):
     f = by_label["dossiers hors région"]
     assert (f.low, f.high, f.true) == (2, 2, 2)  # issue 16: the map against the funnel, 2 dossiers
     shutil.rmtree(public)
-    publish("demo", public, linked=True)
+    publish("demo", public)
     fixed = audit.audit(audit.read_release(public), truth_of("demo", validated_only=True))
     assert fixed.ok, fixed.report()
     assert np.isfinite([f.high for f in fixed.findings if f.sensitive]).all()

@@ -52,9 +52,9 @@ from socinnov.privacy.disclosure import MIN_COUNT, SECRET
 
 P_COUNT = 0.30
 P_AMOUNT = 0.15
-# Whether PublicCohort counts only validated decisions (issue 16 asks it; privacy/aggregates.py
-# does not yet): the audit must read the tables by the convention they follow.
-VALIDATED_ONLY = False
+# PublicCohort counts only validated decisions (issue 16): the audit reads the tables by that
+# convention (False: a release built when pending decisions were counted as funded).
+VALIDATED_ONLY = True
 TIME_LIMIT = 30  # seconds per bound; beyond it HiGHS's proven bound is used
 
 # The universe of dossier types. "financé non validé" is a funded dossier the comité d'élu-e-s
