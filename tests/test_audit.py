@@ -83,6 +83,11 @@ def test_a_hidden_small_row_forces_suppression_in_the_rows_shown():
 # Seeded cohorts with adversarial edits
 
 
+# each test below builds a cohort and solves a few hundred linear programmes (one to three
+# minutes on a shared machine): in the slow suite, with the report builds
+seeded_test = pytest.mark.slow
+
+
 @pytest.fixture
 def seeded(project):
     """A 40-dossier demo cohort (seed 11), one rare dossier, one funded dossier pending the vote."""
@@ -103,6 +108,7 @@ def truth_of(name, validated_only=False):
     return audit.dossier_types(load_cohort(name, audience="jury").tables, validated_only=validated_only)
 
 
+@seeded_test
 def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
     publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
@@ -115,6 +121,7 @@ def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
         assert 0 < f.true < disclosure.MIN_COUNT or f.label.startswith("aide")
 
 
+@seeded_test
 def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded):
     assert (truth_of(seeded["name"])["dec"] == audit.PENDING).sum() == 1  # the edit took
     publish(seeded["name"], seeded["public"])
@@ -127,6 +134,7 @@ def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded)
     assert not [f for f in result.findings if "en attente" in f.label]
 
 
+@seeded_test
 def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_ratings(seeded):
     from socinnov.inputs.ingest import ingest
 
@@ -143,6 +151,7 @@ def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_rating
     assert not set(first["dossier"]) & set(second["dossier"])
 
 
+@seeded_test
 def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
     from socinnov.inputs.ingest import ingest
 
@@ -163,6 +172,7 @@ def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
     assert second.ok, second.report()
 
 
+@seeded_test
 def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
     from socinnov.cli.main import main
 
@@ -173,6 +183,7 @@ def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
     assert "NON PROTÉGÉE" in err and "intervalle déductible [" in err and "vraie valeur" in err
 
 
+@seeded_test
 def test_failing_audit_publishes_nothing(seeded):
     publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
