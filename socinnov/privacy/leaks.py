@@ -83,7 +83,7 @@ def _fragments(text: str) -> list[str]:
             piece = piece.split(" ", 1)[-1]
         if b < len(text) and text[b] != " ":
             piece = piece.rsplit(" ", 1)[0]
-        if len(piece) >= 12:
+        if len(piece) >= 25 and len(piece.split()) >= 4:  # shorter: a common phrase (« bien identifiés et »)
             out.append(piece)
     return out
 
