@@ -711,6 +711,9 @@ def _audit_amounts(rel: Release, truth: pd.DataFrame, *, min_count: int, p: floa
         offset = 0.0 if "en attente" in label else sum(base(d) for d, s in zip(deps, sel) if s)
         res = [linprog(sign * obj, A_eq=np.array(A) if A else None, b_eq=np.array(b) if b else None, bounds=bounds,
                        method="highs") for sign in (1, -1)]
+        if any(r.status == 2 for r in res):  # tables counting pending decisions as funded: no ceiling known
+            res = [linprog(sign * obj, A_eq=np.array(A) if A else None, b_eq=np.array(b) if b else None,
+                           bounds=(0, None), method="highs") for sign in (1, -1)]
         if any(r.status == 3 for r in res):  # unbounded: no upper bound known
             low = res[0].fun + offset if res[0].status == 0 else 0.0
             high = math.inf
