@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, status, report, templates, agreement.
+"""The ``socinnov`` command: demo, ingest, status, report, audit, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written); 130 interrupted (Ctrl-C).
@@ -98,6 +98,21 @@ def _opendata(args) -> int:
         print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
     print(dataset)
     return 1 if leaks else 0
+
+
+def _audit(args) -> int:
+    from socinnov.privacy.audit import InfeasibleRelease, audit_cohort
+
+    try:
+        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail)
+    except InfeasibleRelease as err:
+        print(f"Audit impossible : {err}", file=sys.stderr)
+        return 1
+    print(result.report(), file=sys.stderr if not result.ok else sys.stdout)
+    if args.detail:
+        for f in result.findings:
+            print("  " + f.fr())
+    return 0 if result.ok else 1
 
 
 def _templates(args) -> int:
@@ -275,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_opendata)
+
+    p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+                                      "ensemble, et les diffusions antérieures du registre")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
+    p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
+    p.set_defaults(func=_audit)
 
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
     p.add_argument("out", help="dossier où écrire les modèles")
