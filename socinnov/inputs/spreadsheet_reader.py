@@ -163,12 +163,14 @@ def column_letters(header: list[str]) -> dict[str, str]:
     return {str(h).strip(): get_column_letter(k) for k, h in enumerate(header, start=1) if str(h).strip()}
 
 
-def read_sheet_table(book: Workbook, sheet: str, name: str, *,
-                     digests: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One sheet as ``read_text_table`` returns a CSV, and its headers' column letters.
+def read_sheet_table(book: Workbook, sheet: str, name: str, *, digests: dict[str, str] | None = None,
+                     letters: dict[str, str] | None = None) -> pd.DataFrame:
+    """One sheet as ``read_text_table`` returns a CSV.
 
     ``name`` names the place in problems; ``digests`` receives the workbook's SHA-256 (as for a
-    CSV). Raises ``TableFormatError`` for an empty sheet and for cells showing a spreadsheet error.
+    CSV); ``letters`` receives each header's column letter (see :func:`column_letters`), before
+    anything is refused. Raises ``TableFormatError`` for an empty sheet and for cells showing a
+    spreadsheet error.
     """
     if digests is not None:
         digests[book.path.name] = hashlib.sha256(book.path.read_bytes()).hexdigest()
@@ -179,10 +181,11 @@ def read_sheet_table(book: Workbook, sheet: str, name: str, *,
         raise TableFormatError([Problem(name, None, None, "feuille vide : attendu une ligne d'en-têtes (ligne 1) "
                                         "puis une ligne par enregistrement")])
     header = [h.strip() for h in texts[0]]
-    errors = [Problem(name, r, header[c - 1] or None,
-                      f"cellule {get_column_letter(c)}{r} en erreur (« {v} ») : corriger la formule ou saisir la valeur")
+    if letters is not None:
+        letters.update(column_letters(header))
+    errors = [Problem(name, r, header[c - 1] or None, ("cellule" if header[c - 1] else f"cellule {get_column_letter(c)}{r}")
+                      + f" en erreur (« {v.strip()} ») : corriger la formule ou saisir la valeur")
               for r, row in enumerate(texts, start=1) for c, v in enumerate(row, start=1) if _ERROR.match(v.strip())]
     if errors:
         raise TableFormatError(errors)
-    records = pd.DataFrame(texts, dtype=object).astype(str)
-    return _table(records), column_letters(texts[0])
+    return _table(pd.DataFrame(texts, dtype=object).astype(str))

@@ -44,7 +44,7 @@ def load_table(table: Table, folder: Path, *, digests: dict[str, str] | None = N
         if source.sheet is None:
             df = read_text_table(source.path, digests=digests, name=table.filename)
         else:
-            df, source.letters = read_sheet_table(source.book, source.sheet, table.filename, digests=digests)
+            df = read_sheet_table(source.book, source.sheet, table.filename, digests=digests, letters=source.letters)
     except TableFormatError as exc:
         return None, localise([Problem(table.filename, p.row, p.column, p.message) for p in exc.problems],
                               discovery.sources)
