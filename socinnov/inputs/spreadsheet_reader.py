@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import numbers
 import re
 import unicodedata
@@ -38,7 +39,7 @@ __all__ = ["SPREADSHEET_SUFFIXES", "Workbook", "cell_text", "column_letters", "f
            "read_sheet_table"]
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")
-_ERROR = re.compile(r"^(#NULL!|#DIV/0!|#VALUE!|#REF!|#NAME\?|#NUM!|#N/A|#VALEUR!|#REF!|#NOM\?|#NOMBRE!|#NUL!"
+_ERROR = re.compile(r"^(#NULL!|#DIV/0!|#VALUE!|#REF!|#NAME\?|#NUM!|#N/A|#VALEUR!|#NOM\?|#NOMBRE!|#NUL!"
                     r"|Err:\d{3}|#DIV/0|#GETTING_DATA|#SPILL!|#CALC!)$")
 
 
@@ -70,7 +71,7 @@ def cell_text(value) -> str:
     >>> cell_text(dt.datetime(2016, 9, 5)), cell_text(True), cell_text(12500.5), cell_text(" x ")
     ('05/09/2016', 'oui', '12500,5', ' x ')
     """
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
@@ -152,7 +153,7 @@ def _ods_cells(path: Path) -> dict[str, list[tuple]]:
         frames = pd.read_excel(path, sheet_name=None, header=None, engine="odf", dtype=object)
     except Exception:  # noqa: BLE001 - whatever odfpy raises on a file that is not an OpenDocument workbook
         raise _unreadable(path) from None
-    return {name: [tuple(None if v is None or (isinstance(v, float) and v != v) else v for v in row)
+    return {name: [tuple(None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row)
                    for row in df.itertuples(index=False, name=None)]
             for name, df in frames.items()}
 
