@@ -122,7 +122,14 @@ def _templates(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for t in TABLES:
+    if args.format == "xlsx":  # one workbook, a sheet per table, drop-down lists for closed vocabularies
+        from socinnov.inputs.template_workbook import TEMPLATE_WORKBOOK, write_template_workbook
+
+        if (out / TEMPLATE_WORKBOOK).exists():
+            print(f"{out / TEMPLATE_WORKBOOK} existe déjà : laissé tel quel", file=sys.stderr)
+        else:
+            write_template_workbook(out / TEMPLATE_WORKBOOK)
+    for t in TABLES if args.format == "csv" else ():
         if (out / t.filename).exists():
             print(f"{out / t.filename} existe déjà : laissé tel quel", file=sys.stderr)
             continue
@@ -300,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
     p.add_argument("out", help="dossier où écrire les modèles")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                   help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
     p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")

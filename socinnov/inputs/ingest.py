@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.french_values import fold
+from socinnov.inputs.sources import considered_files, find_sources, localise
 from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
 
@@ -54,8 +56,9 @@ def resolve_cohort(cohort: str | Path) -> tuple[str, Path]:
 
 
 def input_files(folder: Path) -> list[Path]:
-    names = [t.filename for t in TABLES_BY_NAME.values()] + [CALL_FILE]
-    return [folder / n for n in names if (folder / n).exists()]
+    """The files ingest reads or reports (tables as .csv, .xlsx, .ods, workbooks, ``appel.yaml``, files
+    it does not read but names): a file added, changed or removed makes the cohort ingested again."""
+    return considered_files(folder)
 
 
 def file_hashes(folder: Path, names: set[str] | None = None) -> dict[str, str]:
@@ -300,12 +303,20 @@ def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[p
     return out, problems
 
 
-def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
+def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
+                    notes: dict | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
 
-    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``).
+    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``);
+    ``notes`` receives the files not read (``"notes"``: problems) and each table's file
+    (``"sources"``: table name -> file name).
     """
-    frames, problems = load_tables(folder, digests=digests)
+    discovery = find_sources(folder)
+    if notes is not None:
+        notes["notes"] = discovery.notes
+        notes["sources"] = {name: s.path.name for name, s in discovery.sources.items()}
+    frames, problems = load_tables(folder, digests=digests, discovery=discovery)
+    checked = len(problems)  # those of each table are placed in its file; the cross-checks below too
     call = None
     try:
         call = load_call(folder)
@@ -327,7 +338,7 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
         frames["reassessments"], probs = _normalise_reassessments(frames["reassessments"], call)
         problems += probs
     if problems:
-        raise InputError(problems)
+        raise InputError(problems[:checked] + localise(problems[checked:], discovery.sources))
     return frames, call
 
 
@@ -359,7 +370,10 @@ def _ingest(name: str, folder: Path) -> Path:
     # is replaced (hashing every file again would cost a second per 200 MB).
     stats_before = file_stats(folder)
     digests: dict[str, str] = {}
-    frames, call = validate_cohort(folder, digests=digests)
+    found: dict = {}
+    frames, call = validate_cohort(folder, digests=digests, notes=found)
+    for note in found["notes"]:  # files not read: said, never passed over in silence
+        print(f"Remarque : {note}", file=sys.stderr)
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
@@ -371,6 +385,8 @@ def _ingest(name: str, folder: Path) -> Path:
             "cohort": name,
             "source": str(folder),
             "inputs": hashes_before,
+            "sources": found["sources"],
+            "notes": [str(n) for n in found["notes"]],
             "input_stats": stats_before,
             "call": call_to_dict(call),
             "package_version": __version__,
