@@ -148,7 +148,7 @@ REPORT_PLANS: dict[str, ReportPlan] = {
         Section("Faisabilité et financement", ("faisabilite", "financement")),
         Section("Les items formulés comme des risques", ("faisabilite", "decisions")),
         Section("Fiche du comité pour la grille de faisabilité", ("faisabilite", "financement")),
-        Section("Versions de la grille"))),
+        Section("Versions de la grille", ("notes",)))),
     "diffusion": ReportPlan(("dossiers",), (
         Section("L'entonnoir de l'appel", ("dossiers",)), Section("Qui dépose, et avec quelle issue", ("dossiers",)),
         Section("Où", ("dossiers",)), Section("Montants", ("dossiers",)),

@@ -108,8 +108,20 @@ def show(fig) -> None:
         display(HTML(figure_html(fig)))
 
 
-def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None):
-    """A table for the reader: French decimal comma and thousands separator, header cells."""
+EMPTY_TABLE = "Aucune ligne à montrer pour le moment."
+"""What stands for a table with no rows when its caller gave no sentence of its own."""
+
+
+def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None,
+          empty: str | None = None):
+    """A table for the reader: French decimal comma and thousands separator, header cells.
+
+    A table with no rows is never drawn as its headers alone: ``empty`` (the French sentence that
+    says why, « Aucun dossier inéligible. ») stands for it; ``""`` when a sentence shown before
+    already says so."""
+    if not len(df):
+        markdown(EMPTY_TABLE if empty is None else empty)
+        return
     display(HTML(table_html(df, precision=precision, index=index, caption=caption)))
 
 
