@@ -8,7 +8,8 @@ under way (two rounds, feasibility, validated decisions), and final reports with
 
 Each build must exit 0 with no Python error in any executed notebook. For each report, what
 ``socinnov.call.stages.report_contents`` says is missing is checked section by section in the
-executed notebook: a missing section shows exactly one output, the French sentence of what is
+executed notebook (a report with nothing to show yet is not built, and the build says why): a
+missing section shows exactly one output, the French sentence of what is
 missing and which file brings it; a section with its data shows no such sentence; no table is
 shown empty.
 """
@@ -78,7 +79,7 @@ def test_builds_cover_the_stages_and_the_combinations():
 def test_every_report_builds_and_explains_what_is_missing(project, capsys, name):
     cohorts.build_cohort(project / "data" / "raw" / name, **cohorts.VARIANTS[name])
     code = main(["report", name, "--audience", "all"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 0, err
     assert "Traceback" not in err
     have = stages.available(load_cohort(name, audience="jury").tables)
@@ -88,8 +89,9 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
         absent = dict(contents.absent)
         for audience in (a for a in AUDIENCES if a in spec.audiences):
             executed = config.reports_dir(name) / audience / "notebooks" / f"{spec.name}.ipynb"
-            if not executed.exists():  # not built: the report has nothing to show yet
-                assert not contents.buildable, (spec.name, audience)
+            if not contents.buildable:  # nothing to show yet: not built, and the build says why
+                assert not executed.exists(), (spec.name, audience)
+                assert f"« {spec.title} » pas encore construit : {contents.blocked}" in err
                 continue
             built += 1
             sections = _sections(executed)
