@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from socinnov import config
@@ -29,8 +30,6 @@ from socinnov.privacy.audiences import IDS as AUDIENCES
 from socinnov.privacy.store import load_cohort
 from socinnov.reporting.build import discover_reports
 from tests import cohorts
-
-pytestmark = pytest.mark.slow
 
 BUILDS = ("depot", "notation_partielle", "decisions-1tour-faisabilite", "decisions-2tours", "suivi", "bilans-1tour")
 """One build per cohort; see the module's docstring for what each covers."""
@@ -75,6 +74,7 @@ def test_builds_cover_the_stages_and_the_combinations():
     assert with_feasibility == {True, False}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BUILDS)
 def test_every_report_builds_and_explains_what_is_missing(project, capsys, name):
     cohorts.build_cohort(project / "data" / "raw" / name, **cohorts.VARIANTS[name])
@@ -107,3 +107,70 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
                     for mime, text in shown:
                         assert not EMPTY_TABLE.search(text), (spec.name, audience, section.title, text[:300])
     assert built
+
+
+def test_report_contents_at_decisions_with_one_round():
+    # decisions-1tour: one rating round, no feasibility ratings, decisions not yet validated, no follow-up.
+    have = stages.available(cohorts.cohort_tables(**cohorts.VARIANTS["decisions-1tour"]))
+    accord = stages.report_contents(have, "accord")
+    assert accord.buildable and dict(accord.absent) == {
+        "Avant et après le débat": stages.NEEDS["apres_debat"], "Grille de faisabilité": stages.NEEDS["faisabilite"]}
+    assert stages.report_contents(have, "evolution").blocked == stages.NEEDS["suivi"]
+    assert stages.report_contents(have, "valorisation").blocked == stages.NEEDS["validation"]
+    assert not stages.report_is_buildable(have, "evolution") and stages.report_is_buildable(have, "criteres")
+    criteres = dict(stages.report_contents(have, "criteres").absent)
+    assert set(criteres) == {"Grille de faisabilité", "La section « marché », si pertinent",
+                             "Faisabilité et financement", "Les items formulés comme des risques",
+                             "Fiche du comité pour la grille de faisabilité"}
+
+
+def test_report_contents_with_dossiers_only():
+    have = stages.available(cohorts.cohort_tables("depot"))
+    assert {n: stages.report_contents(have, n).blocked for n in stages.REPORT_PLANS} == {
+        "cohorte": None, "diffusion": None, "accord": stages.NEEDS["notes"], "criteres": stages.NEEDS["notes"],
+        "evolution": stages.NEEDS["decisions"], "valorisation": stages.NEEDS["decisions"]}
+    assert dict(stages.report_contents(have, "cohorte").absent) == {
+        "Éligibilité": stages.NEEDS["eligibilite"], "Profils de notation": stages.NEEDS["notes"]}
+
+
+def test_a_heading_found_in_several_reports_needs_the_same_data():
+    by_title: dict[str, set] = {}
+    for plan in stages.REPORT_PLANS.values():
+        for section in plan.sections:
+            by_title.setdefault(section.title, set()).add(section.needs)
+    assert {t: n for t, n in by_title.items() if len(n) > 1} == {}
+    assert stages.section_needs("Grille de faisabilité") == ("faisabilite",)
+    with pytest.raises(KeyError):
+        stages.section_needs("Une section qui n'existe pas")
+
+
+def test_an_empty_cohort_is_refused_at_ingest(project, capsys):
+    cohorts.empty_cohort(project / "data" / "raw" / "vide")
+    assert main(["ingest", "vide"]) == 2
+    err = capsys.readouterr().err
+    assert "dossiers.csv" in err and "aucun dossier" in err and "Traceback" not in err
+    assert not (project / "data" / "processed" / "vide").exists()
+    assert main(["status", "vide"]) == 0  # the stage is still read: no dossier filed yet
+    assert "Étape : aucun dossier déposé" in capsys.readouterr().out
+
+
+def test_a_missing_section_shows_one_sentence_and_no_empty_table_is_drawn(project, monkeypatch):
+    from socinnov.reporting import display
+    from socinnov.reporting.followup_plots import attrition_curve
+
+    cohorts.build_cohort(project / "data" / "raw" / "d1", **cohorts.VARIANTS["decisions-1tour"])
+    data = load_cohort("d1", audience="jury", tables=("dossiers", "ratings", "decisions", "jurors"))
+    shown = []
+    monkeypatch.setattr(display, "display", shown.append)
+    assert not display.section(data, "Avant et après le débat")
+    assert not display.has(data, "Avant et après le débat")
+    assert display.section(data, "Accord par critère") and display.has(data, "Accord par critère")
+    assert [o.data for o in shown] == [stages.absent_fr(stages.NEEDS["apres_debat"])]
+    assert stages.absent_fr(stages.NEEDS["apres_debat"]) == (
+        "*Section pas encore disponible : pas de notes après débat (notations.csv, tour « après débat »).*")
+    shown.clear()
+    display.table(data.decisions.iloc[:0], empty="Aucun dossier ne changerait de place.")
+    display.table(data.decisions.iloc[:0])
+    display.table(data.decisions.iloc[:0], empty="")
+    display.show(attrition_curve(pd.DataFrame(columns=["months", "survival", "events"])))
+    assert [o.data for o in shown] == ["Aucun dossier ne changerait de place.", display.EMPTY_TABLE]
