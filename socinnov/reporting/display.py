@@ -167,6 +167,12 @@ def markdown(text: str | None) -> None:
         display(Markdown(text))
 
 
+def note(obj) -> None:
+    """Show a rich object computed by the package (an ``IPython.display.HTML`` note), as a cell
+    ending with it would."""
+    display(obj)
+
+
 def laureate_cards(details: list[dict], *, laureates: int, consenting: int) -> None:
     """One card per consenting laureate (title, porteur, résumé, objectifs, publics)."""
     display(HTML(laureate_cards_html(details, laureates=laureates, consenting=consenting)))
