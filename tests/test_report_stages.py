@@ -16,6 +16,7 @@ shown empty.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -107,6 +108,10 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
                     for mime, text in shown:
                         assert not EMPTY_TABLE.search(text), (spec.name, audience, section.title, text[:300])
     assert built
+    if name == "depot":  # in the HTML, a missing section's lead-in paragraphs are left out with it
+        page = html.unescape((config.reports_dir(name) / "jury" / "cohorte.html").read_text(encoding="utf-8"))
+        assert stages.absent_fr(stages.NEEDS["eligibilite"]).strip("*") in page
+        assert ">Dossiers inéligibles et motifs :<" not in page
 
 
 def test_report_contents_at_decisions_with_one_round():
