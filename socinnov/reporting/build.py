@@ -243,7 +243,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
     manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
     # --- What each report can show now (socinnov.call.stages): a report with nothing to show yet
     # (« Évolution » before any follow-up) is not built, and the log says what it waits for.
-    have = stages.available(load_cohort(name, audience=JURY).tables)
+    have = stages.available(load_cohort(name, audience=JURY, refresh=False).tables)  # ingested just above
     blocked = {s.name: why for s in specs if s.name in stages.REPORT_PLANS
                and (why := stages.report_contents(have, s.name).blocked)}
     for s in specs:
