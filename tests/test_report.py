@@ -36,7 +36,8 @@ def test_papermill_recorded_the_parameters(built):
     for o in outcomes:
         nb = nbformat.read(o.notebook, as_version=4)
         assert nb.metadata.papermill.parameters == {"cohort": "tiny", "audience": o.parameters["audience"],
-                                                     "inputs": ["dossiers", "eligibility", "decisions", "ratings"]}
+                                                     "inputs": ["dossiers", "partners", "budget", "eligibility",
+                                                                "decisions", "ratings"]}
         assert nb.metadata.papermill.exception is None
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and 'cohort = "tiny"' in injected[0].source

@@ -17,6 +17,7 @@ import pandas as pd
 from socinnov import fr
 from socinnov.analysis import overview
 from socinnov.analysis.jury_agreement import criterion_agreement
+from socinnov.call import stages
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
@@ -76,6 +77,11 @@ class PublicCohort:
 
     def __repr__(self) -> str:
         return f"PublicCohort({self.name!r}, seuil={self.min_count})"
+
+    def available(self) -> frozenset[str]:
+        """What the cohort's tables hold (``socinnov.call.stages.available``): which sections a
+        public report can draw; says nothing about any dossier."""
+        return stages.available(self._tables)
 
     @property
     def call(self) -> Call:

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from socinnov import __version__, config, files, fr
+from socinnov.call import stages
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
 from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
 from socinnov.privacy.audiences import JURY, check_audience, definition
-from socinnov.privacy.store import declared_tables, raw_files
+from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
 from socinnov.reporting.pages import TEMPLATES
@@ -240,7 +241,15 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
     name, _ = resolve_cohort(cohort)
     ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
     manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
-    todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
+    # --- What each report can show now (socinnov.call.stages): a report with nothing to show yet
+    # (« Évolution » before any follow-up) is not built, and the log says what it waits for.
+    have = stages.available(load_cohort(name, audience=JURY, refresh=False).tables)  # ingested just above
+    blocked = {s.name: why for s in specs if s.name in stages.REPORT_PLANS
+               and (why := stages.report_contents(have, s.name).blocked)}
+    for s in specs:
+        if s.name in blocked:
+            log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
+    todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     # Each report runs its own kernel (a separate process): threads only wait on them.

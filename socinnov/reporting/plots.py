@@ -42,7 +42,9 @@ def funnel_chart(funnel: pd.DataFrame):
 def amounts_histogram(requested: pd.Series, *, max_aid: float):
     """Distribution of requested amounts with the ceiling marked."""
     fig, ax = _figure(7, 3.2)
-    sns.histplot(requested, bins=range(0, int(max(requested.max(), max_aid)) + 5000, 5000), ax=ax)
+    requested = requested.dropna()
+    top = max(requested.max(), max_aid) if len(requested) else max_aid
+    sns.histplot(requested, bins=range(0, int(top) + 5000, 5000), ax=ax)
     ax.axvline(max_aid, color="black", linestyle="--")
     ax.text(max_aid, ax.get_ylim()[1] * 0.95, f" plafond {fr.euros(max_aid)}", va="top")
     ax.xaxis.set_major_formatter(lambda v, _: fr.euros(v))
