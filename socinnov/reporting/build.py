@@ -52,12 +52,15 @@ class ReportSpec:
     """A report notebook, described by its own metadata (``metadata.socinnov``)::
 
         {"title": "...", "audiences": ["jury", ...], "order": 10,
-         "inputs": ["dossiers", "ratings", ...], "compared_cohort": false}
+         "inputs": ["dossiers", "ratings", ...], "compared_cohort": false,
+         "external": ["departements-alpc.geojson"]}
 
     ``inputs``: the cohort tables the report reads (``socinnov.privacy.store.TABLE_NAMES``); the
     report is rebuilt when one of their raw files changes, and reading any other table fails.
     Without ``inputs``, every table (and any change rebuilds it). ``compared_cohort``: the
-    report also reads the cohort named by ``comparer_avec`` in ``appel.yaml``.
+    report also reads the cohort named by ``comparer_avec`` in ``appel.yaml``. ``external``: the
+    files of ``data/external`` the report reads (the départements' outlines of the map); without
+    it, every file there but its README (a new outline rebuilds the report, never a stale map).
     """
 
     name: str  # notebook stem under notebooks/
@@ -66,6 +69,7 @@ class ReportSpec:
     order: int = 100
     inputs: tuple[str, ...] | None = None
     compared_cohort: bool = False
+    external: tuple[str, ...] | None = None
 
 
 def discover_reports() -> tuple[ReportSpec, ...]:
@@ -83,8 +87,10 @@ def discover_reports() -> tuple[ReportSpec, ...]:
             inputs = None if inputs is None else declared_tables(inputs)
         except ValueError as exc:
             raise UserError(f"{path.name}, métadonnées « socinnov.inputs » : {exc}") from None
+        external = meta.get("external")
         specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100)), inputs,
-                                bool(meta.get("compared_cohort", False))))
+                                bool(meta.get("compared_cohort", False)),
+                                None if external is None else tuple(external)))
     return tuple(sorted(specs, key=lambda s: (s.order, s.name)))
 
 
@@ -118,13 +124,26 @@ def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:
     return {f"{other}/{k}": v for k, v in raw_hashes(other).items()}
 
 
+def external_inputs(spec: ReportSpec) -> dict[str, str | None]:
+    """SHA-256 of each file of ``data/external`` the report reads (``None``: file absent)."""
+    folder = config.external_dir()
+    if spec.external is not None:
+        names = spec.external
+    else:
+        names = sorted(p.name for p in folder.glob("*") if p.is_file() and not p.name.startswith(("README", ".")))
+    return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() if (folder / n).is_file() else None
+            for n in names}
+
+
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
     """What a report is built from: the notebook, its parameters, the raw files of the tables
-    it declares (and of the compared cohort), the package's code and its libraries' versions."""
+    it declares (and of the compared cohort), the external files it reads, the package's code
+    and its libraries' versions."""
     h = hashlib.sha256()
     h.update((config.notebooks_dir() / f"{spec.name}.ipynb").read_bytes())
     h.update(json.dumps([parameters, report_inputs(spec, manifest), compared_inputs(spec, manifest),
-                         code_fingerprint(), library_versions()], sort_keys=True).encode())
+                         external_inputs(spec), code_fingerprint(), library_versions()],
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -123,7 +123,12 @@ class AudienceKernel:
         env[AUDIENCE_ENV] = audience
         self.km = KernelManager(kernel_name="python3")
         self.km.start_kernel(cwd=str(cwd), env=env)
-        self._kc = self.km.client()
+        # The pool's own client gets its own session: a socket's identity is its session's id, and
+        # the clients papermill creates (one per notebook, left connected) share the manager's.
+        from jupyter_client.session import Session
+
+        session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        self._kc = self.km.client(session=session)
         self._kc.start_channels()
         try:
             self._kc.wait_for_ready(timeout=startup_timeout)
