@@ -18,9 +18,9 @@ reset between two of them.
   the report instead of mixing data.
 
 **Reset between notebooks** (:func:`reset`, run inside the kernel): figures closed, the user
-namespace and the output history cleared (``%reset -f``), matplotlib's settings, the warning
-filters and the working folder put back as they were after the warm-up, the execution
-counter back at 1. A report thus runs as it would in a fresh kernel, with its libraries
+namespace and the output history cleared (``%reset -f``) and a new history session begun (the
+execution counter back at 1), matplotlib's settings, the warning filters and the working
+folder put back as they were after the warm-up. A report thus runs as it would in a fresh kernel, with its libraries
 already imported; the executed notebooks are the same.
 
 papermill runs a notebook on an existing kernel through ``km=`` (nbclient then leaves the
@@ -72,14 +72,13 @@ def reset() -> None:
 
     plt.close("all")
     shell = get_ipython()
-    shell.run_line_magic("reset", "-f")
+    shell.reset(new_session=True)  # ``%reset -f``, and a new history session: numbering from 1
     if _STATE:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # deprecated keys come back as they were
             matplotlib.rcParams.update(_STATE["rc"])
         warnings.filters[:] = _STATE["filters"]
         os.chdir(_STATE["cwd"])
-    shell.execution_count = 1
     import gc
 
     gc.collect()
@@ -115,20 +114,24 @@ class AudienceKernel:
     """A kernel started for one audience, warmed, reset between notebooks."""
 
     def __init__(self, audience: str, cwd: Path, warm_imports: list[str], *, startup_timeout: float = 120):
-        from jupyter_client.manager import KernelManager
+        # An asynchronous manager, as nbclient creates for itself: its clients poll without
+        # blocking, so nbclient notices a kernel that dies mid-cell (a blocking one waits forever).
+        from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.session import Session
+        from jupyter_core.utils import run_sync
 
+        self._sync = run_sync
         self.audience = audience
-        self.runs = 0
         env = dict(os.environ)
         env[AUDIENCE_ENV] = audience
-        self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(cwd=str(cwd), env=env)
-        # The pool's own client gets its own session: a socket's identity is its session's id, and
+        self.km = AsyncKernelManager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env=env)
+        # The pool's own client has its own session: a socket's identity is its session's id, and
         # the clients papermill creates (one per notebook, left connected) share the manager's.
-        from jupyter_client.session import Session
-
-        session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
-        self._kc = self.km.client(session=session)
+        info = self.km.get_connection_info(session=True)
+        info["session"] = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        self._kc = BlockingKernelClient(parent=self.km, connection_file=self.km.connection_file, **info)
         self._kc.start_channels()
         try:
             self._kc.wait_for_ready(timeout=startup_timeout)
@@ -154,7 +157,7 @@ class AudienceKernel:
             raise KernelFailure(f"{content.get('ename')}: {content.get('evalue')}")
 
     def alive(self) -> bool:
-        return bool(self.km.is_alive())
+        return bool(self._sync(self.km.is_alive)())
 
     def prepare(self, audience: str) -> None:
         """Before a notebook: the kernel checks it is asked for its own audience."""
@@ -170,7 +173,7 @@ class AudienceKernel:
             self._kc.stop_channels()
         finally:
             if self.km.has_kernel:
-                self.km.shutdown_kernel(now=True)
+                self._sync(self.km.shutdown_kernel)(now=True)
 
 
 def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKernel, object], object], *,
