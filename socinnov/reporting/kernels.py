@@ -126,7 +126,9 @@ class AudienceKernel:
         env = dict(os.environ)
         env[AUDIENCE_ENV] = audience
         self.km = AsyncKernelManager(kernel_name="python3")
-        run_sync(self.km.start_kernel)(cwd=str(cwd), env=env)
+        # History in memory, as nbclient starts its kernels: builds never share IPython's history file.
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env=env,
+                                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
         # The pool's own client has its own session: a socket's identity is its session's id, and
         # the clients papermill creates (one per notebook, left connected) share the manager's.
         info = self.km.get_connection_info(session=True)
@@ -191,6 +193,7 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
     order = list(remaining)
     busy: Counter = Counter()
     lock = threading.Lock()
+    live: set[AudienceKernel] = set()  # stopped by the calling thread if it is interrupted
     done: queue.Queue = queue.Queue()
     stop = threading.Event()
 
@@ -214,10 +217,12 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
                 audience, (i, item) = task
                 try:
                     if kernel is not None and (kernel.audience != audience or not kernel.alive()):
+                        live.discard(kernel)
                         kernel.shutdown()
                         kernel = None
                     if kernel is None:
                         kernel = start(audience)
+                        live.add(kernel)
                     kernel.prepare(audience)
                     result = run(kernel, item)
                     if kernel.alive():
@@ -227,7 +232,8 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
                     done.put((i, None, exc))
                     return
         finally:
-            if kernel is not None:
+            if kernel is not None and kernel in live:
+                live.discard(kernel)
                 kernel.shutdown()
 
     threads = [threading.Thread(target=worker, name=f"noyau-{n}", daemon=True)
@@ -248,6 +254,15 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
                 raise exc
             results[i] = result
             on_done(i, result)
+    except BaseException:  # Ctrl-C, a failure: the kernels stop now, not when they notice
+        stop.set()
+        for kernel in list(live):
+            live.discard(kernel)
+            try:
+                kernel.shutdown()
+            except Exception:  # noqa: BLE001, S110 - stopping anyway; the kernel watches its parent
+                pass
+        raise
     finally:
         stop.set()
     for t in threads:
