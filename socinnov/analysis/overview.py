@@ -7,6 +7,7 @@ import pandas as pd
 from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
+from socinnov.call.vocabulary import FUNDED, NOT_RETAINED, REORIENTED
 
 __all__ = [
     "FUNNEL_STEPS",
@@ -33,10 +34,10 @@ def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         len(tables["dossiers"]),
         int(status["eligible"].sum()),
         examined,
-        int(decisions.get("retenu - financé", 0) + decisions.get("retenu - réorienté", 0)),
-        int(decisions.get("retenu - financé", 0)),
-        int(decisions.get("retenu - réorienté", 0)),
-        int(decisions.get("non retenu", 0)),
+        int(decisions.get(FUNDED, 0) + decisions.get(REORIENTED, 0)),
+        int(decisions.get(FUNDED, 0)),
+        int(decisions.get(REORIENTED, 0)),
+        int(decisions.get(NOT_RETAINED, 0)),
     ]
     out = pd.DataFrame({"Étape": FUNNEL_STEPS, "Dossiers": counts})
     out["Part des dépôts"] = [fr.percent(n / max(counts[0], 1)) for n in counts]
@@ -81,7 +82,7 @@ def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for col, label in voc.INNOVATION_TYPES.items():
         sub = d[d[col]]
         rows.append({"Type d'innovation sociale": label, "Dossiers": len(sub),
-                     "dont financés": int((sub["decision"] == "retenu - financé").sum())})
+                     "dont financés": int((sub["decision"] == FUNDED).sum())})
     return pd.DataFrame(rows)
 
 
@@ -89,7 +90,7 @@ def departement_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers filed and funded per département of the region (all 12, zeros included)."""
     d = with_decision(tables)
     filed = d["departement"].value_counts()
-    funded = d.loc[d["decision"] == "retenu - financé", "departement"].value_counts()
+    funded = d.loc[d["decision"] == FUNDED, "departement"].value_counts()
     codes = list(voc.REGION_DEPARTEMENTS)
     return pd.DataFrame({
         "code": codes,

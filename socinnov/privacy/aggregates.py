@@ -21,9 +21,10 @@ from socinnov.call import stages
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
+from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
 from socinnov.privacy import audiences, disclosure
 
-DECISION_LABELS = {"non retenu": "non retenu", "retenu - financé": "financé", "retenu - réorienté": "réorienté",
+DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
                    "inéligible": "inéligible", "sans décision": "sans décision"}
 LEGAL_GROUPS = {
     "association": "association",
@@ -176,7 +177,7 @@ class PublicCohort:
         """Agreement per criterion (aggregate statistics over all rated dossiers)."""
         return criterion_agreement(self._tables["ratings"], self.grid(grid_id), n_boot=n_boot, seed=seed)
 
-    def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = "individuel") -> pd.DataFrame:
+    def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = INDIVIDUAL) -> pd.DataFrame:
         """Ratings per criterion and level (counts of ratings, small ones suppressed)."""
         grid = self.grid(grid_id)
         r = self._tables["ratings"]
@@ -190,7 +191,7 @@ class PublicCohort:
     def laureates(self) -> pd.DataFrame:
         """Funded experiments whose decision the comité d'élu-e-s validated: public once voted."""
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]
         d = self._tables["dossiers"].merge(voted[["dossier_id", "granted_amount"]], on="dossier_id")
         d = d.sort_values("porteur")
         return pd.DataFrame({
@@ -202,7 +203,7 @@ class PublicCohort:
     def laureate_details(self) -> list[dict]:
         """Résumé, objectifs and publics of the laureates who consented to publication."""
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]["dossier_id"]
         d = self._tables["dossiers"]
         d = d[d["dossier_id"].isin(voted) & d["publication_consent"]].sort_values("porteur")
         return [{"porteur": r.porteur, "title": r.title, "summary": r.summary, "objectives": r.objectives,
@@ -210,7 +211,7 @@ class PublicCohort:
 
     def consent_counts(self) -> dict:
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]["dossier_id"]
         d = self._tables["dossiers"][self._tables["dossiers"]["dossier_id"].isin(voted)]
         return {"laureates": len(d), "consenting": int(d["publication_consent"].sum())}
 
