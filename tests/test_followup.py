@@ -514,3 +514,24 @@ def test_vectorised_change_model_agrees_with_statsmodels(monkeypatch):
     assert fast["slope"] == pytest.approx(reference["slope"], rel=1e-5)
     assert fast["se"] == pytest.approx(reference["se"], rel=0.05)
     assert bool(fast["random_slope"]) == bool(reference["random_slope"])
+
+
+def test_many_trajectories_are_drawn_as_their_spread_not_one_line_each():
+    """Above MAX_LINES experiments, the grey lines give way to percentile bands (issue 14); below,
+    one grey line per experiment as before."""
+    from matplotlib.collections import LineCollection
+
+    from socinnov.reporting import followup_plots
+
+    levels = ("Inexistant", "Faible", "Intermédiaire", "Fort")
+    for n, bands in ((12, False), (followup_plots.MAX_LINES + 1, True)):
+        scores = simulated_scores(0.3, n_projects=n)
+        fig = followup_plots.trajectories(scores, followup.wave_means(scores), levels=levels)
+        ax = fig.axes[0]
+        lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert (not lines) == bands
+        if bands:
+            assert f"la dispersion des {n} expérimentations" in fig.alt_text
+            assert len(ax.collections) == 3  # two grey bands and the mean's interval
+        else:
+            assert len(lines[0].get_segments()) == n and "trajectoire de chaque expérimentation" in fig.alt_text
