@@ -142,13 +142,20 @@ def write(tmp_path, text, name="notes.csv", encoding="utf-8"):
 
 
 def test_missing_column(tmp_path, capsys):
-    path = write(tmp_path, "dossier,jure,note\n1,a,1\n1,b,2\n")
+    path = write(tmp_path, "dossier,evaluateur,note\n1,a,1\n1,b,2\n")
     code, out, err = run_cli([path, "--unit", "dossier", "--rater", "juré", "--value", "note"],
                              capsys)
     assert code == 2 and out == ""
-    assert str(path) in err
-    assert "« juré » absente" in err
-    assert "dossier, jure, note" in err
+    assert err == (f"Erreur : {path}, ligne 1, colonne « juré » : colonne absente ; colonnes du fichier : "
+                   "dossier, evaluateur, note\n")
+
+
+def test_columns_found_as_ingest_finds_headers(tmp_path, capsys):
+    """Case, accents and surrounding spaces of a header are forgiven, as ingest forgives them."""
+    path = write(tmp_path, " Dossier ;JURE;Note\n1;a;1\n1;b;2\n2;a;2\n2;b;2\n")
+    res = run_json([path, "--unit", "dossier", "--rater", "juré", "--value", "note", "--bootstrap", "0"],
+                   capsys)
+    assert (res["n_units"], res["n_raters"], res["n_ratings"]) == (2, 2, 4)
 
 
 def test_single_rater(tmp_path, capsys):
@@ -186,9 +193,9 @@ def test_text_without_levels_on_ordinal_scale(tmp_path, capsys):
 def test_unreadable_files(tmp_path, capsys):
     code, _, err = run_cli([tmp_path / "absent.csv", *BASE], capsys)
     assert code == 2 and "fichier introuvable" in err
-    latin1 = write(tmp_path, "unit,rater,value\n1,a,Très\n", name="latin1.csv", encoding="latin-1")
-    code, _, err = run_cli([latin1, *BASE], capsys)
-    assert code == 2 and "pas en UTF-8" in err and "ligne 2" in err
+    utf16 = write(tmp_path, "unit,rater,value\n1,a,1\n", name="utf16.csv", encoding="utf-16")
+    code, _, err = run_cli([utf16, *BASE], capsys)
+    assert code == 2 and "UTF-16" in err
     empty = write(tmp_path, "", name="vide.csv")
     code, _, err = run_cli([empty, *BASE], capsys)
     assert code == 2 and "vide" in err
@@ -198,7 +205,72 @@ def test_unquoted_decimal_comma_with_comma_separator(tmp_path, capsys):
     path = write(tmp_path, "unit,rater,value\n1,a,2,5\n1,b,3\n")
     code, _, err = run_cli([path, *BASE, "--scale", "interval"], capsys)
     assert code == 2
-    assert "ligne 2" in err and "4 champs au lieu de 3" in err
+    assert err == (f"Erreur : {path}, ligne 2 : 4 valeurs pour 3 colonnes (valeur en trop « 5 ») : une valeur "
+                   "contenant le séparateur doit être entre guillemets\n")
+
+
+@pytest.mark.parametrize("text", [
+    # The header ends with an empty field: « 2,5 » would fill it, the rating read as 2.
+    "unit,rater,value,\n1,a,3,\n1,b,2,5\n2,a,1,\n2,b,1,\n",
+    # The rows end with an empty field: « 2,5 » is one value too many.
+    "unit,rater,value\n1,a,3,\n1,b,2,5\n2,a,1,\n2,b,1,\n",
+])
+def test_decimal_comma_never_read_as_its_whole_part(tmp_path, capsys, text):
+    """Regression: the command's former reader read « 2,5 » as 2 when an empty field ended the
+    header, the 5 moving into the column without header; both layouts are refused on line 3."""
+    path = write(tmp_path, text)
+    code, out, err = run_cli([path, *BASE, "--scale", "interval", "--bootstrap", "0"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"Erreur : {path}, ligne 3 : ")
+    assert "« 5 »" in err and "guillemets" in err
+
+
+def test_quoted_decimal_comma_with_comma_separator(tmp_path, capsys):
+    path = write(tmp_path, 'unit,rater,value,\n1,a,3,\n1,b,"2,5",\n2,a,1,\n2,b,1,\n')
+    res = run_json([path, *BASE, "--scale", "interval", "--bootstrap", "0"], capsys)
+    assert res["levels"] == [1, 2.5, 3]
+    assert (res["n_units"], res["n_raters"], res["n_ratings"]) == (2, 2, 4)
+
+
+def spelled_differently(tmp_path, name, encoding="utf-8"):
+    """krippendorff2011.csv with the same unit and rater ids written as users write them: a
+    trailing space, quotes around a number, a rater « André » typed with a combining accent
+    (NFD) in half of the rows, the file saved as Windows-1252 or UTF-8."""
+    rows = (DATA / "krippendorff2011.csv").read_text(encoding="utf-8").splitlines()
+    out = ["unit;rater;value"]
+    for k, line in enumerate(rows[1:]):
+        unit, rater, value = line.split(",")
+        unit = [f"{unit} ", f'"{unit}"', f" {unit}", unit][k % 4]
+        if rater == "D":
+            rater = "André" if k % 8 < 4 else "Andre\u0301"
+        out.append(f"{unit};{rater};{value}")
+    text = "\n".join(out) + "\n"
+    if encoding == "cp1252":
+        text = text.replace("Andre\u0301", "André")  # Windows-1252 has no combining accent
+    return write(tmp_path, text, name=name, encoding=encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_ids_cleaned_as_ingest_cleans_them(tmp_path, capsys, encoding):
+    """Regression: a trailing space, an NFD accent or quotes around a number made one juror or
+    dossier two for the command's former reader (31 units, 5 raters, alpha .877 instead of .815);
+    they are one id here."""
+    base = run_json([DATA / "krippendorff2011.csv", *BASE, "--bootstrap", "0"], capsys)
+    res = run_json([spelled_differently(tmp_path, f"{encoding}.csv", encoding), *BASE, "--bootstrap", "0"],
+                   capsys)
+    # Krippendorff (2011), example C: 12 units, 4 raters, 41 ratings; ordinal alpha .815
+    assert (res["n_units"], res["n_raters"], res["n_ratings"]) == (12, 4, 41)
+    assert res["statistics"]["krippendorff_alpha"]["estimate"] == pytest.approx(0.815, abs=5e-4)
+    assert res["statistics"] == base["statistics"]
+
+
+@pytest.mark.parametrize("first, second", [("1,a,2", '"1",a ,3'), ("1,André,2", "1,Andre\u0301,3"),
+                                           ("101,a,2", " 101 ,a,3")])
+def test_a_duplicate_rating_spelled_differently_is_still_a_duplicate(tmp_path, capsys, first, second):
+    path = write(tmp_path, f"unit,rater,value\n{first}\n1,b,3\n101,b,2\n{second}\n")
+    code, _, err = run_cli([path, *BASE, "--bootstrap", "0"], capsys)
+    assert code == 2
+    assert "ligne 5" in err and "plusieurs fois" in err
 
 
 def test_duplicate_rating(tmp_path, capsys):

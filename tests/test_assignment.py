@@ -19,9 +19,9 @@ from socinnov.analysis.juror_effects import design_components
 from socinnov.call.eligibility import check_eligibility, eligibility_status
 from socinnov.cli.main import main
 from socinnov.errors import InputError
-from socinnov.inputs.forms import assignments, plan_forms
+from socinnov.inputs.csv_reader import read_text_table
+from socinnov.inputs.form_layout import assignments, plan_forms
 from socinnov.inputs.ingest import validate_cohort
-from socinnov.inputs.tabular import read_text_table
 from tests.conftest import REPO, tiny_tables, write_cohort
 
 DEMO = REPO / "data" / "raw" / "demo"

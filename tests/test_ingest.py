@@ -119,3 +119,14 @@ def test_call_file_overrides_the_envelope_and_unknown_keys_are_refused(tiny_coho
     with pytest.raises(InputError, match="appel.yaml, colonne « envelope » : clé inconnue"):
         ingest("tiny")
     assert TABLES_BY_NAME["ratings"].filename == "notations.csv"
+
+
+def test_ids_typed_with_spaces_or_quotes_match_their_table(project):
+    """« "J01 " » and « J02 » (trailing space) in notations.csv are the jurors J01 and J02 of jures.csv."""
+    folder = write_cohort(config.raw_dir("tiny"), tiny_tables())
+    ratings = folder / "notations.csv"
+    text = ratings.read_text(encoding="utf-8-sig")
+    ratings.write_text(text.replace(";J01;", ';"J01 ";').replace(";J02;", ";J02 ;"), encoding="utf-8-sig")
+    ingest("tiny")
+    stored = pd.read_parquet(config.processed_dir("tiny") / "ratings.parquet")
+    assert sorted(stored["juror_id"].unique()) == ["J01", "J02", "J03"]

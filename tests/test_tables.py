@@ -5,14 +5,9 @@ import pytest
 
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.tabular import (
-    CellError,
-    _parse_amount,
-    _parse_date,
-    fold,
-    load_table,
-    read_text_table,
-)
+from socinnov.inputs.csv_reader import read_text_table
+from socinnov.inputs.french_values import CellError, fold, parse_amount, parse_date
+from socinnov.inputs.tabular import load_table
 
 JURORS = TABLES_BY_NAME["jurors"]
 DOSSIERS = TABLES_BY_NAME["dossiers"]
@@ -25,13 +20,13 @@ def messages(problems):
 @pytest.mark.parametrize("text, expected", [("12 500,00 €", 12500.0), ("12\u202f500,5", 12500.5),
                                              ("40000", 40000.0), ("1.234,50", 1234.5), ("3 000 EUR", 3000.0)])
 def test_amounts_as_french_offices_write_them(text, expected):
-    assert _parse_amount(text) == expected
+    assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [("05/09/2016", "2016-09-05"), ("5/9/2016", "2016-09-05"),
                                              ("2016-09-05", "2016-09-05")])
 def test_dates(text, expected):
-    assert _parse_date(text) == pd.Timestamp(expected)
+    assert parse_date(text) == pd.Timestamp(expected)
 
 
 def test_fold_forgives_case_accents_and_spaces():
@@ -81,11 +76,11 @@ def test_english_headers_comma_separator_windows_1252(tmp_path):
 
 def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
     headers = french_headers(DOSSIERS.model)
-    from socinnov.inputs.tabular import _kind, format_cell
+    from socinnov.inputs.french_values import dtype_kind, format_cell
     from tests.conftest import dossier
     schema = DOSSIERS.model.to_schema()
     row = dossier("D-001")
-    cells = {headers[k]: format_cell(row[k], _kind(schema.columns[k].dtype)) for k in headers}
+    cells = {headers[k]: format_cell(row[k], dtype_kind(schema.columns[k].dtype)) for k in headers}
     cells[headers["requested_amount"]] = "trente mille"
     cells[headers["filed_on"]] = "31/02/2016"
     cells[headers["market_launched"]] = "peut-être"
@@ -103,7 +98,8 @@ def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
 
 def test_missing_required_file(tmp_path):
     _, problems = load_table(DOSSIERS, tmp_path)
-    assert messages(problems) == ["dossiers.csv : fichier obligatoire absent du dossier de la cohorte"]
+    assert messages(problems) == ["dossiers.csv : fichier obligatoire absent du dossier de la cohorte (ou "
+                                  "dossiers.xlsx, dossiers.ods, ou une feuille « dossiers » d'un classeur)"]
 
 
 def test_optional_file_absent_gives_an_empty_typed_table(tmp_path):
@@ -131,7 +127,7 @@ def test_read_text_table_blank_cells_are_missing(tmp_path):
                                              ("0,500", 0.5), ("12 500,00 euros", 12500.0), ("€ 12", 12.0),
                                              ("-5,5", -5.5)])
 def test_unambiguous_amounts_are_read(text, expected):
-    assert _parse_amount(text) == expected
+    assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text, detail", [("12.500", "ambiguë (12 500 ou 12,5 ?)"),
@@ -139,7 +135,7 @@ def test_unambiguous_amounts_are_read(text, expected):
                                            ("1.2.3", "illisible"), ("12,", "illisible")])
 def test_ambiguous_or_malformed_amounts_are_refused(text, detail):
     with pytest.raises(CellError) as err:
-        _parse_amount(text)
+        parse_amount(text)
     assert err.value.detail == detail
 
 
@@ -147,7 +143,7 @@ def test_ambiguous_or_malformed_amounts_are_refused(text, detail):
                                              ("05/09/2016 00:00", "2016-09-05"),
                                              ("2016-09-05T10:30:00", "2016-09-05")])
 def test_more_dates_read_day_first(text, expected):
-    assert _parse_date(text) == pd.Timestamp(expected)
+    assert parse_date(text) == pd.Timestamp(expected)
 
 
 @pytest.mark.parametrize("text, detail", [("2016/09/05", "illisible (écrite année/mois/jour)"),
@@ -157,7 +153,7 @@ def test_more_dates_read_day_first(text, expected):
                                                       "dans le tableur)"))])
 def test_dates_not_written_day_month_year_are_refused_with_why(text, detail):
     with pytest.raises(CellError) as err:
-        _parse_date(text)
+        parse_date(text)
     assert err.value.detail == detail
 
 
@@ -213,3 +209,40 @@ def test_a_check_on_a_row_is_not_reported_for_an_unreadable_cell(tmp_path):
         ("decisions.csv, ligne 2, colonne « Montant accordé (EUR) » : valeur « 12.500 » ambiguë (12 500 ou 12,5 ?) : "
          "attendu un montant, par exemple 12 500,00"),
         "decisions.csv, ligne 3 : un dossier « retenu - financé » doit avoir un montant accordé"]
+
+
+def test_files_with_and_without_quotes_are_read_alike(tmp_path):
+    """A file without any quote goes to pandas' reader, one with quotes to the ``csv`` module:
+    same cells, same blank rows skipped, same row numbers, same columns kept."""
+    from socinnov.inputs import csv_reader
+
+    text = ("Identifiant du juré ; Nom;Qualité;Structure;\r\n\r\n J01;Juré A ;élu·e;;\r\n;;;;\r\n"
+            "J02;Juré B;équipe projet;Région;\r\nJ03;Juré C;élu·e;Mairie;\r\n")
+    plain = csv_reader._table(csv_reader._read_unquoted(text.encode("utf-8"), ";"))
+    exact = csv_reader._table(csv_reader._read_quoted(text, ";", "jures.csv"))
+    pd.testing.assert_frame_equal(plain, exact)
+    assert list(plain.index) == [1, 3, 4]  # spreadsheet rows 3, 5 and 6
+    assert list(plain.columns) == ["Identifiant du juré", "Nom", "Qualité", "Structure"]
+    assert plain.loc[1, "Nom"] == "Juré A" and pd.isna(plain.loc[1, "Structure"])
+    path = tmp_path / "jures.csv"
+    path.write_text(text, encoding="utf-8")
+    pd.testing.assert_frame_equal(read_text_table(path), plain)
+
+
+def test_ids_cleaned_as_one_id(tmp_path):
+    """Surrounding spaces stripped, accents put in composed form (NFC), numbers kept as text."""
+    path = tmp_path / "notes.csv"
+    path.write_bytes('unité;juré\n101;André\n"101";Andre\u0301\n 101 ;"André "\n007;x\n'.encode("utf-8"))
+    df = read_text_table(path)
+    assert list(df["unité"]) == ["101", "101", "101", "007"]
+    assert list(df["juré"]) == ["André", "André", "André", "x"]
+
+
+def test_a_ragged_file_without_quotes_is_worded_by_the_exact_reader(tmp_path):
+    path = tmp_path / "jures.csv"
+    path.write_text("a;b\n1;2\n3;4;5\n", encoding="utf-8")
+    with pytest.raises(Exception) as err:
+        read_text_table(path)
+    assert [str(p) for p in err.value.problems] == [
+        "jures.csv, ligne 3 : 3 valeurs pour 2 colonnes (valeur en trop « 5 ») : une valeur contenant le "
+        "séparateur doit être entre guillemets"]

@@ -16,6 +16,7 @@ from scipy import stats
 from socinnov.analysis.criteria import criterion_labels
 from socinnov.analysis.jury_agreement import RETAINED
 from socinnov.call.grids import Grid
+from socinnov.call.vocabulary import FUNDED
 
 __all__ = ["OUTCOMES", "UNSTABLE_OR", "auc", "decision_outcome", "discrimination", "odds_ratio"]
 
@@ -53,7 +54,7 @@ def decision_outcome(decisions: pd.DataFrame, outcome: str = "retenu") -> pd.Ser
         y = d.isin(RETAINED)
     elif outcome == "financé":
         d = d[d.isin(RETAINED)]
-        y = d == "retenu - financé"
+        y = d == FUNDED
     else:
         raise ValueError(f"issue inconnue « {outcome} » : {', '.join(OUTCOMES)}")
     return y.astype(int).rename(outcome)

@@ -82,7 +82,8 @@ def funded_ids(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def _since_start(tables: dict[str, pd.DataFrame], df: pd.DataFrame, date: str) -> pd.DataFrame:
     start = tables["dossiers"].set_index("dossier_id")["start_date"]
-    days = (df[date] - df["dossier_id"].map(start)).dt.days.astype(float)
+    # to_datetime: an empty table (no follow-up yet) holds object columns, not dates
+    days = (pd.to_datetime(df[date]) - pd.to_datetime(df["dossier_id"].map(start))).dt.days.astype(float)
     return df.assign(months=days / DAYS_PER_MONTH, years=days / DAYS_PER_YEAR)
 
 

@@ -52,8 +52,11 @@ def eligibility_summary(findings: pd.DataFrame) -> pd.DataFrame:
 def with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers with their eligibility and decision (« inéligible », « sans décision » where none)."""
     status = eligibility_status(tables["eligibility"])
-    d = tables["dossiers"].merge(status[["dossier_id", "eligible"]], on="dossier_id", how="left")
-    d = d.merge(tables["decisions"][["dossier_id", "decision"]], on="dossier_id", how="left")
+    # ids as text on both sides: a table with no rows yet (no decisions) is read with a float key
+    d = tables["dossiers"].astype({"dossier_id": str})
+    d = d.merge(status[["dossier_id", "eligible"]].astype({"dossier_id": str}), on="dossier_id", how="left")
+    d = d.merge(tables["decisions"][["dossier_id", "decision"]].astype({"dossier_id": str}), on="dossier_id",
+                how="left")
     d["decision"] = d["decision"].fillna(d["eligible"].map({True: "sans décision", False: "inéligible"}))
     return d
 

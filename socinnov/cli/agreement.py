@@ -1,20 +1,20 @@
 """Command line: ``socinnov agreement FICHIER.csv --unit COL --rater COL --value COL ...``.
 
-Reads a long-format CSV (one row per rating; an empty value is a missing
-rating; ``,`` or ``;`` separator, UTF-8 with or without BOM) and prints every
-agreement statistic of :func:`socinnov.analysis.agreement.agreement_table`, as a French
-table or, with ``--json``, as one JSON object. Bad input gets a French message
-on stderr naming the file, the line and the column, and exit status 2.
+Reads a long-format CSV (one row per rating; an empty value is a missing rating) with the
+cohort files' reader (:func:`socinnov.inputs.csv_reader.read_columns`: ``;`` or ``,``, UTF-8 with
+or without BOM or Windows-1252, identifiers cleaned as ingest cleans them) and prints every
+agreement statistic of :func:`socinnov.analysis.agreement.agreement_table`, as a French table or,
+with ``--json``, as one JSON object. Bad input gets a French message on stderr naming the file,
+the line and the column, and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ from socinnov.analysis.agreement import (
     AgreementInputError,
     agreement_table,
 )
+from socinnov.inputs.csv_reader import TableFormatError, read_columns
 
 __all__ = ["configure_parser", "main", "run"]
 
@@ -47,7 +48,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "Accord inter-évaluateurs (pourcentage d'accord, alpha de Krippendorff, kappas, AC1/AC2 "
         "de Gwet, ICC, W de Kendall) à partir d'un CSV au format long : une ligne par note.")
     parser.add_argument("file", metavar="FICHIER.csv",
-                        help="CSV au format long (séparateur « , » ou « ; », UTF-8)")
+                        help="CSV au format long (séparateur « ; » ou « , », UTF-8 ou Windows-1252)")
     parser.add_argument("--unit", required=True, metavar="COL",
                         help="colonne de l'unité notée (dossier)")
     parser.add_argument("--rater", required=True, metavar="COL",
@@ -67,70 +68,6 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="graine du bootstrap (défaut : 0)")
     parser.add_argument("--json", action="store_true",
                         help="sortie JSON au lieu du tableau")
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;").delimiter
-    except csv.Error:
-        header = text.splitlines()[0] if text else ""
-        return ";" if header.count(";") > header.count(",") else ","
-
-
-def read_long_csv(path: str, columns: list[str]) -> pd.DataFrame:
-    """Read a long-format CSV as strings; the index is the line number in the file."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise _InputProblem(f"{path} : fichier introuvable") from None
-    except IsADirectoryError:
-        raise _InputProblem(f"{path} : c'est un dossier, pas un fichier CSV") from None
-    except OSError as exc:
-        raise _InputProblem(f"{path} : lecture impossible ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _InputProblem(
-            f"{path}, ligne {line} : le fichier n'est pas en UTF-8 ; réenregistrez-le en UTF-8 "
-            "(avec ou sans BOM)") from None
-    if not text.strip():
-        raise _InputProblem(f"{path} : le fichier est vide")
-    if "\x00" in text:
-        raise _InputProblem(f"{path} : ce n'est pas un fichier texte CSV")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip() for h in next(reader)]
-        records, lines = [], []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-                raise _InputProblem(
-                    f"{path}, ligne {reader.line_num} : {len(row)} champs au lieu de "
-                    f"{len(header)} (séparateur « {delimiter} ») ; si une note contient une "
-                    "virgule décimale, utilisez « ; » comme séparateur ou mettez la note entre "
-                    "guillemets")
-            records.append((row + [""] * len(header))[: len(header)])
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise _InputProblem(f"{path}, ligne {reader.line_num} : CSV illisible ({exc})") from None
-    missing = [c for c in columns if c not in header]
-    if missing:
-        names = ", ".join(f"« {c} »" for c in missing)
-        raise _InputProblem(
-            f"{path} : colonne{'s' if len(missing) > 1 else ''} {names} absente"
-            f"{'s' if len(missing) > 1 else ''} ; colonnes du fichier : "
-            f"{', '.join(header)} (séparateur détecté : « {delimiter} »)")
-    if len(set(header)) != len(header):
-        dup = sorted({h for h in header if header.count(h) > 1})
-        raise _InputProblem(f"{path} : colonne(s) en double dans l'en-tête : {', '.join(dup)}")
-    if not records:
-        raise _InputProblem(f"{path} : aucune ligne de données après l'en-tête")
-    return pd.DataFrame(records, columns=header, index=pd.Index(lines, name="ligne"), dtype=object)
 
 
 def _fmt(x: float) -> str:
@@ -206,7 +143,7 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
     return "\n".join(out)
 
 
-def _parse_levels(text: str | None, path: str):
+def _parse_levels(text: str | None):
     if text is None:
         return None
     sep = ";" if ";" in text else ","
@@ -237,13 +174,16 @@ def run(args: argparse.Namespace) -> int:
         if args.bootstrap < 0:
             raise _InputProblem(f"--bootstrap {args.bootstrap} : le nombre de rééchantillonnages "
                                 "doit être positif ou nul")
-        levels = _parse_levels(args.levels, path)
-        data = read_long_csv(path, [args.unit, args.rater, args.value])
+        levels = _parse_levels(args.levels)
+        data = read_columns(Path(path), [args.unit, args.rater, args.value], name=path)
         table = agreement_table(data, unit=args.unit, rater=args.rater, value=args.value,
                                 scale=args.scale, levels=levels, weights=args.weights,
                                 n_boot=args.bootstrap, seed=args.seed)
     except _InputProblem as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except TableFormatError as exc:
+        print("\n".join(f"Erreur : {problem}" for problem in exc.problems), file=sys.stderr)
         return EXIT_BAD_INPUT
     except AgreementInputError as exc:
         print(f"Erreur : {_describe(exc, path, args)}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, report, templates, agreement.
+"""The ``socinnov`` command: demo, ingest, status, report, audit, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written); 130 interrupted (Ctrl-C).
@@ -70,6 +70,26 @@ def _report(args) -> int:
     return 1 if failed else 0
 
 
+def _status(args) -> int:
+    from socinnov.call.eligibility import check_eligibility
+    from socinnov.call.stages import cohort_status, status_fr
+    from socinnov.errors import InputError
+    from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+    from socinnov.reporting.build import discover_reports
+
+    name, folder = resolve_cohort(args.cohort)
+    try:
+        frames, call = validate_cohort(folder)
+    except InputError as err:
+        print(f"La cohorte « {name} » ne passe pas l'ingestion : son étape ne peut pas être lue tant que "
+              f"ces problèmes ne sont pas corrigés.\n{err.report()}", file=sys.stderr)
+        return 2
+    frames["eligibility"] = check_eligibility(frames, call)
+    reports = tuple((s.name, s.title, s.audiences) for s in discover_reports())
+    print(status_fr(cohort_status(frames, call), name, call, reports))
+    return 0
+
+
 def _opendata(args) -> int:
     from socinnov.privacy.release import release_public
 
@@ -80,6 +100,21 @@ def _opendata(args) -> int:
     return 1 if leaks else 0
 
 
+def _audit(args) -> int:
+    from socinnov.privacy.audit import InfeasibleRelease, audit_cohort
+
+    try:
+        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail)
+    except InfeasibleRelease as err:
+        print(f"Audit impossible : {err}", file=sys.stderr)
+        return 1
+    print(result.report(), file=sys.stderr if not result.ok else sys.stdout)
+    if args.detail:
+        for f in result.findings:
+            print("  " + f.fr())
+    return 0 if result.ok else 1
+
+
 def _templates(args) -> int:
     from socinnov.call.schemas import TABLES
     from socinnov.call.settings import CALL_FILE, call_template
@@ -87,7 +122,14 @@ def _templates(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for t in TABLES:
+    if args.format == "xlsx":  # one workbook, a sheet per table, drop-down lists for closed vocabularies
+        from socinnov.inputs.template_workbook import TEMPLATE_WORKBOOK, write_template_workbook
+
+        if (out / TEMPLATE_WORKBOOK).exists():
+            print(f"{out / TEMPLATE_WORKBOOK} existe déjà : laissé tel quel", file=sys.stderr)
+        else:
+            write_template_workbook(out / TEMPLATE_WORKBOOK)
+    for t in TABLES if args.format == "csv" else ():
         if (out / t.filename).exists():
             print(f"{out / t.filename} existe déjà : laissé tel quel", file=sys.stderr)
             continue
@@ -103,21 +145,34 @@ def _templates(args) -> int:
 def _forms(args) -> int:
     from socinnov.inputs.forms import write_forms
 
-    paths = write_forms(args.cohort, Path(args.out) if args.out else None, force=args.force)
+    paths = write_forms(args.cohort, Path(args.out) if args.out else None, force=args.force, round=args.tour)
     for path in paths:
         print(f"  {path.name}")
-    print(f"{len(paths)} formulaires de notation écrits dans {paths[0].parent}")
+    print(f"{len(paths)} formulaires de notation (tour « {args.tour} ») écrits dans {paths[0].parent}")
     return 0
 
 
 def _import_forms(args) -> int:
     from socinnov.inputs.form_import import import_forms, write_ratings
 
-    result = import_forms(args.cohort, Path(args.folder))
+    result = import_forms(args.cohort, Path(args.folder), prefer_workbooks=args.classeurs_prioritaires)
     out = write_ratings(result.ratings, Path(args.out), force=args.force)
     print(result.missing_report(), file=sys.stderr)
-    print(f"{len(result.files)} classeurs lus, {len(result.ratings)} lignes de notation écrites dans {out}")
+    if result.conflicts_report():
+        print(result.conflicts_report(), file=sys.stderr)
+    kept = f" (dont {result.kept} reprises de notations.csv de la cohorte)" if result.kept else ""
+    print(f"{result.summary()}, {len(result.ratings)} lignes de notation écrites dans {out}{kept}")
     return 0
+
+
+def _round(value: str) -> str:
+    """``--tour``: the round as the vocabulary names it, from what the user typed."""
+    from socinnov.inputs.form_layout import ROUND_OPTIONS, round_named
+
+    found = round_named(value)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"tour « {value} » inconnu ; tours : {', '.join(ROUND_OPTIONS.values())}")
+    return found
 
 
 def _assign(args) -> int:
@@ -183,6 +238,8 @@ _ARGPARSE_FR = (
     (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
     (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
     (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
+    # An option's own type check (argparse.ArgumentTypeError), its message already French.
+    (r"argument (?P<arg>.+?): (?P<message>.*)", "{arg} : {message}"),
 )
 
 
@@ -221,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_ingest)
 
+    p = sub.add_parser("status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.set_defaults(func=_status)
+
     p = sub.add_parser("report", help="construire les rapports d'une cohorte")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("--audience", action="append", choices=(*AUDIENCE_IDS, "all"),
@@ -237,13 +298,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_opendata)
 
+    p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+                                      "ensemble, et les diffusions antérieures du registre")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
+    p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
+    p.set_defaults(func=_audit)
+
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
     p.add_argument("out", help="dossier où écrire les modèles")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                   help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
     p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
+    p.add_argument("--tour", type=_round, default="individuel", metavar="TOUR",
+                   help="tour de notation : individuel (défaut) ou apres-debat (rappelle les notes individuelles)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
 
@@ -260,9 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx)")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx), des deux tours")
+    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la "
+                   "cohorte complété des classeurs")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
+    p.add_argument("--classeurs-prioritaires", action="store_true",
+                   help="un niveau d'un classeur remplace un niveau différent de notations.csv (par défaut : refus, "
+                        "avec la liste des conflits)")
     p.set_defaults(func=_import_forms)
 
     p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")

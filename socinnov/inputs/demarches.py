@@ -59,6 +59,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from socinnov import config, files
 from socinnov.call.schemas import TABLES_BY_NAME, Table, french_headers
 from socinnov.errors import InputError, Problem
+from socinnov.inputs.csv_reader import TableFormatError, read_text_table
 from socinnov.inputs.demarches_mapping import (
     ETABLISSEMENTS_SHEET,
     OWN_ETABLISSEMENT,
@@ -70,13 +71,8 @@ from socinnov.inputs.demarches_mapping import (
     load_correspondence,
     multiple_choice_options,
 )
-from socinnov.inputs.tabular import (
-    TableFormatError,
-    fold,
-    read_text_table,
-    validate_frame,
-    write_table,
-)
+from socinnov.inputs.french_values import fold
+from socinnov.inputs.tabular import validate_frame, write_table
 
 DOSSIERS_SHEET, ID, STATE = "Dossiers", "ID", "État du dossier"
 DOSSIER_ID, LINE, SIRET_FIELD = "Dossier ID", "Ligne", "Champ"

@@ -28,7 +28,7 @@ import yaml
 
 from socinnov.call.schemas import TABLES_BY_NAME, Table, french_headers
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.tabular import fold
+from socinnov.inputs.french_values import fold
 
 ETABLISSEMENTS_SHEET = "Etablissements"
 OWN_ETABLISSEMENT = "Dossier"  # « Champ » of the dossier's own établissement

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +26,17 @@ import pandas as pd
 
 from socinnov import __version__, config, files
 from socinnov.call.eligibility import check_eligibility
-from socinnov.call.grids import ACCEPTABILITY, Grid, GridError, load_grid
+from socinnov.call.grids import ACCEPTABILITY, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.tabular import fold, load_tables
+from socinnov.inputs.french_values import fold
+from socinnov.inputs.sources import considered_files, find_sources, localise
+from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
+
+__all__ = ["MANIFEST", "cohort_lock", "ensure_ingested", "file_hashes", "ingest", "is_up_to_date", "raw_hashes",
+           "resolve_cohort", "validate_cohort"]
 
 MANIFEST = "manifest.json"
 
@@ -50,8 +56,9 @@ def resolve_cohort(cohort: str | Path) -> tuple[str, Path]:
 
 
 def input_files(folder: Path) -> list[Path]:
-    names = [t.filename for t in TABLES_BY_NAME.values()] + [CALL_FILE]
-    return [folder / n for n in names if (folder / n).exists()]
+    """The files ingest reads or reports (tables as .csv, .xlsx, .ods, workbooks, ``appel.yaml``, files
+    it does not read but names): a file added, changed or removed makes the cohort ingested again."""
+    return considered_files(folder)
 
 
 def file_hashes(folder: Path, names: set[str] | None = None) -> dict[str, str]:
@@ -96,8 +103,10 @@ def _where(table: str, column: str) -> tuple[str, str]:
 
 
 def _isin(values: pd.Series, reference) -> np.ndarray:
-    """``values.isin(reference)`` as a boolean array. For Arrow strings, pandas turns each reference
-    value into an Arrow scalar in Python (a second per 100 000 identifiers); here Arrow does it all."""
+    """``values.isin(reference)`` as a boolean array. For Arrow strings, pandas 3 turns each reference
+    value into an Arrow scalar in Python (0,06 s per 10 000 identifiers, and ingest checks a dozen
+    columns against the dossiers): here Arrow does it all. Kept for speed, with the figures in
+    ``docs/decisions.md``; anything but two Arrow string columns goes to pandas."""
     reference = pd.Series(list(reference) if isinstance(reference, (set, frozenset)) else reference)
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow" \
             and isinstance(reference.dtype, pd.StringDtype) and reference.dtype.storage == "pyarrow":
@@ -125,148 +134,65 @@ def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: s
     return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}") for i, v in values[missing].items()]
 
 
-def _codes(values) -> tuple[np.ndarray, object]:
-    """``values`` numbered in order of first appearance (-1: missing) and the distinct values."""
-    codes, uniques = pd.factorize(values, sort=False)
-    return np.asarray(codes, dtype=np.int64), uniques
-
-
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """Row of the first appearance of each code, for codes numbered in order of first appearance."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.int64)
-    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
-    return np.flatnonzero(codes > before)
-
-
-def _combine(*columns: np.ndarray, missing_is_value: bool = False,
-             renumber: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-    """One code per row for the combination of the columns' codes (``groupby(sort=False)``'s groups,
-    numbered in order of first appearance), and the first row of each combination. A row with a
-    missing value (code -1) gets -1, unless ``missing_is_value`` (as ``duplicated`` counts them).
-    Without ``renumber``, equal combinations get equal codes but not consecutive ones."""
-    combined = np.zeros(len(columns[0]), dtype=np.int64)
-    missing = np.zeros(len(combined), dtype=bool)
-    span = 1
-    for codes in columns:
-        width = int(codes.max(initial=-1)) + 2
-        if span * width >= 2**62:  # renumber before the product could overflow
-            combined = np.asarray(pd.factorize(combined, sort=False)[0], dtype=np.int64)
-            span = int(combined.max(initial=0)) + 1
-        if not missing_is_value:
-            missing |= codes < 0
-        combined = combined * width + codes + 1
-        span *= width
-    if not renumber:
-        return np.where(missing, -1, combined), None
-    out = np.full(len(combined), -1, dtype=np.int64)
-    present = np.flatnonzero(~missing)
-    out[present] = pd.factorize(combined[present], sort=False)[0]
-    return out, present[_first_rows(out[present])]
-
-
-def _rows_of(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
-    """Positions of the rows whose code is in ``wanted``: grouped in the order of ``wanted``, rows in order."""
-    rank = np.full(max(int(codes.max(initial=-1)), 0) + 2, len(wanted), dtype=np.int64)
-    rank[np.asarray(wanted, dtype=np.int64) + 1] = np.arange(len(wanted))
-    positions = np.flatnonzero(rank[codes + 1] < len(wanted))
-    return positions[np.argsort(rank[codes[positions] + 1], kind="stable")]
-
-
-def _text_column(values: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """``pd.Series(np.array(values)[codes])`` (-1: missing) as pandas infers it, built by Arrow from
-    the few distinct values rather than from millions of Python strings."""
-    import pyarrow as pa
-
-    texts = [v for v in dict.fromkeys(values) if v is not None]
-    if not texts or any(not isinstance(v, str) for v in texts):
-        return pd.Series(np.array(list(values) + [None], dtype=object)[codes], index=index)
-    position = np.array([texts.index(v) if v is not None else -1 for v in values] + [-1], dtype=np.int64)[codes]
-    indices = pa.array(position, mask=position < 0, type=pa.int64())
-    arrow = pa.DictionaryArray.from_arrays(indices, pa.array(texts, type=pa.large_string())).cast(pa.large_string())
-    return pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(arrow), index=index)
+def _lookup(written: pd.Series, table: dict[str, object]) -> np.ndarray:
+    """Each text's entry in ``table``, keyed by :func:`fold` (``None``: an empty cell or a text not in
+    it). ``written`` is categorical: each distinct text is looked up once (a national file has
+    millions of ratings but a few dozen distinct texts), and the codes pick each row's entry."""
+    found = [table.get(fold(text)) for text in written.cat.categories]
+    return np.array([*found, None], dtype=object)[written.cat.codes.to_numpy()]  # code -1: empty cell
 
 
 def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
     """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven).
 
-    Works on the distinct (grid, version, value) triples, not row by row: a national file has
-    millions of ratings but a few dozen distinct values. Problems come in the order of the rows
-    where each unknown value first appears, then row by row.
+    Rows are taken grid version by grid version (a file uses one or two); a criterion that is not
+    found keeps its text as written, a level not found is left empty.
     """
     file = TABLES_BY_NAME["ratings"].filename
     headers = french_headers(TABLES_BY_NAME["ratings"].model)
     problems: list[Problem] = []
     version = ratings["grid_version"].astype(str)
-    grid_codes, grid_values = _codes(ratings["grid"])
-    version_codes, version_values = _codes(version)
-    key_codes, key_rows = _combine(grid_codes, version_codes)
-    keys = [(grid_values[grid_codes[r]], version_values[version_codes[r]]) for r in key_rows]
-    grids: dict[tuple[str, str], Grid | None] = {}
-    for key, first in zip(keys, key_rows):
+    written = {column: ratings[column].astype("category") for column in ("criterion", "level")}
+    criterion = _lookup(written["criterion"], {})  # all None: filled below, grid by grid
+    level = criterion.copy()
+    level_code = criterion.copy()
+    used = pd.DataFrame({"grid": ratings["grid"], "version": version}).drop_duplicates()
+    for first, grid_id, grid_version in used.itertuples():
         try:
-            grids[key] = load_grid(*key)
+            grid = load_grid(grid_id, grid_version)
         except GridError as exc:
-            grids[key] = None
-            problems.append(Problem(file, ratings.index[first] + 2, headers["grid_version"], str(exc)))
-
-    def lookup(column: str, table: dict[tuple[str, str], dict[str, object]], message):
-        """Each row's code (-1: empty cell) into the values found and the texts as written."""
-        raw_codes, raw_values = _codes(ratings[column])
-        codes, first_rows = _combine(key_codes, raw_codes)
-        found, written, unknown = [], [], []
-        for u, r in enumerate(first_rows):
-            key, raw = keys[key_codes[r]], raw_values[raw_codes[r]]
-            value = table.get(key, {}).get(fold(raw)) if grids.get(key) else None
-            if value is None and grids.get(key):
-                unknown.append(u)
-            found.append(value)
-            written.append(raw)
-        for pos in _rows_of(codes, unknown):
-            key = keys[key_codes[first_rows[codes[pos]]]]
-            problems.append(Problem(file, ratings.index[pos] + 2, headers[column],
-                                    message(written[codes[pos]], grids[key])))
-        return codes, found, written
-
-    criteria = {k: ({fold(c.id): c.id for c in g.criteria} | {fold(c.label): c.id for c in g.criteria})
-                for k, g in grids.items() if g}
-    levels = {k: {fold(lv.label): lv for lv in g.levels} for k, g in grids.items() if g}
-    crit_codes, crit_ids, crit_written = lookup(
-        "criterion", criteria, lambda raw, g: f"critère « {raw} » inconnu de la grille {g.key} ; critères : "
-        + ", ".join(c.id for c in g.criteria))
-    lv_codes, lv_found, _ = lookup("level", levels, lambda raw, g: f"niveau « {raw} » inconnu de la grille "
-                                   f"{g.key} ; niveaux permis : " + ", ".join(f"« {x} »" for x in g.level_labels))
-    # The criterion id where one was found, else the text as written; a row without a code (a
-    # missing grid or criterion) keeps its text too.
-    final = [c if c is not None else raw for c, raw in zip(crit_ids, crit_written)]
-    criterion = np.array(final + [None], dtype=object)[crit_codes]
-    unmatched = np.flatnonzero(crit_codes < 0)
-    if len(unmatched):
-        criterion[unmatched] = ratings["criterion"].to_numpy(dtype=object)[unmatched]
-    level_codes = np.array([x.code if x is not None else -1 for x in lv_found] + [-1], dtype=np.int64)[lv_codes]
-    out = ratings.assign(
-        criterion=pd.Series(criterion, index=ratings.index, dtype=object),
-        level=_text_column([x.label if x is not None else None for x in lv_found], lv_codes, ratings.index),
-        level_code=pd.arrays.IntegerArray(level_codes, level_codes < 0),
-    )
+            problems.append(Problem(file, first + 2, headers["grid_version"], str(exc)))
+            continue
+        rows = ((ratings["grid"] == grid_id) & (version == grid_version)).to_numpy()
+        ids = _lookup(written["criterion"], {fold(c.id): c.id for c in grid.criteria}
+                      | {fold(c.label): c.id for c in grid.criteria})
+        criterion = np.where(rows, ids, criterion)
+        labels = _lookup(written["level"], {fold(lv.label): lv.label for lv in grid.levels})
+        level = np.where(rows, labels, level)
+        level_code = np.where(rows, _lookup(written["level"], {fold(lv.label): lv.code for lv in grid.levels}),
+                              level_code)
+        for column, found, message in (
+                ("criterion", ids, f"critère « {{}} » inconnu de la grille {grid.key} ; critères : "
+                 + ", ".join(c.id for c in grid.criteria)),
+                ("level", labels, f"niveau « {{}} » inconnu de la grille {grid.key} ; niveaux permis : "
+                 + ", ".join(f"« {x} »" for x in grid.level_labels))):
+            unknown = rows & pd.isna(found) & ratings[column].notna().to_numpy()
+            problems += [Problem(file, i + 2, headers[column], message.format(raw))
+                         for i, raw in ratings.loc[unknown, column].items()]
+    unmatched = pd.isna(criterion)  # no grid, or a criterion not in it: the text as written
+    criterion[unmatched] = ratings.loc[unmatched, "criterion"].to_numpy(dtype=object)
+    out = ratings.assign(criterion=pd.Series(criterion, index=ratings.index, dtype=object),
+                         level=pd.Series(level, index=ratings.index, dtype="str"),
+                         level_code=pd.Series(level_code, index=ratings.index, dtype="Int64"))
     for grid_id, declared in call.grid_versions.items():
-        used = set(version[(ratings["grid"] == grid_id).to_numpy()].unique())
-        if used - {declared}:
+        versions = set(version[(ratings["grid"] == grid_id).to_numpy()].unique())
+        if versions - {declared}:
             problems.append(Problem(file, None, headers["grid_version"],
-                                    f"grille {grid_id} en version(s) {', '.join(sorted(used - {declared}))} alors que "
-                                    f"l'appel ({CALL_FILE}) déclare la version {declared}"))
-    # Repeated (dossier, juror, grid, criterion, round), as `out.duplicated(...)` finds them.
-    # A missing value (code -1) is one more value here, as `duplicated` compares them.
-    final_codes, _ = _codes(pd.Series(final, dtype=object))
-    criterion_codes = np.append(final_codes, -1)[crit_codes]
-    if len(unmatched):
-        extra, _ = _codes(pd.Series(criterion[unmatched], dtype=object))
-        criterion_codes[unmatched] = np.where(extra < 0, -1, int(final_codes.max(initial=-1)) + 1 + extra)
-    combined, _ = _combine(_codes(ratings["dossier_id"])[0], _codes(ratings["juror_id"])[0], grid_codes,
-                           criterion_codes, _codes(ratings["round"])[0], missing_is_value=True, renumber=False)
-    dup = pd.Series(combined).duplicated(keep="first").to_numpy()
+                                    f"grille {grid_id} en version(s) {', '.join(sorted(versions - {declared}))} "
+                                    f"alors que l'appel ({CALL_FILE}) déclare la version {declared}"))
+    duplicated = out.duplicated(["dossier_id", "juror_id", "grid", "criterion", "round"], keep="first")
     problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
-                 for i in ratings.index[dup]]
+                 for i in out.index[duplicated]]
     return out, problems
 
 
@@ -377,12 +303,20 @@ def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[p
     return out, problems
 
 
-def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
+def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
+                    notes: dict | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
 
-    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``).
+    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``);
+    ``notes`` receives the files not read (``"notes"``: problems) and each table's file
+    (``"sources"``: table name -> file name).
     """
-    frames, problems = load_tables(folder, digests=digests)
+    discovery = find_sources(folder)
+    if notes is not None:
+        notes["notes"] = discovery.notes
+        notes["sources"] = {name: s.path.name for name, s in discovery.sources.items()}
+    frames, problems = load_tables(folder, digests=digests, discovery=discovery)
+    checked = len(problems)  # those of each table are placed in its file; the cross-checks below too
     call = None
     try:
         call = load_call(folder)
@@ -404,7 +338,7 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
         frames["reassessments"], probs = _normalise_reassessments(frames["reassessments"], call)
         problems += probs
     if problems:
-        raise InputError(problems)
+        raise InputError(problems[:checked] + localise(problems[checked:], discovery.sources))
     return frames, call
 
 
@@ -436,7 +370,16 @@ def _ingest(name: str, folder: Path) -> Path:
     # is replaced (hashing every file again would cost a second per 200 MB).
     stats_before = file_stats(folder)
     digests: dict[str, str] = {}
-    frames, call = validate_cohort(folder, digests=digests)
+    found: dict = {}
+    frames, call = validate_cohort(folder, digests=digests, notes=found)
+    for note in found["notes"]:  # files not read: said, never passed over in silence
+        print(f"Remarque : {note}", file=sys.stderr)
+    if not len(frames["dossiers"]):
+        # A valid but empty cohort (the templates as written) has nothing to prepare: every
+        # report would be empty. ``socinnov status`` still reads it (« aucun dossier déposé »).
+        raise InputError([Problem(TABLES_BY_NAME["dossiers"].filename, None, None,
+                                  "aucun dossier : le fichier n'a que sa ligne d'en-têtes ; saisir une ligne par "
+                                  "dossier déposé avant de préparer la cohorte")])
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
@@ -448,6 +391,8 @@ def _ingest(name: str, folder: Path) -> Path:
             "cohort": name,
             "source": str(folder),
             "inputs": hashes_before,
+            "sources": found["sources"],
+            "notes": [str(n) for n in found["notes"]],
             "input_stats": stats_before,
             "call": call_to_dict(call),
             "package_version": __version__,

@@ -135,8 +135,8 @@ def _background(df: pd.DataFrame, panel: str, x: str, y: str):
 def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...]):
     """One panel per dimension (or criterion): each experiment's line in grey, the mean by wave
     with its confidence interval in colour."""
-    if means.empty:
-        return _empty("Aucune réévaluation enregistrée : pas de trajectoire à montrer.")
+    if means.empty:  # the report says what is missing in a sentence, not in an image
+        return None
     lines = project_lines(scores)
     groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
     fig, axes = _panels(len(groups))
@@ -166,7 +166,7 @@ def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str
 def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
     """One panel per indicator: each experiment in grey, the median by wave in colour."""
     if summary.empty:
-        return _empty("Aucun indicateur renseigné.")
+        return None
     indicators = list(summary[["indicator", "indicator_label"]].drop_duplicates().itertuples(index=False))
     fig, axes = _panels(len(indicators), sharey=False)
     colours = _colours(len(indicators))
@@ -191,7 +191,7 @@ def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
 def execution_chart(execution: pd.DataFrame):
     """Forecast against actual spending, per expense category, over the funded experiments."""
     if execution.empty:
-        return _empty("Aucune dépense prévue ni réalisée.")
+        return None
     g = execution.groupby("category", sort=False)[["forecast", "spent"]].sum()
     long = g.rename(columns={"forecast": "prévu", "spent": "réalisé"}).reset_index().melt(
         id_vars="category", var_name="Montant", value_name="EUR")
@@ -209,9 +209,8 @@ def execution_chart(execution: pd.DataFrame):
 
 def attrition_curve(km: pd.DataFrame):
     """Kaplan-Meier curve of the share of experiments still running, with its interval."""
-    if km.empty or km["events"].sum() == 0:
-        return _empty("Aucun abandon enregistré : toutes les expérimentations suivies sont allées à leur terme ou "
-                      "sont en cours.")
+    if km.empty or km["events"].sum() == 0:  # followup.attrition_reading says so in a sentence
+        return None
     fig, ax = _figure(7, 3.2)
     colour = sns.color_palette(PALETTE)[0]
     ax.step(km["months"], km["survival"], where="post", color=colour, linewidth=2, label="encore en cours")
