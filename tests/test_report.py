@@ -6,20 +6,15 @@ import pytest
 from socinnov import config
 from socinnov.cli.main import main
 from socinnov.reporting.build import build_reports
-from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Reports of the tiny cohort, built once for the read-only tests of this module."""
-    root = tmp_path_factory.mktemp("built")
-    with pytest.MonkeyPatch.context() as mp:
-        make_project(root, mp)
-        write_cohort(root / "project" / "data" / "raw" / "tiny", tiny_tables())
-        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), only=("cohorte",), log=lambda m: None)
-        yield index, outcomes
+def built(tiny_reports_root):
+    """Reports of the tiny cohort, built once per test run (``tests/conftest.py::tiny_reports``)
+    for the read-only tests of this module and of tests/test_browser.py."""
+    return tiny_reports_root
 
 
 def test_reports_are_built_from_the_real_notebooks(built):

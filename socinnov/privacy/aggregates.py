@@ -16,7 +16,6 @@ import pandas as pd
 
 from socinnov import fr
 from socinnov.analysis import overview
-from socinnov.analysis.jury_agreement import criterion_agreement
 from socinnov.call import stages
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
@@ -175,6 +174,10 @@ class PublicCohort:
 
     def agreement(self, grid_id: str = ACCEPTABILITY, *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
         """Agreement per criterion (aggregate statistics over all rated dossiers)."""
+        # Imported here: the agreement package (scipy.sparse, the bootstrap) is not needed where a
+        # cohort is loaded without computing agreement (the report build, every other report).
+        from socinnov.analysis.jury_agreement import criterion_agreement
+
         return criterion_agreement(self._tables["ratings"], self.grid(grid_id), n_boot=n_boot, seed=seed)
 
     def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = INDIVIDUAL) -> pd.DataFrame:
