@@ -104,7 +104,8 @@ def _audit(args) -> int:
     from socinnov.privacy.audit import InfeasibleRelease, audit_cohort
 
     try:
-        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail)
+        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail,
+                              against_ledger=args.diffusions_anterieures)
     except InfeasibleRelease as err:
         print(f"Audit impossible : {err}", file=sys.stderr)
         return 1
@@ -299,10 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_opendata)
 
     p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
-                                      "ensemble, et les diffusions antérieures du registre")
+                                      "ensemble (et, sur demande, la diffusion précédente du registre)")
     p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
     p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
+    p.add_argument("--diffusions-anterieures", action="store_true",
+                   help="confronter aussi la diffusion à la précédente du registre (plusieurs minutes)")
     p.set_defaults(func=_audit)
 
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")

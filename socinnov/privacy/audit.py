@@ -839,9 +839,12 @@ def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFr
 
 
 def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False,
-                 all_intervals: bool = False, validated_only: bool | None = None) -> AuditResult:
-    """Audit ``reports/COHORT/public`` against itself and every release of the ledger; with
-    ``record``, a passing release is added to the ledger."""
+                 all_intervals: bool = False, validated_only: bool | None = None,
+                 against_ledger: bool = False) -> AuditResult:
+    """Audit ``reports/COHORT/public`` on its own; with ``against_ledger``, also against the
+    latest differing release of the ledger (the two-release model: minutes on a regional cohort,
+    so not yet part of every release, see docs/confidentiality.md); with ``record``, a passing
+    release is added to the ledger."""
     from socinnov import config
     from socinnov.privacy.store import load_cohort
 
@@ -852,7 +855,7 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
     own = {k: _sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
         if public.exists() else {}
     earlier = [(Release.from_json(e["publie"]), _truth_from_json(e["types"])) for e in read_ledger(jury.name)
-               if e["fichiers"] != {str(k): v for k, v in own.items()}]
+               if against_ledger and e["fichiers"] != {str(k): v for k, v in own.items()}]
     import hashlib
 
     hashed = truth.assign(dossier_id=[hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in truth["dossier_id"]])
