@@ -29,7 +29,7 @@ from socinnov.call.grids import ACCEPTABILITY, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.french_values import fold
+from socinnov.inputs.french_values import ANY_DATE, DateWindow, fold
 from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
 
@@ -300,17 +300,40 @@ def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[p
     return out, problems
 
 
+YEARS_BEFORE, YEARS_AFTER = 5, 10
+"""The plausible dates of a cohort: from 1 January five years before the call's year (a filing,
+an action started early) to 31 December ten years after its deadline (24 months of action, 36 of
+follow-up, late activity reports and payments, with room to spare)."""
+
+
+def call_calendar(call: Call) -> DateWindow:
+    """The dates a cohort of ``call`` may hold (see ``YEARS_BEFORE``): a date outside is a typing
+    slip (``2099`` for ``2019``), and years such as 2999 or 0001 are beyond what pandas holds.
+
+    >>> from socinnov.call.settings import load_call
+    >>> call_calendar(load_call()).expected()
+    'une date entre le 01/01/2011 et le 31/12/2026'
+    """
+    first = dt.date(min(call.year, call.deadline.year) - YEARS_BEFORE, 1, 1)
+    last = dt.date(max(call.year, call.deadline.year) + YEARS_AFTER, 12, 31)
+    return DateWindow(first, last, f"hors du calendrier de l'appel {call.year} (date limite de dépôt "
+                                   f"{call.deadline:%d/%m/%Y})")
+
+
 def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
 
     ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``).
     """
-    frames, problems = load_tables(folder, digests=digests)
     call = None
     try:
         call = load_call(folder)
     except InputError as err:
-        problems += err.problems
+        call_problems = err.problems
+    else:
+        call_problems = []
+    frames, problems = load_tables(folder, digests=digests, dates=ANY_DATE if call is None else call_calendar(call))
+    problems = call_problems + problems
     for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
                        ("conflicts", "dossier_id"), ("assignments", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
                        ("payments", "dossier_id"), ("reassessments", "dossier_id"), ("indicators", "dossier_id"),
