@@ -9,8 +9,8 @@ values (amounts, dates) and validating against a table's schema come after
 
 What cannot be read is refused with what was found and what is expected: a spreadsheet renamed
 ``.csv``, UTF-16 text (Excel's « Texte Unicode »), text converted twice to UTF-8, tab-separated
-columns, a quote never closed, a row with more values than headers, a last row with fewer (a file
-cut in the middle of a row), an empty file. Rows are
+columns, a quote never closed, a row with more values than headers, a last row with fewer and no
+line end (a file cut in the middle of a row), an empty file. Rows are
 numbered as in a spreadsheet (the header is row 1) even when a value spans several lines or
 blank rows are skipped.
 """
@@ -230,7 +230,8 @@ def _read_unquoted(data: bytes, sep: str) -> pd.DataFrame | None:
 
 def _read_quoted(text: str, sep: str, name: str) -> pd.DataFrame:
     """Every record of the file by the ``csv`` module (a quoted value may span lines), header
-    included: short rows padded, long rows, a short last row and bad quoting refused with their row.
+    included: short rows padded, long rows and bad quoting refused with their row, and a short last
+    row without a line end (a file cut in the middle of a row, whose next rows are lost).
 
     A quoted value may be as long as the file (the ``csv`` module's default limit, 131 072
     characters, would refuse a long text pasted in a cell as a quote never closed).
@@ -251,13 +252,11 @@ def _read_quoted(text: str, sep: str, name: str) -> pd.DataFrame:
         if extra:
             problems.append(Problem(name, k, None, f"{len(record)} valeurs pour {width} colonnes (valeur en trop "
                                     f"« {extra[0]} ») : une valeur contenant le séparateur doit être entre guillemets"))
-    k = next((k for k in range(len(records) - 1, 0, -1) if any(c.strip() for c in records[k])), None)
-    if k is not None and len(records[k]) < width:  # the last row that is not blank
-        last = records[k]
-        problems.append(Problem(name, k + 1, None, f"dernière ligne incomplète : {len(last)} valeur(s) pour "
-                                f"{width} colonnes ; le fichier semble coupé au milieu d'une ligne (copie ou "
-                                "enregistrement interrompu) : repartir du fichier complet, ou compléter la ligne "
-                                f"(une cellule vide s'écrit avec son séparateur « {sep} »)"))
+    if len(records) > 1 and len(records[-1]) < width and not text.endswith(("\n", "\r")):
+        problems.append(Problem(name, len(records), None, f"dernière ligne incomplète ({len(records[-1])} valeur(s) "
+                                f"pour {width} colonnes, sans fin de ligne) : le fichier semble coupé au milieu "
+                                "d'une ligne (copie ou enregistrement interrompu) ; repartir du fichier complet, ou "
+                                f"compléter la ligne (une cellule vide s'écrit avec son séparateur « {sep} »)"))
     if problems:
         raise TableFormatError(problems)
     rows = [(record + [""] * width)[:width] for record in records]

@@ -16,6 +16,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -387,6 +390,7 @@ def _ingest(name: str, folder: Path) -> Path:
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
     target = config.processed_dir(name)
+    clean_legacy_leftovers(target)
     with files.replacing_folder(target) as tmp:
         for key, df in frames.items():
             df.to_parquet(tmp / f"{key}.parquet", index=False)
@@ -405,6 +409,36 @@ def _ingest(name: str, folder: Path) -> Path:
         if file_stats(folder) != stats_before:
             raise InputError([Problem(str(folder), None, None, "les fichiers ont changé pendant la lecture ; relancer")])
     return target
+
+
+_LEGACY_TMP = re.compile(r"[a-z0-9_]{8}")  # tempfile.mkdtemp's random part
+
+
+def clean_legacy_leftovers(target: Path, *, log=None) -> list[Path]:
+    """Remove what an ingest killed before ``socinnov.files`` existed left beside ``target``:
+    its new folder ``.COHORT.XXXXXXXX`` (``tempfile.mkdtemp``'s random part) and the old version
+    it set aside, ``.COHORT.old``, put back first if a kill between its two renames left no
+    processed folder. Called under the cohort's exclusive lock: no other ingest is writing them.
+    ``socinnov.files`` names its own leftovers otherwise (with the writer's process id) and
+    cleans them itself. Returns what was removed; says so in one line (``log``: stderr).
+    """
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    prefix = f".{target.name}."
+    if not target.parent.is_dir():
+        return []
+    found = sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.is_dir()
+                   and not p.is_symlink() and (p.name[len(prefix):] == "old"
+                                               or _LEGACY_TMP.fullmatch(p.name[len(prefix):])))
+    old = target.with_name(prefix + "old")
+    if old in found and not target.exists():
+        os.rename(old, target)
+        found.remove(old)
+        log(f"{target} : version précédente remise en place (une exécution interrompue l'avait mise de côté).")
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+    if found:
+        log(f"Restes d'une exécution interrompue supprimés dans {target.parent} : " + ", ".join(p.name for p in found))
+    return found
 
 
 def _recorded(name: str) -> dict | None:
