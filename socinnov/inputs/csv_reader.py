@@ -224,7 +224,7 @@ def _read_unquoted(data: bytes, sep: str) -> pd.DataFrame | None:
     try:
         return pd.read_csv(io.BytesIO(data), sep=sep, header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False, engine="pyarrow")
-    except pd.errors.ParserError:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):  # Arrow finds no line end in a block
         return None
 
 

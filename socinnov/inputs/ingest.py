@@ -317,8 +317,8 @@ def call_calendar(call: Call) -> DateWindow:
     >>> call_calendar(load_call()).expected()
     'une date entre le 01/01/2011 et le 31/12/2026'
     """
-    first = dt.date(min(call.year, call.deadline.year) - YEARS_BEFORE, 1, 1)
-    last = dt.date(max(call.year, call.deadline.year) + YEARS_AFTER, 12, 31)
+    first = max(dt.date(max(min(call.year, call.deadline.year) - YEARS_BEFORE, 1), 1, 1), ANY_DATE.first)
+    last = min(dt.date(min(max(call.year, call.deadline.year) + YEARS_AFTER, 9999), 12, 31), ANY_DATE.last)
     return DateWindow(first, last, f"hors du calendrier de l'appel {call.year} (date limite de dépôt "
                                    f"{call.deadline:%d/%m/%Y})")
 
@@ -379,6 +379,7 @@ def ensure_ingested(cohort: str | Path, *, log=None) -> Path:
 
 
 def _ingest(name: str, folder: Path) -> Path:
+    clean_legacy_leftovers(config.processed_dir(name))  # before the input is judged: a refused run cleans too
     # The hashes of the bytes actually parsed (hashed while they are parsed, on another core);
     # files read otherwise (appel.yaml) are hashed here. A file changed while the cohort was
     # read changes its size or modification time: it shows below, before the processed folder
@@ -390,7 +391,6 @@ def _ingest(name: str, folder: Path) -> Path:
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
     target = config.processed_dir(name)
-    clean_legacy_leftovers(target)
     with files.replacing_folder(target) as tmp:
         for key, df in frames.items():
             df.to_parquet(tmp / f"{key}.parquet", index=False)
