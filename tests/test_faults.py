@@ -270,10 +270,20 @@ def _leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "data" / "processed").iterdir() if p.name not in ("medium", ".cache"))
 
 
+def _wait_for_new_folder(target: Path, proc: subprocess.Popen, *, files: int, timeout: float = 120) -> None:
+    """Return once the ingest ``proc`` has written ``files`` files in its new folder (or has ended)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        new = list(target.parent.glob(f".{target.name}.new-{proc.pid}-*"))
+        if new and sum(1 for _ in new[0].iterdir()) >= files:
+            return
+        time.sleep(0.002)
+
+
 @pytest.fixture
 def medium(project) -> Path:
-    """A medium demo cohort (60 dossiers) under the project's data/raw/medium."""
-    write_demo(project / "data" / "raw" / "medium", n_dossiers=60)
+    """A medium demo cohort (40 dossiers) under the project's data/raw/medium."""
+    write_demo(project / "data" / "raw" / "medium", n_dossiers=40)
     return project
 
 
@@ -289,22 +299,27 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_complete_version(med
     with open(raw / "jures.csv", "a", encoding="utf-8") as jurors:  # a new valid version of the raw files
         jurors.write("J99;Juré fictif ajouté;personne qualifiée;Structure fictive\n")
     rng = random.Random(17)
-    versions = set()
-    for _ in range(6):
+    seen = []
+    for k in range(6):
         proc = _start_ingest(root, "medium")
-        time.sleep(rng.uniform(0.3, 1.05) * duration)  # from start-up to the folder swap, and past it
-        os.killpg(proc.pid, signal.SIGKILL)
+        if k % 2:  # a random moment from start-up to the folder swap, and past the end
+            time.sleep(rng.uniform(0.3, 1.6) * duration)
+        else:  # a random moment of the writing of the new folder: after its k-th file
+            _wait_for_new_folder(target, proc, files=rng.randrange(len(TABLES) + 2))
+        with contextlib.suppress(ProcessLookupError):  # an ingest that has ended already
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=60)
         if target.exists():
-            versions.add(_version(target))
+            seen.append(_version(target))
         else:  # killed between the two renames of the swap: the old version waits aside
             aside = [p for p in target.parent.glob(".medium.old-*") if (p / MANIFEST).exists()]
             assert len(aside) == 1
-            versions.add(_version(aside[0]))
+            seen.append(_version(aside[0]))
     status, _, err = _finish(_start_ingest(root, "medium"))
     assert status == 0, err
     new = _version(target)
-    assert new != old and versions <= {old, new}
+    assert new != old and set(seen) <= {old, new}
+    print("versions après chaque kill :", ["ancienne" if v == old else "nouvelle" for v in seen])
     assert _leftovers(root) == []  # the next run removed what the killed ones left
 
 

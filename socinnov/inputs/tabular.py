@@ -22,7 +22,16 @@ from socinnov import config, files
 from socinnov.call.schemas import TABLES, Table, french_headers
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.csv_reader import TableFormatError, read_text_table, unnamed_column_message
-from socinnov.inputs.french_values import ANY_DATE, PARSERS, CellError, DateWindow, dtype_kind, fold, format_cell, parse_date
+from socinnov.inputs.french_values import (
+    ANY_DATE,
+    PARSERS,
+    CellError,
+    DateWindow,
+    dtype_kind,
+    fold,
+    format_cell,
+    parse_date,
+)
 
 __all__ = ["check_output_path", "load_or_raise", "load_table", "load_tables", "validate_frame", "write_output_table", "write_table",
            "write_template"]
