@@ -212,11 +212,13 @@ def _translate(err: pa.errors.SchemaErrors, table: Table, headers: dict[str, str
     """pandera's failure cases as problems in the user's words, one per cell (one per row for a
     check on the whole row). Cells already reported as ``unreadable`` are left out; of a
     required cell left ``blank``, only « valeur obligatoire manquante » is said. A check failing
-    because of either (the column's type, a check on the row) is left out."""
+    because of either is left out: the column's type, and a check on the row when the cell is
+    unreadable or a blank number, date or yes/no (the row's checks compare those)."""
     schema = table.model.to_schema()
     problems: dict[Problem, None] = {}
     reported = unreadable | blank
-    reported_rows, reported_columns = {r for r, _ in reported}, {c for _, c in reported}
+    reported_columns = {c for _, c in reported}
+    reported_rows = {r for r, _ in unreadable} | {r for r, c in blank if dtype_kind(schema.columns[c].dtype) in PARSERS}
     for rec in err.failure_cases.to_dict("records"):
         column = rec.get("column")
         idx = rec.get("index")
