@@ -187,7 +187,8 @@ def test_socinnov_forms_demo_writes_one_workbook_per_demo_juror(project, tmp_pat
     assert main(["forms", "demo", "--out", str(tmp_path / "formulaires")]) == 0
     paths = sorted((tmp_path / "formulaires").glob("*.xlsx"))
     assert [p.name for p in paths] == [f"formulaire-demo-J0{k}.xlsx" for k in range(1, 10)]
-    assert capsys.readouterr().out.splitlines()[-1] == f"9 formulaires de notation écrits dans {tmp_path / 'formulaires'}"
+    assert capsys.readouterr().out.splitlines()[-1] == (f"9 formulaires de notation (tour « individuel ») écrits dans "
+                                                        f"{tmp_path / 'formulaires'}")
     form, problems = read_form(paths[0])
     assert problems == [] and form.juror_id == "J01"
     dossiers = {e.cell.dossier_id for e in form.entries if e.cell.grid == "acceptabilite"}

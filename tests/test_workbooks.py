@@ -59,8 +59,17 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["juror_id", "dossier_id", "grid", "criterion"]).reset_index(drop=True)
 
 
+def assigned_tables() -> dict[str, pd.DataFrame]:
+    """The tiny cohort before any rating: its pairs in affectations.csv, notations.csv empty."""
+    t = tiny_tables()
+    t["assignments"] = t["ratings"][["dossier_id", "juror_id"]].drop_duplicates()
+    t["ratings"] = t["ratings"].iloc[:0]
+    return t
+
+
 @pytest.fixture
-def forms(tiny_cohort):
+def forms(project):
+    write_cohort(project / "data" / "raw" / "tiny", assigned_tables())
     return write_forms("tiny")
 
 
@@ -211,9 +220,10 @@ def test_wrong_juror_wrong_cohort_old_grid(forms):
 
 def test_a_conflict_declared_after_the_forms_were_sent(project, forms):
     fill(forms[0], {("D-002", "C6"): "Fort"})
-    t = tiny_tables()
+    t = assigned_tables()
     t["conflicts"] = pd.DataFrame([{"juror_id": "J01", "dossier_id": "D-002", "reason": "Administrateur du porteur"}])
-    t["ratings"] = t["ratings"][~((t["ratings"]["juror_id"] == "J01") & (t["ratings"]["dossier_id"] == "D-002"))]
+    t["assignments"] = t["assignments"][~((t["assignments"]["juror_id"] == "J01")
+                                          & (t["assignments"]["dossier_id"] == "D-002"))]
     write_cohort(project / "data" / "raw" / "tiny", t)
     with pytest.raises(InputError) as err:
         import_forms("tiny", forms[0].parent)
@@ -277,7 +287,8 @@ def test_import_forms_command_never_writes_under_data_raw(forms, capsys):
                     "modifiés ; écrire ailleurs, vérifier, puis remplacer notations.csv à la main")]
     out = config.project_root() / "retours" / "notations.csv"
     assert main(["import-forms", "tiny", str(forms[0].parent), "--out", str(out)]) == 0
-    assert capsys.readouterr().out.strip() == f"3 classeurs lus, 117 lignes de notation écrites dans {out}"
+    assert capsys.readouterr().out.strip() == (f"3 classeurs lus (tour « individuel » : 3), 117 lignes de notation "
+                                               f"écrites dans {out}")
     assert main(["import-forms", "tiny", str(forms[0].parent), "--out", str(out)]) == 2
     assert capsys.readouterr().err.splitlines()[1] == (
         f"  - {out} : existe déjà : laissé tel quel (--force pour le remplacer)")

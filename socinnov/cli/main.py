@@ -123,21 +123,34 @@ def _templates(args) -> int:
 def _forms(args) -> int:
     from socinnov.inputs.forms import write_forms
 
-    paths = write_forms(args.cohort, Path(args.out) if args.out else None, force=args.force)
+    paths = write_forms(args.cohort, Path(args.out) if args.out else None, force=args.force, round=args.tour)
     for path in paths:
         print(f"  {path.name}")
-    print(f"{len(paths)} formulaires de notation écrits dans {paths[0].parent}")
+    print(f"{len(paths)} formulaires de notation (tour « {args.tour} ») écrits dans {paths[0].parent}")
     return 0
 
 
 def _import_forms(args) -> int:
     from socinnov.inputs.form_import import import_forms, write_ratings
 
-    result = import_forms(args.cohort, Path(args.folder))
+    result = import_forms(args.cohort, Path(args.folder), prefer_workbooks=args.classeurs_prioritaires)
     out = write_ratings(result.ratings, Path(args.out), force=args.force)
     print(result.missing_report(), file=sys.stderr)
-    print(f"{len(result.files)} classeurs lus, {len(result.ratings)} lignes de notation écrites dans {out}")
+    if result.conflicts_report():
+        print(result.conflicts_report(), file=sys.stderr)
+    kept = f" (dont {result.kept} reprises de notations.csv de la cohorte)" if result.kept else ""
+    print(f"{result.summary()}, {len(result.ratings)} lignes de notation écrites dans {out}{kept}")
     return 0
+
+
+def _round(value: str) -> str:
+    """``--tour``: the round as the vocabulary names it, from what the user typed."""
+    from socinnov.inputs.form_layout import ROUND_OPTIONS, round_named
+
+    found = round_named(value)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"tour « {value} » inconnu ; tours : {', '.join(ROUND_OPTIONS.values())}")
+    return found
 
 
 def _assign(args) -> int:
@@ -203,6 +216,8 @@ _ARGPARSE_FR = (
     (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
     (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
     (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
+    # An option's own type check (argparse.ArgumentTypeError), its message already French.
+    (r"argument (?P<arg>.+?): (?P<message>.*)", "{arg} : {message}"),
 )
 
 
@@ -268,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
+    p.add_argument("--tour", type=_round, default="individuel", metavar="TOUR",
+                   help="tour de notation : individuel (défaut) ou apres-debat (rappelle les notes individuelles)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
 
@@ -284,9 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx)")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx), des deux tours")
+    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la "
+                   "cohorte complété des classeurs")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
+    p.add_argument("--classeurs-prioritaires", action="store_true",
+                   help="un niveau d'un classeur remplace un niveau différent de notations.csv (par défaut : refus, "
+                        "avec la liste des conflits)")
     p.set_defaults(func=_import_forms)
 
     p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")

@@ -1,13 +1,25 @@
-"""``socinnov import-forms COHORT DIR``: the jurors' returned workbooks -> the individual ratings.
+"""``socinnov import-forms COHORT DIR``: the jurors' returned workbooks -> one ``notations.csv``.
 
 Every workbook of the folder is read through its hidden control sheet (written by
-``socinnov.inputs.forms``): which juror, which cohort, which grid versions, and the address of every
-level and comment cell. Levels are normalised where unambiguous (case, accents, surrounding
+``socinnov.inputs.forms``): which juror, which cohort, which rating round (« individuel » or
+« après débat »; a workbook written before rounds were recorded is of the individual round),
+which grid versions, and the address of every level and comment cell. Both rounds' workbooks may
+lie in the same folder; a juror's workbook of one round returned twice is refused. Levels are normalised where unambiguous (case, accents, surrounding
 spaces: « intermediaire » is « Intermédiaire », « a » is « A », « satisfaisant » is « A ») and
 refused otherwise with the cell's address (``AMI16-017!C9``) and the allowed values. A workbook
 returned twice, or for the wrong juror (file name and control sheet disagreeing, a juror not in
 the cohort), a dossier rated despite a conflict of interest, a sheet renamed or a row moved:
 every problem of every file is reported at once (``InputError``) and nothing is written.
+
+The table written is the cohort's ``notations.csv`` with the workbooks' ratings merged in, so
+that it holds both rounds. A rating is identified by its dossier, juror, grid, criterion and
+round. A workbook's level fills an empty row; the same level is no change; a different level from
+a row already in ``notations.csv`` is a conflict: the import refuses and lists every conflict
+(workbook cell, ``notations.csv`` line, both levels), nothing written, since either side may be
+the correction (a juror's second thoughts, a level corrected by the project team). With
+``prefer_workbooks`` (``--classeurs-prioritaires``) the workbooks' levels win and the replaced
+rows are listed. An empty workbook cell never erases a level of ``notations.csv``; rows the
+workbooks do not cover are kept as they are.
 
 A missing rating is not an error (an empty level is a missing rating in ``notations.csv``): the
 import lists them per juror, with their cells, and so are the jurors who returned nothing. The
@@ -29,6 +41,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Grid, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, Rating
+from socinnov.call.vocabulary import INDIVIDUAL, ROUNDS
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.form_layout import (
     CONTROL_SHEET,
@@ -36,8 +49,8 @@ from socinnov.inputs.form_layout import (
     KEY_FORM,
     KEY_GRID,
     KEY_JUROR,
+    KEY_ROUND,
     LAYOUT_HEADER,
-    ROUND,
     FormBlock,
     FormCell,
     FormPlan,
@@ -45,6 +58,7 @@ from socinnov.inputs.form_layout import (
 )
 from socinnov.inputs.french_values import fold
 from socinnov.inputs.ingest import resolve_cohort, validate_cohort
+from socinnov.inputs.rating_merge import ORIGIN, merge_ratings
 from socinnov.inputs.tabular import write_output_table
 
 __all__ = ["MISSING_COLUMNS", "Entry", "FormImport", "ReturnedForm", "import_forms", "read_form", "workbook_paths",
@@ -79,6 +93,7 @@ class ReturnedForm:
     juror_id: str
     grid_versions: dict[str, str]
     entries: list[Entry]
+    round: str = INDIVIDUAL
 
     @property
     def file(self) -> str:
@@ -91,26 +106,45 @@ class ReturnedForm:
 
 @dataclass
 class FormImport:
-    """The result of an import: the ratings table and the missing ratings, per juror."""
+    """The result of an import: the ratings table to write, what the workbooks gave, what is missing."""
 
-    ratings: pd.DataFrame  # schema ``Rating``, round « individuel »
-    missing: pd.DataFrame  # juror_id, file, dossier_id, grid, criterion, cell (cell empty: no workbook)
+    ratings: pd.DataFrame  # schema ``Rating``: the cohort's rows with the workbooks' merged in, both rounds
+    missing: pd.DataFrame  # MISSING_COLUMNS (cell empty: dossier not in the workbook; file empty: no workbook)
     files: list[str]
+    rounds: dict[str, int]  # workbooks read per round
+    read: int = 0  # rating rows read from the workbooks
+    kept: int = 0  # rows of the cohort's notations.csv no workbook covers, kept as they were
+    conflicts: pd.DataFrame | None = None  # rows replaced by a workbook (``prefer_workbooks``)
+
+    def summary(self) -> str:
+        """``3 classeurs lus (tour « individuel » : 3)``."""
+        rounds = ", ".join(f"tour « {r} » : {n}" for r, n in self.rounds.items() if n)
+        return f"{len(self.files)} classeurs lus" + (f" ({rounds})" if rounds else "")
+
+    def conflicts_report(self) -> str | None:
+        """The rows of ``notations.csv`` a workbook replaced, in French; ``None`` if none."""
+        if self.conflicts is None or self.conflicts.empty:
+            return None
+        lines = [f"Notes de {RATINGS.filename} remplacées par les classeurs ({len(self.conflicts)}) :"]
+        lines += [f"  - {RATINGS.filename}, ligne {c.row} : {c.where}, tour « {c.round} » : « {c.level_old} » "
+                  f"remplacé par « {c.level} » ({c.file})" for c in self.conflicts.itertuples()]
+        return "\n".join(lines)
 
     def missing_report(self) -> str:
-        """The missing ratings in French, one line per juror."""
+        """The missing ratings in French, one line per juror and round."""
         if self.missing.empty:
             return "Aucune note manquante."
         lines = ["Notes manquantes (importées vides) :"]
-        for juror_id, group in self.missing.groupby("juror_id", sort=True):
+        for (juror_id, round_), group in self.missing.groupby(["juror_id", "round"], sort=True):
             absent = group[group["file"].isna()]
             if not absent.empty:
-                lines.append(f"  - {juror_id} : aucun classeur retourné ({absent['dossier_id'].nunique()} dossiers "
-                             "attribués)")
+                lines.append(f"  - {juror_id} : aucun classeur retourné{_round_words(round_, ' pour le')} "
+                             f"({absent['dossier_id'].nunique()} dossiers attribués)")
                 continue
             not_in_form = group[group["cell"].isna()]["dossier_id"].unique()
             cells = group[group["cell"].notna()]
-            text = f"  - {juror_id} ({group['file'].iloc[0]}) : {len(cells)} note(s) manquante(s)"
+            text = (f"  - {juror_id} ({group['file'].iloc[0]}{_round_words(round_, ',')}) : "
+                    f"{len(cells)} note(s) manquante(s)")
             if len(cells):
                 text += " : " + ", ".join(c if c.startswith(f"{d}!") else f"{c} ({d})"
                                           for c, d in zip(cells["cell"], cells["dossier_id"]))
@@ -118,6 +152,11 @@ class FormImport:
                 text += f" ; dossiers absents du classeur : {', '.join(not_in_form)}"
             lines.append(text)
         return "\n".join(lines)
+
+
+def _round_words(round_: str, before: str) -> str:
+    """`` pour le tour « après débat »``; nothing for the individual round (the usual case)."""
+    return "" if round_ == INDIVIDUAL else f"{before} tour « {round_} »"
 
 
 def _blank(value) -> object:
@@ -185,7 +224,11 @@ def _read_open_form(wb, path: Path) -> tuple[ReturnedForm | None, list[Problem]]
     entries = [Entry(c, *(sheets[c.sheet][a] for a in (c.label_cell, c.level_cell, c.comment_cell)))
                for c in layout]
     grids = {k.removeprefix(KEY_GRID): v for k, v in facts.items() if k.startswith(KEY_GRID)}
-    return ReturnedForm(path, facts[KEY_FORM], facts[KEY_COHORT], facts[KEY_JUROR], grids, entries), []
+    round_ = facts.get(KEY_ROUND, INDIVIDUAL)
+    if round_ not in ROUNDS:
+        return None, [Problem(name, None, None, f"feuille « {CONTROL_SHEET} » modifiée : tour « {round_} » inconnu "
+                              f"(tours : {', '.join(ROUNDS)}) ; renvoyer le classeur reçu, rempli")]
+    return ReturnedForm(path, facts[KEY_FORM], facts[KEY_COHORT], facts[KEY_JUROR], grids, entries, round_), []
 
 
 def _rows(ws) -> list[list]:
@@ -245,15 +288,20 @@ class _Cohort:
     conflicts: frozenset[tuple[str, str]]
     grid_versions: dict[str, str]
     plans: dict[str, FormPlan]
+    ratings: pd.DataFrame  # the cohort's notations.csv as validated (levels as the grids' labels)
+    assignment_file: str  # where the assignment comes from
 
     @classmethod
     def load(cls, cohort: str | Path) -> _Cohort:
         name, folder = resolve_cohort(cohort)
         frames, call = validate_cohort(folder)
         conflicts = frames["conflicts"]
+        assigned = frames.get("assignments")
+        source = "assignments" if assigned is not None and not assigned.empty else "ratings"
         return cls(name, frozenset(frames["jurors"]["juror_id"]), frozenset(frames["dossiers"]["dossier_id"]),
                    frozenset(zip(conflicts["juror_id"], conflicts["dossier_id"])), dict(call.grid_versions),
-                   {p.juror_id: p for p in plan_forms(frames, call, name)})
+                   {p.juror_id: p for p in plan_forms(frames, call, name)}, frames["ratings"],
+                   TABLES_BY_NAME[source].filename)
 
 
 def _juror_tokens(filename: str, juror_ids) -> set[str]:
@@ -283,17 +331,19 @@ def _identity_problems(form: ReturnedForm, cohort: _Cohort) -> list[Problem]:
 
 
 def _duplicate_problems(forms: list[ReturnedForm]) -> list[Problem]:
-    """A juror's form returned twice (the same form, or two versions of it): each copy names the others."""
-    by_juror: dict[str, list[ReturnedForm]] = {}
+    """A juror's form of a round returned twice (the same form, or two versions of it): each copy names
+    the others."""
+    by_juror: dict[tuple[str, str], list[ReturnedForm]] = {}
     for form in forms:
-        by_juror.setdefault(form.juror_id, []).append(form)
+        by_juror.setdefault((form.juror_id, form.round), []).append(form)
     problems = []
-    for juror_id, copies in by_juror.items():
+    for (juror_id, round_), copies in by_juror.items():
         for form in copies if len(copies) > 1 else ():
             others = ", ".join(f"« {f.file} »" for f in copies if f is not form)
             same = "le même formulaire" if len({f.form_id for f in copies}) == 1 else "des formulaires différents"
-            problems.append(Problem(form.file, None, None, f"classeur reçu deux fois pour le juré {juror_id} "
-                                    f"({same}) : aussi {others} ; n'en garder qu'un dans le dossier"))
+            problems.append(Problem(form.file, None, None, f"classeur reçu deux fois pour le juré {juror_id}"
+                                    f"{_round_words(round_, ' au')} ({same}) : aussi {others} ; n'en garder qu'un "
+                                    "dans le dossier"))
     return problems
 
 
@@ -345,7 +395,7 @@ def _unassigned_problem(form: ReturnedForm, entry: Entry, cohort: _Cohort) -> Pr
     elif dossier not in cohort.dossiers:
         why = f"alors qu'il est absent de {TABLES_BY_NAME['dossiers'].filename}"
     elif entry.cell.grid == ACCEPTABILITY:
-        why = f"alors qu'il n'est pas attribué à ce juré ({RATINGS.filename}, tour « {ROUND} »)"
+        why = f"alors qu'il n'est pas attribué à ce juré ({cohort.assignment_file})"
     else:
         why = f"alors qu'il n'est pas retenu ({TABLES_BY_NAME['decisions'].filename}) : faisabilité non demandée"
     return Problem(form.file, None, None, f"feuille {entry.cell.sheet} : dossier {dossier} noté {why}")
@@ -368,12 +418,18 @@ def _form_rows(form: ReturnedForm, cohort: _Cohort) -> tuple[list[dict], list[di
                 problems.append(_unassigned_problem(form, entry, cohort))
             continue
         rows.append({"dossier_id": entry.cell.dossier_id, "juror_id": form.juror_id, "grid": entry.cell.grid,
-                     "grid_version": entry.cell.grid_version, "criterion": entry.cell.criterion, "round": ROUND,
-                     "level": level, "comment": comment})
+                     "grid_version": entry.cell.grid_version, "criterion": entry.cell.criterion, "round": form.round,
+                     "level": level, "comment": comment, **dict(zip(ORIGIN, [form.file, _where(entry, grid)]))})
         if level is None and not probs and not _optional(grid, entry.cell.criterion):
             missing.append(_missing_row(form.juror_id, form.file, entry.cell.dossier_id, entry.cell.grid,
-                                        entry.cell.criterion, entry.address))
+                                        entry.cell.criterion, entry.address, form.round))
     return rows, missing, problems
+
+
+def _where(entry: Entry, grid: Grid) -> str:
+    """``cellule D-001!C6 (dossier D-001, « Caractère collectif du projet »)``."""
+    label = next((c.label for c in grid.criteria if c.id == entry.cell.criterion), entry.cell.criterion)
+    return f"cellule {entry.address} (dossier {entry.cell.dossier_id}, « {label} »)"
 
 
 def _optional(grid: Grid, criterion_id: str) -> bool:
@@ -381,10 +437,11 @@ def _optional(grid: Grid, criterion_id: str) -> bool:
     return grid.dimension(grid.criterion(criterion_id).dimension).if_relevant
 
 
-MISSING_COLUMNS = ("juror_id", "file", "dossier_id", "grid", "criterion", "cell")
+MISSING_COLUMNS = ("juror_id", "file", "dossier_id", "grid", "criterion", "cell", "round")
 
 
 def _missing_row(*values) -> dict:
+    """A row of :data:`MISSING_COLUMNS`, values in that order."""
     return dict(zip(MISSING_COLUMNS, values))
 
 
@@ -393,7 +450,7 @@ def _absent_dossiers(form: ReturnedForm, plan: FormPlan | None) -> list[dict]:
     if plan is None:
         return []
     present = {(e.cell.dossier_id, e.cell.grid) for e in form.entries}
-    return [_missing_row(form.juror_id, form.file, d, g, None, None)
+    return [_missing_row(form.juror_id, form.file, d, g, None, None, form.round)
             for g in (ACCEPTABILITY, FEASIBILITY) for d in plan.dossiers(g) if (d, g) not in present]
 
 
@@ -415,26 +472,32 @@ def workbook_paths(folder: Path) -> tuple[list[Path], list[Problem]]:
     return paths, problems
 
 
-def import_forms(cohort: str | Path, folder: Path) -> FormImport:
-    """Read every returned workbook of ``folder`` for a cohort into the individual ratings table.
+def import_forms(cohort: str | Path, folder: Path, *, prefer_workbooks: bool = False) -> FormImport:
+    """Read every returned workbook of ``folder`` (both rounds) and merge it into the cohort's ratings.
 
     Parameters
     ----------
     cohort : str or Path
         Cohort name (folder under ``data/raw``) or cohort folder; validated first, it gives the
-        jurors, the assignment, the conflicts and the call's grid versions.
+        jurors, the assignment, the conflicts, the call's grid versions and the ratings already
+        in its ``notations.csv``.
     folder : Path
-        Folder holding the returned workbooks.
+        Folder holding the returned workbooks, of either round.
+    prefer_workbooks : bool
+        A workbook's level replaces a different level already in ``notations.csv`` (listed in
+        ``FormImport.conflicts``) instead of being refused.
 
     Returns
     -------
     FormImport
-        Ratings in the schema of ``schemas.Rating`` (round « individuel ») and the missing ones.
+        The cohort's ratings with the workbooks' merged in (schema of ``schemas.Rating``, both
+        rounds) and the missing ones.
 
     Raises
     ------
     InputError
-        With every problem of every workbook; nothing is returned then.
+        With every problem of every workbook, or every conflict with ``notations.csv``; nothing is
+        returned then.
     """
     context = _Cohort.load(cohort)
     paths, problems = workbook_paths(Path(folder))
@@ -453,12 +516,26 @@ def import_forms(cohort: str | Path, folder: Path) -> FormImport:
         missing += form_missing + _absent_dossiers(form, context.plans.get(form.juror_id))
     if problems:
         raise InputError(problems)
-    returned = {f.juror_id for f in forms}
-    missing += [_missing_row(j, None, d, ACCEPTABILITY, None, None)
-                for j, plan in context.plans.items() if j not in returned for d in plan.acceptability]
-    ratings = Rating.validate(pd.DataFrame(rows, columns=list(Rating.to_schema().columns), dtype=str))
-    return FormImport(ratings.reset_index(drop=True), pd.DataFrame(missing, columns=list(MISSING_COLUMNS)),
-                      [f.file for f in forms])
+    rounds = {r: sum(f.round == r for f in forms) for r in ROUNDS}
+    for round_ in (r for r in ROUNDS if rounds[r]):
+        returned = {f.juror_id for f in forms if f.round == round_}
+        missing += [_missing_row(j, None, d, ACCEPTABILITY, None, None, round_)
+                    for j, plan in context.plans.items() if j not in returned for d in plan.acceptability]
+    read = pd.DataFrame(rows, columns=[*Rating.to_schema().columns, *ORIGIN], dtype=str)
+    merged = merge_ratings(context.ratings, read, prefer_workbooks=prefer_workbooks)
+    ratings = Rating.validate(merged.ratings)
+    return FormImport(ratings, _still_missing(pd.DataFrame(missing, columns=list(MISSING_COLUMNS)), ratings),
+                      [f.file for f in forms], rounds, len(read), merged.kept, merged.replaced)
+
+
+def _still_missing(missing: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+    """Missing ratings less those the cohort's ``notations.csv`` already holds (a level typed there)."""
+    filled = ratings[ratings["level"].notna()]
+    cells = set(zip(*(filled[k] for k in ("juror_id", "dossier_id", "grid", "criterion", "round"))))
+    dossiers = set(zip(*(filled[k] for k in ("juror_id", "dossier_id", "grid", "round"))))
+    keep = [(j, d, g, r) not in dossiers if pd.isna(c) else (j, d, g, c, r) not in cells
+            for j, d, g, c, r in zip(*(missing[k] for k in ("juror_id", "dossier_id", "grid", "criterion", "round")))]
+    return missing[keep].reset_index(drop=True)
 
 
 def write_ratings(ratings: pd.DataFrame, out: Path, *, force: bool = False) -> Path:

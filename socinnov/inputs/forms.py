@@ -1,4 +1,4 @@
-"""``socinnov forms COHORT``: one Excel workbook per juror, to rate their dossiers individually.
+"""``socinnov forms COHORT [--tour apres-debat]``: one Excel workbook per juror and rating round.
 
 A juror's assignment is what the cohort's ``affectations.csv`` says (``socinnov assign`` writes it,
 before any rating exists); without it, the distinct (juror, dossier) pairs of the individual
@@ -21,6 +21,13 @@ protected (without password: the protection prevents slips, the import checks th
 hidden, protected sheet records the cohort, the juror, the grid versions, a form id and the
 address of every level and comment cell, so that ``socinnov.inputs.form_import`` can check and read a
 returned workbook whatever the kit's version.
+
+The « après débat » round (``--tour apres-debat``) asks the same dossiers in the same layout, with
+two locked columns before the level: the juror's own level in the individual round and, for the
+other jurors of the dossier, how many gave each level (``Faible : 1 · Fort : 2``), never who. It
+is written once the individual round is in the cohort's ``notations.csv``; the round is recorded
+in the control sheet and in the file name (``formulaire-COHORTE-JURE-apres-debat.xlsx``), so both
+rounds' workbooks can be returned to the same folder.
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from socinnov import __version__, config, files
 from socinnov.call.grids import ACCEPTABILITY, FEASIBILITY, Criterion, Dimension, Grid
+from socinnov.call.schemas import TABLES_BY_NAME
 from socinnov.call.settings import Call
+from socinnov.call.vocabulary import AFTER_DEBATE, INDIVIDUAL
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.form_import import read_form
 from socinnov.inputs.form_layout import (
@@ -52,10 +61,14 @@ from socinnov.inputs.form_layout import (
     KEY_FORM,
     KEY_GRID,
     KEY_JUROR,
+    KEY_ROUND,
     LAYOUT_HEADER,
+    ROUND_OPTIONS,
     FormBlock,
     FormPlan,
+    Recall,
     plan_forms,
+    recalls,
     sheet_names,
 )
 from socinnov.inputs.ingest import resolve_cohort, validate_cohort
@@ -66,9 +79,9 @@ _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 # Named styles, registered once per workbook: setting them is much faster than cell by cell.
-TITLE, TEXT, HEAD, BOXED, BOLD, BOXED_TOP, INPUT, LINK = (
+TITLE, TEXT, HEAD, BOXED, BOLD, BOXED_TOP, INPUT, LINK, RECALLED = (
     "Formulaire titre", "Formulaire texte", "Formulaire en-tête", "Formulaire cadre", "Formulaire cadre gras",
-    "Formulaire cadre haut", "Formulaire saisie", "Formulaire lien")
+    "Formulaire cadre haut", "Formulaire saisie", "Formulaire lien", "Formulaire rappel")
 _STYLES = {
     TITLE: {"font": Font(bold=True, size=14)},
     TEXT: {"alignment": _WRAP},
@@ -81,14 +94,20 @@ _STYLES = {
     INPUT: {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BOX, "alignment": _WRAP,
             "protection": Protection(locked=False)},
     LINK: {"font": Font(color="0563C1", underline="single"), "border": _BOX},
+    RECALLED: {"fill": PatternFill("solid", fgColor="EDEDED"), "border": _BOX, "alignment": _WRAP},
 }
+FORM_TITLES = {INDIVIDUAL: "Formulaire de notation individuelle", AFTER_DEBATE: "Formulaire de notation après débat"}
+RECALL_HEADERS = ("Votre niveau (tour individuel)", "Autres jurés (tour individuel)")
+RECALL_NOTE = ("votre niveau au tour individuel et, pour les autres jurés du dossier, le nombre de jurés ayant donné "
+               "chaque niveau (sans leur nom)")
 
 
 # --------------------------------------------------------------------------------------------
 # Writing a workbook
 
 
-def build_workbook(plan: FormPlan, dossiers: pd.DataFrame, call: Call) -> Workbook:
+def build_workbook(plan: FormPlan, dossiers: pd.DataFrame, call: Call,
+                   recalled: dict[tuple[str, str, str], Recall] | None = None) -> Workbook:
     """The juror's workbook: guide, grid, one sheet per dossier, feasibility, hidden control sheet.
 
     Parameters
@@ -99,6 +118,9 @@ def build_workbook(plan: FormPlan, dossiers: pd.DataFrame, call: Call) -> Workbo
         The cohort's dossiers table (titles, porteurs, communes).
     call : Call
         The call the cohort answers (its title heads the guide).
+    recalled : dict, optional
+        For the « après débat » round: (dossier, grid, criterion) -> what the individual round
+        gave (``form_layout.recalls``); required for that round, ignored otherwise.
 
     Returns
     -------
@@ -114,11 +136,15 @@ def build_workbook(plan: FormPlan, dossiers: pd.DataFrame, call: Call) -> Workbo
     guide.title = GUIDE_SHEET
     _write_grid_sheet(wb.create_sheet(GRID_SHEET), acceptability, feasibility)
     names = sheet_names(plan.acceptability)
-    blocks = [_write_dossier_sheet(wb.create_sheet(names[d]), d, info.loc[d], acceptability)
+    if plan.round == INDIVIDUAL:
+        recalled = None
+    elif recalled is None:
+        raise ValueError(f"round « {plan.round} » needs what the individual round gave (recalls)")
+    blocks = [_write_dossier_sheet(wb.create_sheet(names[d]), d, info.loc[d], acceptability, recalled)
               for d in plan.acceptability]
     if plan.feasibility:
         titles = {d: info.loc[d, "title"] for d in plan.feasibility}
-        blocks += _write_feasibility_sheet(wb.create_sheet(FEASIBILITY_SHEET), titles, feasibility)
+        blocks += _write_feasibility_sheet(wb.create_sheet(FEASIBILITY_SHEET), titles, feasibility, recalled)
     _write_guide(guide, plan, call, info, blocks)
     _write_control(wb.create_sheet(CONTROL_SHEET), plan, blocks)
     _set_properties(wb, plan, call)
@@ -192,58 +218,87 @@ def _section_label(dimension: Dimension) -> str:
     return dimension.label + (" (si pertinent)" if dimension.if_relevant else "")
 
 
-def _write_dossier_sheet(ws: Worksheet, dossier_id: str, info: pd.Series, grid: Grid) -> FormBlock:
-    """The acceptability grid for one dossier: section, criterion, level (drop-down), comment."""
-    widths = {"A": 16, "B": 42, "C": 18, "D": 70}
+def _put_recall(ws: Worksheet, row: int, columns: tuple[str, str], recall: Recall | None) -> None:
+    """The juror's individual level and the other jurors' levels counted, locked and greyed."""
+    recall = recall or Recall(None, ())
+    _put(ws, row, dict(zip(columns, [recall.own or "—", recall.others_text()])), RECALLED)
+
+
+def _write_dossier_sheet(ws: Worksheet, dossier_id: str, info: pd.Series, grid: Grid,
+                         recalled: dict[tuple[str, str, str], Recall] | None = None) -> FormBlock:
+    """The acceptability grid for one dossier: section, criterion, level (drop-down), comment; in the
+    « après débat » round, the individual round recalled in two locked columns before the level."""
+    after = recalled is not None
+    headers = ["Section", "Critère", *(RECALL_HEADERS if after else ()),
+               "Niveau après débat" if after else "Niveau", "Commentaire"]
+    letters = "ABCDEF"[:len(headers)]
+    level, comment = letters[-2], letters[-1]
+    widths = dict(zip(letters, [16, 42, 16, 30, 18, 55] if after else [16, 42, 18, 70]))
     _widths(ws, widths)
+    choose = (f"le niveau après débat dans la liste de la colonne {level}, même s'il ne change pas" if after
+              else f"le niveau dans la liste de la colonne {level}")
+    how = (f"Choisir {choose} ; le repère de chaque niveau s'affiche en commentaire de la cellule. Commentaire libre "
+           f"en colonne {comment}.")
+    if after:
+        how = f"Colonnes C et D : {RECALL_NOTE}. {how}"
     _banner(ws, [f"{dossier_id} — {info['title']}",
                  f"Porteur : {info['porteur']} ({info['commune']}, {info['departement']})",
-                 f"{grid.title} (version {grid.version}) : niveaux {', '.join(grid.level_labels)}",
-                 ("Choisir le niveau dans la liste de la colonne C ; le repère de chaque niveau s'affiche en "
-                  "commentaire de la cellule. Commentaire libre en colonne D.")])
-    _put(ws, FIRST_ROW - 1, dict(zip("ABCD", ["Section", "Critère", "Niveau", "Commentaire"])), HEAD)
+                 f"{grid.title} (version {grid.version}) : niveaux {', '.join(grid.level_labels)}", how])
+    _put(ws, FIRST_ROW - 1, dict(zip(letters, headers)), HEAD)
     row = FIRST_ROW
     for dimension in grid.dimensions:
         for k, criterion in enumerate(dimension.criteria):
             _put(ws, row, {"A": None if k else dimension.label}, BOLD)
             _put(ws, row, {"B": criterion.label})
-            _put(ws, row, {"C": None, "D": None}, INPUT)
-            ws[f"C{row}"].comment = _descriptor_comment(grid, criterion)
+            if after:
+                _put_recall(ws, row, ("C", "D"), recalled.get((dossier_id, grid.id, criterion.id)))
+            _put(ws, row, {level: None, comment: None}, INPUT)
+            ws[f"{level}{row}"].comment = _descriptor_comment(grid, criterion)
             _fit(ws, row, {"B": criterion.label}, widths, 32)
             row += 1
-    _level_list(grid, ws, f"C{FIRST_ROW}:C{row - 1}")
+    _level_list(grid, ws, f"{level}{FIRST_ROW}:{level}{row - 1}")
     ws.freeze_panes = f"C{FIRST_ROW}"
     _page_setup(ws)
     _protect(ws)
-    return FormBlock(ws.title, dossier_id, grid.id, grid.version, FIRST_ROW, "B", "C", "D",
+    return FormBlock(ws.title, dossier_id, grid.id, grid.version, FIRST_ROW, "B", level, comment,
                      tuple(c.id for c in grid.criteria))
 
 
-def _write_feasibility_sheet(ws: Worksheet, titles: dict[str, str], grid: Grid) -> list[FormBlock]:
-    """The feasibility grid for the retained dossiers: one row per dossier × item."""
-    widths = {"A": 13, "B": 30, "C": 30, "D": 55, "E": 13, "F": 55}
+def _write_feasibility_sheet(ws: Worksheet, titles: dict[str, str], grid: Grid,
+                             recalled: dict[tuple[str, str, str], Recall] | None = None) -> list[FormBlock]:
+    """The feasibility grid for the retained dossiers: one row per dossier × item (and, in the
+    « après débat » round, the individual round recalled in two locked columns before the level)."""
+    after = recalled is not None
+    recall_headers = tuple(h.replace("Votre niveau", "Votre évaluation") for h in RECALL_HEADERS)
+    headers = ["Dossier", "Titre de l'action", "Section", "Critère", *(recall_headers if after else ()),
+               "Évaluation après débat" if after else "Évaluation", "Commentaire"]
+    letters = "ABCDEFGH"[:len(headers)]
+    level, comment = letters[-2], letters[-1]
+    widths = dict(zip(letters, [13, 30, 30, 55, 14, 26, 14, 45] if after else [13, 30, 30, 55, 13, 55]))
     _widths(ws, widths)
+    how = (f"Choisir l'évaluation dans la liste de la colonne {level} ; une section « si pertinent » peut rester "
+           f"vide. Commentaire libre en colonne {comment}.")
     _banner(ws, [f"{grid.title} (version {grid.version})",
                  "Dossiers retenus par le jury (« retenu - financé » ou « retenu - réorienté ») ; " + grid.source,
                  ". ".join(f"{lv.label} : {lv.name}" for lv in reversed(grid.levels)) + ".",
-                 ("Choisir l'évaluation dans la liste de la colonne E ; une section « si pertinent » peut rester "
-                  "vide. Commentaire libre en colonne F.")])
-    _put(ws, FIRST_ROW - 1, dict(zip("ABCDEF", ["Dossier", "Titre de l'action", "Section", "Critère", "Évaluation",
-                                                 "Commentaire"])), HEAD)
+                 f"Colonnes E et F : {RECALL_NOTE}. {how}" if after else how])
+    _put(ws, FIRST_ROW - 1, dict(zip(letters, headers)), HEAD)
     blocks, row = [], FIRST_ROW
     for dossier_id, title in titles.items():
-        blocks.append(FormBlock(ws.title, dossier_id, grid.id, grid.version, row, "D", "E", "F",
+        blocks.append(FormBlock(ws.title, dossier_id, grid.id, grid.version, row, "D", level, comment,
                                 tuple(c.id for c in grid.criteria)))
         for dimension in grid.dimensions:
             for criterion in dimension.criteria:
                 values = dict(zip("ABCD", [dossier_id, title, _section_label(dimension), criterion.label]))
                 _put(ws, row, values, BOXED_TOP if row == blocks[-1].first_row else BOXED)
-                _put(ws, row, {"E": None, "F": None}, INPUT)
+                if after:
+                    _put_recall(ws, row, ("E", "F"), recalled.get((dossier_id, grid.id, criterion.id)))
+                _put(ws, row, {level: None, comment: None}, INPUT)
                 note = "Section à remplir si pertinent." if dimension.if_relevant else None
-                ws[f"E{row}"].comment = _descriptor_comment(grid, criterion, note)
+                ws[f"{level}{row}"].comment = _descriptor_comment(grid, criterion, note)
                 _fit(ws, row, values, widths, 30)
                 row += 1
-    _level_list(grid, ws, f"E{FIRST_ROW}:E{row - 1}")
+    _level_list(grid, ws, f"{level}{FIRST_ROW}:{level}{row - 1}")
     ws.freeze_panes = f"E{FIRST_ROW}"
     ws.auto_filter.ref = f"A{FIRST_ROW - 1}:D{row - 1}"
     _page_setup(ws)
@@ -291,15 +346,24 @@ def _page_setup(ws: Worksheet, landscape: bool = True) -> None:
 
 def _guide_text(plan: FormPlan, acceptability: Grid, feasibility: Grid) -> list[str]:
     """The instructions, in French, with the grids' own titles and level labels."""
+    levels = ", ".join(acceptability.level_labels)
+    if plan.round == INDIVIDUAL:
+        first = (f"1. Chaque onglet nommé par un identifiant de dossier porte la « {acceptability.title} » pour ce "
+                 f"dossier. Pour chaque critère, choisir un niveau dans la liste déroulante de la colonne « Niveau » "
+                 f": {levels}.")
+        empty = "4. Un critère que vous ne pouvez pas apprécier reste vide : il sera compté comme note manquante."
+    else:
+        first = (f"1. Chaque onglet nommé par un identifiant de dossier porte la « {acceptability.title} » pour ce "
+                 f"dossier et rappelle, pour chaque critère, {RECALL_NOTE}. Après le débat du jury, choisir pour "
+                 f"chaque critère un niveau dans la liste déroulante de la colonne « Niveau après débat », même s'il "
+                 f"ne change pas : {levels}.")
+        empty = (f"4. Un critère laissé vide sera compté comme note manquante au tour « {plan.round} » (le niveau "
+                 "individuel n'est pas repris).")
     steps = [
-        "Comment remplir",
-        (f"1. Chaque onglet nommé par un identifiant de dossier porte la « {acceptability.title} » pour ce "
-         f"dossier. Pour chaque critère, choisir un niveau dans la liste déroulante de la colonne « Niveau » : "
-         f"{', '.join(acceptability.level_labels)}."),
+        "Comment remplir", first,
         ("2. Le repère de chaque niveau s'affiche en commentaire quand le pointeur passe sur la cellule du niveau ; "
          f"l'onglet « {GRID_SHEET} » reprend la grille complète de l'appel."),
-        "3. La colonne « Commentaire » est libre et facultative.",
-        "4. Un critère que vous ne pouvez pas apprécier reste vide : il sera compté comme note manquante.",
+        "3. La colonne « Commentaire » est libre et facultative.", empty,
     ]
     if plan.feasibility:
         levels = ". ".join(f"{lv.label} : {lv.name}" for lv in reversed(feasibility.levels))
@@ -323,8 +387,9 @@ def _write_guide(ws: Worksheet, plan: FormPlan, call: Call, info: pd.DataFrame, 
     """The first sheet: who, what, how to fill and return, and the list of dossiers with progress."""
     acceptability, feasibility = plan.grid(ACCEPTABILITY), plan.grid(FEASIBILITY)
     _widths(ws, {"A": 16, "B": 70, "C": 18, "D": 18})
-    _banner(ws, ["Formulaire de notation individuelle", call.title])
-    facts = {"Juré·e": f"{plan.juror_name} ({plan.juror_id})", "Cohorte": plan.cohort, "Formulaire": plan.form_id,
+    _banner(ws, [FORM_TITLES[plan.round], call.title])
+    facts = {"Juré·e": f"{plan.juror_name} ({plan.juror_id})", "Cohorte": plan.cohort, "Tour": f"« {plan.round} »",
+             "Formulaire": plan.form_id,
              "Grilles": f"{acceptability.title}, version {acceptability.version} ; "
                         f"{feasibility.title}, version {feasibility.version}",
              "Dossiers": f"{len(plan.acceptability)} à noter, dont {len(plan.feasibility)} en faisabilité"}
@@ -366,7 +431,7 @@ def _progress(block: FormBlock) -> str:
 def _write_control(ws: Worksheet, plan: FormPlan, blocks: list[FormBlock]) -> None:
     """The hidden control sheet: identity of the form and where every rating block lies."""
     ws["A1"] = "Feuille de contrôle du formulaire : ne pas modifier."
-    facts = [(KEY_FORM, plan.form_id), (KEY_COHORT, plan.cohort), (KEY_JUROR, plan.juror_id),
+    facts = [(KEY_FORM, plan.form_id), (KEY_COHORT, plan.cohort), (KEY_JUROR, plan.juror_id), (KEY_ROUND, plan.round),
              *((KEY_GRID + g, v) for g, v in plan.grid_versions), ("version de socinnov", __version__)]
     for row, fact in enumerate(facts, start=3):
         _put(ws, row, dict(zip("AB", fact)), None)
@@ -378,7 +443,7 @@ def _write_control(ws: Worksheet, plan: FormPlan, blocks: list[FormBlock]) -> No
 
 
 def _set_properties(wb: Workbook, plan: FormPlan, call: Call) -> None:
-    wb.properties.title = f"Formulaire de notation individuelle — {plan.juror_name} ({plan.juror_id})"
+    wb.properties.title = f"{FORM_TITLES[plan.round]} — {plan.juror_name} ({plan.juror_id})"
     wb.properties.subject = call.title
     wb.properties.identifier = plan.form_id
     wb.properties.keywords = f"cohorte {plan.cohort} ; juré {plan.juror_id}"
@@ -396,8 +461,9 @@ def forms_dir(cohort: str) -> Path:
     return config.reports_dir(cohort) / "jury" / "formulaires"
 
 
-def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = False) -> list[Path]:
-    """Write one workbook per juror of a cohort; return their paths.
+def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = False,
+                round: str = INDIVIDUAL) -> list[Path]:
+    """Write one workbook per juror of a cohort for a rating round; return their paths.
 
     Parameters
     ----------
@@ -407,29 +473,48 @@ def write_forms(cohort: str | Path, out: Path | None = None, *, force: bool = Fa
         Folder to write into; default ``forms_dir(cohort)``.
     force : bool
         Replace existing workbooks even when ratings were entered in them.
+    round : str
+        ``vocabulary.INDIVIDUAL`` (default) or ``vocabulary.AFTER_DEBATE``.
 
     Raises
     ------
     InputError
-        The cohort does not validate, it assigns no dossier, or a workbook to replace holds
+        The cohort does not validate, it assigns no dossier, the « après débat » round is asked
+        before any individual rating is in ``notations.csv``, or a workbook to replace holds
         ratings (or cannot be read) and ``force`` is not set. Nothing is written then.
     """
     name, folder = resolve_cohort(cohort)
     frames, call = validate_cohort(folder)
-    plans = plan_forms(frames, call, name)
+    plans = plan_forms(frames, call, name, round)
     if not plans:
         raise InputError([Problem("affectations.csv", None, None, "aucun dossier attribué : écrire les affectations "
                                   f"avec `socinnov assign {name} --jures-par-dossier K --out affectations.csv`, puis "
                                   "copier le fichier dans le dossier de la cohorte (ou, dans notations.csv, une ligne "
                                   "par juré et dossier à noter au tour « individuel », niveau vide)")])
+    if round != INDIVIDUAL:
+        _require_individual_round(frames, name)
     out = Path(out) if out is not None else forms_dir(name)
     if not force:
         _refuse_filled([out / p.filename for p in plans])
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for plan in plans:
-        paths.append(_save(build_workbook(plan, frames["dossiers"], call), out / plan.filename))
+        recalled = recalls(frames, plan) if round != INDIVIDUAL else None
+        paths.append(_save(build_workbook(plan, frames["dossiers"], call, recalled), out / plan.filename))
     return paths
+
+
+def _require_individual_round(frames: dict[str, pd.DataFrame], cohort: str) -> None:
+    """The « après débat » forms recall the individual round: refuse them before it is in the cohort."""
+    ratings = frames["ratings"]
+    if ratings.loc[ratings["round"] == INDIVIDUAL, "level"].notna().any():
+        return
+    raise InputError([Problem(TABLES_BY_NAME["ratings"].filename, None, None,
+                              f"aucune note au tour « {INDIVIDUAL} » : les formulaires du tour « {AFTER_DEBATE} » "
+                              "rappellent les notes individuelles ; importer d'abord les classeurs du tour individuel "
+                              f"(`socinnov import-forms {cohort} DOSSIER --out notations.csv`), copier notations.csv "
+                              f"dans le dossier de la cohorte, puis relancer `socinnov forms {cohort} --tour "
+                              f"{ROUND_OPTIONS[AFTER_DEBATE]}`")])
 
 
 def _refuse_filled(paths: list[Path]) -> None:
