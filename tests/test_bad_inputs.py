@@ -7,13 +7,17 @@ leave ``data/raw`` byte for byte as it was and write nothing under ``data/proces
 """
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from socinnov import config
 from socinnov.cli.main import main
+from socinnov.inputs.csv_reader import read_text_table
 from tests.conftest import tiny_tables, write_cohort
+from tests.sheets import convert_cohort
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -65,3 +69,62 @@ def test_a_previous_processed_folder_survives_a_bad_input(project, capsys):
     assert tree_hashes(config.processed_dir(case.name)) == processed
     assert [p.name for p in config.processed_dir().iterdir()] == [case.name]
     capsys.readouterr()
+
+
+# The same corpus with every table of the cohort saved as a workbook (.xlsx, .ods): the same
+# messages, each placed in the cell read (« jures.xlsx!C6 ») rather than at a CSV row and column.
+CSV_ONLY = {
+    "double-encodage-utf8": "a workbook has no text encoding",
+    "excel-renomme-en-csv": "a workbook renamed .csv: about the CSV reader",
+    "ods-renomme-en-csv": "a workbook renamed .csv: about the CSV reader",
+    "fichier-vide": "an empty sheet is tested in tests/test_spreadsheets.py (its own message)",
+    "guillemet-au-milieu": "quotes: a CSV's syntax",
+    "guillemet-non-ferme": "quotes: a CSV's syntax",
+    "separateur-non-reconnu": "separators: a CSV's syntax",
+    "separateur-tabulation": "separators: a CSV's syntax",
+    "utf16-texte-unicode": "a workbook has no text encoding",
+    "valeur-en-trop-separateur-non-protege": "separators: a CSV's syntax",
+}
+SHEET_CASES = [case for case in CASES if case.name not in CSV_ONLY]
+_LINE = re.compile(r"^  - (?P<file>[\w.]+)\.csv(?:, ligne (?P<row>\d+))?(?:, colonne « (?P<column>[^»]+) »)? : "
+                   r"(?P<message>.*)$")
+
+
+def spreadsheet_expected(expected: str, headers: dict[str, list[str]], suffix: str) -> str:
+    """``expected.txt`` with each converted file's name and place as the spreadsheet writes them:
+    « jures.csv, ligne 6, colonne « Qualité » » -> « jures.xlsx!C6, colonne « Qualité » »."""
+    names = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(s) for s in headers) + r")\.csv(?!\w)")
+    lines = []
+    for line in expected.splitlines():
+        m = _LINE.match(line)
+        if not m or m["file"] not in headers:
+            lines.append(names.sub(lambda n: n[1] + suffix, line))
+            continue
+        message = names.sub(lambda n: n[1] + suffix, m["message"])
+        where = f"{m['file']}{suffix}"
+        if m["column"] and m["column"] in headers[m["file"]]:
+            letter = get_column_letter(headers[m["file"]].index(m["column"]) + 1)
+            where += f"!{letter}{m['row'] or 1}, colonne « {m['column']} »"
+        else:
+            where += (f", ligne {m['row']}" if m["row"] else "") + (f", colonne « {m['column']} »" if m["column"] else "")
+        lines.append(f"  - {where} : {message}")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_csv_only_cases_exist():
+    assert set(CSV_ONLY) <= {case.name for case in CASES}
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+@pytest.mark.parametrize("case", SHEET_CASES, ids=lambda p: p.name)
+def test_bad_input_in_a_workbook_gives_the_same_message_at_its_cell(case, suffix, project, capsys):
+    folder = build_case(case, config.raw_dir())
+    headers = {p.stem: [str(h) for h in read_text_table(p).columns] for p in folder.glob("*.csv")}
+    convert_cohort(folder, suffix)
+    raw_before = tree_hashes(config.raw_dir())
+    status = main(["ingest", case.name])
+    err = capsys.readouterr().err
+    assert err == spreadsheet_expected((case / "expected.txt").read_text(encoding="utf-8"), headers, suffix)
+    assert status == 2
+    assert tree_hashes(config.raw_dir()) == raw_before
+    assert list(config.processed_dir().iterdir()) == []

@@ -254,6 +254,54 @@ def test_merge_rule_ignores_correlations_on_few_dossiers():
     assert committee.suggest_actions(ev, few.assign(n=40))["action"].tolist() == ["merge", "merge"]
 
 
+def test_merge_rule_on_few_dossiers_is_said_not_evaluated():
+    ev = pd.DataFrame({"criterion": ["a", "b"], "criterion_label": ["A", "B"], "alpha": [0.9, 0.9],
+                       "wide_spread": [0.0, 0.0], "floor": [0.1, 0.1], "ceiling": [0.1, 0.1], "or_low": [2.0, 2.0],
+                       "or_high": [5.0, 5.0], "discriminates": [True, True]})
+    few = pd.DataFrame({"criterion_a": ["a"], "criterion_b": ["b"], "rho": [0.95], "n": [11]})
+    out = committee.suggest_actions(ev, few)
+    assert out["other_findings"].tolist() == ["fusion non évaluée (n = 11 < 20) : ρ ≥ 0,80 avec « B » (0,95)",
+                                              "fusion non évaluée (n = 11 < 20) : ρ ≥ 0,80 avec « A » (0,95)"]
+    # The sheet says so in its summary (11 dossiers: every pair rated on fewer than 20).
+    r, dec = synthetic_ratings(GRID, n_dossiers=11, seed=5, loading=0.95, noise=0.1)
+    sheet = tables.committee_sheet_fr(committee.analyse_criteria(r, GRID, dec, n_boot=0))
+    summary = tables.sheet_summary_fr(sheet)
+    assert "Règle de fusion non évaluée (n = 11 < 20) pour 66 paire(s)" in summary
+    assert sheet.attrs["counts"]["fusionner avec un autre critère"] == 0
+    assert (sheet["Dossiers"] == 11).all()
+
+
+def test_a_general_halo_is_told_and_not_read_as_redundancy():
+    # Every criterion driven by one quality (loading 0,95): all pairs near ρ = 0,9, none stands out.
+    r, dec = synthetic_ratings(GRID, n_dossiers=150, seed=2, loading=0.97, noise=0.1)
+    analysis = committee.analyse_criteria(r, GRID, dec, n_boot=0)
+    h = analysis.halo
+    assert h["detected"] and h["general"] and h["flagged"] > 6
+    assert h["first_factor"] > 0.6 and h["between"] >= 0.5
+    assert "merge" not in set(analysis.evidence["action"])
+    assert analysis.evidence["other_findings"].str.contains("dans le halo, fusion non suggérée").sum() == h["flagged"]
+    summary = tables.sheet_summary_fr(tables.committee_sheet_fr(analysis))
+    assert "Effet de halo sur toute la grille" in summary and "aucune paire ne se détachant du halo" in summary
+    # A copy of a criterion stands out of the halo (ρ = 1 against ≈ 0,9): that pair alone is merged.
+    copy = {"richesse_collectif": lambda rng, codes, q, j: codes["caractere_collectif"]}
+    r, dec = synthetic_ratings(GRID, n_dossiers=150, seed=2, loading=0.97, noise=0.1, overrides=copy)
+    ev = committee.analyse_criteria(r, GRID, dec, n_boot=0).evidence.set_index("criterion")
+    assert set(ev.index[ev["action"] == "merge"]) == {"caractere_collectif", "richesse_collectif"}
+
+
+def test_unstable_odds_ratio_is_not_printed_as_a_finding():
+    assert tables.odds_ratio_fr(115.47, 0.19, 7.0e4) == "les données ne permettent pas de trancher [0,19 ; > 1\u202f000]"
+    assert tables.odds_ratio_fr(2.0, 0.0001, 3.0).startswith("les données ne permettent pas de trancher [< 0,001")
+    assert tables.odds_ratio_fr(2.5, 1.2, 5.1) == "2,50 [1,20 ; 5,10]"
+    assert tables.odds_ratio_fr(float("inf"), float("nan"), float("nan")) == "non borné"
+    # The reconsider rule names the interval with the same bound (the demo's feasibility sheet printed
+    # « [0,47 ; 14 256 674,92] »).
+    ev = pd.DataFrame({"criterion": ["a"], "criterion_label": ["A"], "alpha": [0.9], "wide_spread": [0.0],
+                       "floor": [0.0], "ceiling": [0.63], "or_low": [0.47], "or_high": [1.4e7], "discriminates": [False]})
+    rule = committee.suggest_actions(ev, pd.DataFrame(columns=["criterion_a", "criterion_b", "rho", "n"]))["rule"][0]
+    assert "rapport de cotes [0,47 ; > 1\u202f000] contenant 1" in rule
+
+
 # ---------------------------------------------------------------------------
 # Discrimination
 # ---------------------------------------------------------------------------

@@ -173,6 +173,8 @@ def test_the_palettes_are_colour_blind_safe():
 
 def test_decisions_in_the_score_figure_are_told_apart_by_colour_blind_readers(report_figures):
     ax = report_figures["scores"].axes[0]
+    # Boxes, or points for the decisions with fewer than five dossiers (all of them here).
     colours = {tuple(np.round(p.get_facecolor()[:3], 4)) for p in ax.patches}
+    colours |= {tuple(np.round(c[:3], 4)) for coll in ax.collections for c in coll.get_facecolors()}
     assert len(colours) == 4  # non retenu, financé, réorienté, sans décision
     assert closest_pair(colours) > MIN_DELTA_E

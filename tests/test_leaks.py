@@ -148,7 +148,7 @@ def test_open_dataset_passes_the_disclosure_control(project):
     codebook = (folder / "LISEZMOI.md").read_text(encoding="utf-8")
     assert "Le projet est porté par une seule personne" in codebook  # the grid, word for word
     ratings = pd.read_csv(folder / "notations.csv", dtype=str)
-    assert ratings["dossier"].str.match(r"^P-[A-Z2-7]{10}$").all() and ratings["jure"].str.match(r"^J-").all()
+    assert ratings["dossier"].str.match(r"^N-[A-Z2-7]{10}$").all() and ratings["jure"].str.match(r"^J-").all()
 
 
 def test_the_guard_removes_a_leaking_file(project, monkeypatch):

@@ -94,3 +94,22 @@ def test_heatmap_alt_text_without_pairs():
     fig = plots.pairwise_heatmap(pd.DataFrame({"juror_a": ["J001"], "juror_b": ["J002"], "agreement": [np.nan]}))
     assert fig.alt_text == "Carte de chaleur de l'accord entre paires de jurés"
     plt.close(fig)
+
+
+def test_score_profiles_draw_small_groups_as_points():
+    from matplotlib.collections import PathCollection
+
+    rng = np.random.default_rng(3)
+    ids = [f"D{i:02d}" for i in range(24)]
+    scores = pd.DataFrame([(d, g, float(rng.uniform(0, 3))) for d in ids for g in ("Portage", "Contenu")],
+                          columns=["dossier_id", "group_label", "score"])
+    # 20 not retained (boxes), 4 funded (points: a box on 4 dossiers draws quartiles that do not exist).
+    decisions = pd.DataFrame({"dossier_id": ids, "decision": ["non retenu"] * 20 + ["retenu - financé"] * 4})
+    fig = plots.score_profiles(scores, decisions, levels=("Inexistant", "Faible", "Intermédiaire", "Fort"))
+    ax = fig.axes[0]
+    points = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    assert sum(len(c.get_offsets()) for c in points) == 4 * 2  # the four funded dossiers, in both dimensions
+    assert len(ax.patches) >= 2  # one box per dimension for the 20 others
+    assert "retenu - financé : 4 dossiers" in fig.alt_text and "moins de 5 dossiers dessinés point par point" in fig.alt_text
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["non retenu (n = 20)", "retenu - financé (n = 4)"]
+    plt.close(fig)

@@ -111,7 +111,7 @@ def test_status_lists_what_each_report_contains_now(project, capsys):
     assert code == 0
     assert "  « Évolution des expérimentations financées » (jury, comite) : pas construit ; pas encore de suivi " \
            "(suivi.csv)" in out
-    assert "  « L'accord entre les jurés » (jury, comite) : 4 sections sur 6" in out
+    assert "  « L'accord entre les jurés » (jury, comite) : 5 sections sur 7" in out
     assert "    - « Avant et après le débat » remplacée par : pas de notes après débat (notations.csv, tour " \
            "« après débat »)" in out
     assert "  « Les expérimentations soutenues (valorisation) » (public) : pas construit ; décisions pas encore " \

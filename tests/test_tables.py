@@ -98,7 +98,8 @@ def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
 
 def test_missing_required_file(tmp_path):
     _, problems = load_table(DOSSIERS, tmp_path)
-    assert messages(problems) == ["dossiers.csv : fichier obligatoire absent du dossier de la cohorte"]
+    assert messages(problems) == ["dossiers.csv : fichier obligatoire absent du dossier de la cohorte (ou "
+                                  "dossiers.xlsx, dossiers.ods, ou une feuille « dossiers » d'un classeur)"]
 
 
 def test_optional_file_absent_gives_an_empty_typed_table(tmp_path):

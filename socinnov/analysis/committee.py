@@ -24,12 +24,12 @@ from socinnov.analysis.criteria import (
     level_distribution,
     rank_correlations,
 )
-from socinnov.analysis.discrimination import decision_outcome, discrimination
+from socinnov.analysis.discrimination import UNSTABLE_OR, decision_outcome, discrimination
 from socinnov.analysis.jury_agreement import criterion_agreement
 from socinnov.call.grids import Grid
 
-__all__ = ["ACTIONS", "CriteriaAnalysis", "Rules", "analyse_criteria", "criterion_profile", "rules_fr",
-           "suggest_actions"]
+__all__ = ["ACTIONS", "CriteriaAnalysis", "Rules", "analyse_criteria", "criterion_profile", "halo", "halo_fr",
+           "rules_fr", "suggest_actions"]
 
 #: Suggested actions of the committee sheet, in order of precedence.
 ACTIONS = {
@@ -114,6 +114,14 @@ class Rules:
     floor_ceiling : float
         Reconsider a criterion that does not discriminate (odds ratio's interval includes 1)
         and whose lowest or highest level takes more than this share of the ratings.
+    halo_share : float
+        When more than this share of the criteria reach ``rho_merge`` with another one, the
+        correlations are read as a halo (one judgement of the whole dossier, or of a whole
+        dimension, spread over its criteria: Thorndike 1920; Cooper 1981, « Ubiquitous halo »,
+        *Psychological Bulletin* 90, 218-244) rather than as redundant pairs…
+    halo_margin : float
+        …and merging is then suggested only for a pair that stands out of the halo: its ρ exceeds
+        by at least this margin every correlation either criterion has with a third one.
     """
 
     alpha_below: float = 0.667
@@ -122,6 +130,8 @@ class Rules:
     rho_merge: float = 0.80
     min_dossiers: int = 20
     floor_ceiling: float = 0.50
+    halo_share: float = 0.50
+    halo_margin: float = 0.05
 
 
 #: How the sheet names the dossiers a criterion should single out, per outcome.
@@ -142,7 +152,12 @@ def rules_fr(rules: Rules = Rules(), outcome: str = "retenu") -> str:
              f"critères, sur les niveaux moyens des dossiers, atteint {fr.number(rules.rho_merge, 2)} : les deux "
              "critères classent les dossiers de la même façon (la règle vaut dans les deux sens : chacun des deux "
              "critères est signalé ; seules comptent les paires notées ensemble sur au moins "
-             f"{rules.min_dossiers} dossiers).")
+             f"{rules.min_dossiers} dossiers, les autres sont dites « non évaluées »). Quand plus de "
+             f"{p(rules.halo_share)} des critères atteignent ce seuil, les corrélations viennent d'un effet de "
+             "halo (un jugement d'ensemble du dossier, ou de toute une dimension, reporté sur chacun de ses "
+             "critères) plutôt que de paires redondantes : la fusion n'est alors suggérée que pour une paire qui "
+             f"se détache du halo (ρ supérieur d'au moins {fr.number(rules.halo_margin, 2)} à toute corrélation "
+             "de l'un des deux critères avec un troisième).")
     clarify = (f"3. **{ACTIONS['clarify'].capitalize()}** quand l'alpha de Krippendorff du critère est inférieur à "
                f"{fr.number(rules.alpha_below, 3)} (seuil de Krippendorff pour des conclusions provisoires) **et** "
                f"que les jurés s'écartent de {rules.min_spread} niveaux ou plus sur au moins "
@@ -152,8 +167,77 @@ def rules_fr(rules: Rules = Rules(), outcome: str = "retenu") -> str:
     return f"{intro}\n\n{reconsider}\n{merge}\n{clarify}\n{keep}"
 
 
+def _stands_out(pairs: pd.DataFrame, margin: float) -> set[frozenset]:
+    """Pairs whose ρ exceeds by ``margin`` every correlation either criterion has with a third one."""
+    rho = {}
+    for r in pairs.itertuples():
+        if np.isfinite(r.rho):
+            rho[frozenset((r.criterion_a, r.criterion_b))] = r.rho
+    out = set()
+    for key, value in rho.items():
+        a, b = tuple(key)
+        others = [v for k, v in rho.items() if k != key and (a in k or b in k)]
+        if not others or value >= max(others) + margin:
+            out.add(key)
+    return out
+
+
+def halo(correlations: pd.DataFrame, pairs: pd.DataFrame, grid: Grid, rules: Rules = Rules()) -> dict:
+    """Is the grid read through a halo? The correlations' summary the committee sheet states.
+
+    Returns a dict: ``n_criteria``, ``n_dossiers`` (the fewest a pair was rated on), ``flagged``
+    (criteria reaching ``rules.rho_merge`` with another one, on enough dossiers), ``detected``
+    (more than ``rules.halo_share`` of the criteria flagged), ``mean_rho`` (all pairs),
+    ``within`` and ``between`` (mean ρ of the pairs inside a dimension and across dimensions),
+    ``first_factor`` (share of the variance of the Spearman matrix taken by its first
+    eigenvalue), ``general`` (the halo crosses the dimensions: mean ρ across dimensions at
+    least 0,50), ``standing_out`` (the pairs that stand out of it, as frozensets).
+    """
+    out = {"n_criteria": len(correlations), "flagged": 0, "detected": False, "mean_rho": np.nan,
+           "within": np.nan, "between": np.nan, "first_factor": np.nan, "general": False, "standing_out": set(),
+           "n_dossiers": int(pairs["n"].min()) if len(pairs) else 0}
+    if pairs.empty or not np.isfinite(pairs["rho"]).any():
+        return out
+    dims = {c.id: c.dimension for c in grid.criteria}
+    p = pairs[np.isfinite(pairs["rho"])]
+    same = p["criterion_a"].map(dims) == p["criterion_b"].map(dims)
+    strong = p[(p["rho"] >= rules.rho_merge) & (p["n"] >= rules.min_dossiers)]
+    flagged = set(strong["criterion_a"]) | set(strong["criterion_b"])
+    m = correlations.to_numpy(dtype=float)
+    first = np.nan
+    if np.isfinite(m).all() and len(m) > 1:
+        first = float(np.linalg.eigvalsh(m)[-1] / len(m))
+    out |= {"flagged": len(flagged), "mean_rho": float(p["rho"].mean()),
+            "within": float(p.loc[same, "rho"].mean()) if same.any() else np.nan,
+            "between": float(p.loc[~same, "rho"].mean()) if (~same).any() else np.nan,
+            "first_factor": first}
+    out["detected"] = bool(len(correlations) > 2 and len(flagged) > rules.halo_share * len(correlations))
+    out["general"] = bool(np.isfinite(out["between"]) and out["between"] >= 0.5)
+    out["standing_out"] = _stands_out(p, rules.halo_margin) if out["detected"] else set()
+    return out
+
+
+def halo_fr(h: dict, rules: Rules = Rules()) -> str | None:
+    """The sheet's sentence on the halo (``None`` without one)."""
+    if not h["detected"]:
+        return None
+    num = fr.number
+    where = ("sur toute la grille (un jugement d'ensemble du dossier)" if h["general"] else
+             "dimension par dimension (les critères d'une même dimension sont notés comme un seul)")
+    kept = len(h["standing_out"])
+    return (f"Effet de halo {where} : {h['flagged']} critères sur {h['n_criteria']} atteignent un ρ de Spearman de "
+            f"{num(rules.rho_merge, 2)} avec un autre critère ; ρ moyen {num(h['within'], 2)} entre critères d'une "
+            f"même dimension, {num(h['between'], 2)} entre dimensions ; le premier facteur rend compte de "
+            f"{fr.percent(h['first_factor'])} de la variance. Ces corrélations disent que les jurés ne distinguent "
+            "guère les critères, pas que chaque paire est redondante : la fiche ne suggère pas de fusionner "
+            "presque tous les critères, "
+            + (f"seulement {kept} paire(s) qui se détachent du halo." if kept else
+               "aucune paire ne se détachant du halo. Le comité peut plutôt préciser ce qui distingue les "
+               "critères d'une même dimension (descripteurs, exemples) avant l'appel suivant."))
+
+
 def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = Rules(),
-                    outcome: str = "retenu") -> pd.DataFrame:
+                    outcome: str = "retenu", halo: dict | None = None) -> pd.DataFrame:
     """Apply the committee's rules to the per-criterion evidence.
 
     Parameters
@@ -166,6 +250,9 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
     rules : Rules
     outcome : {'retenu', 'financé'}
         The decision the discrimination refers to (for the wording).
+    halo : dict, optional
+        :func:`halo`; when it is detected, only the pairs that stand out of it are merged, the
+        others are told among the other findings.
 
     Returns
     -------
@@ -185,10 +272,21 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
     """
     labels = dict(zip(evidence["criterion"], evidence["criterion_label"]))
     partners: dict[str, list[tuple[str, float]]] = {c: [] for c in evidence["criterion"]}
+    in_halo: dict[str, list[tuple[str, float]]] = {}
+    too_few: dict[str, list[tuple[str, float, int]]] = {}
+    halo_on = bool(halo and halo.get("detected"))
     for r in pairs.itertuples():
-        if np.isfinite(r.rho) and r.rho >= rules.rho_merge and r.n >= rules.min_dossiers:
-            partners.setdefault(r.criterion_a, []).append((r.criterion_b, r.rho))
-            partners.setdefault(r.criterion_b, []).append((r.criterion_a, r.rho))
+        if not (np.isfinite(r.rho) and r.rho >= rules.rho_merge):
+            continue
+        if r.n < rules.min_dossiers:
+            target = too_few
+            items = ((r.criterion_a, (r.criterion_b, r.rho, r.n)), (r.criterion_b, (r.criterion_a, r.rho, r.n)))
+        else:
+            target = (in_halo if halo_on and frozenset((r.criterion_a, r.criterion_b)) not in halo["standing_out"]
+                      else partners)
+            items = ((r.criterion_a, (r.criterion_b, r.rho)), (r.criterion_b, (r.criterion_a, r.rho)))
+        for c, item in items:
+            target.setdefault(c, []).append(item)
     num = fr.number
     out = []
     for e in evidence.itertuples():
@@ -196,7 +294,7 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
         fc = max(e.floor, e.ceiling) if np.isfinite(e.floor) else np.nan
         if not e.discriminates and np.isfinite(fc) and fc > rules.floor_ceiling:
             where = "plancher" if e.floor >= e.ceiling else "plafond"
-            ci = (f"rapport de cotes {fr.bounds(e.or_low, e.or_high, 2)} contenant 1"
+            ci = (f"rapport de cotes {fr.bounds(e.or_low, e.or_high, 2, limit=UNSTABLE_OR)} contenant 1"
                   if np.isfinite(e.or_low) else "rapport de cotes non estimable")
             found.append(("reconsider", (f"ne distingue pas {_DISTINGUISHED[outcome]} ({ci}) et effet {where} de "
                                          f"{fr.percent(fc)} (> {fr.percent(rules.floor_ceiling)})")))
@@ -209,6 +307,17 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
             found.append(("clarify", (f"α de Krippendorff {num(e.alpha, 3)} < {num(rules.alpha_below, 3)} et jurés "
                                       f"à {rules.min_spread} niveaux ou plus d'écart sur {fr.percent(e.wide_spread)} "
                                       f"des dossiers (seuil {fr.percent(rules.wide_spread)})")))
+        notes = []  # findings that suggest no action: told, not applied
+        halo_mates = sorted(in_halo.get(e.criterion, []), key=lambda t: -t[1])
+        if halo_mates:
+            notes.append("ρ ≥ " + num(rules.rho_merge, 2) + " avec "
+                         + ", ".join(f"« {labels.get(m, m)} » ({num(r, 2)})" for m, r in halo_mates)
+                         + " : dans le halo, fusion non suggérée")
+        few = sorted(too_few.get(e.criterion, []), key=lambda t: -t[1])
+        if few:
+            notes.append(f"fusion non évaluée (n = {min(n for *_, n in few)} < {rules.min_dossiers}) : "
+                         "ρ ≥ " + num(rules.rho_merge, 2) + " avec "
+                         + ", ".join(f"« {labels.get(m, m)} » ({num(r, 2)})" for m, r, _ in few))
         if not found:
             reasons = []
             if np.isfinite(e.alpha) and e.alpha < rules.alpha_below:
@@ -219,7 +328,7 @@ def suggest_actions(evidence: pd.DataFrame, pairs: pd.DataFrame, rules: Rules = 
         found.sort(key=lambda t: precedence.index(t[0]))
         action, rule = found[0]
         out.append({"action": action, "action_label": ACTIONS[action], "rule": rule,
-                    "other_findings": " ; ".join(f"{ACTIONS[a]} : {t}" for a, t in found[1:]),
+                    "other_findings": " ; ".join([f"{ACTIONS[a]} : {t}" for a, t in found[1:]] + notes),
                     "merge_with": [m for m, _ in mates]})
     return pd.concat([evidence.reset_index(drop=True), pd.DataFrame(out)], axis=1)
 
@@ -242,6 +351,7 @@ class CriteriaAnalysis:
     pairs: pd.DataFrame
     discrimination: pd.DataFrame
     evidence: pd.DataFrame
+    halo: dict | None = None
 
 
 
@@ -295,8 +405,10 @@ def analyse_criteria(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame 
                       .rename(columns={"ci_low": "or_low", "ci_high": "or_high"}), on="criterion"))
     evidence["max_rho"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[1])
     evidence["max_rho_with"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[0])
-    evidence = suggest_actions(evidence, pairs, rules, outcome)
+    correlations = rank_correlations(wide)
+    h = halo(correlations, pairs, grid, rules)
+    evidence = suggest_actions(evidence, pairs, rules, outcome, halo=h)
     return CriteriaAnalysis(grid=grid, round=round, outcome=outcome, rules=rules, wide=wide, items=items,
                             distribution=dist, agreement=agreement, item_rest=rest, consistency=consistency,
-                            correlations=rank_correlations(wide), pairs=pairs, discrimination=disc,
-                            evidence=evidence)
+                            correlations=correlations, pairs=pairs, discrimination=disc,
+                            evidence=evidence, halo=h)

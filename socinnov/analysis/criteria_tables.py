@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from socinnov import fr
-from socinnov.analysis.committee import ACTIONS, CriteriaAnalysis
+from socinnov.analysis.committee import ACTIONS, CriteriaAnalysis, halo_fr
 from socinnov.analysis.criteria import criterion_labels
 from socinnov.analysis.criteria_structure import StructureCheck
 from socinnov.analysis.discrimination import UNSTABLE_OR
@@ -17,6 +18,7 @@ __all__ = [
     "discrimination_table_fr",
     "feasibility_table_fr",
     "items_table_fr",
+    "odds_ratio_fr",
     "redundant_pairs_fr",
     "relevance_fr",
     "risk_table_fr",
@@ -70,6 +72,23 @@ def structure_summary_fr(checks: list[StructureCheck], contrasts: dict[str, pd.D
         parts.append(verdict[0].upper() + verdict[1:] + ".")
     return " ".join(parts)
 
+def odds_ratio_fr(estimate: float, low: float, high: float) -> str:
+    """An odds ratio with its interval, or, when the interval reaches past :data:`UNSTABLE_OR`
+    (near separation on few dossiers), a statement that the data cannot separate: such an
+    estimate (« 115,47 [0,19 ; > 1 000] ») is not a finding.
+
+    >>> odds_ratio_fr(2.5, 1.2, 5.1)
+    '2,50 [1,20 ; 5,10]'
+    >>> odds_ratio_fr(115.47, 0.19, 7.0e4)
+    'les données ne permettent pas de trancher [0,19 ; > 1\u202f000]'
+    """
+    if estimate is None or pd.isna(estimate) or np.isinf(estimate) or estimate == 0:
+        return fr.interval(estimate, low, high, 2, limit=UNSTABLE_OR)
+    if not pd.isna(low) and (high > UNSTABLE_OR or low < 1 / UNSTABLE_OR):
+        return "les données ne permettent pas de trancher " + fr.bounds(low, high, 2, limit=UNSTABLE_OR)
+    return fr.interval(estimate, low, high, 2, limit=UNSTABLE_OR)
+
+
 def committee_sheet_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
     """The committee's sheet: one row per criterion, its evidence and a suggested action (French).
 
@@ -89,6 +108,7 @@ def committee_sheet_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
     sheet = pd.DataFrame({
         "Dimension": e["dimension"].map(dims),
         "Critère": e["criterion_label"],
+        "Dossiers": e["n_dossiers"],
         "Notes": e["n_ratings"],
         "Manquantes": e["missing_rate"].map(fr.percent),
         "Plancher / plafond": [f"{fr.percent(a)} / {fr.percent(b)}" for a, b in zip(e["floor"], e["ceiling"])],
@@ -98,7 +118,7 @@ def committee_sheet_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
         "r item-reste": e["item_rest"].map(lambda v: fr.number(v, 2)),
         "ρ maximal (avec)": [("–" if pd.isna(r) else f"{fr.number(r, 2)} ({labels.get(w, w)})")
                              for r, w in zip(e["max_rho"], e["max_rho_with"])],
-        "Rapport de cotes par niveau [IC 95 %]": [fr.interval(o, lo, hi, 2, limit=UNSTABLE_OR) for o, lo, hi in
+        "Rapport de cotes par niveau [IC 95 %]": [odds_ratio_fr(o, lo, hi) for o, lo, hi in
                                                   zip(e["odds_ratio"], e["or_low"], e["or_high"])],
         "AUC": e["auc"].map(lambda v: fr.number(v, 2)),
         "Action suggérée": e["action_label"],
@@ -107,14 +127,31 @@ def committee_sheet_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
     })
     counts = e["action"].value_counts()
     sheet.attrs["counts"] = {ACTIONS[a]: int(counts.get(a, 0)) for a in ACTIONS}
+    notes = []
+    rules = analysis.rules
+    few = analysis.pairs[(analysis.pairs["n"] < rules.min_dossiers)] if len(analysis.pairs) else analysis.pairs
+    if len(few):
+        n = int(few["n"].min())
+        reached = int((few["rho"] >= rules.rho_merge).sum())
+        notes.append(f"Règle de fusion non évaluée (n = {n} < {rules.min_dossiers}) pour {len(few)} paire(s) de "
+                     f"critères notées ensemble sur moins de {rules.min_dossiers} dossiers"
+                     + (f", dont {reached} atteignent un ρ de {fr.number(rules.rho_merge, 2)} : sur si peu de "
+                        "dossiers, un ρ élevé peut venir du hasard." if reached else "."))
+    if analysis.halo is not None:
+        text = halo_fr(analysis.halo, rules)
+        if text:
+            notes.append(text)
+    sheet.attrs["notes"] = notes
     return sheet
 
 
 def sheet_summary_fr(sheet: pd.DataFrame) -> str:
-    """One French sentence counting the suggested actions of a committee sheet."""
+    """French sentences: the suggested actions of a committee sheet counted, then its notes
+    (halo, rules not evaluated for want of dossiers)."""
     counts = sheet.attrs["counts"]
     parts = [f"{n} critère(s) : {label}" for label, n in counts.items() if n]
-    return f"Sur {len(sheet)} critères, la fiche suggère — " + " ; ".join(parts) + "."
+    text = f"Sur {len(sheet)} critères, la fiche suggère — " + " ; ".join(parts) + "."
+    return "\n\n".join([text, *sheet.attrs.get("notes", [])])
 
 
 
@@ -132,7 +169,7 @@ def items_table_fr(analysis: CriteriaAnalysis) -> pd.DataFrame:
     """Per criterion: level shares, floor, ceiling, missing and spread, French headers."""
     d = analysis.distribution.pivot(index="criterion", columns="level", values="share")
     e = analysis.items.set_index("criterion")
-    rows = {"Critère": e["criterion_label"]}
+    rows = {"Critère": e["criterion_label"], "Notes": e["n_ratings"]}
     for lv in analysis.grid.level_labels:
         rows[lv] = d[lv].reindex(e.index).map(fr.percent)
     rows |= {"Niveau moyen": e["mean_level"].map(lambda v: fr.number(v, 2)),
@@ -166,7 +203,7 @@ def discrimination_table_fr(disc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Critère": disc["criterion_label"],
         "Dossiers (issue = 1)": [f"{n} ({k})" for n, k in zip(disc["n"], disc["n_positive"])],
-        "Rapport de cotes par niveau [IC 95 %]": [fr.interval(o, lo, hi, 2, limit=UNSTABLE_OR) for o, lo, hi in
+        "Rapport de cotes par niveau [IC 95 %]": [odds_ratio_fr(o, lo, hi) for o, lo, hi in
                                                   zip(disc["odds_ratio"], disc["ci_low"], disc["ci_high"])],
         "AUC [IC 95 %]": [fr.interval(a, lo, hi, 2) for a, lo, hi in zip(disc["auc"], disc["auc_low"], disc["auc_high"])],
         "Distingue": disc["discriminates"],
@@ -224,7 +261,7 @@ def risk_table_fr(risk: pd.DataFrame) -> pd.DataFrame:
                                    for _, row in risk.iterrows()],
         "Jurés à corrélation négative": [f"{n} sur {n + p}" for n, p in zip(risk["jurors_negative"],
                                                                              risk["jurors_positive"])],
-        "Rapport de cotes (financé) [IC 95 %]": [fr.interval(o, lo, hi, 2, limit=UNSTABLE_OR) for o, lo, hi in
+        "Rapport de cotes (financé) [IC 95 %]": [odds_ratio_fr(o, lo, hi) for o, lo, hi in
                                                  zip(risk["odds_ratio"], risk["or_low"], risk["or_high"])],
         "Lecture ambiguë": risk["ambiguous"],
         "Constats": risk["reasons"],

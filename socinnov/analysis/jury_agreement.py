@@ -22,6 +22,7 @@ __all__ = [
     "agreement_table_fr",
     "criterion_agreement",
     "decision_changes_fr",
+    "kappa_paradox_fr",
     "pairwise_agreement",
     "range_restriction_note",
     "reading",
@@ -33,30 +34,93 @@ REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agre
 RETAINED = ("retenu - financé", "retenu - réorienté")
 
 
-def reading(statistic: str, estimate: float) -> str:
-    """A plain French reading of an agreement value.
+#: Krippendorff's bands, lowest first: (lower bound, reading) (Krippendorff 2004, *Content Analysis*,
+#: 2nd ed., p. 241: α ≥ 0,800 reliable; 0,667 ≤ α < 0,800 tentative conclusions; below, insufficient).
+ALPHA_BANDS = ((-np.inf, "accord insuffisant pour fonder des conclusions (α < 0,667)"),
+               (0.667, "accord suffisant pour des conclusions provisoires (0,667 ≤ α < 0,800)"),
+               (0.8, "accord fiable (α ≥ 0,800)"))
+#: Landis & Koch's (1977) benchmarks for chance-corrected coefficients (AC1, AC2, kappa, ICC):
+#: (upper bound, reading); above the last, « presque parfait ».
+LANDIS_KOCH = ((0.0, "accord nul (inférieur au hasard)"), (0.2, "accord léger"), (0.4, "accord passable"),
+               (0.6, "accord modéré"), (0.8, "accord important"), (np.inf, "accord presque parfait"))
+
+
+def _band(statistic: str, value: float) -> tuple[int, str]:
+    if statistic == "krippendorff_alpha":
+        k = max(i for i, (low, _) in enumerate(ALPHA_BANDS) if value >= low)
+        return k, ALPHA_BANDS[k][1]
+    k = min(i for i, (upper, _) in enumerate(LANDIS_KOCH) if value <= upper)
+    return k, LANDIS_KOCH[k][1]
+
+
+def reading(statistic: str, estimate: float, ci_low: float | None = None, ci_high: float | None = None,
+            n: int | None = None) -> str:
+    """A plain French reading of an agreement value, that follows its confidence interval.
 
     Krippendorff's alpha: his own thresholds (α ≥ 0,800 fiable ; 0,667 ≤ α < 0,800 conclusions
     provisoires ; below, insufficient: Krippendorff 2004, *Content Analysis*, 2nd ed., p. 241).
     Chance-corrected coefficients (AC1, AC2, kappa, ICC): Landis & Koch (1977) benchmarks.
     Percentages: the share of pairs of jurors who agree.
+
+    With an interval, the reading is the band the whole interval lies in (« fiable » only when
+    its lower bound clears 0,800); an interval that spans a threshold reads « indéterminé », with
+    the bands it reaches. ``n`` (dossiers) is then named. A negative coefficient gets a sentence.
+
+    >>> reading("krippendorff_alpha", 0.755, 0.403, 0.871, n=11)
+    "indéterminé, sur 11 dossiers : l'intervalle à 95 % va de « accord insuffisant pour fonder des conclusions » à « accord fiable »"
+    >>> reading("krippendorff_alpha", 0.85, 0.81, 0.9)
+    'accord fiable (α ≥ 0,800)'
     """
     if estimate is None or np.isnan(estimate):
-        return "non calculable"
-    if statistic == "krippendorff_alpha":
-        if estimate >= 0.8:
-            return "accord fiable (α ≥ 0,800)"
-        if estimate >= 0.667:
-            return "accord suffisant pour des conclusions provisoires (0,667 ≤ α < 0,800)"
-        return "accord insuffisant pour fonder des conclusions (α < 0,667)"
+        return "non calculable" + (f", sur {n} dossiers" if n is not None else "")
     if statistic.startswith("percent_agreement"):
         within = " à un niveau près" if statistic.endswith("within_one") else ""
         return f"{fr.percent(estimate)} des paires de jurés donnent le même niveau{within}"
-    for upper, label in ((0.0, "accord nul (inférieur au hasard)"), (0.2, "accord léger"), (0.4, "accord passable"),
-                         (0.6, "accord modéré"), (0.8, "accord important")):
-        if estimate <= upper:
-            return label
-    return "accord presque parfait"
+    on = f", sur {n} dossiers" if n is not None else ""
+    negative = ("" if estimate >= 0 else
+                " ; un coefficient négatif dit que les jurés s'accordent moins que ne le ferait le hasard : "
+                "sur peu de dossiers, ou quand les dossiers diffèrent peu entre eux, l'estimation tombe sous "
+                "zéro sans que les jurés se contredisent systématiquement")
+    _, text = _band(statistic, estimate)
+    if ci_low is None or ci_high is None or pd.isna(ci_low) or pd.isna(ci_high):
+        return text + on + negative
+    lo, lo_text = _band(statistic, ci_low)
+    hi, hi_text = _band(statistic, ci_high)
+    if lo == hi:
+        return text + on + negative
+    short = [t.split(" (")[0] for t in (lo_text, hi_text)]
+    return (f"indéterminé{on} : l'intervalle à 95 % va de « {short[0]} » à "
+            f"« {short[1]} »" + negative)
+
+
+#: Kappa paradox: a high share of identical levels with a low chance-corrected coefficient.
+PARADOX_AGREEMENT, PARADOX_COEFFICIENT, PARADOX_GAP = 0.70, 0.40, 0.30
+
+
+def kappa_paradox_fr(agreement: float, coefficient: float, gwet: float, *, coefficient_name: str = "α",
+                     gwet_name: str = "AC2 de Gwet") -> str | None:
+    """A French sentence when the jurors agree often but a kappa-type coefficient is low (else None).
+
+    The paradox (Feinstein & Cicchetti 1990, « High agreement but low kappa »): when one level
+    takes most ratings, the agreement expected by chance is high, so kappa, Fleiss' kappa or
+    Krippendorff's alpha stay low however often the jurors agree; Gwet's AC1/AC2, whose chance
+    term shrinks when one level dominates (Gwet 2008), stay near the observed agreement. Told
+    when at least 70 % of the pairs agree, the coefficient is under 0,40 and Gwet's is 0,30 higher.
+
+    >>> kappa_paradox_fr(0.85, 0.32, 0.81, coefficient_name="κ", gwet_name="AC1 de Gwet") is not None
+    True
+    """
+    values = (agreement, coefficient, gwet)
+    if any(v is None or pd.isna(v) for v in values):
+        return None
+    if not (agreement >= PARADOX_AGREEMENT and coefficient < PARADOX_COEFFICIENT
+            and gwet - coefficient >= PARADOX_GAP):
+        return None
+    return (f"paradoxe du kappa : {fr.percent(agreement)} des paires de jurés donnent le même niveau, mais "
+            f"{coefficient_name} n'est que de {fr.number(coefficient, 2)} ({gwet_name} : {fr.number(gwet, 2)}). "
+            f"Un niveau domine les notes : l'accord attendu par hasard est alors élevé, et {coefficient_name} "
+            f"tient pour peu informatif un accord pourtant fréquent ; l'{gwet_name}, moins sensible à cette "
+            "prévalence, est plus proche de l'accord observé")
 
 
 def _table(data: pd.DataFrame, *, value: str, scale: str, levels, n_boot: int, seed: int,
@@ -130,7 +194,9 @@ def _criterion_agreement(r: pd.DataFrame, grid: Grid, *, n_boot: int, seed: int,
 def _tidy(parts: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     out["statistic_label"] = out["statistic"].map(STATISTIC_LABELS)
-    out["reading"] = [reading(s, e) for s, e in zip(out["statistic"], out["estimate"])]
+    # The interval decides the reading; the tables show the number of dossiers in a column of their own.
+    out["reading"] = [reading(s, e, lo, hi) for s, e, lo, hi in
+                      zip(out["statistic"], out["estimate"], out["ci_low"], out["ci_high"])]
     return out[["level", "group", "group_label", "statistic", "statistic_label", "estimate", "ci_low", "ci_high",
                 "n_dossiers", "n_ratings", "reading"]]
 
@@ -194,28 +260,40 @@ def range_restriction_note(dossier_ids, decisions: pd.DataFrame) -> str | None:
 
 
 def agreement_table_fr(agreement: pd.DataFrame) -> pd.DataFrame:
-    """The agreement table as the report shows it: one row per group, French headers."""
+    """The agreement table as the report shows it: one row per group, French headers.
+
+    Each row names its number of dossiers; the « Lecture » follows the interval of Krippendorff's
+    alpha (:func:`reading`) and tells the kappa paradox (:func:`kappa_paradox_fr`) where it occurs.
+    """
     keys = ["level", "group", "group_label"]
     order = pd.MultiIndex.from_frame(agreement[keys].drop_duplicates())
     wide = agreement.set_index(keys + ["statistic"])[["estimate", "ci_low", "ci_high"]].unstack("statistic")
     wide = wide.reindex(order)
+    n_dossiers = agreement.groupby(keys, sort=False)["n_dossiers"].first().reindex(order)
+    alpha = agreement[agreement["statistic"] == "krippendorff_alpha"].set_index(keys)["reading"].reindex(order)
     rows = []
-    for (level, _group, label), r in wide.iterrows():
+    for (level, group, label), r in wide.iterrows():
         def ci(stat, r=r):
             if ("estimate", stat) not in r:
                 return "–"
             return fr.interval(r[("estimate", stat)], r[("ci_low", stat)], r[("ci_high", stat)], 3)
+
+        def est(stat, r=r):
+            return r.get(("estimate", stat), np.nan)
         row = {"Critère" if level == "critère" else "Niveau": label if level == "critère" else f"{label} ({level})",
+               "Dossiers": int(n_dossiers[(level, group, label)]),
                "Alpha de Krippendorff [IC 95 %]": ci("krippendorff_alpha")}
         if level == "critère":
             row |= {"AC2 de Gwet [IC 95 %]": ci("gwet_ac2"), "Accord exact": ci("percent_agreement"),
                     "Accord à un niveau près": ci("percent_agreement_within_one")}
+        text = alpha[(level, group, label)]
+        paradox = kappa_paradox_fr(est("percent_agreement"), est("krippendorff_alpha"), est("gwet_ac2"))
+        row["Lecture"] = "–" if pd.isna(text) else text + (f" ; {paradox}" if paradox else "")
         rows.append(row)
     out = pd.DataFrame(rows)
     if "Niveau" in out:
         out["Critère"] = out["Critère"].fillna(out.pop("Niveau"))
-    readings = agreement[agreement["statistic"] == "krippendorff_alpha"]["reading"].tolist()
-    out["Lecture"] = readings
+    out = out[["Critère"] + [c for c in out.columns if c not in ("Critère", "Lecture")] + ["Lecture"]]
     return out.fillna("–")
 
 
@@ -236,6 +314,15 @@ def severity_summary(effects) -> str:
             f"les notes d'un même dossier varient plus d'un juré à l'autre (variance "
             f"{fr.number(effects.residual_variance, 3)}) que les dossiers entre eux "
             f"({fr.number(effects.dossier_variance, 3)}).")
+    n = int(effects.adjusted["dossier_id"].nunique())
+    text += f" Estimé sur {n} dossiers."
+    if effects.dossier_variance <= 0:
+        text += (" La variance entre dossiers est estimée nulle (une variance ne peut être négative : l'estimation "
+                 "s'arrête à zéro) : une fois la sévérité des jurés retirée, les notes ne distinguent pas les "
+                 "dossiers les uns des autres au-delà du hasard.")
+    if n < 20:
+        text += (" Sur si peu de dossiers, la sévérité de chaque juré est mal séparée de la qualité des dossiers qu'il "
+                 "a notés : à lire comme une indication.")
     if effects.n_components > 1:
         text += (f" Le plan de notation se divise en {effects.n_components} groupes sans juré commun : ces écarts ne "
                  "sont pas comparables d'un groupe à l'autre.")

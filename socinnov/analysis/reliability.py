@@ -54,6 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from socinnov import fr
+
 #: The facets of a jury's ratings, by their letter in Brennan's notation.
 FACETS = {"p": "dossier_id", "r": "juror_id", "i": "criterion"}
 #: The effects of the p x r x i design; the residual ``pri,e`` is estimated from the raw sum of squares.
@@ -240,3 +242,111 @@ def jurors_needed(g: GStudy, *, target: float = 0.80, coefficient: str = "phi", 
                     design=design)
     reached = table[table[coefficient] >= target]
     return int(reached["n_jurors"].min()) if len(reached) else None
+
+
+# ---------------------------------------------------------------------------
+# French tables and sentences of the criteria report
+# ---------------------------------------------------------------------------
+
+#: The components in French, in Brennan's order.
+COMPONENT_LABELS = {"p": "Dossiers (écart réel entre dossiers)", "r": "Jurés (sévérité)",
+                    "i": "Critères (difficulté)", "pr": "Dossier × juré", "pi": "Dossier × critère",
+                    "ri": "Juré × critère", RESIDUAL: "Résiduelle (dossier × juré × critère, erreur)"}
+#: Under these sizes the D-study says its variances rest on few data.
+SMALL_DOSSIERS = 20
+
+
+def g_study_fr(g: GStudy) -> pd.DataFrame:
+    """The G-study's variance components, French headers; a negative estimate is shown as estimated."""
+    c = g.components
+    return pd.DataFrame({
+        "Composante": c["effect"].map(COMPONENT_LABELS).to_numpy(),
+        "Variance estimée": [fr.number(v, 3) for v in c["variance"]],
+        "Part de la variance": [fr.percent(s) for s in c["share"]],
+    })
+
+
+def g_study_notes_fr(g: GStudy) -> list[str]:
+    """French sentences on what puzzles readers of a G-study: negative components, few dossiers."""
+    notes = []
+    negative = g.components[g.components["variance"] < 0]
+    if len(negative):
+        names = ", ".join(f"{COMPONENT_LABELS[e].split(' (')[0].lower()} ({fr.number(v, 3)})"
+                          for e, v in zip(negative["effect"], negative["variance"]))
+        notes.append(f"Composante(s) estimée(s) négative(s) : {names}. Une variance ne peut pas être négative : "
+                     "l'estimation tombe sous zéro quand la vraie valeur est proche de zéro et que les données sont "
+                     "peu nombreuses ; elle est comptée pour zéro dans l'étude de décision (Brennan 2001, § 3.4).")
+    if g.n_dossiers < SMALL_DOSSIERS:
+        notes.append(f"Peu de données : {g.n_dossiers} dossiers, {g.n_jurors} jurés ({fr.number(g.jurors_per_dossier, 1)} "
+                     "par dossier). Les composantes sont très incertaines et la projection ci-dessous n'est qu'un ordre "
+                     "de grandeur ; elle se précisera avec les appels suivants.")
+    return notes
+
+
+def d_study_fr(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`d_study` for one number of criteria, French headers."""
+    return pd.DataFrame({
+        "Jurés par dossier": table["n_jurors"].to_numpy(),
+        "Critères": table["n_criteria"].to_numpy(),
+        "Eρ² (classer les dossiers)": [fr.number(v, 2) for v in table["erho2"]],
+        "Φ (situer un dossier sur l'échelle)": [fr.number(v, 2) for v in table["phi"]],
+    })
+
+
+def d_study_summary_fr(g: GStudy, *, target: float = 0.80, design: str = "nested") -> str:
+    """« Combien de jurés par dossier pour Φ ≥ 0,80 ? », answered in French for this call."""
+    if g.variance("p") <= 0:
+        return ("La variance entre dossiers est estimée nulle : sur ces notes, les dossiers ne se distinguent pas "
+                "au-delà des écarts entre jurés et entre critères, et aucun nombre de jurés ne rend leur score "
+                "fiable. " + " ".join(g_study_notes_fr(g)))
+    now = d_study(g, n_jurors=[g.jurors_per_dossier], design=design).iloc[0]
+    phi = jurors_needed(g, target=target, coefficient="phi", design=design)
+    rho = jurors_needed(g, target=target, coefficient="erho2", design=design)
+    t = fr.number(target, 2)
+
+    def need(k, name):
+        if k is None:
+            return (f"{name} n'atteint pas {t} même avec 50 jurés : l'erreur liée aux critères ne diminue pas avec "
+                    "le nombre de jurés, seulement avec le nombre de critères")
+        return f"{name} ≥ {t} à partir de {k} juré{'s' if k > 1 else ''} par dossier"
+    text = (f"Avec {fr.number(g.jurors_per_dossier, 1)} jurés par dossier en moyenne et {g.n_criteria} critères, "
+            f"comme dans cet appel ({g.n_dossiers} dossiers, {g.n_jurors} jurés), la fiabilité du score moyen d'un "
+            f"dossier est Φ = {fr.number(now['phi'], 2)} (situer un dossier par rapport à un seuil) et "
+            f"Eρ² = {fr.number(now['erho2'], 2)} (classer les dossiers). {need(phi, 'Φ').capitalize()} ; "
+            f"{need(rho, 'Eρ²')}.")
+    return " ".join([text, *g_study_notes_fr(g)])
+
+
+@dataclass
+class ReliabilityPlan:
+    """The criteria report's D-study section: the G-study (or ``None``), its D-study and its sentence."""
+
+    g: GStudy | None
+    table: pd.DataFrame  # d_study output (empty without a G-study)
+    summary: str
+
+
+def reliability_plan(ratings: pd.DataFrame, grid, *, round: str = "individuel", target: float = 0.80,
+                     n_jurors: Iterable[int] = range(1, 9)) -> ReliabilityPlan:
+    """G-study and D-study of one grid's ratings in one round, for the report: never fails on valid data.
+
+    With fewer than two dossiers rated by two jurors or more, or a single criterion, the jurors'
+    and the dossiers' variances cannot be told apart: ``g`` is ``None`` and ``summary`` says why.
+    """
+    from socinnov.call.grids import grid_ratings
+
+    r = grid_ratings(ratings, grid, round).dropna(subset=["level_code"])
+    multi = int((r.groupby("dossier_id")["juror_id"].nunique() >= 2).sum()) if len(r) else 0
+    empty = pd.DataFrame(columns=["n_jurors", "n_criteria", "relative_error", "absolute_error", "erho2", "phi"])
+    if multi < 2 or r["criterion"].nunique() < 2:
+        return ReliabilityPlan(None, empty, (
+            f"Étude de généralisabilité non faite : {multi} dossier(s) noté(s) par au moins deux jurés sur "
+            f"{r['criterion'].nunique()} critère(s) ; il en faut au moins deux, sur deux critères ou plus, pour "
+            "séparer l'écart entre dossiers de l'écart entre jurés."))
+    try:
+        g = g_study(r)
+    except np.linalg.LinAlgError:
+        return ReliabilityPlan(None, empty, (
+            "Étude de généralisabilité non faite : le plan de notation ne permet pas de séparer les composantes "
+            "(chaque juré note les mêmes dossiers que les autres, ou chaque dossier a un seul juré)."))
+    return ReliabilityPlan(g, d_study(g, n_jurors=n_jurors), d_study_summary_fr(g, target=target))

@@ -126,6 +126,7 @@ REPORT_PLANS: dict[str, ReportPlan] = {
         Section("Montants", ("dossiers",)), Section("Profils de notation", ("notes",)))),
     "accord": ReportPlan(("notes", "deux_jures"), (
         Section("Accord par critère", ("notes", "deux_jures")), Section("Sévérité des jurés", ("notes", "deux_jures")),
+        Section("Le classement et la ligne de financement", ("notes", "deux_jures")),
         Section("Accord entre paires de jurés", ("notes", "deux_jures")),
         Section("Avant et après le débat", ("apres_debat",)), Section("Grille de faisabilité", ("faisabilite",)),
         Section("Fiches de débat", ("notes", "deux_jures")))),
@@ -140,6 +141,7 @@ REPORT_PLANS: dict[str, ReportPlan] = {
     "criteres": ReportPlan(("notes",), (
         Section("Fiche du comité technique", ("notes",)), Section("Répartition des niveaux", ("notes",)),
         Section("Accord entre jurés", ("notes", "deux_jures")),
+        Section("Combien de jurés par dossier ?", ("notes", "deux_jures")),
         Section("Cohérence interne des dimensions", ("notes",)), Section("Redondances entre critères", ("notes",)),
         Section("Pouvoir discriminant", ("notes", "decisions")),
         Section("La structure de la grille tient-elle ?", ("notes",)),

@@ -1,4 +1,4 @@
-"""The ``socinnov`` command: demo, ingest, status, report, templates, agreement.
+"""The ``socinnov`` command: demo, ingest, status, report, audit, templates, agreement.
 
 Exit status: 0 success; 1 a report failed (the others were built); 2 bad input or bad usage
 (every problem listed, nothing written); 130 interrupted (Ctrl-C).
@@ -100,6 +100,21 @@ def _opendata(args) -> int:
     return 1 if leaks else 0
 
 
+def _audit(args) -> int:
+    from socinnov.privacy.audit import InfeasibleRelease, audit_cohort
+
+    try:
+        result = audit_cohort(args.cohort, min_count=args.seuil, all_intervals=args.detail)
+    except InfeasibleRelease as err:
+        print(f"Audit impossible : {err}", file=sys.stderr)
+        return 1
+    print(result.report(), file=sys.stderr if not result.ok else sys.stdout)
+    if args.detail:
+        for f in result.findings:
+            print("  " + f.fr())
+    return 0 if result.ok else 1
+
+
 def _templates(args) -> int:
     from socinnov.call.schemas import TABLES
     from socinnov.call.settings import CALL_FILE, call_template
@@ -107,7 +122,14 @@ def _templates(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for t in TABLES:
+    if args.format == "xlsx":  # one workbook, a sheet per table, drop-down lists for closed vocabularies
+        from socinnov.inputs.template_workbook import TEMPLATE_WORKBOOK, write_template_workbook
+
+        if (out / TEMPLATE_WORKBOOK).exists():
+            print(f"{out / TEMPLATE_WORKBOOK} existe déjà : laissé tel quel", file=sys.stderr)
+        else:
+            write_template_workbook(out / TEMPLATE_WORKBOOK)
+    for t in TABLES if args.format == "csv" else ():
         if (out / t.filename).exists():
             print(f"{out / t.filename} existe déjà : laissé tel quel", file=sys.stderr)
             continue
@@ -276,8 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
     p.set_defaults(func=_opendata)
 
+    p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+                                      "ensemble, et les diffusions antérieures du registre")
+    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
+    p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
+    p.set_defaults(func=_audit)
+
     p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
     p.add_argument("out", help="dossier où écrire les modèles")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                   help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
     p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")

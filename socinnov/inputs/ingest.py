@@ -33,6 +33,7 @@ from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.french_values import ANY_DATE, DateWindow, fold
+from socinnov.inputs.sources import considered_files, find_sources, localise
 from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
 
@@ -57,8 +58,9 @@ def resolve_cohort(cohort: str | Path) -> tuple[str, Path]:
 
 
 def input_files(folder: Path) -> list[Path]:
-    names = [t.filename for t in TABLES_BY_NAME.values()] + [CALL_FILE]
-    return [folder / n for n in names if (folder / n).exists()]
+    """The files ingest reads or reports (tables as .csv, .xlsx, .ods, workbooks, ``appel.yaml``, files
+    it does not read but names): a file added, changed or removed makes the cohort ingested again."""
+    return considered_files(folder)
 
 
 def file_hashes(folder: Path, names: set[str] | None = None) -> dict[str, str]:
@@ -323,11 +325,18 @@ def call_calendar(call: Call) -> DateWindow:
                                    f"{call.deadline:%d/%m/%Y})")
 
 
-def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
+def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
+                    notes: dict | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
 
-    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``).
+    ``digests`` receives the SHA-256 of each table file as it was read (see ``read_text_table``);
+    ``notes`` receives the files not read (``"notes"``: problems) and each table's file
+    (``"sources"``: table name -> file name).
     """
+    discovery = find_sources(folder)
+    if notes is not None:
+        notes["notes"] = discovery.notes
+        notes["sources"] = {name: s.path.name for name, s in discovery.sources.items()}
     call = None
     try:
         call = load_call(folder)
@@ -335,8 +344,10 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
         call_problems = err.problems
     else:
         call_problems = []
-    frames, problems = load_tables(folder, digests=digests, dates=ANY_DATE if call is None else call_calendar(call))
-    problems = call_problems + problems
+    frames, problems = load_tables(folder, digests=digests, discovery=discovery,
+                                   dates=ANY_DATE if call is None else call_calendar(call))
+    checked = len(problems)  # those of each table are placed in its file; the cross-checks below too
+    problems += call_problems
     for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
                        ("conflicts", "dossier_id"), ("assignments", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
                        ("payments", "dossier_id"), ("reassessments", "dossier_id"), ("indicators", "dossier_id"),
@@ -353,7 +364,7 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None) -> t
         frames["reassessments"], probs = _normalise_reassessments(frames["reassessments"], call)
         problems += probs
     if problems:
-        raise InputError(problems)
+        raise InputError(problems[:checked] + localise(problems[checked:], discovery.sources))
     return frames, call
 
 
@@ -386,7 +397,10 @@ def _ingest(name: str, folder: Path) -> Path:
     # is replaced (hashing every file again would cost a second per 200 MB).
     stats_before = file_stats(folder)
     digests: dict[str, str] = {}
-    frames, call = validate_cohort(folder, digests=digests)
+    found: dict = {}
+    frames, call = validate_cohort(folder, digests=digests, notes=found)
+    for note in found["notes"]:  # files not read: said, never passed over in silence
+        print(f"Remarque : {note}", file=sys.stderr)
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)
@@ -398,6 +412,8 @@ def _ingest(name: str, folder: Path) -> Path:
             "cohort": name,
             "source": str(folder),
             "inputs": hashes_before,
+            "sources": found["sources"],
+            "notes": [str(n) for n in found["notes"]],
             "input_stats": stats_before,
             "call": call_to_dict(call),
             "package_version": __version__,

@@ -32,25 +32,35 @@ from socinnov.inputs.french_values import (
     format_cell,
     parse_date,
 )
+from socinnov.inputs.sources import Discovery, find_sources, localise
+from socinnov.inputs.spreadsheet_reader import read_sheet_table
 
 __all__ = ["check_output_path", "load_or_raise", "load_table", "load_tables", "validate_frame", "write_output_table", "write_table",
            "write_template"]
 
 
 def load_table(table: Table, folder: Path, *, digests: dict[str, str] | None = None,
+               discovery: Discovery | None = None,
                dates: DateWindow = ANY_DATE) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read and validate one table of a cohort folder; return the frame and its problems
-    (``digests``: see :func:`read_text_table`; ``dates``: see :func:`validate_frame`)."""
-    path = folder / table.filename
-    if not path.exists():
-        if table.required:
-            return None, [Problem(table.filename, None, None, "fichier obligatoire absent du dossier de la cohorte")]
-        return _empty(table), []
+    """Read and validate one table of a cohort folder (its ``.csv``, ``.xlsx``, ``.ods`` or workbook
+    sheet: see :mod:`socinnov.inputs.sources`); return the frame and its problems, each placed in
+    the file read (``digests``: see :func:`read_text_table`; ``dates``: see :func:`validate_frame`)."""
+    discovery = discovery or find_sources(folder)
+    if table.name in discovery.blocked:
+        return None, list(discovery.blocked[table.name])
+    source = discovery.sources.get(table.name)
+    if source is None:
+        return (None, [discovery.absent(table)]) if table.required else (_empty(table), [])
     try:
-        df = read_text_table(path, digests=digests)
+        if source.sheet is None:
+            df = read_text_table(source.path, digests=digests, name=table.filename)
+        else:
+            df = read_sheet_table(source.book, source.sheet, table.filename, digests=digests, letters=source.letters)
     except TableFormatError as exc:
-        return None, [Problem(table.filename, p.row, p.column, p.message) for p in exc.problems]
-    return validate_frame(df, table, dates=dates)
+        return None, localise([Problem(table.filename, p.row, p.column, p.message) for p in exc.problems],
+                              discovery.sources)
+    df, problems = validate_frame(df, table, dates=dates)
+    return df, localise(problems, discovery.sources)
 
 
 def _empty(table: Table) -> pd.DataFrame:
@@ -258,13 +268,16 @@ def _frame_message(rec: dict, schema: pa.DataFrameSchema) -> str:
 
 
 def load_tables(folder: Path, *, digests: dict[str, str] | None = None,
+                discovery: Discovery | None = None,
                 dates: DateWindow = ANY_DATE) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Load every table of a cohort folder; returns the frames that validated and all problems
-    (``digests``: see :func:`read_text_table`; ``dates``: see :func:`validate_frame`)."""
+    (``digests``: see :func:`read_text_table`; ``discovery``: the folder's sources, if known;
+    ``dates``: see :func:`validate_frame`)."""
+    discovery = discovery or find_sources(folder)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in TABLES:
-        df, probs = load_table(table, folder, digests=digests, dates=dates)
+        df, probs = load_table(table, folder, digests=digests, discovery=discovery, dates=dates)
         problems += probs
         if df is not None:
             frames[table.name] = df

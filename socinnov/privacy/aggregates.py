@@ -10,6 +10,8 @@ more (résumé, objectifs, publics) only for the porteurs who consented (``publi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from socinnov import fr
@@ -36,6 +38,24 @@ def legal_group(category: str) -> str:
     return LEGAL_GROUPS.get(category, "autre")
 
 
+class _ValidatedDecisions(Mapping):
+    """The jury-level tables with only the decisions the comité d'élu-e-s validated: a pending
+    decision is invisible in every public aggregate (« sans décision »), not « secret »."""
+
+    def __init__(self, tables):
+        self._tables = tables
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        df = self._tables[name]
+        return df[df["validated"].astype(bool)] if name == "decisions" else df
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
 class PublicCohort:
     """Aggregates of a cohort for the public; built from the jury-level tables, which it keeps
     private (``_tables``) and never returns."""
@@ -47,7 +67,8 @@ class PublicCohort:
         self.name = name
         self.manifest = manifest
         self.min_count = min_count
-        self._tables = tables
+        self._tables = tables = _ValidatedDecisions(tables)
+        self._linked_tables = None
         self._d = overview.with_decision(tables).assign(
             decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
             legal_group=lambda d: d["legal_category"].map(legal_group),
@@ -70,16 +91,35 @@ class PublicCohort:
         small = {k for k, v in n.items() if 0 < v < self.min_count}
         if small & {"Retenus - financés", "Retenus - réorientés"}:
             small |= {"Retenus - financés", "Retenus - réorientés"}
+        if 0 < n["Dossiers déposés"] - n["Éligibles"] < self.min_count:  # the ineligible ones it implies
+            small.add("Éligibles")
         f["Dossiers"] = [disclosure.SECRET if s in small else v for s, v in zip(f["Étape"], f["Dossiers"])]
         return f
 
     def profile(self, by: str) -> pd.DataFrame:
         """Dossiers by ``legal_group``, ``stage`` or ``departement``, and decision, protected."""
         labels = {"legal_group": "Catégorie de porteur", "stage": "Stade d'avancement", "departement": "Département"}
-        d = self._d
-        if by == "departement":
-            d = d.assign(departement=d["departement"].map(lambda c: voc.REGION_DEPARTEMENTS.get(c, "hors région")))
-        return disclosure.crosstab(d, by, "decision", min_count=self.min_count, row_label=labels[by])
+        out = self._linked()[by].copy()
+        out.index.name = labels[by]
+        return out
+
+    def _linked(self) -> dict[str, pd.DataFrame]:
+        """The profiles and the map of filed dossiers, protected together: they share the decision
+        totals and the number of dossiers (``disclosure.protect_linked``); the map's hidden row
+        « hors région » is what the funnel's total minus the map would give."""
+        if self._linked_tables is None:
+            d = self._d.assign(departement=self._d["departement"].map(
+                lambda c: voc.REGION_DEPARTEMENTS.get(c, "hors région")))
+            tables = {by: pd.crosstab(d[by], d["decision"]) for by in ("legal_group", "stage", "departement")}
+            codes = self._d["departement"].where(self._d["departement"].isin(list(voc.REGION_DEPARTEMENTS)),
+                                                 "hors région")
+            tables["carte"] = pd.crosstab(codes, pd.Series("deposes", index=codes.index))
+            for t in tables.values():
+                t.columns.name = None
+                t.index.name = None
+            self._linked_tables = disclosure.protect_linked(tables, min_count=self.min_count,
+                                                            hidden={"carte": ["hors région"]})
+        return self._linked_tables
 
     def innovation_types(self) -> pd.DataFrame:
         """Dossiers claiming each type of social innovation (overlapping: no total), small counts suppressed."""
@@ -95,9 +135,11 @@ class PublicCohort:
     def departement_counts(self) -> pd.DataFrame:
         """Dossiers filed and funded per département, ``NaN`` where the count is suppressed."""
         counts = overview.departement_counts(self._tables)
-        for col in ("deposes", "finances"):
-            table = disclosure.protect_counts(counts.set_index("code")[[col]], min_count=self.min_count)
-            counts[col] = pd.to_numeric(table.loc[counts["code"], col].replace(disclosure.SECRET, None)).to_numpy()
+        filed = self._linked()["carte"]["deposes"]
+        counts["deposes"] = pd.to_numeric(filed.reindex(counts["code"]).replace(disclosure.SECRET, None)).to_numpy()
+        table = disclosure.protect_counts(counts.set_index("code")[["finances"]], min_count=self.min_count)
+        counts["finances"] = pd.to_numeric(table.loc[counts["code"], "finances"].replace(disclosure.SECRET,
+                                                                                         None)).to_numpy()
         return counts
 
     def amounts(self) -> pd.DataFrame:

@@ -167,3 +167,59 @@ def rare_combinations(df: pd.DataFrame, quasi: list[str], *, min_count: int = MI
     """Combinations of ``quasi`` shared by fewer than ``min_count`` rows (to check a release)."""
     sizes = df.groupby(quasi, dropna=False).size().rename("n").reset_index()
     return sizes[sizes["n"] < min_count]
+
+
+def protect_linked(tables: dict[str, pd.DataFrame], *, min_count: int = MIN_COUNT,
+                   hidden: dict[str, list] | None = None, total: str = "Total") -> dict[str, pd.DataFrame]:
+    """Secondary suppression applied jointly to tables that share margins.
+
+    ``tables`` are count tables (rows x columns, no margins) of the same dossiers: the profiles
+    by legal group, stage or département against the decision share their decision totals
+    (a column margin of one is a column margin of the others, by label) and every table shares
+    the grand total (the funnel's « Dossiers déposés »). Suppressed alone, each table is safe;
+    published together, a margin suppressed in one table and shown in another gives the cells
+    back. Here a margin cell suppressed in one table is suppressed in every table that shows it,
+    and each table's suppression is run again, until nothing changes (the iteration of
+    τ-ARGUS's "hypercube" method over linked tables, Hundepool et al. 2012, *Statistical
+    Disclosure Control*, §4.4.3 and §4.5).
+
+    ``hidden`` names, per table, rows that are not shown but that a reader derives from the
+    grand total (the dossiers from outside the region under a map of the region's
+    départements): a small one takes part in the suppression like a suppressed cell, then is
+    dropped from the returned table. Returns the tables with margins, « secret » where
+    suppressed; ``attrs`` as :func:`protect_counts`."""
+    hidden = hidden or {}
+    fulls, masks, sensitive = {}, {}, {}
+    for name, t in tables.items():
+        full = t.astype(int).copy()
+        full[total] = full.sum(axis=1)
+        full.loc[total] = full.sum(axis=0)
+        fulls[name] = full
+        values = full.to_numpy()
+        sens = (values > 0) & (values < min_count)
+        sensitive[name] = sens
+        masks[name] = sens.copy()  # a hidden row is protected like a shown one, by its small cells
+    while True:
+        for name in tables:
+            masks[name], _ = _protect(fulls[name].to_numpy(), masks[name])
+        shared: dict[str, bool] = {}
+        for name, full in fulls.items():
+            for j, col in enumerate(full.columns):
+                shared[col] = shared.get(col, False) or bool(masks[name][-1, j])
+        changed = False
+        for name, full in fulls.items():
+            for j, col in enumerate(full.columns):
+                if shared[col] and not masks[name][-1, j]:
+                    masks[name][-1, j] = True
+                    changed = True
+        if not changed:
+            break
+    out = {}
+    for name, full in fulls.items():
+        frame = full.astype(object).mask(masks[name], SECRET)
+        keep = [r not in hidden.get(name, ()) for r in full.index]
+        frame = frame[keep]
+        frame.attrs.update(primary=int(sensitive[name].sum()),
+                           secondary=int(masks[name].sum() - sensitive[name].sum()), mask=masks[name][keep])
+        out[name] = frame
+    return out

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from socinnov import config, files
 from socinnov.privacy.audiences import JURY, PUBLIC
+from socinnov.privacy.audit import release_gate
 from socinnov.privacy.leaks import find_leaks, identifying_values
 from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
@@ -52,4 +53,5 @@ def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]
         stamp.unlink(missing_ok=True)
     else:
         files.write_text(stamp, _state(jury.name, jury.manifest))
+    leaks += release_gate(jury.name)  # last step: every public file audited together; failing, none stays
     return dataset, leaks

@@ -180,9 +180,13 @@ def declared_tables(tables: Sequence[str]) -> tuple[str, ...]:
     return tuple(tables)
 
 
-def raw_files(tables: Sequence[str]) -> tuple[str, ...]:
-    """The raw files the declared ``tables`` are computed from (``appel.yaml`` for all of them)."""
+def raw_files(tables: Sequence[str], sources: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The raw files the declared ``tables`` are computed from (``appel.yaml`` for all of them).
+
+    ``sources``: the file each table was read from (the manifest's ``sources``: ``decisions.xlsx``,
+    a workbook holding several tables); a table not in it is named by its CSV file."""
     names = set()
     for t in declared_tables(tables):
         names.update(DERIVED.get(t, (t,)))
-    return tuple(sorted(TABLES_BY_NAME[n].filename for n in names)) + (CALL_FILE,)
+    sources = sources or {}
+    return tuple(sorted({sources.get(n) or TABLES_BY_NAME[n].filename for n in names})) + (CALL_FILE,)

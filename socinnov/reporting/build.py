@@ -106,7 +106,7 @@ def report_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str | None]:
     recorded = manifest.get("inputs", {})
     if spec.inputs is None:
         return dict(recorded)
-    return {f: recorded.get(f) for f in raw_files(spec.inputs)}
+    return {f: recorded.get(f) for f in raw_files(spec.inputs, manifest.get("sources"))}
 
 
 def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:

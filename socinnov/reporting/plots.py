@@ -91,19 +91,44 @@ def departement_map(counts: pd.DataFrame, *, value: str = "deposes", title: str 
     return fig
 
 
+#: Groups with fewer dossiers than this are drawn as points, not as a box (a box on 3 or 4 values
+#: draws quartiles that do not exist).
+MIN_BOX = 5
+
+
 def score_profiles(scores: pd.DataFrame, decisions: pd.DataFrame, *, levels: tuple[str, ...]):
-    """Dossier scores per dimension, split by decision (box plots on the grid's level scale)."""
+    """Dossier scores per dimension, split by decision (box plots on the grid's level scale).
+
+    A decision with fewer than :data:`MIN_BOX` dossiers in a dimension is drawn as its points;
+    the legend gives each decision's number of dossiers.
+    """
     d = scores.merge(decisions[["dossier_id", "decision"]], on="dossier_id", how="left")
     d["decision"] = d["decision"].fillna("sans décision")
+    order = list(dict.fromkeys(d["group_label"]))
+    hue_order = list(dict.fromkeys(d["decision"]))
+    size = d.groupby(["group_label", "decision"])["dossier_id"].transform("nunique")
+    small = size < MIN_BOX
+    counts = d.groupby("decision")["dossier_id"].nunique()
+    names = {h: f"{h} (n = {counts[h]})" for h in hue_order}
+    d = d.assign(decision=d["decision"].map(names))
+    hue_order = [names[h] for h in hue_order]
     fig, ax = _figure(8, 4)
-    sns.boxplot(data=d, x="group_label", y="score", hue="decision", ax=ax)
-    ax.set_xticks(ax.get_xticks(), [textwrap.fill(t.get_text(), 22) for t in ax.get_xticklabels()])
+    palette = dict(zip(hue_order, sns.color_palette(PALETTE, len(hue_order))))
+    if (~small).any():
+        sns.boxplot(data=d[~small], x="group_label", y="score", hue="decision", order=order, hue_order=hue_order,
+                    palette=palette, ax=ax)
+    if small.any():
+        sns.stripplot(data=d[small], x="group_label", y="score", hue="decision", order=order, hue_order=hue_order,
+                      palette=palette, dodge=True, jitter=0.08, size=5, ax=ax, legend=not (~small).any())
+    ax.set_xticks(range(len(order)), [textwrap.fill(t, 22) for t in order])
     ax.set_yticks(range(len(levels)), levels)
     ax.set(xlabel="", ylabel="Score moyen (niveaux de la grille)")
     ax.legend(title="Décision", loc="lower right", fontsize=8)
     med = d.groupby("group_label")["score"].median()
-    fig.alt_text = "Scores des dossiers par dimension selon la décision ; médianes : " + ", ".join(
-        f"{g} {fr.number(v, 2)}" for g, v in med.items())
+    fig.alt_text = ("Scores des dossiers par dimension selon la décision ("
+                    + ", ".join(f"{h} : {n} dossier{'s' if n > 1 else ''}" for h, n in counts.items())
+                    + ") ; médianes : " + ", ".join(f"{g} {fr.number(v, 2)}" for g, v in med.reindex(order).items())
+                    + (f" ; groupes de moins de {MIN_BOX} dossiers dessinés point par point" if small.any() else ""))
     return fig
 
 
@@ -441,4 +466,103 @@ def version_comparison_chart(comparison: pd.DataFrame):
     fig.alt_text = (f"Accord entre jurés et lien avec la décision, critère par critère, pour les versions "
                     f"{' et '.join(versions)} de la grille ; écart moyen d'alpha de Krippendorff "
                     f"{fr.number(gain, 2)} de la version {versions[0]} à la version {versions[-1]}.")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Funding line and reliability planning (socinnov.analysis.ranking_tables, socinnov.analysis.reliability)
+# ---------------------------------------------------------------------------
+
+#: Dossiers drawn one by one on the caterpillar plot; a larger cohort is drawn around the line.
+CATERPILLAR_MAX = 60
+
+
+def caterpillar(zone: pd.DataFrame, *, label_dossiers: bool = True, window: int = 25):
+    """Expected rank of each dossier with its 50 % (thick) and 90 % (thin) rank intervals.
+
+    ``zone`` is ``socinnov.analysis.ranking.grey_zone`` output (sorted by expected rank). Colour
+    tells the position (above the line, grey zone, below); the funding line is a dashed
+    vertical line and the grey zone a shaded band. Past :data:`CATERPILLAR_MAX` dossiers, only
+    the grey zone and ``window`` dossiers on either side are drawn (the alt text says so).
+    """
+    import numpy as np
+
+    from socinnov.analysis.ranking import ABOVE, BELOW, GREY
+
+    z = zone.reset_index(drop=True)
+    n = len(z)
+    line = z.attrs.get("funding_line", float("nan"))
+    shown = z
+    if n > CATERPILLAR_MAX:
+        grey = np.flatnonzero(z["group"].to_numpy() == GREY)
+        k = int(z.attrs.get("n_fundable") or 0)
+        centre_lo, centre_hi = (grey.min(), grey.max()) if len(grey) else (max(k - 1, 0), max(k - 1, 0))
+        shown = z.iloc[max(centre_lo - window, 0):centre_hi + window + 1]
+    m = len(shown)
+    fig, ax = _figure(7.5, min(0.22 * m + 1.6, 16))
+    colours = sns.color_palette(PALETTE)
+    colour = {ABOVE: colours[2], GREY: colours[7] if len(colours) > 7 else "grey", BELOW: colours[0]}
+    y = np.arange(m)[::-1]
+    groups = shown["group"].to_numpy() if "group" in shown else np.array([BELOW] * m)
+    for yi, row, g in zip(y, shown.itertuples(), groups):
+        c = colour.get(g, colours[0])
+        ax.plot([row.rank_low_outer, row.rank_high_outer], [yi, yi], color=c, linewidth=1)
+        ax.plot([row.rank_low, row.rank_high], [yi, yi], color=c, linewidth=3.5, solid_capstyle="butt")
+        ax.plot(row.expected_rank, yi, "o", color="black", markersize=3.5)
+    in_grey = np.flatnonzero(groups == GREY)
+    if len(in_grey):
+        ax.axhspan(y[in_grey.max()] - 0.5, y[in_grey.min()] + 0.5, color="grey", alpha=0.15, linewidth=0)
+    if np.isfinite(line):
+        ax.axvline(line, color="black", linestyle="--", linewidth=1)
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=colour[g], linewidth=3.5, label=g) for g in (ABOVE, GREY, BELOW)
+               if (groups == g).any()]
+    if np.isfinite(line):
+        handles.append(Line2D([], [], color="black", linestyle="--", label="ligne de financement"))
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=8)
+    if label_dossiers and m <= CATERPILLAR_MAX:
+        ax.set_yticks(y, shown["dossier_id"].astype(str), fontsize=7 if m > 30 else 8)
+    else:
+        ax.set_yticks([])
+    ax.set_ylim(-0.7, m - 0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="Rang (1 = le mieux classé) ; point : rang attendu, trait épais : 50 %, fin : 90 %", ylabel="")
+    counts = {g: int((z["group"] == g).sum()) for g in (ABOVE, GREY, BELOW)} if "group" in z else {}
+    text = f"Rang attendu de {fr.number(n)} dossiers avec leurs intervalles de rang"
+    if np.isfinite(line):
+        text += (f" ; ligne de financement au rang attendu {fr.number(line, 1)} : {counts[ABOVE]} au-dessus, "
+                 f"{counts[GREY]} dans la zone grise, {counts[BELOW]} en dessous")
+    if m < n:
+        text += f" ; seuls les {m} dossiers autour de la ligne sont dessinés"
+    fig.alt_text = text + "."
+    return fig
+
+
+def d_study_chart(table: pd.DataFrame, *, target: float = 0.80, current: float | None = None):
+    """Φ and Eρ² of a dossier's mean score against the number of jurors per dossier (a D-study).
+
+    ``table`` is ``socinnov.analysis.reliability.d_study`` output for one number of criteria;
+    ``target`` is drawn as a dotted line, ``current`` (the call's jurors per dossier) as a grey one.
+    """
+    fig, ax = _figure(6.5, 3.6)
+    colours = sns.color_palette(PALETTE)
+    ax.plot(table["n_jurors"], table["phi"], "o-", color=colours[0], label="Φ (décision absolue : un seuil)")
+    ax.plot(table["n_jurors"], table["erho2"], "s--", color=colours[1], label="Eρ² (décision relative : un classement)")
+    ax.axhline(target, color="black", linestyle=":", linewidth=1)
+    if current is not None:
+        ax.axvline(current, color="grey", linewidth=1)
+        ax.text(current, 0.02, f" cet appel : {fr.number(current, 1)}", fontsize=8, color="dimgrey")
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
+    ax.set(xlabel="Jurés par dossier", ylabel="Fiabilité du score moyen")
+    ax.legend(loc="lower right", fontsize=8)
+    reach = table[table["phi"] >= target]["n_jurors"]
+    fig.alt_text = (f"Fiabilité du score moyen d'un dossier selon le nombre de jurés, de {table['n_jurors'].min()} à "
+                    f"{table['n_jurors'].max()} : Φ de {fr.number(table['phi'].iloc[0], 2)} à "
+                    f"{fr.number(table['phi'].iloc[-1], 2)}, Eρ² de {fr.number(table['erho2'].iloc[0], 2)} à "
+                    f"{fr.number(table['erho2'].iloc[-1], 2)} ; "
+                    + (f"Φ atteint {fr.number(target, 2)} à partir de {int(reach.min())} juré(s)." if len(reach) else
+                       f"Φ n'atteint pas {fr.number(target, 2)} dans cet intervalle."))
     return fig
