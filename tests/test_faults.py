@@ -195,7 +195,7 @@ NEEDS = {  # the tables a table's cross-checks read, beyond the required ones
 
 def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
     """Each mutation is ingested with the required files and those its cross-checks read (a
-    small cohort: 200 ingests take about 55 s of processor time), never an exception, exit 0 or
+    small cohort: 200 ingests take about 70 s of processor time), never an exception, exit 0 or
     2, nothing written on exit 2 (the previous processed folder byte for byte), raw files
     untouched."""
     base = project / "demo-base"
