@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 COHORT ?= demo
 STAMP := $(VENV)/.installed
 
-.PHONY: help install report pdf data test lint bench lab demo lock clean
+.PHONY: help install report pdf data test test-fast lint bench lab demo lock clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,8 +45,11 @@ pdf: $(STAMP) ## build every report of COHORT and print each as PDF (needs Chrom
 data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
 	$(BIN)/socinnov ingest $(COHORT)
 
-test: $(STAMP) ## run the tests
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run every test, and print the 15 slowest (where the time goes)
+	$(BIN)/python -m pytest --durations=15
+
+test-fast: $(STAMP) ## the inner loop: every test but the slow ones (real notebooks, report builds, PDF)
+	$(BIN)/python -m pytest -m "not slow" --durations=10
 
 lint: $(STAMP) ## check the code style (ruff) and the layers of the package (import-linter)
 	$(BIN)/ruff check socinnov tests benchmarks

@@ -32,6 +32,8 @@ from socinnov.call.schemas import TABLES
 from socinnov.demo import generator, ratings, readme
 from socinnov.inputs.tabular import write_table
 
+# Drawn afresh for the large jury, never tiled (the demo's assignments name the demo's 9 jurors).
+JURY_TABLES = ("jurors", "conflicts", "assignments", "ratings")
 BASE_SEED = 2016
 BASE_SIZE = 120
 COMMENTS = ("Le collectif reste à préciser.", "Ancrage territorial convaincant.",
@@ -56,7 +58,7 @@ def _tile(base: dict[str, pd.DataFrame], n_dossiers: int) -> dict[str, pd.DataFr
                 new_ids[(k, d)] = f"AMI16-{number:05d}"
     out = {}
     for name, df in base.items():
-        if name in ("jurors", "conflicts", "ratings") or "dossier_id" not in df.columns:
+        if name in JURY_TABLES or "dossier_id" not in df.columns:
             continue
         parts = []
         for k in range(copies):
@@ -166,6 +168,7 @@ def write_cohort(folder: Path, n_dossiers: int, *, n_jurors: int = 80, per_dossi
     frames = generate(n_dossiers, n_jurors=n_jurors, per_dossier=per_dossier, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
-        write_table(frames[table.name], table, folder / table.filename)
+        if table.name in frames:
+            write_table(frames[table.name], table, folder / table.filename)
     (folder / "appel.yaml").write_text(readme.call_yaml_text(seed, n_dossiers), encoding="utf-8")
     return {name: len(df) for name, df in frames.items()}

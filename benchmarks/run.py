@@ -147,25 +147,46 @@ def built_reports(output: str) -> tuple[list[str], list[str]]:
     return rebuilt, unchanged
 
 
-def demo_section(base: Path) -> None:
+def demo_section(base: Path, repeat: int = 1) -> None:
     log("Cohorte de démonstration : make report (tous les publics), à froid, à chaud, après une modification…")
     root = make_project(base / "demo-project", ("demo", "demo-2018"))
     command = socinnov_command() + ["report", "demo", "--audience", "all"]
     env = project_env(root)
-    cold = measure.run(command, env=env, cwd=REPO, timeout=1800)
+    # The floor and the cold build alternate, ``repeat`` times each, and the minimum of each is kept:
+    # on a shared machine the minimum is the run least disturbed by others.
+    floors, colds = [], []
+    for i in range(repeat):
+        floor = step("floor", root=root, timeout=900)
+        if floor.ok and floor.result:
+            floors.append(floor.result["seconds"])
+        shutil.rmtree(root / "reports", ignore_errors=True)
+        shutil.rmtree(root / "data" / "processed", ignore_errors=True)
+        (root / "reports").mkdir()
+        (root / "data" / "processed").mkdir(parents=True)
+        cold = measure.run(command, env=env, cwd=REPO, timeout=1800)
+        colds.append(cold)
+        log(f"  à froid ({i + 1}/{repeat}) : {seconds(cold.wall)}, code {cold.returncode} ; "
+            f"plancher {seconds(floors[-1]) if floors else '?'}")
+    cold = min(colds, key=lambda r: r.wall)
     rebuilt, _ = built_reports(cold.stderr + cold.stdout)
-    RESULTS["demo_cold"] = {"wall": cold.wall, "peak_rss": cold.peak_rss, "returncode": cold.returncode,
-                            "reports": rebuilt}
+    RESULTS["demo_cold"] = {"wall": cold.wall, "walls": [r.wall for r in colds], "peak_rss": cold.peak_rss,
+                            "returncode": cold.returncode, "reports": rebuilt, "floors": floors}
     log(f"  à froid : {seconds(cold.wall)}, code {cold.returncode}, {len(rebuilt)} rapports")
-    add("démo", "make report, installé, à froid (ingest + 10 rapports, 3 publics)", seconds(cold.wall), "<= 30 s",
-        cold.wall <= 30 and cold.returncode == 0)
+    runs = f" (min. de {repeat})" if repeat > 1 else ""
+    add("démo", f"make report, installé, à froid (ingest + 10 rapports, 3 publics){runs}", seconds(cold.wall),
+        "<= 15 s", cold.wall <= 15 and cold.returncode == 0)
     if cold.returncode != 0:
         add("démo", "  … code de sortie (1 = un carnet a échoué)", str(cold.returncode))
     add("démo", "  … mémoire de pointe (processus + noyaux)", mib(cold.peak_rss))
+    if floors:
+        add("démo", f"plancher : 10 carnets triviaux, papermill + nbconvert, un noyau neuf chacun, 2 à la fois{runs}",
+            seconds(min(floors)))
+        add("démo", "  … make report à froid / plancher", f"x{cold.wall / min(floors):.2f}", "< 1 (sous le plancher)",
+            cold.wall < min(floors))
     warm = measure.run(command, env=env, cwd=REPO, timeout=600)
     rebuilt_warm, unchanged = built_reports(warm.stderr + warm.stdout)
     RESULTS["demo_warm"] = {"wall": warm.wall, "rebuilt": rebuilt_warm, "unchanged": unchanged}
-    add("démo", "make report, second passage sans changement", seconds(warm.wall), "<= 5 s", warm.wall <= 5)
+    add("démo", "make report, second passage sans changement", seconds(warm.wall), "<= 2 s", warm.wall <= 2)
     if rebuilt_warm:
         add("démo", "  … reconstruits quand même", ", ".join(rebuilt_warm))
     # One juror's « Structure » (jures.csv): only the jury's accord report shows jurors' details.
@@ -424,6 +445,8 @@ def main(argv=None) -> int:
     p.add_argument("--juror-sweep", default="10,20,40,80", help="jurors for the sweep ('' to skip)")
     p.add_argument("--sweep-dossiers", type=int, default=1000)
     p.add_argument("--no-demo", dest="demo", action="store_false", help="skip the demo cohort's make report")
+    p.add_argument("--demo-repeat", type=int, default=1,
+                   help="cold demo builds and floors, alternated; the minimum of each is reported")
     p.add_argument("--no-reports", dest="reports", action="store_false", help="skip the report builds")
     p.add_argument("--report-timeout", type=float, default=420.0, help="seconds before a report build is stopped")
     p.add_argument("--report-min", type=int, default=1000,
@@ -444,7 +467,7 @@ def main(argv=None) -> int:
     log(f"Banc d'essai dans {base}")
     try:
         if a.demo:
-            demo_section(base)
+            demo_section(base, repeat=a.demo_repeat)
         root = make_project(base / "project")
         sizes = {}
         for n in [int(x) for x in a.sizes.split(",") if x]:

@@ -298,6 +298,12 @@ def step_sheets(a) -> dict:
 # Juror sweep: same dossiers, more or fewer jurors (no files: frames straight from the generator)
 # ------------------------------------------------------------------------------------------------
 
+def step_floor(a) -> dict:
+    from benchmarks.floor import floor
+
+    return {"seconds": floor(n=10, jobs=2)}
+
+
 def step_sweep(a) -> dict:
     from benchmarks import cohorts
     from socinnov.analysis.juror_effects import juror_effects
@@ -322,7 +328,8 @@ def step_sweep(a) -> dict:
 
 STEPS = {"generate": step_generate, "ingest": step_ingest, "agreement": step_agreement, "jurors": step_jurors,
          "accord-agreement": step_accord_agreement,
-         "peers": step_peers, "reports": step_reports, "sheets": step_sheets, "sweep": step_sweep}
+         "peers": step_peers, "reports": step_reports, "sheets": step_sheets, "sweep": step_sweep,
+         "floor": step_floor}
 
 
 def main(argv=None) -> None:

@@ -120,7 +120,7 @@ def _fsync(path: Path) -> None:
 
 
 @contextmanager
-def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE,
+def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE, suffix: str = "",
               log: Callable[[str], None] = _stderr) -> Iterator[Path]:
     """A unique temporary path beside ``target``, moved onto ``target`` when the block ends.
 
@@ -132,6 +132,7 @@ def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE,
     which fails when the name is taken): of two processes creating it at once, one wins and
     the other gets :class:`FileExistsError` (a secret key must not be replaced by another).
     ``mode``: the file's permissions (default: those ``open(path, "w")`` would give).
+    ``suffix``: ends the temporary name (for writers that check it, e.g. ``.ipynb`` for papermill).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -143,7 +144,7 @@ def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE,
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target, log=log)
-    fd, name = tempfile.mkstemp(prefix=_prefix(target, "tmp"), dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=_prefix(target, "tmp"), suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -115,3 +115,31 @@ def _result_cache(tmp_path, monkeypatch):
     from socinnov import cache
 
     monkeypatch.setattr(cache, "folder", lambda: tmp_path / "result-cache")
+
+
+@pytest.fixture(scope="session")
+def tiny_reports(tmp_path_factory):
+    """The cohort report of the tiny cohort for the jury and the committee, built once per test run
+    for the tests that only read it (tests/test_report.py, tests/test_browser.py).
+
+    Returns ``(project root, index, outcomes)``. Nothing stays pointed at that project: a module
+    that reads it sets ``SOCINNOV_ROOT`` for its own tests (see ``test_report.built``).
+    """
+    from socinnov.reporting.build import build_reports
+
+    base = tmp_path_factory.mktemp("tiny-reports")
+    with pytest.MonkeyPatch.context() as mp:
+        root = make_project(base, mp)
+        mp.setenv("SOCINNOV_KEY_FILE", str(base / "cle-pseudonymes"))
+        write_cohort(root / "data" / "raw" / "tiny", tiny_tables())
+        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), only=("cohorte",), log=lambda m: None)
+    return root, index, outcomes
+
+
+@pytest.fixture(scope="module")
+def tiny_reports_root(tiny_reports):
+    """:func:`tiny_reports`, with ``SOCINNOV_ROOT`` set to its project for the module's tests."""
+    root, index, outcomes = tiny_reports
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOCINNOV_ROOT", str(root))
+        yield index, outcomes

@@ -20,8 +20,6 @@ import pytest
 from PIL import Image
 
 from socinnov.reporting import pdf
-from socinnov.reporting.build import build_reports
-from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = [
     pytest.mark.slow,
@@ -52,14 +50,11 @@ INSPECT = """(() => {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The cohort report of the tiny cohort, for the jury and the committee, and its index."""
-    root = tmp_path_factory.mktemp("browser")
-    with pytest.MonkeyPatch.context() as mp:
-        make_project(root, mp)
-        write_cohort(root / "project" / "data" / "raw" / "tiny", tiny_tables())
-        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), only=("cohorte",), log=lambda m: None)
-        yield index, [o for o in outcomes if o.html]
+def built(tiny_reports_root):
+    """The cohort report of the tiny cohort, for the jury and the committee, and its index
+    (built once per test run, ``tests/conftest.py::tiny_reports``)."""
+    index, outcomes = tiny_reports_root
+    return index, [o for o in outcomes if o.html]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@ trend is known, wave means, stages, attrition, and the input checks of the follo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -476,3 +478,60 @@ def test_experiment_lines_drawn_as_one_collection_look_as_one_line_each(demo_tab
     monkeypatch.setattr(followup_plots, "_add_grey", one_line_each)
     assert display.figure_html(followup_plots.trajectories(scores, means, levels=GRID.level_labels)) == batched
     assert plt.get_fignums() == []
+
+
+# The vectorised REML fit (socinnov.analysis.growth), used from VECTORISED_FROM experiments on.
+
+def test_vectorised_reml_gives_lme4_estimates_on_dietox():
+    """lme4's ``lmer(Weight ~ Time + (1 + Time | Pig), data = dietox)`` (REML), as recorded in
+    statsmodels' ``regression/tests/test_lme.py::test_dietox_slopes`` and ``test_dietox``."""
+    from socinnov.analysis.growth import fit_reml
+
+    d = pd.read_csv(Path(__file__).parent / "data" / "lme" / "dietox.csv")
+    exog = pd.DataFrame({"Intercept": 1.0, "Time": d["Time"].astype(float)})
+    fit = fit_reml(d["Weight"].to_numpy(float), exog, exog, d["Pig"].to_numpy())
+    assert fit.converged
+    np.testing.assert_allclose(fit.fe_params, [15.738650, 6.939014], rtol=1e-6)  # fixef(r)
+    np.testing.assert_allclose(fit.bse_fe, [0.5501253, 0.0798254], rtol=1e-5)  # sqrt(diag(vcov(r)))
+    np.testing.assert_allclose(fit.scale, 6.03745, rtol=1e-5)  # attr(VarCorr(r), "sc")^2
+    np.testing.assert_allclose(fit.cov_re.ravel(), [19.4934552, 0.2938323, 0.2938323, 0.4160620],
+                               rtol=1e-5)  # as.numeric(VarCorr(r)[[1]])
+    # random intercept only: lmer(Weight ~ Time + (1 | Pig), data = dietox)
+    fit = fit_reml(d["Weight"].to_numpy(float), exog, exog[["Intercept"]], d["Pig"].to_numpy())
+    np.testing.assert_allclose(fit.fe_params, [15.723523, 6.942505], rtol=1e-6)
+    np.testing.assert_allclose(fit.bse_fe, [0.78805374, 0.03338727], rtol=1e-5)
+    np.testing.assert_allclose([fit.scale, fit.cov_re[0, 0]], [11.36692, 40.39395], rtol=1e-5)
+
+
+def test_vectorised_change_model_agrees_with_statsmodels(monkeypatch):
+    """Above the threshold, the same slope as statsmodels' MixedLM (same REML optimum); the
+    standard error is lme4's (conditional on the variance components), within a few per cent of
+    statsmodels' (from the full observed information)."""
+    scores = simulated_scores(0.3)
+    reference = followup.change_model(scores).iloc[0]
+    monkeypatch.setattr(followup, "VECTORISED_FROM", 1)
+    fast = followup.change_model(scores).iloc[0]
+    assert fast["slope"] == pytest.approx(reference["slope"], rel=1e-5)
+    assert fast["se"] == pytest.approx(reference["se"], rel=0.05)
+    assert bool(fast["random_slope"]) == bool(reference["random_slope"])
+
+
+def test_many_trajectories_are_drawn_as_their_spread_not_one_line_each():
+    """Above MAX_LINES experiments, the grey lines give way to percentile bands (issue 14); below,
+    one grey line per experiment as before."""
+    from matplotlib.collections import LineCollection
+
+    from socinnov.reporting import followup_plots
+
+    levels = ("Inexistant", "Faible", "Intermédiaire", "Fort")
+    for n, bands in ((12, False), (followup_plots.MAX_LINES + 1, True)):
+        scores = simulated_scores(0.3, n_projects=n)
+        fig = followup_plots.trajectories(scores, followup.wave_means(scores), levels=levels)
+        ax = fig.axes[0]
+        lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert (not lines) == bands
+        if bands:
+            assert f"la dispersion des {n} expérimentations" in fig.alt_text
+            assert len(ax.collections) == 3  # two grey bands and the mean's interval
+        else:
+            assert len(lines[0].get_segments()) == n and "trajectoire de chaque expérimentation" in fig.alt_text

@@ -173,3 +173,18 @@ def test_a_file_changed_while_the_cohort_is_read_stops_the_ingest(tiny_cohort, m
         ingest.ingest("tiny")
     assert (config.processed_dir("tiny") / ingest.MANIFEST).read_bytes() == before  # the old folder stays
     assert not list(config.processed_dir().glob(".tiny.*"))  # no temporary folder left
+
+
+def test_the_key_follows_the_external_files_a_report_reads(project):
+    """Issue 17 (9): a changed département outline rebuilds the map's reports, not a README."""
+    outlines = config.external_dir() / "departements-alpc.geojson"
+    undeclared = ReportSpec("cohorte", "t", ("jury",), inputs=("dossiers",))  # every external file
+    declared = ReportSpec("cohorte", "t", ("jury",), inputs=("dossiers",), external=("departements-alpc.geojson",))
+    none = ReportSpec("cohorte", "t", ("jury",), inputs=("dossiers",), external=())
+    before = {s: _key(s, {}, _manifest()) for s in (undeclared, declared, none)}
+    (config.external_dir() / "README.md").write_text("autre texte", encoding="utf-8")
+    assert {s: _key(s, {}, _manifest()) for s in before} == before
+    outlines.write_bytes(outlines.read_bytes().replace(b'"nom"', b'"nom" ', 1))
+    after = {s: _key(s, {}, _manifest()) for s in before}
+    assert after[undeclared] != before[undeclared] and after[declared] != before[declared]
+    assert after[none] == before[none]

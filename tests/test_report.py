@@ -6,20 +6,15 @@ import pytest
 from socinnov import config
 from socinnov.cli.main import main
 from socinnov.reporting.build import build_reports
-from tests.conftest import make_project, tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Reports of the tiny cohort, built once for the read-only tests of this module."""
-    root = tmp_path_factory.mktemp("built")
-    with pytest.MonkeyPatch.context() as mp:
-        make_project(root, mp)
-        write_cohort(root / "project" / "data" / "raw" / "tiny", tiny_tables())
-        index, outcomes = build_reports("tiny", audiences=("jury", "comite"), only=("cohorte",), log=lambda m: None)
-        yield index, outcomes
+def built(tiny_reports_root):
+    """Reports of the tiny cohort, built once per test run (``tests/conftest.py::tiny_reports``)
+    for the read-only tests of this module and of tests/test_browser.py."""
+    return tiny_reports_root
 
 
 def test_reports_are_built_from_the_real_notebooks(built):
@@ -36,7 +31,8 @@ def test_papermill_recorded_the_parameters(built):
     for o in outcomes:
         nb = nbformat.read(o.notebook, as_version=4)
         assert nb.metadata.papermill.parameters == {"cohort": "tiny", "audience": o.parameters["audience"],
-                                                     "inputs": ["dossiers", "eligibility", "decisions", "ratings"]}
+                                                     "inputs": ["dossiers", "partners", "budget", "eligibility",
+                                                                "decisions", "ratings"]}
         assert nb.metadata.papermill.exception is None
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and 'cohort = "tiny"' in injected[0].source
@@ -108,15 +104,21 @@ def test_bad_input_exits_2_with_every_problem(tiny_cohort, capsys):
 
 
 def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
-    """Ctrl-C or a kill while a notebook runs: the stamp is gone before papermill starts, so the
-    half-run notebook is not taken as unchanged; the previous HTML stays whole until replaced."""
+    """Ctrl-C or a kill while a notebook runs (issue 17, 5): the stamp is gone before papermill
+    starts and papermill writes to a temporary path, so no half-run notebook is ever kept or taken
+    as unchanged; the previous HTML and notebook stay whole until replaced."""
     import papermill
 
     build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     html = config.reports_dir("tiny") / "jury" / "cohorte.html"
     before = html.read_bytes()
 
-    def cut(*args, **kwargs):
+    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "cohorte.ipynb"
+    kept = executed.read_bytes()
+
+    def cut(source, output, **kwargs):  # papermill had written half of the notebook
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write('{"cells": [')
         raise KeyboardInterrupt
 
     run = papermill.execute_notebook
@@ -124,6 +126,8 @@ def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build_reports("tiny", audiences=("jury",), only=("cohorte",), force=True, log=lambda m: None)
     assert html.read_bytes() == before
+    assert executed.read_bytes() == kept  # written to a temporary path, removed with the run
+    assert not [p.name for p in executed.parent.iterdir() if ".tmp-" in p.name]
     assert not (config.reports_dir("tiny") / "jury" / "notebooks" / ".cohorte.key").exists()
     monkeypatch.setattr(papermill, "execute_notebook", run)
     _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)

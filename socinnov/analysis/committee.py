@@ -27,6 +27,7 @@ from socinnov.analysis.criteria import (
 from socinnov.analysis.discrimination import UNSTABLE_OR, decision_outcome, discrimination
 from socinnov.analysis.jury_agreement import criterion_agreement
 from socinnov.call.grids import Grid
+from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = ["ACTIONS", "CriteriaAnalysis", "Rules", "analyse_criteria", "criterion_profile", "halo", "halo_fr",
            "rules_fr", "suggest_actions"]
@@ -47,7 +48,7 @@ def _alpha_per_criterion(agreement: pd.DataFrame) -> pd.DataFrame:
 
 
 def criterion_profile(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
-                      round: str = "individuel", outcome: str = "retenu", n_boot: int = 1000, seed: int = 0,
+                      round: str = INDIVIDUAL, outcome: str = "retenu", n_boot: int = 1000, seed: int = 0,
                       agreement: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per criterion: level shares, mean level, floor, ceiling, agreement, discrimination.
 
@@ -356,7 +357,7 @@ class CriteriaAnalysis:
 
 
 def analyse_criteria(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
-                     round: str = "individuel", outcome: str = "retenu", rules: Rules = Rules(),
+                     round: str = INDIVIDUAL, outcome: str = "retenu", rules: Rules = Rules(),
                      n_boot: int = 1000, seed: int = 0) -> CriteriaAnalysis:
     """Every per-criterion statistic of one grid, and the committee's suggested actions.
 

@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 
 from socinnov.analysis.criteria import fisher_interval, groups_of
@@ -93,6 +92,10 @@ def cronbach(wide: pd.DataFrame, *, confidence: float = 0.95) -> tuple[float, fl
     >>> [round(float(x), 3) for x in cronbach(d)[:3]]
     [0.592, 0.195, 0.84]
     """
+    # pingouin takes seconds to import (it loads statsmodels, scikit-learn…): imported here, only
+    # where an alpha is computed, not by every module that imports this one.
+    import pingouin as pg
+
     sub = wide.dropna()
     if sub.shape[1] < 2 or len(sub) < 3:
         return np.nan, np.nan, np.nan, len(sub)

@@ -65,6 +65,7 @@ from scipy import stats
 
 from socinnov.analysis.scores import dossier_scores
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = [
     "STATUS_MISSING",
@@ -94,7 +95,7 @@ _Z = stats.norm.ppf(0.975)
 # ---------------------------------------------------------------------------
 
 
-def select_ratings(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def select_ratings(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """The ratings of one grid version and one round (missing ratings kept).
 
     Parameters
@@ -116,7 +117,7 @@ def select_ratings(ratings: pd.DataFrame, grid: Grid, *, round: str = "individue
     return r.assign(level_code=pd.to_numeric(r["level_code"], errors="coerce").astype(float))
 
 
-def dossier_levels(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def dossier_levels(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """Dossiers x criteria: each dossier's mean level over the jurors who rated the criterion.
 
     Parameters
@@ -175,7 +176,7 @@ def criterion_labels(grid: Grid) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
-def rating_status(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def rating_status(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """Each rating's status: rated, not relevant (``si pertinent`` section left empty), missing.
 
     In a dimension the grid declares ``if_relevant`` (the feasibility grid's market section,
@@ -209,7 +210,7 @@ def rating_status(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel
     return r.assign(status=status)
 
 
-def level_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def level_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """How often each level is given, per criterion (shares of the ratings actually given).
 
     Parameters
@@ -239,7 +240,7 @@ def level_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = "indiv
     return pd.DataFrame(rows)
 
 
-def item_statistics(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
+def item_statistics(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL,
                     min_spread: int = 2) -> pd.DataFrame:
     """Per criterion: ratings, missing rate, floor and ceiling effects, mean level, spread.
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from statsmodels.multivariate.factor import Factor
 
 from socinnov.analysis.criteria import criterion_labels, groups_of, rank_correlations
 from socinnov.call.grids import Grid
@@ -142,6 +141,9 @@ def factor_structure(wide: pd.DataFrame, grid: Grid, *, grouping: str = "dimensi
     k = n_factors or len(group_ids)
     flat = [c for c in crits if sub[c].nunique() < 2]  # a constant criterion has no correlation: left out
     fitted = [c for c in crits if c not in flat]
+    # statsmodels takes seconds to import: loaded here, where the factor analysis runs.
+    from statsmodels.multivariate.factor import Factor
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         x = sub[fitted].to_numpy(dtype=float)

@@ -11,13 +11,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from socinnov.analysis.criteria import criterion_labels
 from socinnov.analysis.jury_agreement import RETAINED
 from socinnov.call.grids import Grid
+from socinnov.call.vocabulary import FUNDED
 
 __all__ = ["OUTCOMES", "UNSTABLE_OR", "auc", "decision_outcome", "discrimination", "odds_ratio"]
 
@@ -55,7 +54,7 @@ def decision_outcome(decisions: pd.DataFrame, outcome: str = "retenu") -> pd.Ser
         y = d.isin(RETAINED)
     elif outcome == "financé":
         d = d[d.isin(RETAINED)]
-        y = d == "retenu - financé"
+        y = d == FUNDED
     else:
         raise ValueError(f"issue inconnue « {outcome} » : {', '.join(OUTCOMES)}")
     return y.astype(int).rename(outcome)
@@ -100,12 +99,18 @@ def odds_ratio(x, y, *, confidence: float = 0.95) -> dict:
         out["odds_ratio"] = math.inf if x[y == 1].min() > x[y == 0].max() else 0.0
         out["note"] = "séparation parfaite : le niveau suffit à prédire l'issue, rapport de cotes non borné"
         return out
+    # statsmodels takes seconds to import (``statsmodels.api`` loads every model): only the logit
+    # and its warnings, imported here where a logit is fitted.
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from statsmodels.tools.tools import add_constant
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)
+            fit = Logit(y, add_constant(x)).fit(disp=0)
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             out["note"] = f"estimation impossible ({type(exc).__name__})"
             return out

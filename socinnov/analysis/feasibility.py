@@ -20,11 +20,12 @@ from socinnov.analysis.criteria import (
 from socinnov.analysis.discrimination import decision_outcome, discrimination
 from socinnov.analysis.scores import dossier_scores
 from socinnov.call.grids import Grid
+from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = ["feasibility_association", "feasibility_distribution", "relevance_summary", "risk_items"]
 
 
-def feasibility_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
+def feasibility_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL,
                              by: str = "criterion") -> pd.DataFrame:
     """Level shares (A/B/C…) per item or per section, a ``si pertinent`` section handled as such.
 
@@ -71,7 +72,7 @@ def feasibility_distribution(ratings: pd.DataFrame, grid: Grid, *, round: str = 
     return out
 
 
-def relevance_summary(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def relevance_summary(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """For each ``si pertinent`` section: how often, and how unanimously, it was judged relevant.
 
     Returns
@@ -99,7 +100,7 @@ def relevance_summary(ratings: pd.DataFrame, grid: Grid, *, round: str = "indivi
 
 
 def feasibility_association(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame, *,
-                            round: str = "individuel", by: str = "criterion") -> pd.DataFrame:
+                            round: str = INDIVIDUAL, by: str = "criterion") -> pd.DataFrame:
     """Association of each feasibility item (or section) with funding, among retained dossiers.
 
     Logistic regression of funded (1) vs re-oriented (0) on the dossier's mean level (codes
@@ -131,7 +132,7 @@ def feasibility_association(ratings: pd.DataFrame, grid: Grid, decisions: pd.Dat
 
 
 def risk_items(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
-               round: str = "individuel", min_rest: float = 0.2, max_distance: float = 0.2,
+               round: str = INDIVIDUAL, min_rest: float = 0.2, max_distance: float = 0.2,
                min_dossiers: int = 5) -> pd.DataFrame:
     """Is the A/B/C reading of items worded as risks ambiguous?
 

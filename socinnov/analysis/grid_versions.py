@@ -23,6 +23,7 @@ from socinnov.call.crosswalk import (
     translate_ratings,
 )
 from socinnov.call.grids import Grid, load_grid
+from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = ["VersionComparison", "compare_rated_versions", "compare_versions", "comparison_table_fr", "versions_rated"]
 
@@ -31,7 +32,7 @@ __all__ = ["VersionComparison", "compare_rated_versions", "compare_versions", "c
 
 def compare_versions(ratings_a: pd.DataFrame, grid_a: Grid, ratings_b: pd.DataFrame, grid_b: Grid,
                      crosswalk: Crosswalk, *, decisions_a: pd.DataFrame | None = None,
-                     decisions_b: pd.DataFrame | None = None, round: str = "individuel", outcome: str = "retenu",
+                     decisions_b: pd.DataFrame | None = None, round: str = INDIVIDUAL, outcome: str = "retenu",
                      n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Criterion statistics of two calls rated with two versions of a grid, side by side.
 
@@ -147,7 +148,7 @@ class VersionComparison:
 
 
 def compare_rated_versions(data, grid_id: str = "acceptabilite", *, other=None,
-                           round: str = "individuel", n_boot: int = 1000, seed: int = 0) -> VersionComparison:
+                           round: str = INDIVIDUAL, n_boot: int = 1000, seed: int = 0) -> VersionComparison:
     """Compare the grid versions a cohort's ratings use, or say why there is nothing to compare.
 
     The ratings (and decisions) of ``data``, plus those of ``other`` when given (the cohort the

@@ -15,6 +15,7 @@ import pandas as pd
 from socinnov import cache, fr
 from socinnov.analysis.agreement import STATISTIC_LABELS, agreement_table
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.call.vocabulary import AFTER_DEBATE, FUNDED, INDIVIDUAL, REORIENTED
 
 __all__ = [
     "REPORTED",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 REPORTED = ("krippendorff_alpha", "gwet_ac2", "percent_agreement", "percent_agreement_within_one")
-RETAINED = ("retenu - financé", "retenu - réorienté")
+RETAINED = (FUNDED, REORIENTED)
 
 
 #: Krippendorff's bands, lowest first: (lower bound, reading) (Krippendorff 2004, *Content Analysis*,
@@ -139,7 +140,7 @@ def _table(data: pd.DataFrame, *, value: str, scale: str, levels, n_boot: int, s
 _AGREEMENT_INPUTS = ("dossier_id", "juror_id", "grid", "grid_version", "round", "criterion", "level_code")
 
 
-def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", n_boot: int = 1000,
+def criterion_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL, n_boot: int = 1000,
                         seed: int = 0, statistics: tuple[str, ...] = REPORTED,
                         criteria_only: bool = False) -> pd.DataFrame:
     """Agreement per criterion, per dimension and overall.
@@ -207,11 +208,11 @@ def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, 
     Only dossiers rated in both rounds are compared. Columns ``group, group_label, round,
     estimate, ci_low, ci_high, n_dossiers``.
     """
-    before = grid_ratings(ratings, grid, "individuel").dropna(subset=["level_code"])
-    after = grid_ratings(ratings, grid, "après débat").dropna(subset=["level_code"])
+    before = grid_ratings(ratings, grid, INDIVIDUAL).dropna(subset=["level_code"])
+    after = grid_ratings(ratings, grid, AFTER_DEBATE).dropna(subset=["level_code"])
     both = set(before["dossier_id"]) & set(after["dossier_id"])
     rows = []
-    for round_name, r in (("individuel", before), ("après débat", after)):
+    for round_name, r in ((INDIVIDUAL, before), (AFTER_DEBATE, after)):
         r = r[r["dossier_id"].isin(both)]
         if r.empty:
             continue
@@ -225,7 +226,7 @@ def rounds_comparison(ratings: pd.DataFrame, grid: Grid, *, n_boot: int = 1000, 
                                                "n_dossiers"]]
 
 
-def pairwise_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel") -> pd.DataFrame:
+def pairwise_agreement(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL) -> pd.DataFrame:
     """Juror by juror: share of identical levels over the (dossier, criterion) pairs both rated.
 
     Long frame ``juror_a, juror_b, agreement, n_ratings, n_dossiers`` (both orders, no diagonal).
@@ -253,7 +254,7 @@ def range_restriction_note(dossier_ids, decisions: pd.DataFrame) -> str | None:
     decided = decisions.set_index("dossier_id")["decision"].reindex(sorted(ids))
     if decided.isna().any() or not decided.isin(RETAINED).all():
         return None
-    which = "financés" if (decided == "retenu - financé").all() else "retenus"
+    which = "financés" if (decided == FUNDED).all() else "retenus"
     return (f"Ces dossiers sont les seuls dossiers {which} ({len(ids)}) : leur diversité est restreinte par la "
             "sélection, si bien que les coefficients d'accord sont biaisés vers zéro (restriction de l'étendue). "
             "Un accord faible ici ne signifie pas, à lui seul, que les jurés lisent le critère différemment.")

@@ -7,6 +7,7 @@ import pandas as pd
 from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
+from socinnov.call.vocabulary import FUNDED, NOT_RETAINED, REORIENTED
 
 __all__ = [
     "FUNNEL_STEPS",
@@ -33,10 +34,10 @@ def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         len(tables["dossiers"]),
         int(status["eligible"].sum()),
         examined,
-        int(decisions.get("retenu - financé", 0) + decisions.get("retenu - réorienté", 0)),
-        int(decisions.get("retenu - financé", 0)),
-        int(decisions.get("retenu - réorienté", 0)),
-        int(decisions.get("non retenu", 0)),
+        int(decisions.get(FUNDED, 0) + decisions.get(REORIENTED, 0)),
+        int(decisions.get(FUNDED, 0)),
+        int(decisions.get(REORIENTED, 0)),
+        int(decisions.get(NOT_RETAINED, 0)),
     ]
     out = pd.DataFrame({"Étape": FUNNEL_STEPS, "Dossiers": counts})
     out["Part des dépôts"] = [fr.percent(n / max(counts[0], 1)) for n in counts]
@@ -52,8 +53,11 @@ def eligibility_summary(findings: pd.DataFrame) -> pd.DataFrame:
 def with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers with their eligibility and decision (« inéligible », « sans décision » where none)."""
     status = eligibility_status(tables["eligibility"])
-    d = tables["dossiers"].merge(status[["dossier_id", "eligible"]], on="dossier_id", how="left")
-    d = d.merge(tables["decisions"][["dossier_id", "decision"]], on="dossier_id", how="left")
+    # ids as text on both sides: a table with no rows yet (no decisions) is read with a float key
+    d = tables["dossiers"].astype({"dossier_id": str})
+    d = d.merge(status[["dossier_id", "eligible"]].astype({"dossier_id": str}), on="dossier_id", how="left")
+    d = d.merge(tables["decisions"][["dossier_id", "decision"]].astype({"dossier_id": str}), on="dossier_id",
+                how="left")
     d["decision"] = d["decision"].fillna(d["eligible"].map({True: "sans décision", False: "inéligible"}))
     return d
 
@@ -78,7 +82,7 @@ def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for col, label in voc.INNOVATION_TYPES.items():
         sub = d[d[col]]
         rows.append({"Type d'innovation sociale": label, "Dossiers": len(sub),
-                     "dont financés": int((sub["decision"] == "retenu - financé").sum())})
+                     "dont financés": int((sub["decision"] == FUNDED).sum())})
     return pd.DataFrame(rows)
 
 
@@ -86,7 +90,7 @@ def departement_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Dossiers filed and funded per département of the region (all 12, zeros included)."""
     d = with_decision(tables)
     filed = d["departement"].value_counts()
-    funded = d.loc[d["decision"] == "retenu - financé", "departement"].value_counts()
+    funded = d.loc[d["decision"] == FUNDED, "departement"].value_counts()
     codes = list(voc.REGION_DEPARTEMENTS)
     return pd.DataFrame({
         "code": codes,

@@ -20,9 +20,9 @@ from socinnov import fr
 from socinnov.analysis.juror_effects import DisconnectedDesignWarning
 from socinnov.analysis.ranking import ABOVE, BELOW, GREY, grey_zone, rank_posterior
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.call.vocabulary import FUNDED, INDIVIDUAL
 
 __all__ = [
-    "FUNDED",
     "SMALL_DOSSIERS",
     "SMALL_JURORS",
     "FundingLine",
@@ -31,7 +31,7 @@ __all__ = [
     "ranking_table_fr",
 ]
 
-FUNDED = "retenu - financé"
+
 #: Under these sizes the sections say that the intervals rest on few data: the variances are
 #: estimated on few dossiers, and the empirical-Bayes posterior takes them as known, so the rank
 #: intervals are then too narrow (see ``socinnov.analysis.ranking`` and ``docs/decisions.md``).
@@ -62,7 +62,7 @@ def _ranks(low: float, high: float) -> str:
 
 
 def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None = None, *,
-                 dossiers: pd.DataFrame | None = None, envelope: float | None = None, round: str = "individuel",
+                 dossiers: pd.DataFrame | None = None, envelope: float | None = None, round: str = INDIVIDUAL,
                  n_draws: int = 2000, seed: int = 0) -> FundingLine:
     """Expected ranks, rank intervals and the grey zone of the dossiers rated on ``grid``.
 

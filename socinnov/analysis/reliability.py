@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from socinnov import fr
+from socinnov.call.vocabulary import INDIVIDUAL
 
 #: The facets of a jury's ratings, by their letter in Brennan's notation.
 FACETS = {"p": "dossier_id", "r": "juror_id", "i": "criterion"}
@@ -326,7 +327,7 @@ class ReliabilityPlan:
     summary: str
 
 
-def reliability_plan(ratings: pd.DataFrame, grid, *, round: str = "individuel", target: float = 0.80,
+def reliability_plan(ratings: pd.DataFrame, grid, *, round: str = INDIVIDUAL, target: float = 0.80,
                      n_jurors: Iterable[int] = range(1, 9)) -> ReliabilityPlan:
     """G-study and D-study of one grid's ratings in one round, for the report: never fails on valid data.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = [
     "GROUPINGS",
@@ -19,7 +20,7 @@ __all__ = [
 GROUPINGS = ("criterion", "dimension", "generic")
 
 
-def dossier_scores(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel",
+def dossier_scores(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL,
                    by: str = "dimension") -> pd.DataFrame:
     """Mean level per dossier and group.
 

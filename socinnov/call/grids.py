@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from socinnov import config
+from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.errors import UserError
 
 ACCEPTABILITY = "acceptabilite"
@@ -189,7 +190,7 @@ def _check(grid: Grid, path: Path) -> None:
                 raise GridError(f"{path.name} : critère {c.id} sans critère générique connu")
 
 
-def grid_ratings(ratings: pd.DataFrame, grid: Grid, round: str = "individuel") -> pd.DataFrame:
+def grid_ratings(ratings: pd.DataFrame, grid: Grid, round: str = INDIVIDUAL) -> pd.DataFrame:
     """The rows of the long ratings table given on ``grid`` (its id and version) in ``round``."""
     return ratings[(ratings["grid"] == grid.id) & (ratings["grid_version"].astype(str) == grid.version)
                    & (ratings["round"] == round)]

@@ -20,6 +20,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from socinnov.call import vocabulary as voc
+from socinnov.call.vocabulary import FUNDED, REORIENTED
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 FREE = {"free_text": True}
@@ -166,11 +167,11 @@ class Decision(_Base):
 
     @pa.dataframe_check(error="un dossier « retenu - financé » doit avoir un montant accordé")
     def funded_has_amount(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["decision"] == "retenu - financé") & df["granted_amount"].isna())
+        return ~((df["decision"] == FUNDED) & df["granted_amount"].isna())
 
     @pa.dataframe_check(error="un dossier « retenu - réorienté » doit dire vers quel accompagnement")
     def reoriented_has_target(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["decision"] == "retenu - réorienté") & df["reoriented_to"].isna())
+        return ~((df["decision"] == REORIENTED) & df["reoriented_to"].isna())
 
 
 class FollowUp(_Base):

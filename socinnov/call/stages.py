@@ -150,7 +150,7 @@ REPORT_PLANS: dict[str, ReportPlan] = {
         Section("Faisabilité et financement", ("faisabilite", "financement")),
         Section("Les items formulés comme des risques", ("faisabilite", "decisions")),
         Section("Fiche du comité pour la grille de faisabilité", ("faisabilite", "financement")),
-        Section("Versions de la grille"))),
+        Section("Versions de la grille", ("notes",)))),
     "diffusion": ReportPlan(("dossiers",), (
         Section("L'entonnoir de l'appel", ("dossiers",)), Section("Qui dépose, et avec quelle issue", ("dossiers",)),
         Section("Où", ("dossiers",)), Section("Montants", ("dossiers",)),
@@ -162,6 +162,57 @@ REPORT_PLANS: dict[str, ReportPlan] = {
 }
 """Each report notebook's sections (its ``##`` headings) and the data each needs; a test keeps the
 headings in step with the notebooks."""
+
+
+def absent_fr(reason: str) -> str:
+    """The one sentence that stands in a report for a section whose data are missing."""
+    return f"*Section pas encore disponible : {reason}.*"
+
+
+def section_needs(title: str, report: str | None = None) -> tuple[str, ...]:
+    """The needs of the section headed ``title`` in ``report``'s plan (any report when ``None``:
+    a heading found in several reports needs the same data in each, a test checks it)."""
+    plans = [REPORT_PLANS[report]] if report is not None else REPORT_PLANS.values()
+    for plan in plans:
+        for section in plan.sections:
+            if section.title == title:
+                return section.needs
+    raise KeyError(f"no section headed {title!r} in {report or 'any report plan'}")
+
+
+@dataclass(frozen=True)
+class ReportContents:
+    """What a report can show with the data present.
+
+    ``blocked``: why the report is not built yet (the sentence of its first unmet need), ``None``
+    when it can be built; ``absent``: (section title, sentence) for each section that stands
+    replaced by its sentence."""
+
+    name: str
+    blocked: str | None
+    sections: int
+    absent: tuple[tuple[str, str], ...]
+
+    @property
+    def buildable(self) -> bool:
+        return self.blocked is None
+
+
+def report_contents(tables: Mapping[str, pd.DataFrame] | frozenset[str], report: str) -> ReportContents:
+    """What ``report`` (a notebook name of :data:`REPORT_PLANS`) can show now.
+
+    ``tables``: a cohort's frames (jury audience: every table) or what :func:`available` returned.
+    The report build asks it before running a report: a report whose ``blocked`` is set is not
+    built, and the index gives the sentence (« pas encore de suivi (suivi.csv) »)."""
+    have = tables if isinstance(tables, frozenset) else available(tables)
+    plan = REPORT_PLANS[report]
+    absent = tuple((s.title, why) for s in plan.sections if (why := missing(have, *s.needs)))
+    return ReportContents(report, missing(have, *plan.needs), len(plan.sections), absent)
+
+
+def report_is_buildable(tables: Mapping[str, pd.DataFrame] | frozenset[str], report: str) -> bool:
+    """Whether ``report`` has something to show yet (see :func:`report_contents`)."""
+    return report_contents(tables, report).buildable
 
 
 @dataclass(frozen=True)
@@ -509,18 +560,15 @@ def status_fr(status: CohortStatus, cohort: str, call: Call,
         lines += ["", "Rapports, avec les données présentes :"]
     for name, title, audiences in reports:
         head = f"  « {title} » ({', '.join(audiences)})"
-        plan = REPORT_PLANS.get(name)
-        if plan is None:
+        if name not in REPORT_PLANS:
             lines.append(f"{head} : contenu non décrit")
             continue
-        blocked = missing(status.available, *plan.needs)
-        if blocked:
-            lines.append(f"{head} : pas construit ; {blocked}")
+        contents = report_contents(status.available, name)
+        if contents.blocked:
+            lines.append(f"{head} : pas construit ; {contents.blocked}")
             continue
-        absent = [(s.title, missing(status.available, *s.needs)) for s in plan.sections]
-        absent = [(t, why) for t, why in absent if why]
-        n = len(plan.sections)
-        lines.append(f"{head} : {n - len(absent)} section{_s(n - len(absent))} sur {n}")
-        lines += [f"    - « {t} » remplacée par : {why}" for t, why in absent]
+        n, shown = contents.sections, contents.sections - len(contents.absent)
+        lines.append(f"{head} : {shown} section{_s(shown)} sur {n}")
+        lines += [f"    - « {t} » remplacée par : {why}" for t, why in contents.absent]
     lines += ["", f"Prochaine étape : {status.next_step}."]
     return "\n".join(lines)

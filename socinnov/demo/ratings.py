@@ -15,6 +15,7 @@ import pandas as pd
 
 from socinnov.call import grids
 from socinnov.call import vocabulary as voc
+from socinnov.call.vocabulary import AFTER_DEBATE, INDIVIDUAL
 from socinnov.demo import content
 from socinnov.demo.drawing import pick, rating_grid, typed
 from socinnov.demo.profiles import Profile
@@ -73,8 +74,8 @@ def _rate_two_rounds(rng: np.random.Generator, cells: pd.DataFrame, cuts: tuple[
     consensus = individual.groupby([cells["dossier_id"], cells["criterion"]]).transform("mean")
     debated = consensus + shrink * (individual - consensus) + rng.normal(0, 0.2, len(cells))
     out = cells[["dossier_id", "juror_id", "criterion"]].copy()
-    out["individuel"] = np.digitize(individual.to_numpy(), cuts)
-    out["après débat"] = np.digitize(debated.to_numpy(), cuts)
+    out[INDIVIDUAL] = np.digitize(individual.to_numpy(), cuts)
+    out[AFTER_DEBATE] = np.digitize(debated.to_numpy(), cuts)
     return out
 
 

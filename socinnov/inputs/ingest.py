@@ -401,6 +401,12 @@ def _ingest(name: str, folder: Path) -> Path:
     frames, call = validate_cohort(folder, digests=digests, notes=found)
     for note in found["notes"]:  # files not read: said, never passed over in silence
         print(f"Remarque : {note}", file=sys.stderr)
+    if not len(frames["dossiers"]):
+        # A valid but empty cohort (the templates as written) has nothing to prepare: every
+        # report would be empty. ``socinnov status`` still reads it (« aucun dossier déposé »).
+        raise InputError([Problem(TABLES_BY_NAME["dossiers"].filename, None, None,
+                                  "aucun dossier : le fichier n'a que sa ligne d'en-têtes ; saisir une ligne par "
+                                  "dossier déposé avant de préparer la cohorte")])
     hashes_before = {p.name: digests.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
                      for p in input_files(folder)}
     frames["eligibility"] = check_eligibility(frames, call)

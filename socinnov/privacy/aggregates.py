@@ -16,13 +16,14 @@ import pandas as pd
 
 from socinnov import fr
 from socinnov.analysis import overview
-from socinnov.analysis.jury_agreement import criterion_agreement
+from socinnov.call import stages
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
+from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
 from socinnov.privacy import audiences, disclosure
 
-DECISION_LABELS = {"non retenu": "non retenu", "retenu - financé": "financé", "retenu - réorienté": "réorienté",
+DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
                    "inéligible": "inéligible", "sans décision": "sans décision"}
 LEGAL_GROUPS = {
     "association": "association",
@@ -76,6 +77,11 @@ class PublicCohort:
 
     def __repr__(self) -> str:
         return f"PublicCohort({self.name!r}, seuil={self.min_count})"
+
+    def available(self) -> frozenset[str]:
+        """What the cohort's tables hold (``socinnov.call.stages.available``): which sections a
+        public report can draw; says nothing about any dossier."""
+        return stages.available(self._tables)
 
     @property
     def call(self) -> Call:
@@ -168,9 +174,13 @@ class PublicCohort:
 
     def agreement(self, grid_id: str = ACCEPTABILITY, *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
         """Agreement per criterion (aggregate statistics over all rated dossiers)."""
+        # Imported here: the agreement package (scipy.sparse, the bootstrap) is not needed where a
+        # cohort is loaded without computing agreement (the report build, every other report).
+        from socinnov.analysis.jury_agreement import criterion_agreement
+
         return criterion_agreement(self._tables["ratings"], self.grid(grid_id), n_boot=n_boot, seed=seed)
 
-    def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = "individuel") -> pd.DataFrame:
+    def level_distribution(self, grid_id: str = ACCEPTABILITY, *, round: str = INDIVIDUAL) -> pd.DataFrame:
         """Ratings per criterion and level (counts of ratings, small ones suppressed)."""
         grid = self.grid(grid_id)
         r = self._tables["ratings"]
@@ -184,7 +194,7 @@ class PublicCohort:
     def laureates(self) -> pd.DataFrame:
         """Funded experiments whose decision the comité d'élu-e-s validated: public once voted."""
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]
         d = self._tables["dossiers"].merge(voted[["dossier_id", "granted_amount"]], on="dossier_id")
         d = d.sort_values("porteur")
         return pd.DataFrame({
@@ -196,7 +206,7 @@ class PublicCohort:
     def laureate_details(self) -> list[dict]:
         """Résumé, objectifs and publics of the laureates who consented to publication."""
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]["dossier_id"]
         d = self._tables["dossiers"]
         d = d[d["dossier_id"].isin(voted) & d["publication_consent"]].sort_values("porteur")
         return [{"porteur": r.porteur, "title": r.title, "summary": r.summary, "objectives": r.objectives,
@@ -204,7 +214,7 @@ class PublicCohort:
 
     def consent_counts(self) -> dict:
         dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == "retenu - financé") & dec["validated"]]["dossier_id"]
+        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]["dossier_id"]
         d = self._tables["dossiers"][self._tables["dossiers"]["dossier_id"].isin(voted)]
         return {"laureates": len(d), "consenting": int(d["publication_consent"].sum())}
 

@@ -21,6 +21,7 @@ from socinnov import __version__, config, files
 from socinnov.analysis import overview
 from socinnov.call.eligibility import eligibility_status
 from socinnov.call.grids import ACCEPTABILITY, load_grid
+from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences, disclosure
 from socinnov.privacy.aggregates import DECISION_LABELS, legal_group
 from socinnov.privacy.pseudonyms import pseudonymise
@@ -118,7 +119,7 @@ def _mask_rating_levels(ratings: pd.DataFrame, table: pd.DataFrame, labels: dict
     rows, cols = list(table.index), list(table.columns)
     hidden = {(rows[i], cols[j]) for i, j in zip(*np.nonzero(mask)) if rows[i] != "Total" and cols[j] != "Total"}
     key = list(zip(out["critere"].map(labels), out["niveau"]))
-    sel = (out["grille"] == ACCEPTABILITY) & (out["tour"] == "individuel") & pd.Series(
+    sel = (out["grille"] == ACCEPTABILITY) & (out["tour"] == INDIVIDUAL) & pd.Series(
         [k in hidden for k in key], index=out.index)
     out["niveau"] = out["niveau"].astype(object).mask(sel, disclosure.SECRET)
     out["niveau_code"] = out["niveau_code"].astype(object).mask(sel, disclosure.SECRET)

@@ -22,26 +22,26 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from socinnov import __version__, config, files, fr
+from socinnov.call import stages
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
-from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
 from socinnov.privacy.audiences import JURY, check_audience, definition
-from socinnov.privacy.store import declared_tables, raw_files
+from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
-from socinnov.reporting.pages import TEMPLATES
+from socinnov.reporting.index import fresh_pdf, index_html, listed
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
 # them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
 # nothing changed should not pay it.
 
 NBCONVERT_TEMPLATES = config.TEMPLATES_DIR / "nbconvert"
-
 
 
 class UnknownReport(UserError):
@@ -53,12 +53,15 @@ class ReportSpec:
     """A report notebook, described by its own metadata (``metadata.socinnov``)::
 
         {"title": "...", "audiences": ["jury", ...], "order": 10,
-         "inputs": ["dossiers", "ratings", ...], "compared_cohort": false}
+         "inputs": ["dossiers", "ratings", ...], "compared_cohort": false,
+         "external": ["departements-alpc.geojson"]}
 
     ``inputs``: the cohort tables the report reads (``socinnov.privacy.store.TABLE_NAMES``); the
     report is rebuilt when one of their raw files changes, and reading any other table fails.
     Without ``inputs``, every table (and any change rebuilds it). ``compared_cohort``: the
-    report also reads the cohort named by ``comparer_avec`` in ``appel.yaml``.
+    report also reads the cohort named by ``comparer_avec`` in ``appel.yaml``. ``external``: the
+    files of ``data/external`` the report reads (the départements' outlines of the map); without
+    it, every file there but its README (a new outline rebuilds the report, never a stale map).
     """
 
     name: str  # notebook stem under notebooks/
@@ -67,6 +70,7 @@ class ReportSpec:
     order: int = 100
     inputs: tuple[str, ...] | None = None
     compared_cohort: bool = False
+    external: tuple[str, ...] | None = None
 
 
 def discover_reports() -> tuple[ReportSpec, ...]:
@@ -84,8 +88,10 @@ def discover_reports() -> tuple[ReportSpec, ...]:
             inputs = None if inputs is None else declared_tables(inputs)
         except ValueError as exc:
             raise UserError(f"{path.name}, métadonnées « socinnov.inputs » : {exc}") from None
+        external = meta.get("external")
         specs.append(ReportSpec(path.stem, meta["title"], audiences, int(meta.get("order", 100)), inputs,
-                                bool(meta.get("compared_cohort", False))))
+                                bool(meta.get("compared_cohort", False)),
+                                None if external is None else tuple(external)))
     return tuple(sorted(specs, key=lambda s: (s.order, s.name)))
 
 
@@ -119,13 +125,26 @@ def compared_inputs(spec: ReportSpec, manifest: dict) -> dict[str, str] | None:
     return {f"{other}/{k}": v for k, v in raw_hashes(other).items()}
 
 
+def external_inputs(spec: ReportSpec) -> dict[str, str | None]:
+    """SHA-256 of each file of ``data/external`` the report reads (``None``: file absent)."""
+    folder = config.external_dir()
+    if spec.external is not None:
+        names = spec.external
+    else:
+        names = sorted(p.name for p in folder.glob("*") if p.is_file() and not p.name.startswith(("README", ".")))
+    return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() if (folder / n).is_file() else None
+            for n in names}
+
+
 def _key(spec: ReportSpec, parameters: dict, manifest: dict) -> str:
     """What a report is built from: the notebook, its parameters, the raw files of the tables
-    it declares (and of the compared cohort), the package's code and its libraries' versions."""
+    it declares (and of the compared cohort), the external files it reads, the package's code
+    and its libraries' versions."""
     h = hashlib.sha256()
     h.update((config.notebooks_dir() / f"{spec.name}.ipynb").read_bytes())
     h.update(json.dumps([parameters, report_inputs(spec, manifest), compared_inputs(spec, manifest),
-                         code_fingerprint(), library_versions()], sort_keys=True).encode())
+                         external_inputs(spec), code_fingerprint(), library_versions()],
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -161,61 +180,119 @@ def _export_html(executed: Path, target: Path, title: str, *, provenance: dict, 
     files.write_text(target, body)
 
 
-def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False) -> Outcome:
-    out_dir = config.reports_dir(cohort) / audience
-    executed = out_dir / "notebooks" / f"{spec.name}.ipynb"
-    target = out_dir / f"{spec.name}.html"
-    stamp = out_dir / "notebooks" / f".{spec.name}.key"
+@dataclass
+class _Job:
+    """A report to (re)build: where it goes and what it is built from."""
+
+    spec: ReportSpec
+    cohort: str
+    audience: str
+    parameters: dict
+    key: str
+    manifest: dict
+
+    @property
+    def folder(self) -> Path:
+        return config.reports_dir(self.cohort) / self.audience
+
+    @property
+    def executed(self) -> Path:
+        return self.folder / "notebooks" / f"{self.spec.name}.ipynb"
+
+    @property
+    def target(self) -> Path:
+        return self.folder / f"{self.spec.name}.html"
+
+    @property
+    def stamp(self) -> Path:
+        return self.folder / "notebooks" / f".{self.spec.name}.key"
+
+
+def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool) -> _Job | Outcome:
+    """The job that rebuilds a report, or its « unchanged » outcome when its key matches."""
     parameters = {"cohort": cohort, "audience": audience}
     if spec.inputs is not None:  # the notebook passes them to load_cohort(tables=...)
         parameters["inputs"] = list(spec.inputs)
-    key = _key(spec, parameters, manifest)
-    if not force and target.exists() and stamp.exists() and stamp.read_text() == key:
-        return Outcome(spec, target, executed, 0.0, skipped=True, parameters=parameters)
+    job = _Job(spec, cohort, audience, parameters, _key(spec, parameters, manifest), manifest)
+    if (not force and job.target.exists() and job.executed.exists() and job.stamp.exists()
+            and job.stamp.read_text() == job.key):
+        return Outcome(spec, job.target, job.executed, 0.0, skipped=True, parameters=parameters)
+    return job
+
+
+def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False,
+               kernel=None) -> Outcome:
+    """Build one report (on ``kernel``, an :class:`~socinnov.reporting.kernels.AudienceKernel` of
+    its audience, or on a kernel of its own), unless unchanged."""
+    job = _plan(spec, cohort, audience, manifest, force=force)
+    return job if isinstance(job, Outcome) else _execute(job, kernel)
+
+
+def _execute(job: _Job, kernel=None) -> Outcome:
+    """Run the notebook, keep the executed copy, export the HTML, write the stamp — in that order.
+
+    papermill writes the executed notebook to a unique temporary path, moved into place once it
+    stops (complete, or with the failing cell marked); the stamp is removed first and written
+    last, after the HTML, so a run cut anywhere is rebuilt by the next build.
+    """
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
 
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    # The stamp goes first: a run cut short (a kill, Ctrl-C) leaves no stamp beside a half-run
-    # notebook, and the next build runs the report again instead of taking it as unchanged.
-    stamp.unlink(missing_ok=True)
+    if kernel is not None and kernel.audience != job.audience:  # never: kernels are per audience
+        raise RuntimeError(f"noyau du public {kernel.audience} pour un rapport du public {job.audience}")
+    job.executed.parent.mkdir(parents=True, exist_ok=True)
+    job.stamp.unlink(missing_ok=True)
+    source = str(config.notebooks_dir() / f"{job.spec.name}.ipynb")
+    # A kernel of the pool was started in the notebooks' folder; papermill's cwd= would chdir the
+    # whole building process, shared by its threads.
+    where = {"km": kernel.km} if kernel is not None else {"cwd": str(config.notebooks_dir())}
     start = time.perf_counter()
-    try:
-        pm.execute_notebook(
-            str(config.notebooks_dir() / f"{spec.name}.ipynb"), str(executed), parameters=parameters,
-            kernel_name="python3", progress_bar=False, cwd=str(config.notebooks_dir()),
-        )
-    except pm.PapermillExecutionError as exc:
-        stamp.unlink(missing_ok=True)
-        target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
-        target.with_suffix(".pdf").unlink(missing_ok=True)
-        return Outcome(spec, None, executed, time.perf_counter() - start,
-                       error=f"{exc.ename}: {exc.evalue}", parameters=parameters)
+    failure = None
+    with files.replacing(job.executed, suffix=".ipynb") as tmp:
+        try:
+            pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
+                                progress_bar=False, **where)
+        except pm.PapermillExecutionError as exc:
+            failure = exc
+        except DeadKernelError:
+            failure = _mark_dead_cell(tmp)
     seconds = time.perf_counter() - start
-    target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
-    _export_html(executed, target, spec.title, masthead=_masthead(cohort, audience),
-                 provenance=_provenance(parameters, report_inputs(spec, manifest), manifest, seconds))
-    files.write_text(stamp, key)
-    return Outcome(spec, target, executed, seconds, parameters=parameters)
+    if failure is not None:
+        job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
+        job.target.with_suffix(".pdf").unlink(missing_ok=True)
+        return Outcome(job.spec, None, job.executed, seconds, error=f"{failure.ename}: {failure.evalue}",
+                       parameters=job.parameters)
+    job.target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
+    _export_html(job.executed, job.target, job.spec.title, masthead=_masthead(job.cohort, job.audience),
+                 provenance=_provenance(job.parameters, report_inputs(job.spec, job.manifest), job.manifest,
+                                        seconds))
+    files.write_text(job.stamp, job.key)
+    return Outcome(job.spec, job.target, job.executed, seconds, parameters=job.parameters)
 
 
-def _index_html(cohort: str, outcomes_by_audience: dict[str, list[Outcome]]) -> str:
-    """The reports' index (``reports_index.html.j2``): per audience, a link to each report (and
-    its PDF when printed from this HTML), or the failure and the kept notebook."""
-    root = config.reports_dir(cohort)
-    sections = []
-    for audience, outcomes in outcomes_by_audience.items():
-        entries = []
-        for o in outcomes:
-            if o.html:
-                rel = o.html.relative_to(root).as_posix()
-                pdf = Path(rel).with_suffix(".pdf").as_posix() if _fresh_pdf(o.html) else None
-                entries.append({"title": o.spec.title, "href": rel, "pdf": pdf})
-            else:
-                entries.append({"title": o.spec.title, "error": o.error or "",
-                                "notebook": o.notebook.relative_to(root).as_posix()})
-        sections.append({"label": definition(audience).label, "entries": entries})
-    return TEMPLATES.get_template("reports_index.html.j2").render(
-        cohort=cohort, sections=sections, built=fr.date_time(dt.datetime.now()), version=__version__) + "\n"
+DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"
+
+
+def _mark_dead_cell(executed: Path):
+    """A kernel that died mid-cell: papermill saved the notebook with that cell « completed ». The
+    cell gets an error output and the notebook papermill's error banner, as for a failing cell;
+    returns the :class:`papermill.PapermillExecutionError` that says so."""
+    import nbformat
+    import papermill as pm
+    from papermill.execute import raise_for_execution_errors
+
+    nb = nbformat.read(executed, as_version=4)
+    started = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    cell = started[-1] if started else next(c for c in nb.cells if c.cell_type == "code")
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename="DeadKernelError", evalue=DEAD_KERNEL, traceback=[f"DeadKernelError: {DEAD_KERNEL}"]))
+    cell.metadata.setdefault("papermill", {}).update(exception=True, status="failed")
+    nb.metadata.setdefault("papermill", {})["exception"] = True
+    try:
+        raise_for_execution_errors(nb, str(executed))
+    except pm.PapermillExecutionError as exc:
+        return exc
+    raise AssertionError("unreachable: the notebook has an error output")
 
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
@@ -223,7 +300,10 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
                   log=print) -> tuple[Path, list[Outcome]]:
     """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
 
-    Reports run ``jobs`` at a time (default: one per core), each on its own kernel.
+    Reports run ``jobs`` at a time (default: one per core) on warm kernels, each kernel running
+    the notebooks of one audience only (``socinnov.reporting.kernels``). One build of a cohort
+    at a time: a second one waits for the first (:func:`build_lock`), then finds its reports
+    unchanged. The index lists this run's reports and those of other audiences already on disk.
 
     With ``pdf``, also print each report to a PDF beside its HTML; raises
     :class:`socinnov.reporting.pdf.ChromiumMissing` before building anything when Chromium is missing.
@@ -239,42 +319,80 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
                             hint="rapports : " + ", ".join(s.name for s in reports))
     name, _ = resolve_cohort(cohort)
     ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
-    manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
-    todo = [(a, s) for a in audiences for s in specs if a in s.audiences]
+    with build_lock(name, log=log):
+        manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
+        # What each report can show now (socinnov.call.stages): a report with nothing to show yet
+        # (« Évolution » before any follow-up) is not built, and the log says what it waits for.
+        have = stages.available(load_cohort(name, audience=JURY, refresh=False).tables)  # ingested just above
+        blocked = {s.name: why for s in specs if s.name in stages.REPORT_PLANS
+                   and (why := stages.report_contents(have, s.name).blocked)}
+        for s in specs:
+            if s.name in blocked:
+                log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
+        todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
+        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log)
+        if chromium:
+            _print_pdfs(chromium, name, outcomes, force=force, log=log)
+        index = config.reports_dir(name) / "index.html"
+        files.write_text(index, index_html(name, listed(name, outcomes, reports, blocked)))
+    return index, outcomes
+
+
+def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, force: bool, jobs: int | None,
+         log) -> list[Outcome]:
+    """Plan every report, then run those to rebuild on warm kernels, one pool per audience."""
+    planned = [_plan(spec, cohort, audience, manifest, force=force) for audience, spec in todo]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
-    # Each report runs its own kernel (a separate process): threads only wait on them.
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    try:
-        futures = {pool.submit(run_report, spec, name, audience, manifest, force=force): (audience, spec)
-                   for audience, spec in todo}
-        for i, future in enumerate(as_completed(futures), 1):
-            audience, spec = futures[future]
-            o = future.result()
-            state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
-            log(f"[{i}/{len(todo)}] {spec.title} ({audience}) : {state}")
-    except BaseException:  # Ctrl-C: reports not started are dropped, the caller is not kept waiting
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    by_audience: dict[str, list[Outcome]] = {}
-    for future, (audience, _spec) in futures.items():  # in the order of ``todo``
-        by_audience.setdefault(audience, []).append(future.result())
-    if chromium:
-        _print_pdfs(chromium, name, [o for outs in by_audience.values() for o in outs], force=force, log=log)
-    index = config.reports_dir(name) / "index.html"
-    existing = _existing_outcomes(name, by_audience, reports)
-    files.write_text(index, _index_html(name, existing))
-    return index, [o for outs in by_audience.values() for o in outs]
+    count = iter(range(1, len(todo) + 1))
+
+    def report(o: Outcome) -> None:
+        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
+        log(f"[{next(count)}/{len(todo)}] {o.spec.title} ({o.parameters['audience']}) : {state}")
+
+    for o in planned:
+        if isinstance(o, Outcome):
+            report(o)
+    rebuild = [(i, p) for i, p in enumerate(planned) if isinstance(p, _Job)]
+    if rebuild:
+        from socinnov.reporting import kernels
+
+        notebooks = config.notebooks_dir()
+        warm = {a: kernels.import_lines(notebooks / f"{p.spec.name}.ipynb" for _, p in rebuild if p.audience == a)
+                for a in {p.audience for _, p in rebuild}}
+        results = kernels.run_by_audience(
+            [(p.audience, p) for _, p in rebuild], lambda kernel, job: _execute(job, kernel), jobs=jobs,
+            start=lambda a: kernels.AudienceKernel(a, notebooks, warm[a]), on_done=lambda _i, o: report(o))
+        for (i, _), o in zip(rebuild, results, strict=True):
+            planned[i] = o
+    return planned
 
 
-def _fresh_pdf(html_path: Path) -> Path | None:
-    """The PDF beside ``html_path`` if it was printed from this HTML (not older than it)."""
-    target = html_path.with_suffix(".pdf")
+@contextmanager
+def build_lock(cohort: str, *, log=print) -> Iterator[None]:
+    """One build of a cohort's reports at a time, across processes: a second build waits, saying
+    so, until the first ends (then finds what it built unchanged).
+
+    The lock is held on the cohort's report folder itself (``flock``, released when the process
+    ends, even killed): nothing is left behind. Where ``fcntl`` is missing (Windows), no lock.
+    """
     try:
-        return target if target.stat().st_mtime >= html_path.stat().st_mtime else None
-    except FileNotFoundError:
-        return None
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms CI runs
+        yield
+        return
+    folder = config.reports_dir(cohort)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"Une autre construction des rapports de « {cohort} » est en cours : attente de sa fin…")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: bool, log) -> None:
@@ -283,7 +401,7 @@ def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: b
     for o in outcomes:
         if o.html is None:
             continue
-        o.pdf = None if force else _fresh_pdf(o.html)
+        o.pdf = None if force else fresh_pdf(o.html)
         if o.pdf is None:
             todo.append(o)
     if not todo:
@@ -311,21 +429,6 @@ def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: b
             if o.pdf is None and o.error is None:
                 o.error = f"PDF non imprimé : {exc}"
         log(f"      ÉCHEC : {exc}")
-
-
-def _existing_outcomes(cohort: str, fresh: dict[str, list[Outcome]],
-                       reports: tuple[ReportSpec, ...]) -> dict[str, list[Outcome]]:
-    """The index lists this run's outcomes plus reports of other audiences already on disk."""
-    out = dict(fresh)
-    for spec in reports:
-        for audience in spec.audiences:
-            if audience in out:
-                continue
-            path = config.reports_dir(cohort) / audience / f"{spec.name}.html"
-            if path.exists():
-                out.setdefault(audience, []).append(
-                    Outcome(spec, path, path.parent / "notebooks" / f"{spec.name}.ipynb", 0.0, skipped=True))
-    return dict(sorted(out.items(), key=lambda kv: AUDIENCE_IDS.index(kv[0])))
 
 
 def main_log(message: str) -> None:

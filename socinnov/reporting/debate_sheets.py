@@ -16,11 +16,12 @@ import pandas as pd
 
 from socinnov import files
 from socinnov.call.grids import Grid, grid_ratings
+from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences
 from socinnov.reporting.pages import TEMPLATES, safe_filename
 
 
-def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = "individuel", min_spread: int = 2) -> pd.DataFrame:
+def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL, min_spread: int = 2) -> pd.DataFrame:
     """One row per (dossier, divergent criterion, juror), with the level's descriptor.
 
     A criterion diverges on a dossier when its highest and lowest levels are ``min_spread`` or
@@ -94,7 +95,7 @@ def sheet_link(dossier_id: str) -> str:
     return f'<a href="fiches-debat/{html.escape(safe_filename(dossier_id))}.html">{html.escape(dossier_id)}</a>'
 
 
-def debate_sheets(data, *, min_spread: int = 2, round: str = "individuel") -> tuple[pd.DataFrame, str]:
+def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tuple[pd.DataFrame, str]:
     """Write the debate sheets of a loaded cohort, if its audience may see them.
 
     ``data`` is a ``socinnov.privacy.store.Cohort``. For the ``jury`` audience, one sheet per dossier

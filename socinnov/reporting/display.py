@@ -9,6 +9,11 @@ Tables are written as HTML with header cells (``<th scope="col">``, ``<th scope=
 index labels: pandas' table template extended in ``templates/pandas``), French numbers
 (``12 500``, ``3,14``), dates (``5 septembre 2016``) and ``oui``/``non``. Other HTML shown in a
 report (the laureates' cards) comes from the templates of ``templates/fragments``.
+
+A section whose data are absent is replaced by one French sentence saying what is missing and
+which file brings it: a notebook guards the code cells of a section with :func:`section` (its
+first cell: shows the sentence) and :func:`has` (the cells after it), the section being named
+by its heading in ``socinnov.call.stages.REPORT_PLANS``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import html
 import io
 import math
 import re
+import weakref
 
 import jinja2
 import matplotlib.pyplot as plt
@@ -28,6 +34,7 @@ from matplotlib.ticker import Formatter, ScalarFormatter
 from pandas.io.formats.style import Styler
 
 from socinnov import config, fr
+from socinnov.call import stages
 from socinnov.fr import NNBSP
 
 
@@ -95,12 +102,26 @@ def figure_html(fig, *, dpi: int = 110) -> str:
 
 
 def show(fig) -> None:
-    """Display a figure with its alternative text."""
-    display(HTML(figure_html(fig)))
+    """Display a figure with its alternative text (nothing for ``None``: a figure with nothing to
+    draw is not an image of « aucun… », the report says so in a sentence)."""
+    if fig is not None:
+        display(HTML(figure_html(fig)))
 
 
-def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None):
-    """A table for the reader: French decimal comma and thousands separator, header cells."""
+EMPTY_TABLE = "Aucune ligne à montrer pour le moment."
+"""What stands for a table with no rows when its caller gave no sentence of its own."""
+
+
+def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None,
+          empty: str | None = None):
+    """A table for the reader: French decimal comma and thousands separator, header cells.
+
+    A table with no rows is never drawn as its headers alone: ``empty`` (the French sentence that
+    says why, « Aucun dossier inéligible. ») stands for it; ``""`` when a sentence shown before
+    already says so."""
+    if not len(df):
+        markdown(EMPTY_TABLE if empty is None else empty)
+        return
     display(HTML(table_html(df, precision=precision, index=index, caption=caption)))
 
 
@@ -146,6 +167,12 @@ def markdown(text: str | None) -> None:
         display(Markdown(text))
 
 
+def note(obj) -> None:
+    """Show a rich object computed by the package (an ``IPython.display.HTML`` note), as a cell
+    ending with it would."""
+    display(obj)
+
+
 def laureate_cards(details: list[dict], *, laureates: int, consenting: int) -> None:
     """One card per consenting laureate (title, porteur, résumé, objectifs, publics)."""
     display(HTML(laureate_cards_html(details, laureates=laureates, consenting=consenting)))
@@ -155,3 +182,32 @@ def laureate_cards_html(details: list[dict], *, laureates: int, consenting: int)
     """The HTML of :func:`laureate_cards` (``templates/fragments/laureate_cards.html.j2``)."""
     return FRAGMENTS.get_template("laureate_cards.html.j2").render(
         details=details, laureates=laureates, consenting=consenting)
+
+
+# What a cohort's tables hold (``stages.available``), computed once per loaded cohort.
+_AVAILABLE: dict[int, tuple[weakref.ref, frozenset[str]]] = {}
+
+
+def _available(data) -> frozenset[str]:
+    key = id(data)
+    hit = _AVAILABLE.get(key)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    have = data.available() if callable(getattr(type(data), "available", None)) else stages.available(data.tables)
+    for k in [k for k, (ref, _) in _AVAILABLE.items() if ref() is None]:
+        del _AVAILABLE[k]
+    _AVAILABLE[key] = (weakref.ref(data), have)
+    return have
+
+
+def has(data, title: str) -> bool:
+    """Whether the section headed ``title`` can be drawn from ``data`` (a loaded cohort)."""
+    return stages.missing(_available(data), *stages.section_needs(title)) is None
+
+
+def section(data, title: str) -> bool:
+    """:func:`has`, showing in place of the section the sentence of what is missing when it cannot."""
+    why = stages.missing(_available(data), *stages.section_needs(title))
+    if why:
+        markdown(stages.absent_fr(why))
+    return why is None

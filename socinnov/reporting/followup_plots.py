@@ -22,6 +22,9 @@ from socinnov.analysis.followup import project_lines
 from socinnov.reporting.plots import PALETTE, _figure
 
 PROJECT_GREY = "#9a9a9a"
+MAX_LINES = 150
+"""Above this many experiments, a panel shows their spread by wave (grey bands: 10th-90th and
+25th-75th percentiles) instead of one grey line each: 1 400 lines are an unreadable mass (issue 14)."""
 
 
 def _panels(n: int, *, ncols: int = 3, width: float = 3.2, height: float = 2.8, sharey: bool = True):
@@ -102,22 +105,49 @@ def _add_grey(ax, segments: list | None) -> None:
         capstyle=plt.rcParams["lines.solid_capstyle"], joinstyle=plt.rcParams["lines.solid_joinstyle"]))
 
 
+def _spread(df: pd.DataFrame, panel: str, y: str) -> dict:
+    """Per panel, the 10th, 25th, 75th and 90th percentiles of ``y`` by wave: ``{panel: frame}``."""
+    q = df.groupby([panel, "wave_month"], sort=True)[y].quantile([0.1, 0.25, 0.75, 0.9]).unstack()
+    return {key: own.droplevel(0) for key, own in q.groupby(level=0, sort=False)}
+
+
+def _add_spread(ax, q: pd.DataFrame | None) -> None:
+    """The experiments' spread of a panel as two grey bands (10-90 and 25-75 percentiles)."""
+    if q is None:
+        return
+    x = q.index.to_numpy(float)
+    ax.fill_between(x, q[0.1], q[0.9], color=PROJECT_GREY, alpha=0.25, linewidth=0)
+    ax.fill_between(x, q[0.25], q[0.75], color=PROJECT_GREY, alpha=0.4, linewidth=0)
+
+
+def _background(df: pd.DataFrame, panel: str, x: str, y: str):
+    """What goes behind each panel's summary line: every experiment's line, or their spread when
+    there are more than ``MAX_LINES``; returns ``(draw(ax, key), what it is in French)``."""
+    if df["dossier_id"].nunique() > MAX_LINES:
+        spread = _spread(df, panel, y)
+        return (lambda ax, key: _add_spread(ax, spread.get(key)),
+                f"en gris, la dispersion des {fr.number(df['dossier_id'].nunique())} expérimentations "
+                "(du 10e au 90e centile, et du 25e au 75e plus foncé)")
+    grey = _grey_lines(df, panel, x, y)
+    return (lambda ax, key: _add_grey(ax, grey.get(key)), None)
+
+
 def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...]):
     """One panel per dimension (or criterion): each experiment's line in grey, the mean by wave
     with its confidence interval in colour."""
-    if means.empty:
-        return _empty("Aucune réévaluation enregistrée : pas de trajectoire à montrer.")
+    if means.empty:  # the report says what is missing in a sentence, not in an image
+        return None
     lines = project_lines(scores)
     groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
     fig, axes = _panels(len(groups))
     colours = _colours(len(groups))
-    grey = _grey_lines(lines, "group", "wave_month", "score")
+    background, spread_text = _background(lines, "group", "wave_month", "score")
     # The panels share their y axis (limits, ticks, labels): set once, it holds for every panel;
     # setting it again on each panel only made tick objects that drawing makes anyway.
     _level_axis(axes[0], levels)
     summary = []
     for ax, (group, label), colour in zip(axes, groups, colours):
-        _add_grey(ax, grey.get(group))
+        background(ax, group)
         m = means[means["group"] == group]
         ax.fill_between(m["wave_month"], m["ci_low"], m["ci_high"], color=colour, alpha=0.25, linewidth=0)
         ax.plot(m["wave_month"], m["mean"], "o-", color=colour, linewidth=2.2, label="moyenne (IC 95 %)")
@@ -127,23 +157,23 @@ def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str
                        f"{fr.number(m['mean'].iloc[-1], 2)} à {m['wave_month'].iloc[-1]} mois")
     _months_axis(axes)
     axes[0].legend(loc="lower right", fontsize=8)
-    fig.alt_text = ("Score de réévaluation sur la grille d'acceptabilité à chaque vague : trajectoire de chaque "
-                    "expérimentation en gris, moyenne avec son intervalle de confiance à 95 % en couleur ; moyennes : "
-                    + " ; ".join(summary))
+    grey_text = spread_text or "trajectoire de chaque expérimentation en gris"
+    fig.alt_text = (f"Score de réévaluation sur la grille d'acceptabilité à chaque vague : {grey_text}, "
+                    "moyenne avec son intervalle de confiance à 95 % en couleur ; moyennes : " + " ; ".join(summary))
     return fig
 
 
 def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
     """One panel per indicator: each experiment in grey, the median by wave in colour."""
     if summary.empty:
-        return _empty("Aucun indicateur renseigné.")
+        return None
     indicators = list(summary[["indicator", "indicator_label"]].drop_duplicates().itertuples(index=False))
     fig, axes = _panels(len(indicators), sharey=False)
     colours = _colours(len(indicators))
-    grey = _grey_lines(long, "indicator", "wave_month", "value")
+    background, spread_text = _background(long, "indicator", "wave_month", "value")
     text = []
     for ax, (ind, label), colour in zip(axes, indicators, colours):
-        _add_grey(ax, grey.get(ind))
+        background(ax, ind)
         s = summary[summary["indicator"] == ind]
         ax.plot(s["wave_month"], s["median"], "o-", color=colour, linewidth=2.2, label="médiane")
         _panel_title(ax, label)
@@ -152,14 +182,16 @@ def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
         text.append(f"{label} : médiane {fr.number(s['median'].iloc[-1], 1)} à {s['wave_month'].iloc[-1]} mois")
     _months_axis(axes)
     axes[0].legend(loc="upper left", fontsize=8)
-    fig.alt_text = "Indicateurs de chaque expérimentation à chaque vague (en gris) et leur médiane ; " + " ; ".join(text)
+    what = f"Indicateurs à chaque vague ({spread_text})" if spread_text else \
+        "Indicateurs de chaque expérimentation à chaque vague (en gris)"
+    fig.alt_text = f"{what} et leur médiane ; " + " ; ".join(text)
     return fig
 
 
 def execution_chart(execution: pd.DataFrame):
     """Forecast against actual spending, per expense category, over the funded experiments."""
     if execution.empty:
-        return _empty("Aucune dépense prévue ni réalisée.")
+        return None
     g = execution.groupby("category", sort=False)[["forecast", "spent"]].sum()
     long = g.rename(columns={"forecast": "prévu", "spent": "réalisé"}).reset_index().melt(
         id_vars="category", var_name="Montant", value_name="EUR")
@@ -177,9 +209,8 @@ def execution_chart(execution: pd.DataFrame):
 
 def attrition_curve(km: pd.DataFrame):
     """Kaplan-Meier curve of the share of experiments still running, with its interval."""
-    if km.empty or km["events"].sum() == 0:
-        return _empty("Aucun abandon enregistré : toutes les expérimentations suivies sont allées à leur terme ou "
-                      "sont en cours.")
+    if km.empty or km["events"].sum() == 0:  # followup.attrition_reading says so in a sentence
+        return None
     fig, ax = _figure(7, 3.2)
     colour = sns.color_palette(PALETTE)[0]
     ax.step(km["months"], km["survival"], where="post", color=colour, linewidth=2, label="encore en cours")

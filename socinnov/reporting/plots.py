@@ -17,6 +17,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import MaxNLocator
 
 from socinnov import config, fr
+from socinnov.call.vocabulary import AFTER_DEBATE, INDIVIDUAL
 
 PALETTE = "colorblind"  # seaborn's Okabe-Ito-like qualitative palette
 SEQUENTIAL = "cividis"  # perceptually uniform, readable with colour-vision deficiencies
@@ -42,7 +43,9 @@ def funnel_chart(funnel: pd.DataFrame):
 def amounts_histogram(requested: pd.Series, *, max_aid: float):
     """Distribution of requested amounts with the ceiling marked."""
     fig, ax = _figure(7, 3.2)
-    sns.histplot(requested, bins=range(0, int(max(requested.max(), max_aid)) + 5000, 5000), ax=ax)
+    requested = requested.dropna()
+    top = max(requested.max(), max_aid) if len(requested) else max_aid
+    sns.histplot(requested, bins=range(0, int(top) + 5000, 5000), ax=ax)
     ax.axvline(max_aid, color="black", linestyle="--")
     ax.text(max_aid, ax.get_ylim()[1] * 0.95, f" plafond {fr.euros(max_aid)}", va="top")
     ax.xaxis.set_major_formatter(lambda v, _: fr.euros(v))
@@ -241,14 +244,14 @@ def rounds_dumbbell(rounds: pd.DataFrame):
     fig, ax = _figure(7.5, 0.35 * len(wide) + 1.2)
     colours = sns.color_palette(PALETTE)
     for yi, (label, row) in enumerate(wide.iterrows()):
-        ax.plot([row.get("individuel"), row.get("après débat")], [yi, yi], color="grey", linewidth=1)
-    ax.plot(wide.get("individuel"), range(len(wide)), "o", color=colours[0], label="notation individuelle")
-    ax.plot(wide.get("après débat"), range(len(wide)), "s", color=colours[1], label="après débat")
+        ax.plot([row.get(INDIVIDUAL), row.get(AFTER_DEBATE)], [yi, yi], color="grey", linewidth=1)
+    ax.plot(wide.get(INDIVIDUAL), range(len(wide)), "o", color=colours[0], label="notation individuelle")
+    ax.plot(wide.get(AFTER_DEBATE), range(len(wide)), "s", color=colours[1], label=AFTER_DEBATE)
     ax.set_yticks(range(len(wide)), wide.index)
     ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
     ax.set(xlabel="Alpha de Krippendorff", ylabel="")
     ax.legend(loc="lower right", fontsize=8)
-    gain = (wide.get("après débat") - wide.get("individuel")).mean()
+    gain = (wide.get(AFTER_DEBATE) - wide.get(INDIVIDUAL)).mean()
     fig.alt_text = (f"Accord par critère avant et après le débat du jury ; gain moyen de "
                     f"{fr.number(gain, 2)} sur l'alpha de Krippendorff")
     return fig
