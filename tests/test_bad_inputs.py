@@ -78,6 +78,7 @@ CSV_ONLY = {
     "excel-renomme-en-csv": "a workbook renamed .csv: about the CSV reader",
     "ods-renomme-en-csv": "a workbook renamed .csv: about the CSV reader",
     "fichier-vide": "an empty sheet is tested in tests/test_spreadsheets.py (its own message)",
+    "fichier-coupe-en-pleine-ligne": "a row cut short without a line end: a CSV's syntax",
     "guillemet-au-milieu": "quotes: a CSV's syntax",
     "guillemet-non-ferme": "quotes: a CSV's syntax",
     "separateur-non-reconnu": "separators: a CSV's syntax",

@@ -89,7 +89,7 @@ def test_unreadable_typed_cells_name_the_expected_form(tmp_path):
     assert sorted(messages(problems)) == sorted([
         "dossiers.csv, ligne 2, colonne « Montant de l'aide sollicitée (EUR) » : valeur « trente mille » illisible : "
         "attendu un montant, par exemple 12 500,00",
-        "dossiers.csv, ligne 2, colonne « Date de dépôt » : valeur « 31/02/2016 » illisible : "
+        "dossiers.csv, ligne 2, colonne « Date de dépôt » : valeur « 31/02/2016 » illisible (ce jour n'existe pas) : "
         "attendu une date JJ/MM/AAAA, par exemple 05/09/2016",
         "dossiers.csv, ligne 2, colonne « Mise sur le marché déjà engagée » : valeur « peut-être » illisible : "
         "attendu « oui » ou « non »",

@@ -9,7 +9,8 @@ values (amounts, dates) and validating against a table's schema come after
 
 What cannot be read is refused with what was found and what is expected: a spreadsheet renamed
 ``.csv``, UTF-16 text (Excel's « Texte Unicode »), text converted twice to UTF-8, tab-separated
-columns, a quote never closed, a row with more values than headers, an empty file. Rows are
+columns, a quote never closed, a row with more values than headers, a last row with fewer and no
+line end (a file cut in the middle of a row), an empty file. Rows are
 numbered as in a spreadsheet (the header is row 1) even when a value spans several lines or
 blank rows are skipped.
 """
@@ -30,6 +31,7 @@ from socinnov.inputs.french_values import fold
 
 __all__ = ["TableFormatError", "read_columns", "read_text_table", "unnamed_column_message", "unnamed_column_problem"]
 
+_MAX_FIELD = 2**31 - 1  # the csv module's limit is a C long: 32 bits on Windows
 _SEPARATORS = (";", ",", "\t")  # tried in this order: « ; » wins a tie
 _SAVE_AS_CSV = "l'ouvrir dans le tableur et « Enregistrer sous » > « CSV (séparateur : point-virgule) »"
 _FIRST_LINE = re.compile(r"[^\r\n]*\S[^\r\n]*")  # the first line that is not blank
@@ -222,16 +224,23 @@ def _read_unquoted(data: bytes, sep: str) -> pd.DataFrame | None:
     try:
         return pd.read_csv(io.BytesIO(data), sep=sep, header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False, engine="pyarrow")
-    except pd.errors.ParserError:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):  # Arrow finds no line end in a block
         return None
 
 
 def _read_quoted(text: str, sep: str, name: str) -> pd.DataFrame:
     """Every record of the file by the ``csv`` module (a quoted value may span lines), header
-    included: short rows padded, long rows and bad quoting refused with their row."""
+    included: short rows padded, long rows and bad quoting refused with their row, and a short last
+    row without a line end (a file cut in the middle of a row, whose next rows are lost).
+
+    A quoted value may be as long as the file (the ``csv`` module's default limit, 131 072
+    characters, would refuse a long text pasted in a cell as a quote never closed).
+    """
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream, delimiter=sep, strict=True)
     records: list[list[str]] = []
+    if csv.field_size_limit() < _MAX_FIELD:  # raised once, never lowered: readers in other threads
+        csv.field_size_limit(_MAX_FIELD)
     try:
         records.extend(reader)  # keeps the records read before an error, to name its row
     except csv.Error as exc:
@@ -243,6 +252,11 @@ def _read_quoted(text: str, sep: str, name: str) -> pd.DataFrame:
         if extra:
             problems.append(Problem(name, k, None, f"{len(record)} valeurs pour {width} colonnes (valeur en trop "
                                     f"« {extra[0]} ») : une valeur contenant le séparateur doit être entre guillemets"))
+    if len(records) > 1 and len(records[-1]) < width and not text.endswith(("\n", "\r")):
+        problems.append(Problem(name, len(records), None, f"dernière ligne incomplète ({len(records[-1])} valeur(s) "
+                                f"pour {width} colonnes, sans fin de ligne) : le fichier semble coupé au milieu "
+                                "d'une ligne (copie ou enregistrement interrompu) ; repartir du fichier complet, ou "
+                                f"compléter la ligne (une cellule vide s'écrit avec son séparateur « {sep} »)"))
     if problems:
         raise TableFormatError(problems)
     rows = [(record + [""] * width)[:width] for record in records]
@@ -253,7 +267,7 @@ def _quoting_message(error: str, sep: str) -> str:
     if "expected after" in error:
         return (f"guillemet (\") au milieu d'une valeur : une valeur entre guillemets doit être suivie du "
                 f"séparateur « {sep} » ; écrire \"\" pour un guillemet dans une valeur")
-    if "end of data" in error or "field limit" in error:
+    if "end of data" in error:
         return ("guillemet (\") ouvert et jamais refermé : la suite du fichier serait lue comme une seule valeur ; "
                 "refermer ou retirer le guillemet")
     return f"fichier illisible comme CSV ({error})"

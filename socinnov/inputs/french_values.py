@@ -3,19 +3,23 @@
 ``12 500,00 €`` is 12500.0, ``05/09/2016`` the 5th of September, ``oui`` True. What would be a
 guess is refused with the reason (:class:`CellError`): an amount whose one mark may be a
 thousands separator or a decimal comma (``12.500``), a date not written day/month/year
-(``2016/09/05``, ``09/05/16``) or a spreadsheet serial number (``42675``). :func:`format_cell`
+(``2016/09/05``, ``09/05/16``) or a spreadsheet serial number (``42675``), a date outside the
+plausible window of the call (:class:`DateWindow`: ``01/01/2999`` is a typing slip, and beyond
+what pandas can hold). :func:`format_cell`
 writes a value back as French offices write it; :func:`fold` compares what users type (case,
 accents and spaces forgiven).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["PARSERS", "CellError", "dtype_kind", "fold", "format_cell", "parse_amount", "parse_bool", "parse_date",
+__all__ = ["ANY_DATE", "PARSERS", "CellError", "DateWindow", "dtype_kind", "fold", "format_cell", "parse_amount", "parse_bool", "parse_date",
            "parse_int"]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -24,11 +28,31 @@ _FALSE = {"non", "n", "faux", "no", "false", "0"}
 
 
 class CellError(ValueError):
-    """A cell that cannot be parsed; ``detail`` says why, in French, after « valeur « … » »."""
+    """A cell that cannot be parsed; ``detail`` says why, in French, after « valeur « … » »;
+    ``expected``, when given, says what is expected instead of the column's usual example."""
 
-    def __init__(self, detail: str = "illisible"):
+    def __init__(self, detail: str = "illisible", expected: str | None = None):
         self.detail = detail
+        self.expected = expected
         super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a column may hold: from ``first`` to ``last`` (both included); ``outside`` says
+    what a date beyond is, after « valeur « … » » (« hors du calendrier de l'appel 2016 »)."""
+
+    first: dt.date
+    last: dt.date
+    outside: str
+
+    def expected(self) -> str:
+        return f"une date entre le {self.first:%d/%m/%Y} et le {self.last:%d/%m/%Y}"
+
+
+ANY_DATE = DateWindow(dt.date(1900, 1, 1), dt.date(2100, 12, 31), "hors des dates plausibles")
+"""The window of a table read without its call (an export, a form): well within what pandas
+holds (years 1677 to 2262)."""
 
 
 def fold(text: str) -> str:
@@ -86,8 +110,17 @@ def parse_int(value: str) -> int:
 _DATE = re.compile(r"^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def parse_date(value: str) -> pd.Timestamp:
-    """A date written day/month/year (``05/09/2016``, also with ``-`` or ``.``), or ISO ``2016-09-05``."""
+def parse_date(value: str, window: DateWindow = ANY_DATE) -> pd.Timestamp:
+    """A date written day/month/year (``05/09/2016``, also with ``-`` or ``.``), or ISO ``2016-09-05``,
+    within ``window`` (checked on the calendar date, before any conversion to a timestamp).
+
+    >>> parse_date("05/09/2016")
+    Timestamp('2016-09-05 00:00:00')
+    >>> parse_date("01/01/2999").year
+    Traceback (most recent call last):
+    ...
+    socinnov.inputs.french_values.CellError: hors des dates plausibles
+    """
     m = _DATE.match(value)
     if not m:
         if re.fullmatch(r"\d{5}([.,]\d+)?", value):
@@ -106,7 +139,13 @@ def parse_date(value: str) -> pd.Timestamp:
         raise CellError()
     if month > 12 and day <= 12:
         raise CellError("illisible (écrite mois/jour/année ?)")
-    return pd.Timestamp(year=year, month=month, day=day)
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:  # 31/02, month 13, year 0
+        raise CellError("illisible (ce jour n'existe pas)") from None
+    if not window.first <= date <= window.last:
+        raise CellError(window.outside, expected=window.expected())
+    return pd.Timestamp(date)
 
 
 def parse_bool(value: str) -> bool:

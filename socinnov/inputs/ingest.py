@@ -16,6 +16,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from socinnov.call.grids import ACCEPTABILITY, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
 from socinnov.errors import InputError, Problem
-from socinnov.inputs.french_values import fold
+from socinnov.inputs.french_values import ANY_DATE, DateWindow, fold
 from socinnov.inputs.sources import considered_files, find_sources, localise
 from socinnov.inputs.tabular import load_tables
 from socinnov.provenance import code_fingerprint
@@ -303,6 +305,26 @@ def _normalise_reassessments(reassessments: pd.DataFrame, call: Call) -> tuple[p
     return out, problems
 
 
+YEARS_BEFORE, YEARS_AFTER = 5, 10
+"""The plausible dates of a cohort: from 1 January five years before the call's year (a filing,
+an action started early) to 31 December ten years after its deadline (24 months of action, 36 of
+follow-up, late activity reports and payments, with room to spare)."""
+
+
+def call_calendar(call: Call) -> DateWindow:
+    """The dates a cohort of ``call`` may hold (see ``YEARS_BEFORE``): a date outside is a typing
+    slip (``2099`` for ``2019``), and years such as 2999 or 0001 are beyond what pandas holds.
+
+    >>> from socinnov.call.settings import load_call
+    >>> call_calendar(load_call()).expected()
+    'une date entre le 01/01/2011 et le 31/12/2026'
+    """
+    first = max(dt.date(max(min(call.year, call.deadline.year) - YEARS_BEFORE, 1), 1, 1), ANY_DATE.first)
+    last = min(dt.date(min(max(call.year, call.deadline.year) + YEARS_AFTER, 9999), 12, 31), ANY_DATE.last)
+    return DateWindow(first, last, f"hors du calendrier de l'appel {call.year} (date limite de dépôt "
+                                   f"{call.deadline:%d/%m/%Y})")
+
+
 def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
                     notes: dict | None = None) -> tuple[dict[str, pd.DataFrame], Call]:
     """Load, validate and cross-check a cohort folder; raise ``InputError`` with every problem.
@@ -315,13 +337,17 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
     if notes is not None:
         notes["notes"] = discovery.notes
         notes["sources"] = {name: s.path.name for name, s in discovery.sources.items()}
-    frames, problems = load_tables(folder, digests=digests, discovery=discovery)
-    checked = len(problems)  # those of each table are placed in its file; the cross-checks below too
     call = None
     try:
         call = load_call(folder)
     except InputError as err:
-        problems += err.problems
+        call_problems = err.problems
+    else:
+        call_problems = []
+    frames, problems = load_tables(folder, digests=digests, discovery=discovery,
+                                   dates=ANY_DATE if call is None else call_calendar(call))
+    checked = len(problems)  # those of each table are placed in its file; the cross-checks below too
+    problems += call_problems
     for table, col in [("partners", "dossier_id"), ("budget", "dossier_id"), ("ratings", "dossier_id"),
                        ("conflicts", "dossier_id"), ("assignments", "dossier_id"), ("decisions", "dossier_id"), ("followup", "dossier_id"),
                        ("payments", "dossier_id"), ("reassessments", "dossier_id"), ("indicators", "dossier_id"),
@@ -364,6 +390,7 @@ def ensure_ingested(cohort: str | Path, *, log=None) -> Path:
 
 
 def _ingest(name: str, folder: Path) -> Path:
+    clean_legacy_leftovers(config.processed_dir(name))  # before the input is judged: a refused run cleans too
     # The hashes of the bytes actually parsed (hashed while they are parsed, on another core);
     # files read otherwise (appel.yaml) are hashed here. A file changed while the cohort was
     # read changes its size or modification time: it shows below, before the processed folder
@@ -404,6 +431,36 @@ def _ingest(name: str, folder: Path) -> Path:
         if file_stats(folder) != stats_before:
             raise InputError([Problem(str(folder), None, None, "les fichiers ont changé pendant la lecture ; relancer")])
     return target
+
+
+_LEGACY_TMP = re.compile(r"[a-z0-9_]{8}")  # tempfile.mkdtemp's random part
+
+
+def clean_legacy_leftovers(target: Path, *, log=None) -> list[Path]:
+    """Remove what an ingest killed before ``socinnov.files`` existed left beside ``target``:
+    its new folder ``.COHORT.XXXXXXXX`` (``tempfile.mkdtemp``'s random part) and the old version
+    it set aside, ``.COHORT.old``, put back first if a kill between its two renames left no
+    processed folder. Called under the cohort's exclusive lock: no other ingest is writing them.
+    ``socinnov.files`` names its own leftovers otherwise (with the writer's process id) and
+    cleans them itself. Returns what was removed; says so in one line (``log``: stderr).
+    """
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    prefix = f".{target.name}."
+    if not target.parent.is_dir():
+        return []
+    found = sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.is_dir()
+                   and not p.is_symlink() and (p.name[len(prefix):] == "old"
+                                               or _LEGACY_TMP.fullmatch(p.name[len(prefix):])))
+    old = target.with_name(prefix + "old")
+    if old in found and not target.exists():
+        os.rename(old, target)
+        found.remove(old)
+        log(f"{target} : version précédente remise en place (une exécution interrompue l'avait mise de côté).")
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+    if found:
+        log(f"Restes d'une exécution interrompue supprimés dans {target.parent} : " + ", ".join(p.name for p in found))
+    return found
 
 
 def _recorded(name: str) -> dict | None:

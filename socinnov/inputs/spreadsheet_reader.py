@@ -75,12 +75,11 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
-        if (value.hour, value.minute, value.second) == (0, 0, 0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (dt.date, pd.Timestamp)):  # the year on four digits (strftime writes year 1 as « 1 »)
+        day = f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+        if not isinstance(value, dt.datetime) or (value.hour, value.minute, value.second) == (0, 0, 0):
+            return day
+        return f"{day} {value:%H:%M:%S}"
     if isinstance(value, dt.time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, numbers.Integral):

@@ -11,6 +11,7 @@ missing headers, headers lower down than row 1, an unreadable value, a value the
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,16 @@ from socinnov import config, files
 from socinnov.call.schemas import TABLES, Table, french_headers
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.csv_reader import TableFormatError, read_text_table, unnamed_column_message
-from socinnov.inputs.french_values import PARSERS, CellError, dtype_kind, fold, format_cell
+from socinnov.inputs.french_values import (
+    ANY_DATE,
+    PARSERS,
+    CellError,
+    DateWindow,
+    dtype_kind,
+    fold,
+    format_cell,
+    parse_date,
+)
 from socinnov.inputs.sources import Discovery, find_sources, localise
 from socinnov.inputs.spreadsheet_reader import read_sheet_table
 
@@ -30,10 +40,11 @@ __all__ = ["check_output_path", "load_or_raise", "load_table", "load_tables", "v
 
 
 def load_table(table: Table, folder: Path, *, digests: dict[str, str] | None = None,
-               discovery: Discovery | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+               discovery: Discovery | None = None,
+               dates: DateWindow = ANY_DATE) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read and validate one table of a cohort folder (its ``.csv``, ``.xlsx``, ``.ods`` or workbook
     sheet: see :mod:`socinnov.inputs.sources`); return the frame and its problems, each placed in
-    the file read (``digests``: see :func:`read_text_table`)."""
+    the file read (``digests``: see :func:`read_text_table`; ``dates``: see :func:`validate_frame`)."""
     discovery = discovery or find_sources(folder)
     if table.name in discovery.blocked:
         return None, list(discovery.blocked[table.name])
@@ -48,7 +59,7 @@ def load_table(table: Table, folder: Path, *, digests: dict[str, str] | None = N
     except TableFormatError as exc:
         return None, localise([Problem(table.filename, p.row, p.column, p.message) for p in exc.problems],
                               discovery.sources)
-    df, problems = validate_frame(df, table)
+    df, problems = validate_frame(df, table, dates=dates)
     return df, localise(problems, discovery.sources)
 
 
@@ -58,11 +69,13 @@ def _empty(table: Table) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=col.dtype.type) for name, col in schema.columns.items()})
 
 
-def validate_frame(df: pd.DataFrame, table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
+def validate_frame(df: pd.DataFrame, table: Table, *,
+                   dates: DateWindow = ANY_DATE) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Map headers, parse typed columns and run the schema; problems name file, row, column.
 
     Rows are numbered from the frame's index (position 0 is spreadsheet row 2) when it is a
     unique integer index, as ``read_text_table`` returns it; otherwise from their order.
+    A date outside ``dates`` (the call's calendar, for a cohort) is refused as it is parsed.
     """
     schema = table.model.to_schema()
     headers = french_headers(table.model)
@@ -72,12 +85,12 @@ def validate_frame(df: pd.DataFrame, table: Table) -> tuple[pd.DataFrame | None,
     df = df.rename(columns=rename)[list(headers)]
     if not (pd.api.types.is_integer_dtype(df.index) and df.index.is_unique):
         df.index = pd.RangeIndex(len(df))
-    typed, bad_cells, problems = _parse_typed(df, table, headers)
+    typed, bad_cells, problems = _parse_typed(df, table, headers, dates)
     typed = _apply_dtypes(typed, schema)
     try:
         validated = table.model.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
-        problems += _translate(err, table, headers, bad_cells)
+        problems += _translate(err, table, headers, bad_cells, _blank_cells(df, schema))
         return None, problems
     if problems:
         return None, problems
@@ -128,7 +141,7 @@ def _header_row_problem(df: pd.DataFrame, table: Table, headers: dict[str, str],
                    f"attendu en ligne 1 les en-têtes {expected}")
 
 
-def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str]):
+def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str], dates: DateWindow):
     """Parse amounts, integers, dates and yes/no from French writing; unreadable cells reported."""
     schema = table.model.to_schema()
     problems: list[Problem] = []
@@ -140,6 +153,8 @@ def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str]):
             out[name] = df[name]
             continue
         parse, expected = PARSERS[kind]
+        if parse is parse_date:
+            parse = partial(parse_date, window=dates)
         # Each distinct text is parsed once (a column of 100 000 dates holds a few hundred).
         codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
         parsed, details = [], {}
@@ -148,15 +163,16 @@ def _parse_typed(df: pd.DataFrame, table: Table, headers: dict[str, str]):
                 parsed.append(parse(v))
             except (ValueError, TypeError, OverflowError) as exc:
                 parsed.append(None)
-                details[u] = exc.detail if isinstance(exc, CellError) else "illisible"
+                details[u] = (exc.detail, exc.expected or expected) if isinstance(exc, CellError) \
+                    else ("illisible", expected)
         parsed.append(None)  # code -1: an empty cell
         out[name] = np.array(parsed, dtype=object)[codes].tolist()
         if details:
             for pos in np.flatnonzero(np.isin(codes, list(details))):
                 i, v = df.index[pos], uniques[codes[pos]]
                 bad_cells.add((i, name))
-                problems.append(Problem(table.filename, i + 2, headers[name],
-                                        f"valeur « {v} » {details[codes[pos]]} : attendu {expected}"))
+                detail, wanted = details[codes[pos]]
+                problems.append(Problem(table.filename, i + 2, headers[name], f"valeur « {v} » {detail} : attendu {wanted}"))
     return pd.DataFrame(out, index=df.index), bad_cells, problems
 
 
@@ -195,23 +211,37 @@ def _pattern_hint(pattern) -> str:
     return hints.get(p, "lettres, chiffres, tirets, sans espace")
 
 
+def _blank_cells(df: pd.DataFrame, schema: pa.DataFrameSchema) -> set[tuple[int, str]]:
+    """Empty cells of columns that require a value: each is reported once, as missing."""
+    return {(i, name) for name, col in schema.columns.items() if not col.nullable
+            for i in df.index[df[name].isna().to_numpy()]}
+
+
 def _translate(err: pa.errors.SchemaErrors, table: Table, headers: dict[str, str],
-               bad_cells: set[tuple[int, str]]) -> list[Problem]:
+               unreadable: set[tuple[int, str]], blank: set[tuple[int, str]]) -> list[Problem]:
     """pandera's failure cases as problems in the user's words, one per cell (one per row for a
-    check on the whole row), cells already reported as unreadable left out."""
+    check on the whole row). Cells already reported as ``unreadable`` are left out; of a
+    required cell left ``blank``, only « valeur obligatoire manquante » is said. A check failing
+    because of either is left out: the column's type, and a check on the row when the cell is
+    unreadable or a blank number, date or yes/no (the row's checks compare those)."""
     schema = table.model.to_schema()
     problems: dict[Problem, None] = {}
+    reported = unreadable | blank
+    reported_columns = {c for _, c in reported}
+    reported_rows = {r for r, _ in unreadable} | {r for r, c in blank if dtype_kind(schema.columns[c].dtype) in PARSERS}
     for rec in err.failure_cases.to_dict("records"):
         column = rec.get("column")
         idx = rec.get("index")
         row = None if idx is None or (isinstance(idx, float) and np.isnan(idx)) else int(idx)
-        if row is not None and column in headers and (row, column) in bad_cells:
-            continue  # already reported as unreadable
-        if str(rec.get("check")).startswith(("dtype(", "coerce_dtype")) and any(c == column for _, c in bad_cells):
-            continue  # the column's type fails because of a cell reported as unreadable
+        check = str(rec.get("check"))
+        if row is not None and column in headers and (row, column) in reported \
+                and not (check == "not_nullable" and (row, column) in blank):
+            continue  # already reported as unreadable; an empty cell only as missing
+        if check.startswith(("dtype(", "coerce_dtype")) and column in reported_columns:
+            continue  # the column's type fails because of a cell unreadable or empty
         frame_level = rec.get("schema_context") == "DataFrameSchema" or column not in schema.columns
-        if frame_level and any(r == row for r, _ in bad_cells):
-            continue  # a check on the row would judge a cell already reported as unreadable
+        if frame_level and row in reported_rows:
+            continue  # a check on the row would judge a cell unreadable or empty
         header = None if frame_level else headers[column]
         message = _frame_message(rec, schema) if frame_level else _column_message(rec, schema)
         problems[Problem(table.filename, row + 2 if row is not None else None, header, message)] = None
@@ -238,14 +268,16 @@ def _frame_message(rec: dict, schema: pa.DataFrameSchema) -> str:
 
 
 def load_tables(folder: Path, *, digests: dict[str, str] | None = None,
-                discovery: Discovery | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+                discovery: Discovery | None = None,
+                dates: DateWindow = ANY_DATE) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Load every table of a cohort folder; returns the frames that validated and all problems
-    (``digests``: see :func:`read_text_table`; ``discovery``: the folder's sources, if known)."""
+    (``digests``: see :func:`read_text_table`; ``discovery``: the folder's sources, if known;
+    ``dates``: see :func:`validate_frame`)."""
     discovery = discovery or find_sources(folder)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in TABLES:
-        df, probs = load_table(table, folder, digests=digests, discovery=discovery)
+        df, probs = load_table(table, folder, digests=digests, discovery=discovery, dates=dates)
         problems += probs
         if df is not None:
             frames[table.name] = df

@@ -1,0 +1,350 @@
+"""Faults on the input side leave a correct state: odd files, kills, concurrent ingests (issue 17).
+
+- Each defect the fault-injection run found in ``ingest`` has its regression test here (and, for
+  what a user reads, a case of the bad-input corpus, ``tests/bad_inputs``).
+- A seeded fuzz test: 200 mutations of the demo's files (``tests/fuzz_inputs.py``), each run
+  through the real ``socinnov ingest``: exit 0 or 2, never an exception, nothing written on
+  exit 2, raw bytes unchanged.
+- ``kill -9`` at random moments of an ingest, and two ingests at once: the processed folder is
+  always one complete version, and the next run leaves no leftover.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from socinnov import config
+from socinnov.call.schemas import TABLES, TABLES_BY_NAME
+from socinnov.call.settings import load_call
+from socinnov.cli.main import main
+from socinnov.demo import write_demo
+from socinnov.errors import InputError
+from socinnov.inputs.csv_reader import TableFormatError, read_text_table
+from socinnov.inputs.french_values import ANY_DATE, CellError, parse_date
+from socinnov.inputs.ingest import MANIFEST, call_calendar, validate_cohort
+from tests.conftest import tiny_tables, write_cohort
+from tests.fuzz_inputs import mutations
+from tests.test_bad_inputs import tree_hashes
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def ingest(name: str) -> tuple[int, str]:
+    """``socinnov ingest NAME`` in this process: exit status and what it printed on stderr."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = main(["ingest", name])
+    return status, err.getvalue()
+
+
+# --- 1. dates: the call's calendar, checked before any conversion -------------------------------
+
+@pytest.mark.parametrize("text", ["01/01/2999", "31/12/9999", "05/09/0001", "2999-01-01"])
+def test_a_date_beyond_what_pandas_holds_is_refused_not_converted(text):
+    with pytest.raises(CellError) as err:
+        parse_date(text)  # was: OutOfBoundsDatetime, a traceback
+    assert (err.value.detail, err.value.expected) == (
+        "hors des dates plausibles", "une date entre le 01/01/1900 et le 31/12/2100")
+
+
+def test_the_calendar_is_derived_from_the_call_and_stated():
+    window = call_calendar(load_call())  # the 2016 call: deadline 05/09/2016
+    assert (window.first, window.last) == (dt.date(2011, 1, 1), dt.date(2026, 12, 31))
+    assert window.outside == "hors du calendrier de l'appel 2016 (date limite de dépôt 05/09/2016)"
+    assert parse_date("31/12/2026", window) == pd.Timestamp("2026-12-31")  # both ends included
+    assert parse_date("01/01/2011", window) == pd.Timestamp("2011-01-01")
+    for implausible in ("01/01/2027", "31/12/2010", "05/09/2040", "05/09/2099"):
+        with pytest.raises(CellError):
+            parse_date(implausible, window)
+
+
+def test_a_cohort_of_another_year_has_its_own_calendar(project):
+    folder = write_cohort(project / "data" / "raw" / "c2018", tiny_tables())
+    (folder / "appel.yaml").write_text("annee: 2018\ndate_limite_depot: 15/03/2018\n", encoding="utf-8")
+    validate_cohort(folder)  # the 2016 dates of the tiny cohort are within 2013-2028
+    decisions = folder / "decisions.csv"
+    decisions.write_text(decisions.read_text(encoding="utf-8-sig").replace("20/10/2016", "20/10/2029", 1),
+                         encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        validate_cohort(folder)
+    assert [str(p) for p in err.value.problems] == [
+        "decisions.csv, ligne 2, colonne « Date de validation » : valeur « 20/10/2029 » hors du calendrier de "
+        "l'appel 2018 (date limite de dépôt 15/03/2018) : attendu une date entre le 01/01/2013 et le 31/12/2028"]
+
+
+def test_a_call_whose_own_dates_are_absurd_keeps_a_bounded_calendar():
+    call = load_call()
+    window = call_calendar(type(call)(**{**call.__dict__, "year": 2016, "deadline": dt.date(9999, 9, 5)}))
+    assert window.last == ANY_DATE.last  # was: ValueError « year 10009 is out of range »
+
+
+# --- 3. long quoted values ---------------------------------------------------------------------
+
+def test_a_quoted_text_longer_than_the_csv_module_limit_is_read(project):
+    folder = write_cohort(project / "data" / "raw" / "long", tiny_tables())
+    text = ("Une présentation très longue ; avec des points-virgules,\n des retours à la ligne "
+            "et des \"\"guillemets\"\". ") * 2000
+    assert len(text) > 131_072 * 1.5
+    partners = folder / "partenaires.csv"
+    lines = partners.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] = lines[1].rsplit(";", 1)[0] + f';"{text}"'
+    partners.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, err = ingest("long")
+    assert (status, err) == (0, "")  # was: « guillemet ouvert et jamais refermé »
+    roles = pd.read_parquet(config.processed_dir("long") / "partners.parquet")["role"]
+    assert roles.iloc[0] == text.replace('""', '"').strip()
+
+
+def test_a_quote_never_closed_in_a_long_file_is_still_named(tmp_path):
+    path = tmp_path / "partenaires.csv"
+    rows = [f"D-{k:03d};Partenaire {k};association;Accueil" for k in range(8000)]
+    rows[3] = 'D-003;"Partenaire jamais refermé;association;Accueil'
+    path.write_text("Identifiant du dossier;Partenaire;Type d'acteur;Rôle dans l'action\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    assert path.stat().st_size > 131_072 * 2
+    with pytest.raises(TableFormatError) as err:
+        read_text_table(path)
+    assert [(p.row, p.message.split(" :")[0]) for p in err.value.problems] == [
+        (5, "guillemet (\") ouvert et jamais refermé")]
+
+
+# --- 10. a blank whole number once; a file cut in the middle of a row ---------------------------
+
+def test_a_blank_required_whole_number_is_reported_once_as_missing(project):
+    tables = tiny_tables()
+    tables["budget"] = tables["budget"].astype({"month_from": "object"})
+    tables["budget"].loc[0, "month_from"] = None
+    write_cohort(project / "data" / "raw" / "vide", tables)
+    status, err = ingest("vide")
+    assert status == 2
+    assert err.splitlines()[1:] == [
+        "  - budget_previsionnel.csv, ligne 2, colonne « Mois de début » : valeur obligatoire manquante"]
+
+
+def test_a_conflicts_file_cut_in_a_row_is_refused_not_read_short(tmp_path):
+    """The case found: 8 conflicts of interest, the copy cut in the second row; 7 were lost."""
+    path = tmp_path / "conflits_interets.csv"
+    rows = [f"J{k:02d};AMI16-{k:03d};Lien familial" for k in range(1, 9)]
+    full = "Identifiant du juré;Identifiant du dossier;Motif\n" + "\n".join(rows) + "\n"
+    path.write_text(full[:full.index("AMI16-002") + len("AMI16-002")], encoding="utf-8")
+    with pytest.raises(TableFormatError) as err:
+        read_text_table(path)
+    assert [str(p) for p in err.value.problems] == [
+        "conflits_interets.csv, ligne 3 : dernière ligne incomplète (2 valeur(s) pour 3 colonnes, sans fin de "
+        "ligne) : le fichier semble coupé au milieu d'une ligne (copie ou enregistrement interrompu) ; repartir "
+        "du fichier complet, ou compléter la ligne (une cellule vide s'écrit avec son séparateur « ; »)"]
+
+
+# --- 4. leftovers of an ingest killed before socinnov.files ------------------------------------
+
+def test_leftovers_of_an_older_killed_ingest_are_cleaned_with_a_line(tiny_cohort):
+    assert ingest("tiny")[0] == 0
+    processed = config.processed_dir()
+    for leftover in (".tiny.k3j2x1ab", ".tiny.old"):
+        (processed / leftover).mkdir()
+        (processed / leftover / "dossiers.parquet").write_bytes(b"partial")
+    (processed / ".tinyx.k3j2x1ab").mkdir()  # not this cohort's: kept
+    status, err = ingest("tiny")
+    assert status == 0
+    assert err == f"Restes d'une exécution interrompue supprimés dans {processed} : .tiny.k3j2x1ab, .tiny.old\n"
+    assert sorted(p.name for p in processed.iterdir()) == [".tinyx.k3j2x1ab", "tiny"]
+
+
+def test_an_older_ingest_killed_between_its_renames_gets_its_old_version_back(tiny_cohort):
+    """The old swap renamed the processed folder to ``.COHORT.old`` then the new one in: a kill in
+    between left no processed folder. The next run puts it back, even when it refuses the input."""
+    assert ingest("tiny")[0] == 0
+    processed = config.processed_dir()
+    before = tree_hashes(processed / "tiny")
+    os.rename(processed / "tiny", processed / ".tiny.old")
+    (processed / ".tiny.x7_q2mzp").mkdir()
+    (tiny_cohort / "jures.csv").write_text("Identifiant du juré;Nom\n", encoding="utf-8")  # now refused
+    status, err = ingest("tiny")
+    assert status == 2
+    assert err.splitlines()[:2] == [
+        f"{processed / 'tiny'} : version précédente remise en place (une exécution interrompue l'avait mise de côté).",
+        f"Restes d'une exécution interrompue supprimés dans {processed} : .tiny.x7_q2mzp"]
+    assert tree_hashes(processed / "tiny") == before
+    assert [p.name for p in processed.iterdir()] == ["tiny"]
+
+
+# --- 5. the fuzz test --------------------------------------------------------------------------
+
+FUZZ_SEED, FUZZ_COUNT = 20261203, 200
+NEEDS = {  # the tables a table's cross-checks read, beyond the required ones
+    "decisions.csv": (), "suivi.csv": ("decisions.csv",), "versements.csv": ("decisions.csv",),
+    "depenses_realisees.csv": ("decisions.csv",), "bilans.csv": ("decisions.csv",),
+    "reevaluations.csv": ("decisions.csv", "suivi.csv"), "indicateurs.csv": ("decisions.csv", "suivi.csv"),
+}
+
+
+def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
+    """Each mutation is ingested with the required files and those its cross-checks read (a
+    small cohort: 200 ingests take about 70 s of processor time), never an exception, exit 0 or
+    2, nothing written on exit 2 (the previous processed folder byte for byte), raw files
+    untouched."""
+    base = project / "demo-base"
+    write_demo(base, n_dossiers=20)
+    files = {p.name: p.read_bytes() for p in base.iterdir() if p.suffix in (".csv", ".yaml")}
+    required = [t.filename for t in TABLES if t.required] + ["appel.yaml"]
+    raw, processed = config.raw_dir("fuzz"), config.processed_dir("fuzz")
+    raw.mkdir()
+    for name in required:
+        (raw / name).write_bytes(files[name])
+    assert ingest("fuzz")[0] == 0
+    failures, statuses = [], {0: 0, 2: 0}
+    start, cpu = time.monotonic(), time.process_time()
+    for case, name, data in mutations(FUZZ_SEED, FUZZ_COUNT, files):
+        shutil.rmtree(raw)
+        raw.mkdir()
+        for other in {*required, name, *NEEDS.get(name, ())}:
+            (raw / other).write_bytes(files[other])
+        (raw / name).write_bytes(data)
+        raw_before, processed_before = tree_hashes(raw), tree_hashes(processed)
+        try:
+            status, err = ingest("fuzz")
+        except Exception as exc:  # noqa: BLE001 - the test reports every case that escapes
+            failures.append(f"{case} : exception {type(exc).__name__} : {exc}")
+            continue
+        statuses[status] = statuses.get(status, 0) + 1
+        if status not in (0, 2) or "Traceback" in err:
+            failures.append(f"{case} : sortie {status} : {err[:300]}")
+        if status == 2 and (tree_hashes(processed) != processed_before or not err.strip()):
+            failures.append(f"{case} : refusé mais data/processed modifié, ou sans message")
+        if tree_hashes(raw) != raw_before:
+            failures.append(f"{case} : fichiers bruts modifiés")
+        if sorted(p.name for p in config.processed_dir().iterdir() if p.name != ".cache") != ["fuzz"]:
+            failures.append(f"{case} : restes dans data/processed")
+    elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
+    assert failures == []
+    assert statuses[0] >= 20 and statuses[2] >= 100  # both outcomes exercised
+    print(f"{FUZZ_COUNT} mutations en {elapsed:.0f} s ({cpu:.0f} s de processeur) : {statuses}")
+
+
+# --- 6. kills and concurrent ingests (separate processes, killed by process group) -------------
+
+def _env(root: Path) -> dict[str, str]:
+    return os.environ | {"SOCINNOV_ROOT": str(root), "PYTHONPATH": str(REPO)}
+
+
+def _start_ingest(root: Path, name: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "socinnov.cli.main", "ingest", name], env=_env(root),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return proc.returncode, out, err
+
+
+def _version(folder: Path) -> str:
+    """The raw-input hash set a complete processed folder was built from; fails if incomplete."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    tables = sorted(p.stem for p in folder.glob("*.parquet"))
+    assert tables == sorted(manifest["rows"]), "tables missing from the processed folder"
+    for table, rows in manifest["rows"].items():
+        assert len(pd.read_parquet(folder / f"{table}.parquet")) == rows, table
+    return hashlib.sha256(json.dumps(manifest["inputs"], sort_keys=True).encode()).hexdigest()
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "data" / "processed").iterdir() if p.name not in ("medium", ".cache"))
+
+
+def _wait_for_new_folder(target: Path, proc: subprocess.Popen, *, files: int, timeout: float = 120) -> None:
+    """Return once the ingest ``proc`` has written ``files`` files in its new folder (or has ended)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        new = list(target.parent.glob(f".{target.name}.new-{proc.pid}-*"))
+        if new and sum(1 for _ in new[0].iterdir()) >= files:
+            return
+        time.sleep(0.002)
+
+
+@pytest.fixture
+def medium(project) -> Path:
+    """A medium demo cohort (40 dossiers) under the project's data/raw/medium."""
+    write_demo(project / "data" / "raw" / "medium", n_dossiers=40)
+    return project
+
+
+def test_kill_9_at_random_moments_leaves_the_old_or_the_new_complete_version(medium):
+    root = medium
+    raw = root / "data" / "raw" / "medium"
+    target = root / "data" / "processed" / "medium"
+    started = time.monotonic()
+    status, _, err = _finish(_start_ingest(root, "medium"))
+    duration = time.monotonic() - started
+    assert status == 0, err
+    old = _version(target)
+    with open(raw / "jures.csv", "a", encoding="utf-8") as jurors:  # a new valid version of the raw files
+        jurors.write("J99;Juré fictif ajouté;personne qualifiée;Structure fictive\n")
+    rng = random.Random(17)
+    seen = []
+    for k in range(6):
+        proc = _start_ingest(root, "medium")
+        if k % 2:  # a random moment from start-up to the folder swap, and past the end
+            time.sleep(rng.uniform(0.3, 1.6) * duration)
+        else:  # a random moment of the writing of the new folder: after its k-th file
+            _wait_for_new_folder(target, proc, files=rng.randrange(len(TABLES) + 2))
+        with contextlib.suppress(ProcessLookupError):  # an ingest that has ended already
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        if target.exists():
+            seen.append(_version(target))
+        else:  # killed between the two renames of the swap: the old version waits aside
+            aside = [p for p in target.parent.glob(".medium.old-*") if (p / MANIFEST).exists()]
+            assert len(aside) == 1
+            seen.append(_version(aside[0]))
+    status, _, err = _finish(_start_ingest(root, "medium"))
+    assert status == 0, err
+    new = _version(target)
+    assert new != old and set(seen) <= {old, new}
+    print("versions après chaque kill :", ["ancienne" if v == old else "nouvelle" for v in seen])
+    assert _leftovers(root) == []  # the next run removed what the killed ones left
+
+
+def test_two_ingests_at_once_both_end_with_one_complete_version(medium):
+    root = medium
+    procs = [_start_ingest(root, "medium") for _ in range(2)]
+    results = [_finish(p) for p in procs]
+    target = root / "data" / "processed" / "medium"
+    assert [status for status, _, _ in results] == [0, 0], [err for _, _, err in results]
+    assert [out for _, out, _ in results] == [f"Données validées et préparées : {target}\n"] * 2
+    _version(target)
+    assert _leftovers(root) == []
+    raw = root / "data" / "raw" / "medium"
+    manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["inputs"] == {name: hashlib.sha256((raw / name).read_bytes()).hexdigest()
+                                  for name in manifest["inputs"]}
+
+
+def test_every_table_of_the_demo_is_mutated(project):
+    """The fuzz draws every file of the demo (and ``appel.yaml``) and every kind of mutation."""
+    base = project / "demo-base"
+    write_demo(base, n_dossiers=20)
+    files = {p.name: p.read_bytes() for p in base.iterdir() if p.suffix in (".csv", ".yaml")}
+    cases = mutations(FUZZ_SEED, FUZZ_COUNT, files)
+    assert {name for _, name, _ in cases} == {t.filename for t in TABLES_BY_NAME.values()} | {"appel.yaml"}
+    kinds = {case.split(" : ")[1].split(" de ")[0] for case, _, _ in cases}
+    assert len(kinds) == 17
