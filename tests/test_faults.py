@@ -193,6 +193,7 @@ NEEDS = {  # the tables a table's cross-checks read, beyond the required ones
 }
 
 
+@pytest.mark.slow  # a long battery: in `make test`, not in `make test-fast`
 def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
     """Each mutation is ingested with the required files and those its cross-checks read (a
     small cohort: 200 ingests take about 70 s of processor time), never an exception, exit 0 or
@@ -288,6 +289,7 @@ def medium(project) -> Path:
     return project
 
 
+@pytest.mark.slow  # a long battery: in `make test`, not in `make test-fast`
 def test_kill_9_at_random_moments_leaves_the_old_or_the_new_complete_version(medium):
     root = medium
     raw = root / "data" / "raw" / "medium"
@@ -324,6 +326,7 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_complete_version(med
     assert _leftovers(root) == []  # the next run removed what the killed ones left
 
 
+@pytest.mark.slow  # a long battery: in `make test`, not in `make test-fast`
 def test_two_ingests_at_once_both_end_with_one_complete_version(medium):
     root = medium
     procs = [_start_ingest(root, "medium") for _ in range(2)]
