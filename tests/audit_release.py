@@ -206,7 +206,7 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     from socinnov import config
     from socinnov.demo import write_demo
     from socinnov.inputs.ingest import ingest
-    from socinnov.privacy import audit
+    from socinnov.privacy import audit, published
 
     name = f"graine-{seed}"
     raw = config.raw_dir(name)
@@ -218,7 +218,7 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     truth = audit.dossier_types(load_cohort(name, audience="jury").tables, validated_only=False)
     publish(name, public, legacy=True)
     write_legacy_open_data(name, public / "donnees-ouvertes")
-    yield "avant", audit.audit(audit.read_release(public), truth)
+    yield "avant", audit.audit(published.read_release(public), truth)
     shutil.rmtree(public)
     publish(name, public)
     yield "après", audit.audit_cohort(name, record=True)

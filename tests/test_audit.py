@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from socinnov import config
-from socinnov.privacy import audit, disclosure
+from socinnov.privacy import audit, disclosure, ledger, published
 from socinnov.reporting import display
 from tests.audit_release import make_pending, make_rare, publish, withdraw, write_legacy_open_data
 
@@ -30,22 +30,22 @@ def test_tables_read_back_from_the_html_a_reader_sees():
     table = pd.DataFrame({"financé": [12, 3], "non retenu": [1200, 8]}, index=["association", "entreprise"])
     out = disclosure.protect_counts(table)
     out.index.name = "Catégorie de porteur"
-    [frame] = audit.html_tables(display.table_html(out, index=True))
+    [frame] = published.html_tables(display.table_html(out, index=True))
     assert list(frame.columns) == ["Catégorie de porteur", "financé", "non retenu", "Total"]
     assert "1\u202f208" in frame.iloc[2].tolist()  # 1 208 written the French way, read back
     for i, row in enumerate(out.itertuples(index=False)):
-        assert [audit._number(v) for v in frame.iloc[i, 1:]] == [None if v == disclosure.SECRET else float(v)
+        assert [published.number(v) for v in frame.iloc[i, 1:]] == [None if v == disclosure.SECRET else float(v)
                                                                 for v in row]
     assert out.loc["entreprise", "financé"] == disclosure.SECRET
-    release = audit.Release()
-    audit._recognise(frame, "test", release)
+    release = published.Release()
+    published.recognise(frame, "test", release)
     cell = next(c for c in release.cells if c.label == "catégorie de porteur « entreprise » × « financé »")
-    assert cell.value is None and dict(cell.pred) == {"grp": {"entreprise"}, "dec": audit.ANY_FUNDED}
+    assert cell.value is None and dict(cell.pred) == {"grp": {"entreprise"}, "dec": published.ANY_FUNDED}
 
 
 def test_map_caption_read_with_its_secret_values():
-    release = audit.Release()
-    audit._recognise_caption("Carte des 12 départements, dossiers déposés : Charente (16) 5, Creuse (23) secret",
+    release = published.Release()
+    published.recognise_caption("Carte des 12 départements, dossiers déposés : Charente (16) 5, Creuse (23) secret",
                              "carte", release)
     assert [(dict(c.pred)["dep"], c.value) for c in release.cells] == [({"16"}, 5.0), ({"23"}, None)]
 
@@ -113,7 +113,7 @@ def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
     publish(seeded["name"], seeded["public"], legacy=True)
     write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
     truth = truth_of(seeded["name"])
-    result = audit.audit(audit.read_release(seeded["public"]), truth)
+    result = audit.audit(published.read_release(seeded["public"]), truth)
     assert not result.ok
     exact = [f for f in result.failures if f.low == f.high == f.true]
     assert exact, result.report()  # given back exactly, as the issue's integer programme did
@@ -128,7 +128,7 @@ def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded)
     truth = truth_of(seeded["name"], validated_only=True)
     records = pd.read_csv(seeded["public"] / "donnees-ouvertes" / "dossiers.csv", dtype=str)
     assert "financé" in set(records["issue"]) and len(records) == len(truth)
-    result = audit.audit(audit.read_release(seeded["public"]), truth)
+    result = audit.audit(published.read_release(seeded["public"]), truth)
     assert result.ok, result.report()
     # the pending dossier is invisible: the amounts published are the laureates' alone
     assert not [f for f in result.findings if "en attente" in f.label]
@@ -156,8 +156,8 @@ def test_a_passing_release_enters_the_ledger_with_hashes_and_no_dossier_id(seede
     publish(seeded["name"], seeded["public"])
     first = audit.audit_cohort(seeded["name"], record=True)
     assert first.ok, first.report()
-    [entry] = audit.read_ledger(seeded["name"])
-    assert entry["fichiers"]["donnees-ouvertes/dossiers.csv"] == audit._sha256(
+    [entry] = ledger.read_ledger(seeded["name"])
+    assert entry["fichiers"]["donnees-ouvertes/dossiers.csv"] == ledger.file_sha256(
         seeded["public"] / "donnees-ouvertes" / "dossiers.csv")
     ids = pd.read_csv(seeded["raw"] / "dossiers.csv", sep=";", dtype=str, encoding="utf-8-sig").iloc[:, 0]
     assert not [i for i in ids if i in str(entry)]  # dossier ids are hashed in the ledger
@@ -181,7 +181,7 @@ def test_failing_audit_publishes_nothing(seeded):
     lines = audit.release_gate(seeded["name"])
     assert lines and "rien n'est publié" in lines[-1]
     assert not seeded["public"].exists() and (config.reports_dir(seeded["name"]) / audit.WITHHELD).exists()
-    assert audit.read_ledger(seeded["name"]) == []
+    assert ledger.read_ledger(seeded["name"]) == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_demo_attacks_of_issue_16(project):
     publish("demo", public, legacy=True)
     write_legacy_open_data("demo", public / "donnees-ouvertes")
     truth = truth_of("demo")
-    result = audit.audit(audit.read_release(public), truth)
+    result = audit.audit(published.read_release(public), truth)
     by_label = {f.label: f for f in result.failures}
     f = by_label["stade d'avancement « développement » × « inéligible »"]
     assert (f.low, f.high, f.true) == (4, 4, 4)  # issue 16: « développement × inéligible = 4 »
@@ -207,7 +207,7 @@ def test_demo_attacks_of_issue_16(project):
     assert (f.low, f.high, f.true) == (2, 2, 2)  # issue 16: the map against the funnel, 2 dossiers
     shutil.rmtree(public)
     publish("demo", public)
-    fixed = audit.audit(audit.read_release(public), truth_of("demo", validated_only=True))
+    fixed = audit.audit(published.read_release(public), truth_of("demo", validated_only=True))
     assert fixed.ok, fixed.report()
     assert np.isfinite([f.high for f in fixed.findings if f.sensitive]).all()
 

@@ -35,12 +35,8 @@ not validated yet). An amount (aid granted) must stay uncertain over ``±p_amoun
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
-import unicodedata
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -56,267 +52,23 @@ P_AMOUNT = 0.15
 # convention (False: a release built when pending decisions were counted as funded).
 VALIDATED_ONLY = True
 TIME_LIMIT = 30  # seconds per bound; beyond it HiGHS's proven bound is used
-
-# The universe of dossier types. "financé non validé" is a funded dossier the comité d'élu-e-s
-# has not validated yet: the public tables count it as funded, the laureate list does not.
-FUNDED, PENDING = "financé", "financé non validé"
-GROUPS = ("association", "entreprise", "collectivité ou établissement public", "autre")
-DECISIONS = ("inéligible", "sans décision", "non retenu", "réorienté", FUNDED, PENDING)
-OUT_OF_REGION = "hors région"
-DEPARTEMENTS = (*voc.REGION_DEPARTEMENTS, OUT_OF_REGION)
-TYPE_COLUMNS = tuple(voc.INNOVATION_TYPES)
-TYPE_NAMES = ("services et produits", "organisationnelle", "territoriale")  # the open data's words
-DOMAINS: dict[str, tuple] = {
-    "grp": GROUPS, "stage": voc.STAGES, "dep": DEPARTEMENTS, "dec": DECISIONS, "elig": (True, False),
-    "types": tuple(range(2 ** len(TYPE_COLUMNS))),
-}
-ATTRS = tuple(DOMAINS)
-ATTR_LABELS = {"grp": "catégorie de porteur", "stage": "stade", "dep": "département", "dec": "décision",
-               "elig": "éligible", "types": "types d'innovation (code)"}
-ANY_FUNDED = frozenset({FUNDED, PENDING})
-# Column labels of the public tables (aggregates.DECISION_LABELS) -> decisions of the universe.
-PUBLIC_DECISIONS = {"inéligible": {"inéligible"}, "sans décision": {"sans décision"}, "non retenu": {"non retenu"},
-                    "réorienté": {"réorienté"}, "financé": ANY_FUNDED}
-FUNNEL = {"Dossiers déposés": {}, "Éligibles": {"elig": {True}},
-          "Retenus": {"dec": {"réorienté", FUNDED, PENDING}}, "Retenus - financés": {"dec": ANY_FUNDED},
-          "Retenus - réorientés": {"dec": {"réorienté"}}, "Non retenus": {"dec": {"non retenu"}}}
-PROFILE_DIMENSIONS = {"Catégorie de porteur": "grp", "Stade d'avancement": "stage", "Département": "dep"}
-DEP_BY_NAME = {_n: _c for _c, _n in voc.REGION_DEPARTEMENTS.items()} | {OUT_OF_REGION: OUT_OF_REGION}
-FORMER_REGIONS = {"Aquitaine": {"24", "33", "40", "47", "64"}, "Limousin": {"19", "23", "87"},
-                  "Poitou-Charentes": {"16", "17", "79", "86"}, OUT_OF_REGION: {OUT_OF_REGION}}
-
-
-# ---------------------------------------------------------------------------------------------
-# What was published
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One published quantity: ``label`` for the reader, ``pred`` (attribute -> allowed values)
-    over the universe, ``value`` (``None``: suppressed), ``domain`` ("dossiers" or "notations")."""
-
-    source: str
-    label: str
-    pred: tuple
-    value: float | None
-    domain: str = "dossiers"
-    kind: str = "count"  # or "amount"
-
-
-def pred(**allowed) -> tuple:
-    return tuple(sorted((k, frozenset(v)) for k, v in allowed.items()))
-
-
-@dataclass
-class Release:
-    """Everything one release published, as the audit models it."""
-
-    cells: list[Cell] = field(default_factory=list)
-    records: pd.DataFrame | None = None        # dossiers.csv
-    ratings: pd.DataFrame | None = None        # notations.csv
-    laureate_amounts: dict[str, float] = field(default_factory=dict)  # département -> sum listed
-    unrecognised: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {"cells": [{"source": c.source, "label": c.label, "pred": {k: sorted(v, key=str) for k, v in c.pred},
-                           "value": c.value, "domain": c.domain, "kind": c.kind} for c in self.cells],
-                "records": None if self.records is None else self.records.to_dict(orient="list"),
-                "ratings": None if self.ratings is None else
-                self.ratings.groupby(["critere", "niveau"], dropna=False).size().reset_index(name="n")
-                .to_dict(orient="list"),
-                "laureate_amounts": self.laureate_amounts, "files": self.files}
-
-    @classmethod
-    def from_json(cls, blob: dict) -> Release:
-        cells = [Cell(c["source"], c["label"], pred(**{k: [_elig(x) if k == "elig" else x for x in v]
-                                                          for k, v in c["pred"].items()}),
-                      c["value"], c["domain"], c["kind"]) for c in blob["cells"]]
-        records = None if blob["records"] is None else pd.DataFrame(blob["records"]).astype(str)
-        ratings = None
-        if blob.get("ratings"):
-            r = pd.DataFrame(blob["ratings"])
-            ratings = r.loc[r.index.repeat(r["n"])].drop(columns="n").reset_index(drop=True)
-        return cls(cells, records, ratings, blob.get("laureate_amounts", {}), [], blob.get("files", []))
-
-
-def _elig(x):
-    return x if isinstance(x, bool) else str(x) == "True"
-
-
-def _number(text: str) -> float | None:
-    """A French-formatted number (``1 234``, ``12 500 €``, ``0,25``); ``None`` for « secret »/–."""
-    t = unicodedata.normalize("NFKC", str(text)).replace("€", "").replace("%", "").strip()
-    t = re.sub(r"\s", "", t).replace("−", "-").replace(",", ".")
-    if t in ("", "–", "-", SECRET, "s", "nan"):
-        return None
-    try:
-        return float(t)
-    except ValueError:
-        return None
-
-
-def html_tables(html: str) -> list[pd.DataFrame]:
-    """The tables of a pandas Styler HTML output, as frames of strings (index kept as a column
-    named by the index name). BeautifulSoup with the standard parser: ``pandas.read_html``
-    needs lxml or html5lib, which the kit does not install."""
-    from bs4 import BeautifulSoup
-
-    out = []
-    for table in BeautifulSoup(html, "html.parser").find_all("table"):
-        head = table.find("thead")
-        heads = head.find_all("tr") if head else []
-        columns = [th.get_text(" ", strip=True) for th in heads[0].find_all("th")] if heads else []
-        index_name = ""
-        for tr in heads[1:]:
-            names = [th.get_text(" ", strip=True) for th in tr.find_all("th") if "index_name" in th.get("class", [])]
-            index_name = next((n for n in names if n), index_name)
-        rows = []
-        for tr in (table.find("tbody") or table).find_all("tr"):
-            cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
-            if cells:
-                rows.append(cells)
-        if not rows:
-            continue
-        width = max(len(r) for r in rows)
-        if len(columns) < width:
-            columns = [index_name or ""] * (width - len(columns)) + columns
-        elif index_name and columns and columns[0] == "":
-            columns[0] = index_name
-        columns = columns[:width]
-        out.append(pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=columns))
-    return out
-
-
-def _captions(html: str) -> list[str]:
-    from bs4 import BeautifulSoup
-
-    return [f.get_text(" ", strip=True) for f in BeautifulSoup(html, "html.parser").find_all("figcaption")]
-
-
-def _recognise(frame: pd.DataFrame, source: str, release: Release) -> None:
-    """The cells of one displayed table, by its headers."""
-    cols = list(frame.columns)
-    first = cols[0] if cols else ""
-    if {"Étape", "Dossiers"} <= set(cols):
-        for step, v in zip(frame["Étape"], frame["Dossiers"]):
-            if step in FUNNEL:
-                release.cells.append(Cell(source, f"entonnoir « {step} »", pred(**FUNNEL[step]), _number(v)))
-        return
-    if first in PROFILE_DIMENSIONS and "Aide accordée" in cols:  # granted per département
-        for name, v in zip(frame[first], frame["Aide accordée"]):
-            allowed = {"dec": ANY_FUNDED} | ({} if name == "Total" else {"dep": {DEP_BY_NAME.get(name, name)}})
-            release.cells.append(Cell(source, f"aide accordée « {name} »", pred(**allowed), _number(v),
-                                      kind="amount"))
-        return
-    if first in PROFILE_DIMENSIONS and set(cols[1:]) <= set(PUBLIC_DECISIONS) | {"Total"}:
-        attr = PROFILE_DIMENSIONS[first]
-        for _, row in frame.iterrows():
-            name = row[first]
-            for col in cols[1:]:
-                allowed = {}
-                if name != "Total":
-                    allowed[attr] = {DEP_BY_NAME.get(name, name)} if attr == "dep" else {name}
-                if col != "Total":
-                    allowed["dec"] = PUBLIC_DECISIONS[col]
-                release.cells.append(Cell(source, f"{first.lower()} « {name} » × « {col} »", pred(**allowed),
-                                          _number(row[col])))
-        return
-    if first == "Type d'innovation sociale":
-        labels = list(voc.INNOVATION_TYPES.values())
-        for _, row in frame.iterrows():
-            bit = 1 << labels.index(row[first])
-            with_type = {t for t in DOMAINS["types"] if t & bit}
-            for col, extra in (("Dossiers", {}), ("dont financés", {"dec": ANY_FUNDED})):
-                if col in cols:
-                    release.cells.append(Cell(source, f"type « {row[first]} », {col.lower()}",
-                                              pred(types=with_type, **extra), _number(row[col])))
-        return
-    if cols[:2] == ["Indicateur", "Valeur"]:
-        for name, v in zip(frame["Indicateur"], frame["Valeur"]):
-            if name == "Dossiers déposés":
-                release.cells.append(Cell(source, "dossiers déposés", pred(), _number(v)))
-            elif name == "Aide accordée, total":
-                release.cells.append(Cell(source, "aide accordée, total", pred(dec=ANY_FUNDED), _number(v),
-                                          kind="amount"))
-        return
-    if {"Porteur", "Département", "Aide accordée"} <= set(cols):
-        deps = frame["Département"].map(lambda n: DEP_BY_NAME.get(n, OUT_OF_REGION))
-        for dep in DEPARTEMENTS:
-            release.cells.append(Cell(source, f"lauréats « {dep} »", pred(dep={dep}, dec={FUNDED}),
-                                      float((deps == dep).sum())))
-            amounts = [_number(v) or 0.0 for v in frame.loc[deps == dep, "Aide accordée"]]
-            release.laureate_amounts[dep] = release.laureate_amounts.get(dep, 0.0) + sum(amounts)
-        return
-    if first in ("Critère", "level") and "Total" in cols:  # level distribution (columns named "level")
-        for _, row in frame.iterrows():
-            for col in cols[1:]:
-                allowed = ({} if row[first] == "Total" else {"crit": {row[first]}}) | (
-                    {} if col == "Total" else {"level": {col}})
-                release.cells.append(Cell(source, f"notes « {row[first]} » × « {col} »", pred(**allowed),
-                                          _number(row[col]), domain="notations"))
-        return
-    release.unrecognised.append(f"{source} : tableau « {' | '.join(cols)[:80]} »")
-
-
-def public_cells(public) -> list[Cell]:
-    """The cells of the tables and maps a ``PublicCohort`` gives the public notebooks
-    (``notebooks/diffusion.ipynb``, ``notebooks/valorisation.ipynb``), through the same
-    recogniser as the files: what the open dataset must stay consistent with."""
-    release = Release()
-    frames = [public.funnel(), public.profile("legal_group").reset_index(), public.profile("stage").reset_index(),
-              public.innovation_types(), public.amounts()]
-    for frame in frames:
-        frame = pd.DataFrame({str(c): frame[c].map(str).to_numpy() for c in frame.columns})  # attrs dropped
-        _recognise(frame, "tableaux publics", release)
-    counts = public.departement_counts()
-    for col, what in (("deposes", "dossiers déposés"), ("finances", "expérimentations financées")):
-        text = f"Carte des 12 départements, {what} : " + ", ".join(
-            f"{n} ({c}) {'secret' if pd.isna(v) else int(v)}" for c, n, v in zip(counts["code"], counts["nom"],
-                                                                                 counts[col]))
-        _recognise_caption(text, "carte publique", release)
-    return release.cells
-
-
-_MAP = re.compile(r"Carte des \d+ départements, (?P<what>[^:]+) : (?P<values>.*)")
-_MAP_VALUE = re.compile(r"(?P<name>[^,(]+) \((?P<code>\w+)\) (?P<value>secret|\d+)")
-
-
-def _recognise_caption(text: str, source: str, release: Release) -> None:
-    m = _MAP.match(text)
-    if not m:
-        return
-    extra = {"dec": ANY_FUNDED} if "financ" in m["what"] else {}
-    for v in _MAP_VALUE.finditer(m["values"]):
-        release.cells.append(Cell(source, f"carte « {m['what']} », {v['name'].strip()} ({v['code']})",
-                                  pred(dep={v["code"]}, **extra), _number(v["value"])))
-
-
-def read_release(folder: Path) -> Release:
-    """Read every public file of a release folder (``reports/COHORT/public``)."""
-    release = Release()
-    for path in sorted(folder.rglob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        name = str(path.relative_to(folder))
-        release.files.append(name)
-        for i, cell in enumerate(nb.get("cells", [])):
-            for out in cell.get("outputs", []):
-                html = out.get("data", {}).get("text/html")
-                if not html:
-                    continue
-                html = "".join(html) if isinstance(html, list) else html
-                for table in html_tables(html):
-                    _recognise(table, f"{name}, cellule {i + 1}", release)
-                for text in _captions(html):
-                    _recognise_caption(text, f"{name}, cellule {i + 1}", release)
-    for path in sorted(folder.rglob("dossiers.csv")):
-        release.records = pd.read_csv(path, dtype=str, keep_default_na=False)
-        release.files.append(str(path.relative_to(folder)))
-    for path in sorted(folder.rglob("notations.csv")):
-        release.ratings = pd.read_csv(path, dtype=str, keep_default_na=False)
-        release.files.append(str(path.relative_to(folder)))
-    return release
-
+from socinnov.privacy.ledger import file_sha256, read_ledger, record_release, truth_from_json
+from socinnov.privacy.published import (
+    ANY_FUNDED,
+    ATTR_LABELS,
+    ATTRS,
+    DEPARTEMENTS,
+    DOMAINS,
+    FORMER_REGIONS,
+    FUNDED,
+    OUT_OF_REGION,
+    PENDING,
+    TYPE_COLUMNS,
+    TYPE_NAMES,
+    Release,
+    pred,
+    read_release,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The universe and the records
@@ -771,73 +523,6 @@ def _audit_ratings(rel: Release, *, min_count: int, p: float) -> list[Finding]:
     return findings
 
 
-# ---------------------------------------------------------------------------------------------
-# The ledger of a cohort's releases, and the audit of a cohort's public folder
-
-LEDGER = "registre-diffusions.json"
-
-
-def ledger_path(cohort: str) -> Path:
-    """Beside the cohort's reports, never under ``public/``: it holds, for each release, the
-    dossiers' types (quasi-identifiers, no name), as confidential as the jury's reports."""
-    from socinnov import config
-
-    return config.reports_dir(cohort) / LEDGER
-
-
-def read_ledger(cohort: str) -> list[dict]:
-    path = ledger_path(cohort)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _truth_json(truth: pd.DataFrame) -> dict:
-    import hashlib
-
-    t = truth.copy()  # dossier ids hashed: the ledger only needs to know who stayed
-    t["dossier_id"] = [hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in t["dossier_id"]]
-    return t.to_dict(orient="list")
-
-
-def _truth_from_json(blob: dict) -> pd.DataFrame:
-    t = pd.DataFrame(blob)
-    t["elig"] = t["elig"].map(_elig)
-    t["types"] = t["types"].astype(int)
-    return t
-
-
-def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFrame) -> dict:
-    """Append this release to the ledger: when, every public file with its SHA-256, the cells
-    and records published, and the dossiers' types at that time. Written atomically."""
-    import datetime
-    import os
-    import tempfile
-
-    entry = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-             "fichiers": {str(p.relative_to(public)): _sha256(p) for p in sorted(public.rglob("*")) if p.is_file()},
-             "publie": release.to_json(), "types": _truth_json(truth)}
-    entries = read_ledger(cohort)
-    if entries and entries[-1]["fichiers"] == entry["fichiers"]:
-        return entries[-1]  # the same files again: not a new release
-    entries.append(entry)
-    path = ledger_path(cohort)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registre-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(entries, fh, ensure_ascii=False)
-    os.replace(tmp, path)
-    return entry
-
-
 def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = False,
                  all_intervals: bool = False, validated_only: bool | None = None,
                  against_ledger: bool = False) -> AuditResult:
@@ -852,9 +537,9 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
     jury = load_cohort(cohort, audience="jury")
     truth = dossier_types(jury.tables, validated_only=validated_only)
     current = read_release(public) if public.exists() else Release()
-    own = {k: _sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
+    own = {k: file_sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
         if public.exists() else {}
-    earlier = [(Release.from_json(e["publie"]), _truth_from_json(e["types"])) for e in read_ledger(jury.name)
+    earlier = [(Release.from_json(e["publie"]), truth_from_json(e["types"])) for e in read_ledger(jury.name)
                if against_ledger and e["fichiers"] != {str(k): v for k, v in own.items()}]
     import hashlib
 
