@@ -26,6 +26,7 @@ from socinnov.analysis.agreement import (
     AgreementInputError,
     agreement_table,
 )
+from socinnov.analysis.agreement.ratings import SCALE_FR, WEIGHT_FR
 from socinnov.inputs.csv_reader import TableFormatError, read_columns
 
 __all__ = ["configure_parser", "main", "run"]
@@ -33,9 +34,6 @@ __all__ = ["configure_parser", "main", "run"]
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-_SCALE_FR = {"nominal": "nominale", "ordinal": "ordinale", "interval": "d'intervalle",
-             "ratio": "de rapport"}
-_WEIGHT_FR = {"identity": "identité", "linear": "linéaire", "quadratic": "quadratique"}
 
 
 class _InputProblem(Exception):
@@ -120,8 +118,8 @@ def _to_text(table: pd.DataFrame, path: str, args) -> str:
         f"Accord inter-évaluateurs — {path}",
         (f"Unités : {attrs['n_units']} · évaluateurs : {attrs['n_raters']} · notes : "
          f"{attrs['n_ratings']} ({attrs['n_missing']} manquantes)"),
-        (f"Échelle {_SCALE_FR[attrs['scale']]} à {len(attrs['levels'])} niveaux ({levels}) · "
-         f"pondération {_WEIGHT_FR[attrs['weights']]} · {boot}"),
+        (f"Échelle {SCALE_FR[attrs['scale']]} à {len(attrs['levels'])} niveaux ({levels}) · "
+         f"pondération {WEIGHT_FR[attrs['weights']]} · {boot}"),
         "",
     ]
     width = max(len(v) for v in STATISTIC_LABELS.values())
