@@ -294,6 +294,12 @@ def size_section(root: Path, n: int, a) -> dict:
         add(scope, f"sévérité des jurés (modèle mixte REML, {jur.result['jurors']} jurés)",
             seconds(jur.result["seconds"]))
 
+    line = step("funding-line", *common, root=root, timeout=a.timeout)
+    if line.ok:
+        out.update(g_study=line.result["g_study"], ranking=line.result["ranking"])
+        add(scope, "ligne de financement : étude G et étude D", seconds(line.result["g_study"]))
+        add(scope, "  … classement a posteriori (1 000 tirages) et zone grise", seconds(line.result["ranking"]))
+
     peers = step("peers", *common, root=root, timeout=a.timeout)
     if peers.ok:
         peer_rows(scope, peers.result, a.n_boot, big)

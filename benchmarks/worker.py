@@ -162,6 +162,22 @@ def step_jurors(a) -> dict:
     return out
 
 
+def step_funding_line(a) -> dict:
+    """The funding line's statistics (issue 19): G-study and D-study, then the ranking posterior
+    (1 000 draws) and the grey zone, on the acceptability grid's individual round."""
+    from socinnov.analysis.ranking import grey_zone, rank_posterior
+    from socinnov.analysis.reliability import d_study, g_study
+
+    r = _ratings(a.cohort)
+    r = r[(r["grid"] == "acceptabilite") & (r["round"] == "individuel")]
+    out: dict = {"rows": len(r)}
+    with timer(out, "g_study"):
+        d_study(g_study(r))
+    with timer(out, "ranking"):
+        grey_zone(rank_posterior(r, n_draws=1000, seed=1), n_funded=max(1, r["dossier_id"].nunique() // 7))
+    return out
+
+
 def _best_of(fn, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -327,6 +343,7 @@ def step_sweep(a) -> dict:
 
 
 STEPS = {"generate": step_generate, "ingest": step_ingest, "agreement": step_agreement, "jurors": step_jurors,
+         "funding-line": step_funding_line,
          "accord-agreement": step_accord_agreement,
          "peers": step_peers, "reports": step_reports, "sheets": step_sheets, "sweep": step_sweep,
          "floor": step_floor}
