@@ -48,7 +48,7 @@ data: $(STAMP) ## validate data/raw/COHORT and write data/processed/COHORT
 test: $(STAMP) ## run every test, and print the 15 slowest (where the time goes)
 	$(BIN)/python -m pytest --durations=15
 
-test-fast: $(STAMP) ## the inner loop: every test but the slow ones (real notebooks, report builds, PDF)
+test-fast: $(STAMP) ## the inner loop: every test but the slow ones (notebooks, report builds, PDF, fuzz and kill batteries)
 	$(BIN)/python -m pytest -m "not slow" --durations=10
 
 lint: $(STAMP) ## check the code style (ruff) and the layers of the package (import-linter)
