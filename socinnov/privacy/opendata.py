@@ -154,11 +154,11 @@ def open_tables(tables: dict[str, pd.DataFrame], cohort: str, *, min_count: int 
     })
     ratings_table = None
     if manifest.get("call"):
-        from socinnov.privacy import audit
+        from socinnov.privacy import audit, published
         from socinnov.privacy.aggregates import PublicCohort
 
         public = PublicCohort(cohort, manifest, tables, min_count=min_count)
-        dossiers = _mask_suppressed_cells(dossiers, audit.dossier_types(tables), audit.public_cells(public))
+        dossiers = _mask_suppressed_cells(dossiers, audit.dossier_types(tables), published.public_cells(public))
         ratings_table = public.level_distribution()
         labels = {c.id: c.label for c in public.grid().criteria}
     dossiers = disclosure.generalise_rare(dossiers, QUASI, min_count=min_count)
