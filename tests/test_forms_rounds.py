@@ -426,4 +426,4 @@ def test_from_the_assignment_to_the_agreement_report(project, tmp_path, capsys):
     assert gain and float(gain.group(1).replace(",", ".")) > 0
     capsys.readouterr()
     assert main(["status", "petit"]) == 0
-    assert "  « L'accord entre les jurés » (jury, comite) : 6 sections sur 6" in capsys.readouterr().out
+    assert "  « L'accord entre les jurés » (jury, comite) : 7 sections sur 7" in capsys.readouterr().out

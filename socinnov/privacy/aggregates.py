@@ -221,7 +221,8 @@ class PublicCohort:
     def publishable_texts(self) -> set[str]:
         """Everything the region may publish about named dossiers: the voted laureates' structure
         and title, and the texts of those who consented."""
-        texts = set(self.laureates()["Porteur"]) | set(self.laureates()["Action"])
+        laureates = self.laureates()
+        texts = set(laureates["Porteur"]) | set(laureates["Action"]) | set(laureates["Aide accordée"])
         for d in self.laureate_details():
             texts |= {v for k, v in d.items() if k in ("summary", "objectives", "target_publics") and v}
         return texts
