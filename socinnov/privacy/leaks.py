@@ -144,8 +144,10 @@ def specific(value: str, kind: str = "") -> bool:
     if kind.endswith(("filed_on", "start_date")):
         return False
     if kind.endswith(("requested_amount", "total_cost")):
+        # An amount in round hundreds (« 38 500 € ») is as likely a median or a sum of the
+        # report's own as one dossier's request: reported, not a leak by itself.
         digits = re.sub(r"\D", "", v)
-        return bool(digits) and int(digits) % 1000 != 0
+        return bool(digits) and int(digits) % 100 != 0
     return len(v) >= 4 and v not in COMMON and not (v.isdigit() and len(v) < 6)
 
 
