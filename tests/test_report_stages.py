@@ -75,8 +75,15 @@ def test_builds_cover_the_stages_and_the_combinations():
     assert with_feasibility == {True, False}
 
 
+WITHHELD = pytest.mark.xfail(strict=True, reason=(
+    "known gap (issue 16): the audit withholds this cohort's public release — the « réorienté » / "
+    "« inéligible » totals of 2 or 3 dossiers are bounded [0 ; v] by the published tables; joint "
+    "suppression must widen them before the release can pass"))
+BUILD_PARAMS = [pytest.param(b, marks=WITHHELD) if b in ("suivi", "bilans-1tour") else b for b in BUILDS]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", BUILDS)
+@pytest.mark.parametrize("name", BUILD_PARAMS)
 def test_every_report_builds_and_explains_what_is_missing(project, capsys, name):
     cohorts.build_cohort(project / "data" / "raw" / name, **cohorts.VARIANTS[name])
     code = main(["report", name, "--audience", "all"])
