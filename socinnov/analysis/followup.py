@@ -59,7 +59,7 @@ __all__ = [
     "waves",
 ]
 
-FUNDED = "retenu - financé"
+FUNDED = voc.FUNDED
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 

@@ -31,6 +31,7 @@ from socinnov.call.eligibility import check_eligibility
 from socinnov.call.grids import ACCEPTABILITY, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
 from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
+from socinnov.call.vocabulary import FUNDED
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.french_values import ANY_DATE, DateWindow, fold
 from socinnov.inputs.sources import considered_files, find_sources, localise
@@ -228,7 +229,7 @@ def _funded_only(frames) -> list[Problem]:
     decisions = frames.get("decisions")
     if decisions is None:
         return []
-    funded = set(decisions.loc[decisions["decision"] == "retenu - financé", "dossier_id"])
+    funded = set(decisions.loc[decisions["decision"] == FUNDED, "dossier_id"])
     known = set(frames["dossiers"]["dossier_id"]) if "dossiers" in frames else set()
     problems = []
     for table in FOLLOWUP_TABLES:
