@@ -35,3 +35,33 @@ def test_vectorised_form_matches(key_file):
     s = pd.Series(["A", "B", "A", None])
     out = pseudonyms.pseudonymise(s, cohort="c")
     assert out[0] == out[2] == pseudonyms.pseudonym("A", cohort="c") and pd.isna(out[3])
+
+
+@pytest.mark.parametrize("where", ["data/processed", "reports/demo/public"])
+def test_a_key_inside_the_project_data_or_reports_is_refused(project, monkeypatch, where):
+    # a key under reports/…/public would be published with the release (issue 16, item 9)
+    path = project / where / "cle-pseudonymes"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("SOCINNOV_KEY_FILE", str(path))
+    pseudonyms._key.cache_clear()
+    with pytest.raises(pseudonyms.KeyFileError, match="dans le dossier du projet"):
+        pseudonyms.pseudonym("AMI16-001", cohort="demo")
+    assert not path.exists()  # refused before any key is written there
+    pseudonyms._key.cache_clear()
+
+
+def test_a_key_readable_by_others_is_refused_with_the_fix(key_file):
+    pseudonyms.pseudonym("AMI16-001", cohort="demo")
+    pseudonyms._key.cache_clear()
+    key_file.chmod(0o644)
+    with pytest.raises(pseudonyms.KeyFileError, match="lisible par d'autres") as info:
+        pseudonyms.pseudonym("AMI16-001", cohort="demo")
+    assert f"chmod 600 {key_file}" in info.value.hint
+
+
+@pytest.mark.parametrize("key", [bytes(32), b"motdepasse" * 4, bytes(range(8)) * 4])
+def test_a_weak_key_is_refused(key_file, key):
+    key_file.write_bytes(key)
+    key_file.chmod(0o600)
+    with pytest.raises(pseudonyms.KeyFileError, match="trop faible"):
+        pseudonyms.pseudonym("AMI16-001", cohort="demo")

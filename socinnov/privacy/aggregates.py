@@ -22,23 +22,10 @@ from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
 from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
 from socinnov.privacy import audiences, disclosure
+from socinnov.privacy.published import legal_group
 
 DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
                    "inéligible": "inéligible", "sans décision": "sans décision"}
-LEGAL_GROUPS = {
-    "association": "association",
-    "entreprise": "entreprise",
-    "collectivité territoriale": "collectivité ou établissement public",
-    "EPCI": "collectivité ou établissement public",
-    "autre établissement public": "collectivité ou établissement public",
-}
-
-
-def legal_group(category: str) -> str:
-    """Legal categories grouped for publication (rare categories would single porteurs out)."""
-    return LEGAL_GROUPS.get(category, "autre")
-
-
 class _ValidatedDecisions(Mapping):
     """The jury-level tables with only the decisions the comité d'élu-e-s validated: a pending
     decision is invisible in every public aggregate (« sans décision »), not « secret »."""
@@ -68,8 +55,10 @@ class PublicCohort:
         self.name = name
         self.manifest = manifest
         self.min_count = min_count
+        self._all_tables = tables
         self._tables = tables = _ValidatedDecisions(tables)
         self._linked_tables = None
+        self._joint = None
         self._d = overview.with_decision(tables).assign(
             decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
             legal_group=lambda d: d["legal_category"].map(legal_group),
@@ -92,6 +81,9 @@ class PublicCohort:
 
     def funnel(self) -> pd.DataFrame:
         """The call's funnel; a small step is suppressed with its complement (retenus = financés + réorientés)."""
+        return self._jointly("funnel", self._funnel())
+
+    def _funnel(self) -> pd.DataFrame:
         f = overview.funnel(self._tables).drop(columns="Part des dépôts")
         n = dict(zip(f["Étape"], f["Dossiers"]))
         small = {k for k, v in n.items() if 0 < v < self.min_count}
@@ -104,6 +96,9 @@ class PublicCohort:
 
     def profile(self, by: str) -> pd.DataFrame:
         """Dossiers by ``legal_group``, ``stage`` or ``departement``, and decision, protected."""
+        return self._jointly(by, self._profile(by))
+
+    def _profile(self, by: str) -> pd.DataFrame:
         labels = {"legal_group": "Catégorie de porteur", "stage": "Stade d'avancement", "departement": "Département"}
         out = self._linked()[by].copy()
         out.index.name = labels[by]
@@ -129,6 +124,9 @@ class PublicCohort:
 
     def innovation_types(self) -> pd.DataFrame:
         """Dossiers claiming each type of social innovation (overlapping: no total), small counts suppressed."""
+        return self._jointly("types", self._innovation_types())
+
+    def _innovation_types(self) -> pd.DataFrame:
         rows = []
         for col, label in voc.INNOVATION_TYPES.items():
             n = int(self._d[col].sum())
@@ -140,6 +138,13 @@ class PublicCohort:
 
     def departement_counts(self) -> pd.DataFrame:
         """Dossiers filed and funded per département, ``NaN`` where the count is suppressed."""
+        counts = self._departement_counts()
+        for cell in self._joint_suppressions():
+            if cell.source.startswith("carte:"):
+                counts.iloc[cell.at[0], counts.columns.get_loc(cell.source.removeprefix("carte:"))] = float("nan")
+        return counts
+
+    def _departement_counts(self) -> pd.DataFrame:
         counts = overview.departement_counts(self._tables)
         filed = self._linked()["carte"]["deposes"]
         counts["deposes"] = pd.to_numeric(filed.reindex(counts["code"]).replace(disclosure.SECRET, None)).to_numpy()
@@ -147,6 +152,29 @@ class PublicCohort:
         counts["finances"] = pd.to_numeric(table.loc[counts["code"], "finances"].replace(disclosure.SECRET,
                                                                                          None)).to_numpy()
         return counts
+
+    def _jointly(self, source: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the cells joint suppression adds (``socinnov.privacy.joint``)."""
+        out = frame.astype(object)
+        for cell in self._joint_suppressions():
+            if cell.source == source:
+                out.iloc[cell.at[0], out.columns.get_loc(cell.at[1])] = disclosure.SECRET
+        out.attrs = frame.attrs
+        return out
+
+    def _joint_suppressions(self) -> list:
+        """The cells suppressed on top of each table's own protection so that every public table,
+        the maps and the laureate list read together keep every small count uncertain."""
+        if self._joint is None:
+            from socinnov.privacy import joint
+            from socinnov.privacy.published import dossier_types, frames_cells
+
+            frames = {"funnel": self._funnel(), "types": self._innovation_types(), "laureates": self.laureates(),
+                      **{by: self._profile(by).reset_index() for by in ("legal_group", "stage")}}
+            cells = frames_cells(frames, self._departement_counts())
+            self._joint = joint.extra_suppressions(cells, dossier_types(self._all_tables), min_count=self.min_count,
+                                                   fixed=frozenset({"laureates"}))
+        return self._joint
 
     def amounts(self) -> pd.DataFrame:
         """Amounts requested and granted, with medians over enough dossiers, per call."""

@@ -34,265 +34,34 @@ not validated yet). An amount (aid granted) must stay uncertain over ``±p_amoun
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
-from socinnov.call import vocabulary as voc
+from socinnov.privacy.attacker import P_COUNT, InfeasibleRelease, Model, required_margin, true_count
 from socinnov.privacy.disclosure import MIN_COUNT, SECRET
-
-P_COUNT = 0.30
-P_AMOUNT = 0.15
-# PublicCohort counts only validated decisions (issue 16): the audit reads the tables by that
-# convention (False: a release built when pending decisions were counted as funded).
-VALIDATED_ONLY = True
-TIME_LIMIT = 30  # seconds per bound; beyond it HiGHS's proven bound is used
 from socinnov.privacy.ledger import file_sha256, read_ledger, record_release, truth_from_json
 from socinnov.privacy.published import (
     ANY_FUNDED,
     ATTR_LABELS,
     ATTRS,
     DEPARTEMENTS,
-    DOMAINS,
-    FORMER_REGIONS,
     FUNDED,
     OUT_OF_REGION,
     PENDING,
-    TYPE_COLUMNS,
-    TYPE_NAMES,
     Release,
+    dossier_types,
     pred,
     read_release,
 )
 
-# ---------------------------------------------------------------------------------------------
-# The universe and the records
-
-
-def _allowed_of_record(row: dict) -> dict[str, set]:
-    """What a record of ``dossiers.csv`` says of its dossier (a « secret » value allows all)."""
-    out: dict[str, set] = {}
-    region = row.get("ancienne_region", SECRET)
-    if region != SECRET:
-        out["dep"] = FORMER_REGIONS.get(region, set(DEPARTEMENTS))
-    if row.get("categorie_porteur", SECRET) != SECRET:
-        out["grp"] = {row["categorie_porteur"]}
-    if row.get("stade", SECRET) != SECRET:
-        out["stage"] = {row["stade"]}
-    types = row.get("types_innovation", SECRET)
-    if types != SECRET:
-        names = {t.strip() for t in types.split("+") if t.strip()}
-        out["types"] = {sum(1 << i for i, n in enumerate(TYPE_NAMES) if n in names)}
-    if row.get("eligible", SECRET) not in (SECRET, ""):
-        out["elig"] = {str(row["eligible"]) == "True"}
-    issue = row.get("issue", SECRET)
-    if issue != SECRET:
-        # a funded dossier awaiting the comité's vote is published « sans décision » (opendata);
-        # earlier releases published it « financé »: both readings are left to the attacker
-        out["dec"] = {FUNDED, PENDING} if issue == FUNDED else (
-            {"sans décision", PENDING} if issue == "sans décision" else {issue})
-    return out
-
-
-def _published_total(rel: Release) -> float | None:
-    return next((c.value for c in rel.cells if c.domain == "dossiers" and c.kind == "count" and not c.pred
-                 and c.value is not None), None)
-
-
-def _cells_of(allowed: dict[str, set]) -> list[tuple]:
-    return list(itertools.product(*[[v for v in DOMAINS[a] if a not in allowed or v in allowed[a]] for a in ATTRS]))
-
-
-def _match(cell: tuple, p: tuple) -> bool:
-    return all(cell[ATTRS.index(a)] in vals for a, vals in p)
-
+P_AMOUNT = 0.15
+__all__ = ["InfeasibleRelease", "audit", "audit_cohort", "dossier_types", "release_gate"]
 
 # ---------------------------------------------------------------------------------------------
-# The integer programme
-
-
-class Model:
-    """The attacker's unknowns, as an integer programme.
-
-    Each release's dossiers are split into *patterns*: the records of ``dossiers.csv`` that read
-    alike (their « secret » values allowing several types), plus, when the file holds fewer
-    records than the release counts dossiers, one pattern of unseen dossiers of any type.
-    ``x[p, c]`` is the number of dossiers of pattern ``p`` whose type is universe cell ``c``;
-    a published count is the sum of ``x`` over the cells its table row and column describe.
-
-    With two releases (``releases``: ``[(tag, Release), …]``, earlier first), open-data
-    pseudonyms do not link records, so ``k[c]`` counts the dossiers of type ``c`` kept from one
-    to the next (at most what each release holds there); the rest were withdrawn (earlier
-    release) or added (current one). A dossier whose type changed is one of each."""
-
-    def __init__(self, releases: list[tuple[str, Release]]):
-        self.releases = releases
-        self.patterns: dict[str, list[tuple[dict, int]]] = {tag: _patterns(rel) for tag, rel in releases}
-        union: set[tuple] = set()
-        for pats in self.patterns.values():
-            for allowed, _size in pats:
-                union.update(_cells_of(allowed))
-        self.universe = sorted(union, key=str)
-        self.codes = {a: np.array([c[i] for c in self.universe], dtype=object) for i, a in enumerate(ATTRS)}
-        where = {c: i for i, c in enumerate(self.universe)}
-        var_u, var_tag = [], []
-        rows_i, rows_j, rows_v, rhs = [], [], [], []
-        for tag, pats in self.patterns.items():
-            for allowed, size in pats:
-                r = len(rhs)
-                for c in _cells_of(allowed):
-                    rows_i.append(r)
-                    rows_j.append(len(var_u))
-                    rows_v.append(1.0)
-                    var_u.append(where[c])
-                    var_tag.append(tag)
-                rhs.append(float(size))
-        self.var_u = np.array(var_u)
-        self.var_tag = np.array(var_tag, dtype=object)
-        self.n_x = len(var_u)
-        self.n = self.n_x + (len(self.universe) if len(releases) > 1 else 0)
-        if len(releases) > 1:  # k[c] <= sum of x[., c] in each release
-            n_u = len(self.universe)
-            parts_i, parts_j, parts_v = [], [], []
-            for r, (tag, _rel) in enumerate(releases):
-                js = np.flatnonzero(self.var_tag == tag)
-                parts_i += [r * n_u + self.var_u[js], r * n_u + np.arange(n_u)]
-                parts_j += [js, self.n_x + np.arange(n_u)]
-                parts_v += [-np.ones(len(js)), np.ones(n_u)]
-            A = sparse.csr_matrix((np.concatenate(parts_v), (np.concatenate(parts_i), np.concatenate(parts_j))),
-                                  shape=(len(releases) * n_u, self.n))
-            self.ineq = LinearConstraint(A, -np.inf, 0)
-        else:
-            self.ineq = None
-        for tag, rel in releases:
-            for cell in rel.cells:
-                if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
-                    r = len(rhs)
-                    for j in np.flatnonzero(self._vars(tag, cell.pred)):
-                        rows_i.append(r)
-                        rows_j.append(int(j))
-                        rows_v.append(1.0)
-                    rhs.append(float(cell.value))
-        A = sparse.csr_matrix((rows_v, (rows_i, rows_j)), shape=(len(rhs), self.n))
-        self.eq = LinearConstraint(A, np.array(rhs), np.array(rhs))
-
-    def _mask(self, p: tuple) -> np.ndarray:
-        mask = np.ones(len(self.universe), bool)
-        for a, vals in p:
-            mask &= np.isin(self.codes[a], list(vals))
-        return mask
-
-    def _vars(self, tag: str, p: tuple) -> np.ndarray:
-        return self._mask(p)[self.var_u] & (self.var_tag == tag)
-
-    def expr(self, tag: str, p: tuple) -> np.ndarray:
-        """Objective vector: the count of dossiers of release ``tag`` satisfying ``p``."""
-        c = np.zeros(self.n)
-        c[: self.n_x][self._vars(tag, p)] = 1.0
-        return c
-
-    def withdrawn_expr(self, tag: str, p: tuple) -> np.ndarray:
-        """Dossiers of the earlier release ``tag`` satisfying ``p`` and not kept in the next."""
-        c = self.expr(tag, p)
-        c[self.n_x:][self._mask(p)] = -1.0
-        return c
-
-    def bounds(self, objective: np.ndarray) -> tuple[int, int]:
-        """The interval of ``objective`` over the LP relaxation, rounded inwards (τ-ARGUS's
-        audit solves the same LPs); the integer interval lies inside it, see :meth:`reaches`.
-        ``self.integral`` records, for each end, whether the LP optimum found is an integer
-        point (then it is the integer optimum too)."""
-        from scipy.optimize import linprog
-
-        out, self.integral = [], []
-        for sign in (1, -1):
-            lp = linprog(sign * objective, A_eq=self.eq.A, b_eq=self.eq.lb,
-                         A_ub=None if self.ineq is None else self.ineq.A,
-                         b_ub=None if self.ineq is None else np.zeros(self.ineq.A.shape[0]), bounds=(0, None),
-                         method="highs")
-            if lp.status != 0:
-                raise InfeasibleRelease(f"programme linéaire sans solution ({lp.message}) : les fichiers publiés "
-                                        "se contredisent, ou un tableau est mal lu")
-            out.append(sign * lp.fun)
-            self.integral.append(bool(np.allclose(lp.x, np.round(lp.x), atol=1e-7)))
-        return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
-
-    def reaches(self, objective: np.ndarray, target: float, *, below: bool) -> bool:
-        """Whether some integer point has ``objective <= target`` (``below``) or ``>= target``:
-        a feasibility problem (HiGHS stops at the first point found). Not proven within the
-        time limit counts as not reached: a doubt fails the audit, never passes it."""
-        row = LinearConstraint(sparse.csr_matrix(objective[None, :]), -np.inf if below else target,
-                               target if below else np.inf)
-        cons = [self.eq, row] + ([self.ineq] if self.ineq is not None else [])
-        res = milp(np.zeros(self.n), constraints=cons, integrality=np.ones(self.n), bounds=Bounds(0, np.inf),
-                   options={"time_limit": TIME_LIMIT})
-        return res.status == 0 or (res.status == 1 and res.x is not None)
-
-
-def _patterns(rel: Release) -> list[tuple[dict, int]]:
-    """Groups of alike records, and the dossiers of the release no record shows."""
-    counts: dict[tuple, int] = {}
-    n = 0
-    if rel.records is not None:
-        for row in rel.records.to_dict(orient="records"):
-            key = tuple(sorted((k, frozenset(v)) for k, v in _allowed_of_record(row).items()))
-            counts[key] = counts.get(key, 0) + 1
-            n += 1
-    out = [({k: set(v) for k, v in key}, size) for key, size in counts.items()]
-    total = _published_total(rel)
-    if total is not None and total > n:
-        out.append(({}, int(total) - n))
-    return out
-
-
-class InfeasibleRelease(RuntimeError):
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Truth (the data holder's side) and the audit
-
-
-def dossier_types(tables, *, validated_only: bool | None = None) -> pd.DataFrame:
-    """Each dossier's universe cell, from the jury-level tables.
-
-    ``validated_only`` (default :data:`VALIDATED_ONLY`): the public aggregates count only the
-    decisions the comité d'élu-e-s validated, so a pending decision is published as « sans
-    décision » and that is its type for the audit; otherwise a pending funded dossier is its
-    own type (counted as funded by the tables, absent from the laureate list)."""
-    validated_only = VALIDATED_ONLY if validated_only is None else validated_only
-    from socinnov.analysis import overview
-    from socinnov.privacy.aggregates import legal_group
-
-    d = overview.with_decision(tables)
-    validated = tables["decisions"].set_index("dossier_id")["validated"]
-    labels = {"non retenu": "non retenu", "retenu - financé": FUNDED, "retenu - réorienté": "réorienté",
-              "inéligible": "inéligible", "sans décision": "sans décision"}
-    dec = d["decision"].map(labels).fillna(d["decision"])
-    pending = (dec == FUNDED) & ~d["dossier_id"].map(validated).fillna(False).astype(bool)
-    types = sum(d[c].fillna(False).astype(bool).astype(int) * (1 << i) for i, c in enumerate(TYPE_COLUMNS))
-    return pd.DataFrame({
-        "dossier_id": d["dossier_id"], "grp": d["legal_category"].map(legal_group), "stage": d["stage"],
-        "dep": d["departement"].where(d["departement"].isin(list(voc.REGION_DEPARTEMENTS)), OUT_OF_REGION),
-        "dec": dec.mask(pending, "sans décision" if validated_only else PENDING), "elig": d["eligible"].fillna(False).astype(bool), "types": types,
-        "granted": d["dossier_id"].map(tables["decisions"].set_index("dossier_id")["granted_amount"]).fillna(0.0),
-    })
-
-
-def true_count(truth: pd.DataFrame, p: tuple) -> int:
-    mask = np.ones(len(truth), bool)
-    for a, vals in p:
-        mask &= truth[a].isin(list(vals)).to_numpy()
-    return int(mask.sum())
-
-
-def required_margin(v: float, p: float = P_COUNT) -> float:
-    return max(1, math.ceil(p * v - 1e-9))
+# The audit
 
 
 @dataclass
@@ -352,6 +121,46 @@ def hidden_quantities(truth: pd.DataFrame, min_count: int) -> list[tuple[str, tu
     return out
 
 
+def count_quantities(model: Model, current: Release, truth: pd.DataFrame, min_count: int) -> list[tuple]:
+    """The counts of dossiers ``current`` suppressed or implies, each once: ``(label, source,
+    objective, true value, sensitive)``. A suppressed cell is sensitive when its true count is
+    small and not all its dossiers are named by the laureate list."""
+    out, seen = [], set()
+    unlisted = truth[truth["dec"] != FUNDED]  # the laureate list names the validated funded ones
+    for cell in current.cells:
+        if cell.domain == "dossiers" and cell.kind == "count" and cell.value is None:
+            if (cell.label, cell.source) in seen:
+                continue
+            seen.add((cell.label, cell.source))
+            v = true_count(truth, cell.pred)
+            sensitive = 0 < v < min_count and true_count(unlisted, cell.pred) > 0
+            out.append((cell.label, cell.source, model.expr("courante", cell.pred), v, sensitive))
+    for label, p in hidden_quantities(truth, min_count):
+        out.append((label, "(implicite)", model.expr("courante", p), true_count(truth, p), True))
+    return out
+
+
+def check(model: Model, expr: np.ndarray, v: float, sensitive: bool, p_count: float = P_COUNT, *,
+          withdrawn: bool = False) -> tuple[float, float, bool]:
+    """The attacker's interval of ``expr`` and whether it protects the true value ``v``: it must
+    reach ``v - m`` and ``v + m`` (:func:`required_margin`), proven on the integer points; a
+    withdrawn dossier's attribute needs only a doubt that it held that value."""
+    low, high = model.bounds(expr)
+    if withdrawn:  # the attacker must not be sure the withdrawn dossiers had this value
+        need_low, need_high = v - 1, -math.inf
+    elif sensitive:
+        m = required_margin(v, p_count)
+        need_low, need_high = v - m, v + m
+    else:
+        return low, high, True
+    safe = low <= need_low and high >= need_high
+    if safe:  # the LP interval is wide enough: is the integer one?
+        low_ok, high_ok = model.integral  # an integral LP optimum is an integer point
+        safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
+            need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
+    return low, high, safe
+
+
 def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release, pd.DataFrame]] = (),
           min_count: int = MIN_COUNT, p_count: float = P_COUNT, p_amount: float = P_AMOUNT,
           all_intervals: bool = False) -> AuditResult:
@@ -366,42 +175,16 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
     for ctx in contexts:
         rels = [("courante", current)] if ctx is None else [("antérieure", ctx[0]), ("courante", current)]
         model = Model(rels)
-        quantities = []
-        unlisted = truth[truth["dec"] != FUNDED]  # the laureate list names the validated funded ones
-        for cell in current.cells:
-            if cell.domain == "dossiers" and cell.kind == "count" and cell.value is None:
-                v = true_count(truth, cell.pred)
-                sensitive = 0 < v < min_count and true_count(unlisted, cell.pred) > 0
-                quantities.append((cell.label, cell.source, model.expr("courante", cell.pred), v, sensitive))
-        for label, p in hidden_quantities(truth, min_count):
-            quantities.append((label, "(implicite)", model.expr("courante", p), true_count(truth, p), True))
+        quantities = count_quantities(model, current, truth, min_count)
         if ctx is not None:
             quantities += _changes(model, ctx[1], truth, min_count)
-        seen = set()
         for label, source, expr, v, sensitive in quantities:
-            key = (label, source)
-            if key in seen:
-                continue
-            seen.add(key)
             if not sensitive and not all_intervals:
                 findings.append(Finding(label, source, v, math.nan, math.nan, False, True))
                 continue
-            low, high = model.bounds(expr)
-            if ctx is not None and label.startswith("retrait"):
-                # the attacker must not be sure the withdrawn dossiers had this value
-                need_low, need_high = v - 1, -math.inf
-            elif sensitive:
-                m = required_margin(v, p_count)
-                need_low, need_high = v - m, v + m
-            else:
-                need_low, need_high = math.inf, -math.inf
-            safe = low <= need_low and high >= need_high
-            if safe and need_low != math.inf:  # the LP interval is wide enough: is the integer one?
-                low_ok, high_ok = model.integral  # an integral LP optimum is an integer point
-                safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
-                    need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
-            findings.append(Finding(label if ctx is None or label.startswith("retrait")
-                                    else f"{label} (avec la diffusion antérieure)",
+            withdrawn = ctx is not None and label.startswith("retrait")
+            low, high, safe = check(model, expr, v, sensitive, p_count, withdrawn=withdrawn)
+            findings.append(Finding(label if ctx is None or withdrawn else f"{label} (avec la diffusion antérieure)",
                                     source, v, low, high, sensitive, safe))
     findings += _audit_amounts(current, truth, min_count=min_count, p=p_amount)
     findings += _audit_ratings(current, min_count=min_count, p=p_count)

@@ -23,8 +23,9 @@ from socinnov.call.eligibility import eligibility_status
 from socinnov.call.grids import ACCEPTABILITY, load_grid
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences, disclosure
-from socinnov.privacy.aggregates import DECISION_LABELS, legal_group
+from socinnov.privacy.aggregates import DECISION_LABELS
 from socinnov.privacy.pseudonyms import pseudonymise
+from socinnov.privacy.published import legal_group
 
 # Suppressed first to last: the attributes the research networks need most come last. The
 # eligibility and the decision are quasi-identifiers too: the funnel publishes their counts.
@@ -154,11 +155,11 @@ def open_tables(tables: dict[str, pd.DataFrame], cohort: str, *, min_count: int 
     })
     ratings_table = None
     if manifest.get("call"):
-        from socinnov.privacy import audit, published
+        from socinnov.privacy import published
         from socinnov.privacy.aggregates import PublicCohort
 
         public = PublicCohort(cohort, manifest, tables, min_count=min_count)
-        dossiers = _mask_suppressed_cells(dossiers, audit.dossier_types(tables), published.public_cells(public))
+        dossiers = _mask_suppressed_cells(dossiers, published.dossier_types(tables), published.public_cells(public))
         ratings_table = public.level_distribution()
         labels = {c.id: c.label for c in public.grid().criteria}
     dossiers = disclosure.generalise_rare(dossiers, QUASI, min_count=min_count)

@@ -25,6 +25,9 @@ from socinnov import files
 from socinnov.errors import UserError, os_reason
 
 KEY_BYTES = 32
+MIN_DISTINCT_BYTES = 16
+"""32 random bytes hold 30 distinct values on average (256 x (1 - (255/256)^32)); fewer than 16
+is no chance draw (the fewest in 200 000 draws: 23), it is a made-up key."""
 
 
 class KeyFileError(UserError, ValueError):
@@ -55,6 +58,7 @@ def _create_key(path: Path) -> bool:
 
 @cache
 def _key(path: Path) -> bytes:
+    _check_place(path)
     if not path.exists() and _create_key(path):
         print(f"socinnov : clé de pseudonymisation créée dans {path}. Conservez-la hors du dépôt et des "
               "rapports : la perdre change tous les pseudonymes, la divulguer permet de ré-identifier les dossiers.",
@@ -62,7 +66,27 @@ def _key(path: Path) -> bytes:
     key = path.read_bytes()
     if len(key) < KEY_BYTES:
         raise KeyFileError(f"clé de pseudonymisation trop courte dans {path} : {len(key)} octets, {KEY_BYTES} attendus")
+    if len(set(key)) < MIN_DISTINCT_BYTES:
+        raise KeyFileError(f"clé de pseudonymisation trop faible dans {path} : {len(set(key))} octets différents "
+                           f"sur {len(key)} (une clé tirée au hasard en a presque autant que d'octets)")
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        raise KeyFileError(f"clé de pseudonymisation lisible par d'autres utilisateurs : {path} "
+                           f"(droits {oct(path.stat().st_mode & 0o777)})",
+                           hint=f"la réserver à son propriétaire : chmod 600 {path}")
     return key
+
+
+def _check_place(path: Path) -> None:
+    """The key never sits where the kit writes what it shares or keeps data: ``data/`` and
+    ``reports/`` of the project (a public folder would publish it, a cohort archive carry it)."""
+    from socinnov import config
+
+    resolved = path.expanduser().resolve()
+    for folder in (config.project_root() / "data", config.project_root() / "reports"):
+        if resolved.is_relative_to(folder.resolve()):
+            raise KeyFileError(f"clé de pseudonymisation dans le dossier du projet {folder} : {path}",
+                               hint="la placer hors du projet (par défaut ~/.config/socinnov/cle-pseudonymes) "
+                                    "et indiquer son chemin dans SOCINNOV_KEY_FILE")
 
 
 def pseudonym(identifier: str, *, cohort: str, prefix: str = "P") -> str:

@@ -48,6 +48,54 @@ FORMER_REGIONS = {"Aquitaine": {"24", "33", "40", "47", "64"}, "Limousin": {"19"
                   "Poitou-Charentes": {"16", "17", "79", "86"}, OUT_OF_REGION: {OUT_OF_REGION}}
 
 
+LEGAL_GROUPS = {
+    "association": "association",
+    "entreprise": "entreprise",
+    "collectivité territoriale": "collectivité ou établissement public",
+    "EPCI": "collectivité ou établissement public",
+    "autre établissement public": "collectivité ou établissement public",
+}
+"""Legal categories grouped for publication (rare categories would single porteurs out)."""
+# PublicCohort counts only validated decisions (issue 16): the audit reads the tables by that
+# convention (False: a release built when pending decisions were counted as funded).
+VALIDATED_ONLY = True
+
+
+def legal_group(category: str) -> str:
+    """A legal category's group in every public table (one of :data:`GROUPS`, « autre » else)."""
+    return LEGAL_GROUPS.get(category, "autre")
+
+
+# ---------------------------------------------------------------------------------------------
+# The truth (the data holder's side)
+
+
+def dossier_types(tables, *, validated_only: bool | None = None) -> pd.DataFrame:
+    """Each dossier's universe cell, from the jury-level tables.
+
+    ``validated_only`` (default :data:`VALIDATED_ONLY`): the public aggregates count only the
+    decisions the comité d'élu-e-s validated, so a pending decision is published as « sans
+    décision » and that is its type for the audit; otherwise a pending funded dossier is its
+    own type (counted as funded by the tables, absent from the laureate list)."""
+    validated_only = VALIDATED_ONLY if validated_only is None else validated_only
+    from socinnov.analysis import overview
+
+    d = overview.with_decision(tables)
+    validated = tables["decisions"].set_index("dossier_id")["validated"]
+    labels = {"non retenu": "non retenu", "retenu - financé": FUNDED, "retenu - réorienté": "réorienté",
+              "inéligible": "inéligible", "sans décision": "sans décision"}
+    dec = d["decision"].map(labels).fillna(d["decision"])
+    pending = (dec == FUNDED) & ~d["dossier_id"].map(validated).fillna(False).astype(bool)
+    types = sum(d[c].fillna(False).astype(bool).astype(int) * (1 << i) for i, c in enumerate(TYPE_COLUMNS))
+    return pd.DataFrame({
+        "dossier_id": d["dossier_id"], "grp": d["legal_category"].map(legal_group), "stage": d["stage"],
+        "dep": d["departement"].where(d["departement"].isin(list(voc.REGION_DEPARTEMENTS)), OUT_OF_REGION),
+        "dec": dec.mask(pending, "sans décision" if validated_only else PENDING), "elig": d["eligible"].fillna(False).astype(bool), "types": types,
+        "granted": d["dossier_id"].map(tables["decisions"].set_index("dossier_id")["granted_amount"]).fillna(0.0),
+    })
+
+
+
 # ---------------------------------------------------------------------------------------------
 # What was published
 
@@ -63,6 +111,7 @@ class Cell:
     value: float | None
     domain: str = "dossiers"
     kind: str = "count"  # or "amount"
+    at: tuple = field(default=(), compare=False)  # (row position, column) in the frame read
 
 
 def pred(**allowed) -> tuple:
@@ -161,9 +210,10 @@ def recognise(frame: pd.DataFrame, source: str, release: Release) -> None:
     cols = list(frame.columns)
     first = cols[0] if cols else ""
     if {"Étape", "Dossiers"} <= set(cols):
-        for step, v in zip(frame["Étape"], frame["Dossiers"]):
+        for i, (step, v) in enumerate(zip(frame["Étape"], frame["Dossiers"])):
             if step in FUNNEL:
-                release.cells.append(Cell(source, f"entonnoir « {step} »", pred(**FUNNEL[step]), number(v)))
+                release.cells.append(Cell(source, f"entonnoir « {step} »", pred(**FUNNEL[step]), number(v),
+                                          at=(i, "Dossiers")))
         return
     if first in PROFILE_DIMENSIONS and "Aide accordée" in cols:  # granted per département
         for name, v in zip(frame[first], frame["Aide accordée"]):
@@ -173,7 +223,7 @@ def recognise(frame: pd.DataFrame, source: str, release: Release) -> None:
         return
     if first in PROFILE_DIMENSIONS and set(cols[1:]) <= set(PUBLIC_DECISIONS) | {"Total"}:
         attr = PROFILE_DIMENSIONS[first]
-        for _, row in frame.iterrows():
+        for i, (_, row) in enumerate(frame.iterrows()):
             name = row[first]
             for col in cols[1:]:
                 allowed = {}
@@ -182,22 +232,22 @@ def recognise(frame: pd.DataFrame, source: str, release: Release) -> None:
                 if col != "Total":
                     allowed["dec"] = PUBLIC_DECISIONS[col]
                 release.cells.append(Cell(source, f"{first.lower()} « {name} » × « {col} »", pred(**allowed),
-                                          number(row[col])))
+                                          number(row[col]), at=(i, col)))
         return
     if first == "Type d'innovation sociale":
         labels = list(voc.INNOVATION_TYPES.values())
-        for _, row in frame.iterrows():
+        for i, (_, row) in enumerate(frame.iterrows()):
             bit = 1 << labels.index(row[first])
             with_type = {t for t in DOMAINS["types"] if t & bit}
             for col, extra in (("Dossiers", {}), ("dont financés", {"dec": ANY_FUNDED})):
                 if col in cols:
                     release.cells.append(Cell(source, f"type « {row[first]} », {col.lower()}",
-                                              pred(types=with_type, **extra), number(row[col])))
+                                              pred(types=with_type, **extra), number(row[col]), at=(i, col)))
         return
     if cols[:2] == ["Indicateur", "Valeur"]:
-        for name, v in zip(frame["Indicateur"], frame["Valeur"]):
+        for i, (name, v) in enumerate(zip(frame["Indicateur"], frame["Valeur"])):
             if name == "Dossiers déposés":
-                release.cells.append(Cell(source, "dossiers déposés", pred(), number(v)))
+                release.cells.append(Cell(source, "dossiers déposés", pred(), number(v), at=(i, "Valeur")))
             elif name == "Aide accordée, total":
                 release.cells.append(Cell(source, "aide accordée, total", pred(dec=ANY_FUNDED), number(v),
                                           kind="amount"))
@@ -225,18 +275,25 @@ def public_cells(public) -> list[Cell]:
     """The cells of the tables and maps a ``PublicCohort`` gives the public notebooks
     (``notebooks/diffusion.ipynb``, ``notebooks/valorisation.ipynb``), through the same
     recogniser as the files: what the open dataset must stay consistent with."""
+    frames = {"funnel": public.funnel(), "legal_group": public.profile("legal_group").reset_index(),
+              "stage": public.profile("stage").reset_index(), "types": public.innovation_types(),
+              "amounts": public.amounts()}
+    return frames_cells(frames, public.departement_counts())
+
+
+def frames_cells(frames: dict[str, pd.DataFrame], counts: pd.DataFrame) -> list[Cell]:
+    """The cells of public tables (``source``: the key of their frame, ``at``: where in it) and of
+    the two maps drawn from ``counts`` (``departement_counts``; sources ``carte:deposes`` and
+    ``carte:finances``, ``at`` the row)."""
     release = Release()
-    frames = [public.funnel(), public.profile("legal_group").reset_index(), public.profile("stage").reset_index(),
-              public.innovation_types(), public.amounts()]
-    for frame in frames:
+    for key, frame in frames.items():
         frame = pd.DataFrame({str(c): frame[c].map(str).to_numpy() for c in frame.columns})  # attrs dropped
-        recognise(frame, "tableaux publics", release)
-    counts = public.departement_counts()
+        recognise(frame, key, release)
     for col, what in (("deposes", "dossiers déposés"), ("finances", "expérimentations financées")):
         text = f"Carte des 12 départements, {what} : " + ", ".join(
             f"{n} ({c}) {'secret' if pd.isna(v) else int(v)}" for c, n, v in zip(counts["code"], counts["nom"],
                                                                                  counts[col]))
-        recognise_caption(text, "carte publique", release)
+        recognise_caption(text, f"carte:{col}", release)
     return release.cells
 
 
@@ -249,9 +306,9 @@ def recognise_caption(text: str, source: str, release: Release) -> None:
     if not m:
         return
     extra = {"dec": ANY_FUNDED} if "financ" in m["what"] else {}
-    for v in _MAP_VALUE.finditer(m["values"]):
+    for i, v in enumerate(_MAP_VALUE.finditer(m["values"])):
         release.cells.append(Cell(source, f"carte « {m['what']} », {v['name'].strip()} ({v['code']})",
-                                  pred(dep={v["code"]}, **extra), number(v["value"])))
+                                  pred(dep={v["code"]}, **extra), number(v["value"]), at=(i, None)))
 
 
 def read_release(folder: Path) -> Release:

@@ -1,0 +1,297 @@
+"""The attacker's integer programme: every dossier of a release is an unknown of the universe
+of dossier types (``socinnov.privacy.published``), every published count a linear equation, and
+a suppressed quantity's interval is what linear (then integer) programming proves of it.
+
+Used by the audit of the files a release published (``socinnov.privacy.audit``) and, before
+anything is written, by the joint suppression of the public tables (``socinnov.privacy.joint``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from socinnov.privacy.disclosure import SECRET
+from socinnov.privacy.published import (
+    ATTRS,
+    DEPARTEMENTS,
+    DOMAINS,
+    FORMER_REGIONS,
+    FUNDED,
+    PENDING,
+    TYPE_NAMES,
+    Release,
+)
+
+P_COUNT = 0.30
+TIME_LIMIT = 30  # seconds per bound; beyond it HiGHS's proven bound is used
+
+# ---------------------------------------------------------------------------------------------
+# The universe and the records
+
+
+def _allowed_of_record(row: dict) -> dict[str, set]:
+    """What a record of ``dossiers.csv`` says of its dossier (a « secret » value allows all)."""
+    out: dict[str, set] = {}
+    region = row.get("ancienne_region", SECRET)
+    if region != SECRET:
+        out["dep"] = FORMER_REGIONS.get(region, set(DEPARTEMENTS))
+    if row.get("categorie_porteur", SECRET) != SECRET:
+        out["grp"] = {row["categorie_porteur"]}
+    if row.get("stade", SECRET) != SECRET:
+        out["stage"] = {row["stade"]}
+    types = row.get("types_innovation", SECRET)
+    if types != SECRET:
+        names = {t.strip() for t in types.split("+") if t.strip()}
+        out["types"] = {sum(1 << i for i, n in enumerate(TYPE_NAMES) if n in names)}
+    if row.get("eligible", SECRET) not in (SECRET, ""):
+        out["elig"] = {str(row["eligible"]) == "True"}
+    issue = row.get("issue", SECRET)
+    if issue != SECRET:
+        # a funded dossier awaiting the comité's vote is published « sans décision » (opendata);
+        # earlier releases published it « financé »: both readings are left to the attacker
+        out["dec"] = {FUNDED, PENDING} if issue == FUNDED else (
+            {"sans décision", PENDING} if issue == "sans décision" else {issue})
+    return out
+
+
+def _published_total(rel: Release) -> float | None:
+    return next((c.value for c in rel.cells if c.domain == "dossiers" and c.kind == "count" and not c.pred
+                 and c.value is not None), None)
+
+
+def _cells_of(allowed: dict[str, set]) -> list[tuple]:
+    return list(itertools.product(*[[v for v in DOMAINS[a] if a not in allowed or v in allowed[a]] for a in ATTRS]))
+
+
+def _match(cell: tuple, p: tuple) -> bool:
+    return all(cell[ATTRS.index(a)] in vals for a, vals in p)
+
+
+# ---------------------------------------------------------------------------------------------
+# The integer programme
+
+
+class Model:
+    """The attacker's unknowns, as an integer programme.
+
+    Each release's dossiers are split into *patterns*: the records of ``dossiers.csv`` that read
+    alike (their « secret » values allowing several types), plus, when the file holds fewer
+    records than the release counts dossiers, one pattern of unseen dossiers of any type.
+    ``x[p, c]`` is the number of dossiers of pattern ``p`` whose type is universe cell ``c``;
+    a published count is the sum of ``x`` over the cells its table row and column describe.
+
+    With two releases (``releases``: ``[(tag, Release), …]``, earlier first), open-data
+    pseudonyms do not link records, so ``k[c]`` counts the dossiers of type ``c`` kept from one
+    to the next (at most what each release holds there); the rest were withdrawn (earlier
+    release) or added (current one). A dossier whose type changed is one of each."""
+
+    def __init__(self, releases: list[tuple[str, Release]]):
+        self.releases = releases
+        self.patterns: dict[str, list[tuple[dict, int]]] = {tag: _patterns(rel) for tag, rel in releases}
+        union: set[tuple] = set()
+        for pats in self.patterns.values():
+            for allowed, _size in pats:
+                union.update(_cells_of(allowed))
+        self.universe = sorted(union, key=str)
+        self.codes = {a: np.array([c[i] for c in self.universe], dtype=object) for i, a in enumerate(ATTRS)}
+        where = {c: i for i, c in enumerate(self.universe)}
+        var_u, var_tag = [], []
+        rows_i, rows_j, rows_v, rhs = [], [], [], []
+        for tag, pats in self.patterns.items():
+            for allowed, size in pats:
+                r = len(rhs)
+                for c in _cells_of(allowed):
+                    rows_i.append(r)
+                    rows_j.append(len(var_u))
+                    rows_v.append(1.0)
+                    var_u.append(where[c])
+                    var_tag.append(tag)
+                rhs.append(float(size))
+        self.var_u = np.array(var_u)
+        self.var_tag = np.array(var_tag, dtype=object)
+        self.n_x = len(var_u)
+        self.n = self.n_x + (len(self.universe) if len(releases) > 1 else 0)
+        if len(releases) > 1:  # k[c] <= sum of x[., c] in each release
+            n_u = len(self.universe)
+            parts_i, parts_j, parts_v = [], [], []
+            for r, (tag, _rel) in enumerate(releases):
+                js = np.flatnonzero(self.var_tag == tag)
+                parts_i += [r * n_u + self.var_u[js], r * n_u + np.arange(n_u)]
+                parts_j += [js, self.n_x + np.arange(n_u)]
+                parts_v += [-np.ones(len(js)), np.ones(n_u)]
+            A = sparse.csr_matrix((np.concatenate(parts_v), (np.concatenate(parts_i), np.concatenate(parts_j))),
+                                  shape=(len(releases) * n_u, self.n))
+            self.ineq = LinearConstraint(A, -np.inf, 0)
+        else:
+            self.ineq = None
+        self.row_cells: dict[int, tuple[str, object]] = {}  # equation row -> (release tag, Cell)
+        for tag, rel in releases:
+            for cell in rel.cells:
+                if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
+                    r = len(rhs)
+                    self.row_cells[r] = (tag, cell)
+                    for j in np.flatnonzero(self._vars(tag, cell.pred)):
+                        rows_i.append(r)
+                        rows_j.append(int(j))
+                        rows_v.append(1.0)
+                    rhs.append(float(cell.value))
+        A = sparse.csr_matrix((rows_v, (rows_i, rows_j)), shape=(len(rhs), self.n))
+        self.eq = LinearConstraint(A, np.array(rhs), np.array(rhs))
+
+    def _mask(self, p: tuple) -> np.ndarray:
+        mask = np.ones(len(self.universe), bool)
+        for a, vals in p:
+            mask &= np.isin(self.codes[a], list(vals))
+        return mask
+
+    def _vars(self, tag: str, p: tuple) -> np.ndarray:
+        return self._mask(p)[self.var_u] & (self.var_tag == tag)
+
+    def expr(self, tag: str, p: tuple) -> np.ndarray:
+        """Objective vector: the count of dossiers of release ``tag`` satisfying ``p``."""
+        c = np.zeros(self.n)
+        c[: self.n_x][self._vars(tag, p)] = 1.0
+        return c
+
+    def withdrawn_expr(self, tag: str, p: tuple) -> np.ndarray:
+        """Dossiers of the earlier release ``tag`` satisfying ``p`` and not kept in the next."""
+        c = self.expr(tag, p)
+        c[self.n_x:][self._mask(p)] = -1.0
+        return c
+
+    def _lp(self, objective: np.ndarray, sign: int):
+        from scipy.optimize import linprog
+
+        lp = linprog(sign * objective, A_eq=self.eq.A, b_eq=self.eq.lb,
+                     A_ub=None if self.ineq is None else self.ineq.A,
+                     b_ub=None if self.ineq is None else np.zeros(self.ineq.A.shape[0]), bounds=(0, None),
+                     method="highs")
+        if lp.status != 0:
+            raise InfeasibleRelease(f"programme linéaire sans solution ({lp.message}) : les fichiers publiés "
+                                    "se contredisent, ou un tableau est mal lu")
+        return lp
+
+    def bounds(self, objective: np.ndarray) -> tuple[int, int]:
+        """The interval of ``objective`` over the LP relaxation, rounded inwards (τ-ARGUS's
+        audit solves the same LPs); the integer interval lies inside it, see :meth:`reaches`.
+        ``self.integral`` records, for each end, whether the LP optimum found is an integer
+        point (then it is the integer optimum too)."""
+        out, self.integral = [], []
+        for sign in (1, -1):
+            lp = self._lp(objective, sign)
+            out.append(sign * lp.fun)
+            self.integral.append(bool(np.allclose(lp.x, np.round(lp.x), atol=1e-7)))
+        return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
+
+    def binding(self, objective: np.ndarray, *, upper: bool) -> list:
+        """The published cells whose equations hold the optimum of ``objective`` (its maximum
+        with ``upper``, else its minimum): those with a non-zero dual value in the LP solution.
+        Removing one of them (suppressing that cell too) is what can widen the interval."""
+        lp = self._lp(objective, -1 if upper else 1)
+        duals = lp.eqlin.marginals
+        return [self.row_cells[r] for r in np.flatnonzero(np.abs(duals) > 1e-9) if r in self.row_cells]
+
+    def reaches(self, objective: np.ndarray, target: float, *, below: bool) -> bool:
+        """Whether some integer point has ``objective <= target`` (``below``) or ``>= target``:
+        a feasibility problem (HiGHS stops at the first point found). Not proven within the
+        time limit counts as not reached: a doubt fails the audit, never passes it."""
+        row = LinearConstraint(sparse.csr_matrix(objective[None, :]), -np.inf if below else target,
+                               target if below else np.inf)
+        cons = [self.eq, row] + ([self.ineq] if self.ineq is not None else [])
+        res = milp(np.zeros(self.n), constraints=cons, integrality=np.ones(self.n), bounds=Bounds(0, np.inf),
+                   options={"time_limit": TIME_LIMIT})
+        return res.status == 0 or (res.status == 1 and res.x is not None)
+
+
+class TableModel(Model):
+    """The same attacker for tables alone (no records), in a form small enough to run before
+    every public release: each published count is about one attribute and the decision at most
+    (a profile, a map, the funnel, the laureate list), so the unknowns are, per attribute, the
+    dossiers of each value and decision, ``y[a, v, d]``, tied together by the number of dossiers
+    of each decision (the same whatever the attribute counted). That star of two-way tables
+    around the decision holds exactly the integer points of the full universe's programme: any
+    integer two-way tables agreeing on the decision counts are the margins of some list of
+    dossiers (pair the dossiers of each decision value by value, attribute by attribute), so
+    intervals, dual values and integer checks are the same, for some 200 unknowns instead of
+    the universe's 20 000. A count over two attributes besides the decision is refused."""
+
+    HUB = "dec"
+
+    def __init__(self, release: Release):
+        self.releases = [("courante", release)]
+        self.attrs = tuple(a for a in ATTRS if a != self.HUB)
+        decs = DOMAINS[self.HUB]
+        keys = [(a, v, d) for a in self.attrs for v in DOMAINS[a] for d in decs]
+        self.var_attr = np.array([k[0] for k in keys], dtype=object)
+        self.var_value = np.array([k[1] for k in keys], dtype=object)
+        self.var_dec = np.array([k[2] for k in keys], dtype=object)
+        self.n = self.n_x = len(keys)
+        rows = []  # (coefficients, right-hand side)
+        for a in self.attrs[1:]:  # every attribute counts the same dossiers of each decision
+            for d in decs:
+                c = np.zeros(self.n)
+                c[(self.var_attr == a) & (self.var_dec == d)] = 1.0
+                c[(self.var_attr == self.attrs[0]) & (self.var_dec == d)] = -1.0
+                rows.append((c, 0.0))
+        self.row_cells = {}
+        for cell in release.cells:
+            if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
+                self.row_cells[len(rows)] = ("courante", cell)
+                rows.append((self.expr("courante", cell.pred), float(cell.value)))
+        A = sparse.csr_matrix(np.array([r[0] for r in rows])) if rows else sparse.csr_matrix((0, self.n))
+        rhs = np.array([r[1] for r in rows])
+        self.eq = LinearConstraint(A, rhs, rhs)
+        self.ineq = None
+
+    def expr(self, tag: str, p: tuple) -> np.ndarray:
+        allowed = dict(p)
+        others = [a for a in allowed if a != self.HUB]
+        if len(others) > 1:
+            raise ValueError(f"compte sur plusieurs attributs hors décision : {sorted(others)}")
+        attr = others[0] if others else self.attrs[0]
+        mask = self.var_attr == attr
+        if others:
+            mask &= np.isin(self.var_value, list(allowed[attr]))
+        if self.HUB in allowed:
+            mask &= np.isin(self.var_dec, list(allowed[self.HUB]))
+        return mask.astype(float)
+
+
+def _patterns(rel: Release) -> list[tuple[dict, int]]:
+    """Groups of alike records, and the dossiers of the release no record shows."""
+    counts: dict[tuple, int] = {}
+    n = 0
+    if rel.records is not None:
+        for row in rel.records.to_dict(orient="records"):
+            key = tuple(sorted((k, frozenset(v)) for k, v in _allowed_of_record(row).items()))
+            counts[key] = counts.get(key, 0) + 1
+            n += 1
+    out = [({k: set(v) for k, v in key}, size) for key, size in counts.items()]
+    total = _published_total(rel)
+    if total is not None and total > n:
+        out.append(({}, int(total) - n))
+    return out
+
+
+class InfeasibleRelease(RuntimeError):
+    pass
+
+
+
+
+def true_count(truth: pd.DataFrame, p: tuple) -> int:
+    mask = np.ones(len(truth), bool)
+    for a, vals in p:
+        mask &= truth[a].isin(list(vals)).to_numpy()
+    return int(mask.sum())
+
+
+def required_margin(v: float, p: float = P_COUNT) -> float:
+    return max(1, math.ceil(p * v - 1e-9))
+

@@ -1,0 +1,84 @@
+"""Joint suppression (``socinnov.privacy.joint``) and the attacker it runs on before anything is
+shown (``attacker.TableModel``), on the hand-made cohort at the follow-up stage (8 dossiers,
+3 funded, 2 re-oriented, 2 not retained, 1 ineligible; ``tests/cohorts.py``).
+
+Expected values are read off that cohort by hand: the laureate list names the 3 funded
+dossiers, the funnel shows 5 retained, so the re-oriented ones (2, a small count) are at most
+5 - 3 = 2 and at least 0 whatever else is suppressed; the protection rule asks the interval to
+reach 2 - 1 and 2 + 1 (``audit.required_margin``, τ-ARGUS symmetric protection levels at 30 %).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from socinnov.inputs.ingest import ingest
+from socinnov.privacy import audit, joint
+from socinnov.privacy.attacker import Model, TableModel
+from socinnov.privacy.published import Release, dossier_types, frames_cells
+from socinnov.privacy.store import load_cohort
+from tests import cohorts
+
+
+@pytest.fixture
+def suivi(project):
+    cohorts.build_cohort(project / "data" / "raw" / "suivi", "suivi")
+    ingest("suivi")
+    public = load_cohort("suivi", audience="public")
+    truth = dossier_types(load_cohort("suivi", audience="jury").tables)
+    frames = {"funnel": public._funnel(), "types": public._innovation_types(), "laureates": public.laureates(),
+              **{by: public._profile(by).reset_index() for by in ("legal_group", "stage")}}
+    return public, truth, frames_cells(frames, public._departement_counts())
+
+
+def _reoriented(model, release, truth):
+    return next(q for q in audit.count_quantities(model, release, truth, 5) if q[0] == "entonnoir « Retenus - réorientés »")
+
+
+def test_table_model_gives_the_intervals_of_the_full_universe(suivi):
+    _public, truth, cells = suivi
+    release = Release(cells=cells)
+    full, star = Model([("courante", release)]), TableModel(release)
+    assert star.n < full.n / 50  # some 200 unknowns against the universe's tens of thousands
+    quantities = audit.count_quantities(full, release, truth, 5)
+    assert len(quantities) >= 20
+    for (label, _s, expr, _v, _sens), (_l, _s2, star_expr, _v2, _sens2) in zip(
+            quantities, audit.count_quantities(star, release, truth, 5)):
+        assert star.bounds(star_expr) == full.bounds(expr), label
+
+
+def test_the_laureate_list_and_the_funnel_bound_the_reoriented_until_the_retained_are_suppressed(suivi):
+    _public, truth, cells = suivi
+    release = Release(cells=cells)
+    model = TableModel(release)
+    _label, _source, expr, v, sensitive = _reoriented(model, release, truth)
+    assert (v, sensitive) == (2, True)
+    assert model.bounds(expr) == (0, 2)  # 5 retained - 3 laureates
+    assert not audit.check(model, expr, v, sensitive)[2]
+    binding = {cell.label for _tag, cell in model.binding(expr, upper=True)}
+    assert "entonnoir « Retenus »" in binding
+
+    extra = joint.extra_suppressions(cells, truth, min_count=5, fixed=frozenset({"laureates"}))
+    assert [c.label for c in extra] == ["entonnoir « Retenus »"]
+    after = Release(cells=[joint._suppressed(c) if c in extra else c for c in cells])
+    model = TableModel(after)
+    low, high, safe = audit.check(model, *_reoriented(model, after, truth)[2:])
+    assert safe and low <= 1 and high >= 3
+    for _label, _source, expr, v, sensitive in audit.count_quantities(model, after, truth, 5):
+        assert audit.check(model, expr, v, sensitive)[2]
+
+
+def test_the_public_tables_carry_the_joint_suppression_and_the_laureates_stay(suivi):
+    public, _truth, _cells = suivi
+    funnel = public.funnel().set_index("Étape")["Dossiers"]
+    assert funnel["Retenus"] == "secret"
+    assert funnel["Dossiers déposés"] == 8
+    assert len(public.laureates()) == 3
+
+
+def test_a_count_over_two_attributes_is_refused_by_the_table_model():
+    from socinnov.privacy.published import Cell, pred
+
+    release = Release(cells=[Cell("t", "x", pred(grp={"association"}, stage={"amorçage"}), 3.0, at=(0, "x"))])
+    with pytest.raises(ValueError, match="plusieurs attributs"):
+        TableModel(release)
