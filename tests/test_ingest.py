@@ -130,3 +130,36 @@ def test_ids_typed_with_spaces_or_quotes_match_their_table(project):
     ingest("tiny")
     stored = pd.read_parquet(config.processed_dir("tiny") / "ratings.parquet")
     assert sorted(stored["juror_id"].unique()) == ["J01", "J02", "J03"]
+
+
+def test_closed_list_values_in_any_case_and_an_extra_column_are_read(project, capsys):
+    """« Association », « AMORCAGE » are the call's « association », « amorçage »; a porteur's own
+    « Commentaire » column is left aside with a note, not refused (issue 14)."""
+    tables = tiny_tables()
+    dossiers = tables["dossiers"].copy()
+    dossiers.loc[0, "legal_category"] = "Association"
+    dossiers.loc[1, "stage"] = "AMORCAGE"
+    tables["dossiers"] = dossiers
+    folder = write_cohort(config.raw_dir("tiny"), tables)
+    jurors = folder / "jures.csv"
+    lines = jurors.read_text(encoding="utf-8-sig").splitlines()
+    jurors.write_text("\n".join([lines[0] + ";Commentaire"] + [line + ";à relancer" for line in lines[1:]]) + "\n",
+                      encoding="utf-8-sig")
+    ingest("tiny")
+    stored = pd.read_parquet(config.processed_dir("tiny") / "dossiers.parquet")
+    assert stored.loc[0, "legal_category"] == "association"
+    assert stored.loc[1, "stage"] == "amorçage"
+    assert "Commentaire" not in pd.read_parquet(config.processed_dir("tiny") / "jurors.parquet").columns
+    err = capsys.readouterr().err
+    assert "Remarque : jures.csv, colonne « Commentaire » : colonne inconnue, laissée de côté" in err
+
+
+def test_an_unknown_column_beside_a_missing_one_is_reported_with_it(project):
+    folder = write_cohort(config.raw_dir("tiny"), tiny_tables())
+    jurors = folder / "jures.csv"
+    jurors.write_text(jurors.read_text(encoding="utf-8-sig").replace("Qualité", "Qualitée", 1), encoding="utf-8-sig")
+    with pytest.raises(InputError) as info:
+        ingest("tiny")
+    report = info.value.report()
+    assert "« Qualité » : colonne obligatoire absente" in report
+    assert "« Qualitée » : colonne inconnue ; colonnes attendues" in report

@@ -75,15 +75,10 @@ def test_builds_cover_the_stages_and_the_combinations():
     assert with_feasibility == {True, False}
 
 
-WITHHELD = pytest.mark.xfail(strict=True, reason=(
-    "known gap (issue 16): the audit withholds this cohort's public release — the « réorienté » / "
-    "« réorienté » totals of 2 dossiers are bounded [0 ; 2] by the published tables; joint "
-    "suppression must widen them before the release can pass"))
-BUILD_PARAMS = [pytest.param(b, marks=WITHHELD) if b == "bilans-1tour" else b for b in BUILDS]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", BUILD_PARAMS)
+@pytest.mark.parametrize("name", BUILDS)
 def test_every_report_builds_and_explains_what_is_missing(project, capsys, name):
     cohorts.build_cohort(project / "data" / "raw" / name, **cohorts.VARIANTS[name])
     code = main(["report", name, "--audience", "all"])
@@ -102,6 +97,7 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
                 assert f"« {spec.title} » pas encore construit : {contents.blocked}" in err
                 continue
             built += 1
+            assert str(project) not in executed.read_text(encoding="utf-8")  # no absolute path (issue 16)
             sections = _sections(executed)
             for section in stages.REPORT_PLANS[spec.name].sections:
                 shown = sections[fold(section.title)]

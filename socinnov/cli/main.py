@@ -41,8 +41,23 @@ def _ingest(args) -> int:
     from socinnov.inputs.ingest import ingest
 
     target = ingest(args.cohort)
-    print(f"Données validées et préparées : {target}")
+    print(f"Données validées et préparées : {target}\n")
+    # What was read, as ``socinnov status`` says it: the stage reached and each file's rows.
+    from socinnov.call.settings import call_from_dict
+    from socinnov.privacy.store import load_cohort
+
+    cohort = load_cohort(target.name, audience="jury")
+    _print_status(cohort.name, {name: cohort.tables[name] for name in cohort.tables},
+                  call_from_dict(cohort.manifest["call"]))
     return 0
+
+
+def _print_status(name: str, frames: dict, call) -> None:
+    from socinnov.call.stages import cohort_status, status_fr
+    from socinnov.reporting.build import discover_reports
+
+    reports = tuple((s.name, s.title, s.audiences) for s in discover_reports())
+    print(status_fr(cohort_status(frames, call), name, call, reports))
 
 
 def _report(args) -> int:
@@ -72,10 +87,8 @@ def _report(args) -> int:
 
 def _status(args) -> int:
     from socinnov.call.eligibility import check_eligibility
-    from socinnov.call.stages import cohort_status, status_fr
     from socinnov.errors import InputError
     from socinnov.inputs.ingest import resolve_cohort, validate_cohort
-    from socinnov.reporting.build import discover_reports
 
     name, folder = resolve_cohort(args.cohort)
     try:
@@ -85,8 +98,7 @@ def _status(args) -> int:
               f"ces problèmes ne sont pas corrigés.\n{err.report()}", file=sys.stderr)
         return 2
     frames["eligibility"] = check_eligibility(frames, call)
-    reports = tuple((s.name, s.title, s.audiences) for s in discover_reports())
-    print(status_fr(cohort_status(frames, call), name, call, reports))
+    _print_status(name, frames, call)
     return 0
 
 

@@ -59,7 +59,9 @@ def load_table(table: Table, folder: Path, *, digests: dict[str, str] | None = N
     except TableFormatError as exc:
         return None, localise([Problem(table.filename, p.row, p.column, p.message) for p in exc.problems],
                               discovery.sources)
-    df, problems = validate_frame(df, table, dates=dates)
+    notes: list[Problem] = []
+    df, problems = validate_frame(df, table, dates=dates, notes=notes)
+    discovery.notes.extend(localise(notes, discovery.sources))
     return df, localise(problems, discovery.sources)
 
 
@@ -69,9 +71,15 @@ def _empty(table: Table) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=col.dtype.type) for name, col in schema.columns.items()})
 
 
-def validate_frame(df: pd.DataFrame, table: Table, *,
-                   dates: DateWindow = ANY_DATE) -> tuple[pd.DataFrame | None, list[Problem]]:
+def validate_frame(df: pd.DataFrame, table: Table, *, dates: DateWindow = ANY_DATE,
+                   notes: list[Problem] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Map headers, parse typed columns and run the schema; problems name file, row, column.
+
+    A column the table does not know is left aside with a note (into ``notes``) when every
+    column the table needs is there: a user's own column (« Commentaire ») is no error. When one
+    is missing too, the unknown column is reported with it (most often, a misspelt header).
+    A value of a closed list is recognised whatever its case and accents (« Association »,
+    « amorcage »), and stored as the list writes it.
 
     Rows are numbered from the frame's index (position 0 is spreadsheet row 2) when it is a
     unique integer index, as ``read_text_table`` returns it; otherwise from their order.
@@ -79,14 +87,16 @@ def validate_frame(df: pd.DataFrame, table: Table, *,
     """
     schema = table.model.to_schema()
     headers = french_headers(table.model)
-    rename, problems = _map_headers(df, table, headers)
+    rename, problems, unknown = _map_headers(df, table, headers)
     if problems:
-        return None, problems
+        return None, problems + unknown
+    if notes is not None:
+        notes += [Problem(p.file, p.row, p.column, "colonne inconnue, laissée de côté (non lue)") for p in unknown]
     df = df.rename(columns=rename)[list(headers)]
     if not (pd.api.types.is_integer_dtype(df.index) and df.index.is_unique):
         df.index = pd.RangeIndex(len(df))
     typed, bad_cells, problems = _parse_typed(df, table, headers, dates)
-    typed = _apply_dtypes(typed, schema)
+    typed = _canonical_values(_apply_dtypes(typed, schema), schema)
     try:
         validated = table.model.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -101,20 +111,40 @@ def _quoted(values, limit: int = 40) -> str:
     return ", ".join(f"« {v if len(v) <= limit else v[:limit - 1] + '…'} »" for v in values)
 
 
-def _map_headers(df: pd.DataFrame, table: Table, headers: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
-    """French (or English) header -> column name; unknown, doubled, missing or absent headers reported."""
+def _canonical_values(df: pd.DataFrame, schema) -> pd.DataFrame:
+    """Values of closed lists (pandera ``isin`` checks) written as the list writes them, when
+    they differ only by case, accents or spaces."""
+    out = df
+    for name, col in schema.columns.items():
+        for check in col.checks:
+            if check.name != "isin" or name not in df:
+                continue
+            canonical = {fold(v): v for v in check.statistics["allowed_values"]}
+            values = df[name]
+            mapped = values.map(lambda v, c=canonical: c.get(fold(v), v) if isinstance(v, str) else v)
+            if not mapped.equals(values):
+                out = out.copy() if out is df else out
+                out[name] = mapped.astype(values.dtype)
+    return out
+
+
+def _map_headers(df: pd.DataFrame, table: Table,
+                 headers: dict[str, str]) -> tuple[dict[str, str], list[Problem], list[Problem]]:
+    """French (or English) header -> column name; doubled, missing or absent headers reported;
+    unknown ones apart (third item), see :func:`validate_frame`."""
     by_header = {fold(fr): en for en, fr in headers.items()} | {fold(en): en for en in headers}
     found = [by_header.get(fold(col)) for col in df.columns]
     if not any(found):
-        return {}, [_header_row_problem(df, table, headers, by_header)]
+        return {}, [_header_row_problem(df, table, headers, by_header)], []
     problems: list[Problem] = []
+    unknown: list[Problem] = []
     rename: dict[str, str] = {}
     for position, (col, en) in enumerate(zip(df.columns, found), start=1):
         if en is None and not str(col).strip():
             problems.append(Problem(table.filename, None, None, f"{unnamed_column_message(position)} ; en-têtes "
                                     "attendus : " + _quoted(headers.values(), 80)))
         elif en is None:
-            problems.append(Problem(table.filename, None, col, "colonne inconnue ; colonnes attendues : "
+            unknown.append(Problem(table.filename, None, col, "colonne inconnue ; colonnes attendues : "
                                     + ", ".join(f"« {h} »" for h in headers.values())))
         elif en in rename.values():
             problems.append(Problem(table.filename, None, col, "colonne en double"))
@@ -122,7 +152,7 @@ def _map_headers(df: pd.DataFrame, table: Table, headers: dict[str, str]) -> tup
             rename[col] = en
     missing = [headers[en] for en in headers if en not in rename.values()]
     problems += [Problem(table.filename, None, h, "colonne obligatoire absente") for h in missing]
-    return rename, problems
+    return rename, problems, unknown
 
 
 def _header_row_problem(df: pd.DataFrame, table: Table, headers: dict[str, str], by_header) -> Problem:

@@ -256,6 +256,7 @@ def _execute(job: _Job, kernel=None) -> Outcome:
             failure = exc
         except DeadKernelError:
             failure = _mark_dead_cell(tmp)
+        _relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start
     if failure is not None:
         job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
@@ -268,6 +269,24 @@ def _execute(job: _Job, kernel=None) -> Outcome:
                                         seconds))
     files.write_text(job.stamp, job.key)
     return Outcome(job.spec, job.target, job.executed, seconds, parameters=job.parameters)
+
+
+def _relative_paths(path: Path, final: Path) -> None:
+    """No absolute path in an executed notebook (a user name, a server's layout): papermill's
+    record of where it read and wrote becomes relative to the project, and so does any path under
+    the project an output printed."""
+    import nbformat
+
+    if not path.exists():
+        return
+    root = config.project_root()
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    for key, where in (("input_path", meta.get("input_path")), ("output_path", str(final))):
+        if where and Path(where).is_relative_to(root):
+            meta[key] = Path(where).relative_to(root).as_posix()
+    text = nbformat.writes(nb).replace(json.dumps(str(root) + "/")[1:-1], "").replace(str(root), ".")
+    path.write_text(text, encoding="utf-8")
 
 
 DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
+import tempfile
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -125,7 +127,12 @@ class AudienceKernel:
         self.audience = audience
         env = dict(os.environ)
         env[AUDIENCE_ENV] = audience
-        self.km = AsyncKernelManager(kernel_name="python3")
+        # IPC (Unix sockets in a folder only the user can open) rather than TCP on localhost: no
+        # other local user can reach the kernel, and ipykernel has no reason to warn about
+        # unencrypted TCP. The socket path is absolute: the kernel runs in the notebooks' folder.
+        self._sockets = tempfile.mkdtemp(prefix="socinnov-noyau-") if os.name == "posix" else None
+        self.km = AsyncKernelManager(kernel_name="python3", **(
+            {"transport": "ipc", "ip": os.path.join(self._sockets, "ipc")} if self._sockets else {}))
         # History in memory, as nbclient starts its kernels: builds never share IPython's history file.
         run_sync(self.km.start_kernel)(cwd=str(cwd), env=env,
                                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
@@ -176,6 +183,8 @@ class AudienceKernel:
         finally:
             if self.km.has_kernel:
                 self._sync(self.km.shutdown_kernel)(now=True)
+            if self._sockets:
+                shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKernel, object], object], *,
