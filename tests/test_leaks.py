@@ -109,9 +109,7 @@ def check(files, per_dossier, others, voted, consented_texts, dossiers):
     return leaks
 
 
-@pytest.mark.parametrize("source", ["demo", pytest.param("seed7", marks=pytest.mark.xfail(strict=True, reason=(
-    "known gap (issue 16): the audit withholds the 40-dossier seed-7 release — the « inéligible » "
-    "totals of 3 dossiers are bounded [0 ; 3] by the published tables")))])
+@pytest.mark.parametrize("source", ["demo", "seed7"])
 def test_no_identifying_value_in_any_public_artefact(project, source):
     raw = project / "data" / "raw" / source
     if source == "demo":

@@ -85,7 +85,7 @@ def dossier_types(tables, *, validated_only: bool | None = None) -> pd.DataFrame
     labels = {"non retenu": "non retenu", "retenu - financé": FUNDED, "retenu - réorienté": "réorienté",
               "inéligible": "inéligible", "sans décision": "sans décision"}
     dec = d["decision"].map(labels).fillna(d["decision"])
-    pending = (dec == FUNDED) & ~d["dossier_id"].map(validated).fillna(False).astype(bool)
+    pending = (dec == FUNDED) & ~d["dossier_id"].isin(validated.index[validated.astype(bool)])
     types = sum(d[c].fillna(False).astype(bool).astype(int) * (1 << i) for i, c in enumerate(TYPE_COLUMNS))
     return pd.DataFrame({
         "dossier_id": d["dossier_id"], "grp": d["legal_category"].map(legal_group), "stage": d["stage"],
