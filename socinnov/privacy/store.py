@@ -23,6 +23,7 @@ from socinnov.call.schemas import TABLES_BY_NAME, columns_with
 from socinnov.call.settings import CALL_FILE, Call, call_from_dict
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, cohort_lock, ensure_ingested
+from socinnov.privacy import snapshot
 from socinnov.privacy.aggregates import PublicCohort
 from socinnov.privacy.audiences import JURY, check_audience
 from socinnov.privacy.audiences import definition as audience_definition
@@ -143,6 +144,8 @@ def load_cohort(cohort: str, *, audience: str = JURY, refresh: bool = True,
     the notebook's metadata); any other raises :class:`UndeclaredTable`. ``None``: all tables.
     """
     check_audience(audience)
+    if snapshot.in_public_root():  # a public notebook: the release's answers, nothing else
+        return snapshot.read(cohort, audience)
     declared = None if tables is None else declared_tables(tables)
     folder = ensure_ingested(cohort) if refresh else config.processed_dir(Path(cohort).name)
     with cohort_lock(folder.name, exclusive=False):  # no ingest replaces the folder while it is read

@@ -31,7 +31,8 @@ from socinnov import __version__, config, files, fr
 from socinnov.call import stages
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
-from socinnov.privacy.audiences import JURY, check_audience, definition
+from socinnov.privacy import snapshot
+from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
@@ -261,7 +262,12 @@ def _execute(job: _Job, kernel=None) -> Outcome:
     if failure is not None:
         job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
         job.target.with_suffix(".pdf").unlink(missing_ok=True)
-        return Outcome(job.spec, None, job.executed, seconds, error=f"{failure.ename}: {failure.evalue}",
+        kept = job.executed
+        if job.audience == PUBLIC:  # kept for the data holder, never in the published folder
+            kept = config.reports_dir(job.cohort) / FAILED_PUBLIC / job.executed.name
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(job.executed, kept)
+        return Outcome(job.spec, None, kept, seconds, error=f"{failure.ename}: {failure.evalue}",
                        parameters=job.parameters)
     job.target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
     _export_html(job.executed, job.target, job.spec.title, masthead=_masthead(job.cohort, job.audience),
@@ -289,6 +295,8 @@ def _relative_paths(path: Path, final: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+FAILED_PUBLIC = "public-en-echec"
+"""Where a failed public notebook is kept (``reports/COHORT/public-en-echec``): outside ``public/``."""
 DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"
 
 
@@ -379,12 +387,41 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
         notebooks = config.notebooks_dir()
         warm = {a: kernels.import_lines(notebooks / f"{p.spec.name}.ipynb" for _, p in rebuild if p.audience == a)
                 for a in {p.audience for _, p in rebuild}}
-        results = kernels.run_by_audience(
-            [(p.audience, p) for _, p in rebuild], lambda kernel, job: _execute(job, kernel), jobs=jobs,
-            start=lambda a: kernels.AudienceKernel(a, notebooks, warm[a]), on_done=lambda _i, o: report(o))
+        public = [p for _, p in rebuild if p.audience == PUBLIC]
+        # Public notebooks run on the release's own root, which holds no jury-level table
+        # (socinnov.privacy.snapshot); their kernels start there.
+        root = snapshot.write_root(load_cohort(cohort, audience=PUBLIC, refresh=False),
+                                   agreements=_agreement_parameters(public)) if public else None
+        where = {a: (root, {"SOCINNOV_ROOT": str(root), snapshot.PUBLIC_ROOT_ENV: "1"}) if a == PUBLIC
+                 else (notebooks, {}) for a in warm}
+        try:
+            results = kernels.run_by_audience(
+                [(p.audience, p) for _, p in rebuild], lambda kernel, job: _execute(job, kernel), jobs=jobs,
+                start=lambda a: kernels.AudienceKernel(a, where[a][0], warm[a], env=where[a][1]),
+                on_done=lambda _i, o: report(o))
+        finally:
+            if root is not None:
+                snapshot.remove_root(root)
         for (i, _), o in zip(rebuild, results, strict=True):
             planned[i] = o
     return planned
+
+
+def _agreement_parameters(jobs: list[_Job]) -> list[dict]:
+    """The bootstrap parameters (``n_boot``, ``seed``) the public notebooks will run with: their
+    own defaults (papermill reads the parameters cell), overridden by the build's."""
+    import ast
+
+    import papermill as pm
+
+    out = []
+    for job in jobs:
+        defaults = pm.inspect_notebook(str(config.notebooks_dir() / f"{job.spec.name}.ipynb"))
+        values = {k: ast.literal_eval(v["default"]) for k, v in defaults.items() if k in ("n_boot", "seed")}
+        values |= {k: v for k, v in job.parameters.items() if k in ("n_boot", "seed")}
+        if len(values) == 2 and values not in out:
+            out.append(values)
+    return out
 
 
 @contextmanager

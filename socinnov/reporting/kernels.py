@@ -115,7 +115,8 @@ def import_lines(notebooks: Iterable[Path]) -> list[str]:
 class AudienceKernel:
     """A kernel started for one audience, warmed, reset between notebooks."""
 
-    def __init__(self, audience: str, cwd: Path, warm_imports: list[str], *, startup_timeout: float = 120):
+    def __init__(self, audience: str, cwd: Path, warm_imports: list[str], *, startup_timeout: float = 120,
+                 env: dict[str, str] | None = None):
         # An asynchronous manager, as nbclient creates for itself: its clients poll without
         # blocking, so nbclient notices a kernel that dies mid-cell (a blocking one waits forever).
         from jupyter_client.blocking import BlockingKernelClient
@@ -125,7 +126,7 @@ class AudienceKernel:
 
         self._sync = run_sync
         self.audience = audience
-        env = dict(os.environ)
+        env = dict(os.environ) | (env or {})  # ``env``: what this audience's kernels see differently
         env[AUDIENCE_ENV] = audience
         # IPC (Unix sockets in a folder only the user can open) rather than TCP on localhost: no
         # other local user can reach the kernel, and ipykernel has no reason to warn about
