@@ -270,6 +270,34 @@ PLANTED = {  # kind of leak -> (file name, content)
 }
 
 
+def _figure_with(title: str, tick: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.bar([tick, "autres"], [1, 2])
+    ax.set_title(title)
+    return f"<html><body>{display.figure_html(fig)}</body></html>"
+
+
+PLANTED_FIGURES = {  # drawn by matplotlib into a PNG: the scanner reads the figure's own texts
+    "titre d'une figure": lambda: _figure_with("Association Les Petits Chemins de Traverse", "A"),
+    "étiquette d'axe d'une figure": lambda: _figure_with("Répartition", "Pénélope Durand-Vasseur"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLANTED_FIGURES))
+def test_a_name_drawn_in_a_figure_is_caught(tmp_path, kind):
+    from socinnov.privacy import leaks
+
+    (tmp_path / "figure.html").write_text(PLANTED_FIGURES[kind](), encoding="utf-8")
+    found = leaks.find_leaks(leaks.public_files(tmp_path), leaks.identifying_values(scanner_tables()),
+                             allowed={LAUREATE, "Recyclerie de la Haute-Gironde"})
+    assert found and all(line.startswith("figure.html") for line in found), kind
+
+
 @pytest.mark.parametrize("kind", sorted(PLANTED))
 def test_planted_leak_is_caught(tmp_path, kind):
     from socinnov.privacy import leaks

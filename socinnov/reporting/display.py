@@ -91,14 +91,32 @@ def french_ticks(fig) -> None:
 
 
 def figure_html(fig, *, dpi: int = 110) -> str:
+    """The figure as a PNG with its alternative text as caption. Every text the figure draws
+    (titles, axis and tick labels, legends, annotations) is also written, as drawn, in the
+    ``data-textes`` attribute: a PNG hides its text from the leak scan, which reads attributes
+    (``socinnov.privacy.leaks``), so a name drawn in a public figure is caught like a written one."""
     buf = io.BytesIO()
     french_ticks(fig)
     fig.savefig(buf, format="png", dpi=dpi)
+    drawn = drawn_texts(fig)  # after drawing: tick labels are set when the figure is drawn
     plt.close(fig)
     alt = html.escape(getattr(fig, "alt_text", "") or "Figure sans description", quote=True)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<figure class="socinnov-figure"><img src="data:image/png;base64,{data}" alt="{alt}" '
-            f'style="max-width:100%"><figcaption>{alt}</figcaption></figure>')
+    texts = html.escape(" | ".join(drawn), quote=True)
+    return (f'<figure class="socinnov-figure" data-textes="{texts}"><img src="data:image/png;base64,{data}" '
+            f'alt="{alt}" style="max-width:100%"><figcaption>{alt}</figcaption></figure>')
+
+
+def drawn_texts(fig) -> list[str]:
+    """The visible, non-empty texts of a drawn figure, once each, in drawing order."""
+    from matplotlib.text import Text
+
+    seen: dict[str, None] = {}
+    for t in fig.findobj(Text):
+        text = t.get_text().strip()
+        if text and t.get_visible():
+            seen.setdefault(text, None)
+    return list(seen)
 
 
 def show(fig) -> None:
