@@ -1,5 +1,5 @@
 """Joint suppression (``socinnov.privacy.joint``) and the attacker it runs on before anything is
-shown (``attacker.TableModel``), on the hand-made cohort at the follow-up stage (8 dossiers,
+shown (``attacker.StarModel``), on the hand-made cohort at the follow-up stage (8 dossiers,
 3 funded, 2 re-oriented, 2 not retained, 1 ineligible; ``tests/cohorts.py``).
 
 Expected values are read off that cohort by hand: the laureate list names the 3 funded
@@ -14,7 +14,7 @@ import pytest
 
 from socinnov.inputs.ingest import ingest
 from socinnov.privacy import audit, joint
-from socinnov.privacy.attacker import Model, TableModel
+from socinnov.privacy.attacker import Model, StarModel
 from socinnov.privacy.published import Release, dossier_types, frames_cells
 from socinnov.privacy.store import load_cohort
 from tests import cohorts
@@ -38,7 +38,7 @@ def _reoriented(model, release, truth):
 def test_table_model_gives_the_intervals_of_the_full_universe(suivi):
     _public, truth, cells = suivi
     release = Release(cells=cells)
-    full, star = Model([("courante", release)]), TableModel(release)
+    full, star = Model([("courante", release)]), StarModel(release)
     assert star.n < full.n / 50  # some 200 unknowns against the universe's tens of thousands
     quantities = audit.count_quantities(full, release, truth, 5)
     assert len(quantities) >= 20
@@ -47,10 +47,41 @@ def test_table_model_gives_the_intervals_of_the_full_universe(suivi):
         assert star.bounds(star_expr) == full.bounds(expr), label
 
 
+def _records(truth, secret_every: int):
+    """Open-data records of the cohort's dossiers as the audit reads them, one attribute in
+    ``secret_every`` set to « secret » (in turn), so that patterns are partly known."""
+    import pandas as pd
+
+    from socinnov.privacy.published import TYPE_NAMES
+
+    region = {"64": "Aquitaine", "33": "Aquitaine", "16": "Poitou-Charentes", "79": "Poitou-Charentes",
+              "23": "Limousin", "87": "Limousin", "hors région": "hors région"}
+    rows = []
+    for k, r in enumerate(truth.itertuples()):
+        row = {"ancienne_region": region[r.dep], "categorie_porteur": r.grp, "stade": r.stage,
+               "types_innovation": " + ".join(n for i, n in enumerate(TYPE_NAMES) if r.types & (1 << i)),
+               "eligible": str(bool(r.elig)), "issue": r.dec}
+        hidden = list(row)[k % len(row)]
+        if k % secret_every == 0:
+            row[hidden] = "secret"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("secret_every", [1, 2, 3])
+def test_star_model_with_records_gives_the_intervals_of_the_full_universe(suivi, secret_every):
+    _public, truth, cells = suivi
+    release = Release(cells=cells, records=_records(truth, secret_every))
+    full, star = Model([("courante", release)]), StarModel(release)
+    for (label, _s, expr, _v, _sens), (_l, _s2, star_expr, _v2, _sens2) in zip(
+            audit.count_quantities(full, release, truth, 5), audit.count_quantities(star, release, truth, 5)):
+        assert star.bounds(star_expr) == full.bounds(expr), label
+
+
 def test_the_laureate_list_and_the_funnel_bound_the_reoriented_until_the_retained_are_suppressed(suivi):
     _public, truth, cells = suivi
     release = Release(cells=cells)
-    model = TableModel(release)
+    model = StarModel(release)
     _label, _source, expr, v, sensitive = _reoriented(model, release, truth)
     assert (v, sensitive) == (2, True)
     assert model.bounds(expr) == (0, 2)  # 5 retained - 3 laureates
@@ -61,7 +92,7 @@ def test_the_laureate_list_and_the_funnel_bound_the_reoriented_until_the_retaine
     extra = joint.extra_suppressions(cells, truth, min_count=5, fixed=frozenset({"laureates"}))
     assert [c.label for c in extra] == ["entonnoir « Retenus »"]
     after = Release(cells=[joint._suppressed(c) if c in extra else c for c in cells])
-    model = TableModel(after)
+    model = StarModel(after)
     low, high, safe = audit.check(model, *_reoriented(model, after, truth)[2:])
     assert safe and low <= 1 and high >= 3
     for _label, _source, expr, v, sensitive in audit.count_quantities(model, after, truth, 5):
@@ -81,4 +112,17 @@ def test_a_count_over_two_attributes_is_refused_by_the_table_model():
 
     release = Release(cells=[Cell("t", "x", pred(grp={"association"}, stage={"amorçage"}), 3.0, at=(0, "x"))])
     with pytest.raises(ValueError, match="plusieurs attributs"):
-        TableModel(release)
+        StarModel(release)
+
+
+def test_a_cohort_too_small_to_publish_its_total_gets_no_error(project):
+    """Under 5 dossiers, even the number filed is secret: nothing bounds the tables from above
+    (the programme is unbounded there), and joint suppression has nothing to add."""
+    from tests.conftest import tiny_tables, write_cohort
+
+    write_cohort(project / "data" / "raw" / "tiny", tiny_tables())
+    ingest("tiny")
+    public = load_cohort("tiny", audience="public")
+    funnel = public.funnel().set_index("Étape")["Dossiers"]
+    assert funnel["Dossiers déposés"] == "secret"
+    assert public._joint_suppressions() == []

@@ -80,8 +80,8 @@ def test_a_cell_searching_the_whole_disk_is_caught_by_the_leak_scan(project, cap
     data outside its root finds them (no sandbox). The leak scan, last line of defence, then
     withdraws the report: the porteurs' names it printed are not published."""
     cohorts.build_cohort(project / "data" / "raw" / "suivi", "suivi")
-    _plant(project, "import glob, pandas\nfound = glob.glob(%r, recursive=True)\n"
-                    "pandas.read_parquet(found[0])" % str(project / "data" / "processed" / "**" / "dossiers.parquet"))
+    pattern = str(project / "data" / "processed" / "**" / "dossiers.parquet")
+    _plant(project, f"import glob, pandas\nfound = glob.glob({pattern!r}, recursive=True)\npandas.read_parquet(found[0])")
     code = main(["report", "suivi", "--audience", "public", "--only", "diffusion"])
     err = capsys.readouterr().err
     assert code == 1

@@ -23,9 +23,11 @@ from socinnov.privacy.published import (
     DOMAINS,
     FORMER_REGIONS,
     FUNDED,
+    OUT_OF_REGION,
     PENDING,
     TYPE_NAMES,
     Release,
+    pred,
 )
 
 P_COUNT = 0.30
@@ -107,12 +109,14 @@ class Model:
             for allowed, size in pats:
                 r = len(rhs)
                 for c in _cells_of(allowed):
-                    rows_i.append(r)
-                    rows_j.append(len(var_u))
-                    rows_v.append(1.0)
+                    if size is not None:  # a pattern of unknown size has no equation of its own
+                        rows_i.append(r)
+                        rows_j.append(len(var_u))
+                        rows_v.append(1.0)
                     var_u.append(where[c])
                     var_tag.append(tag)
-                rhs.append(float(size))
+                if size is not None:
+                    rhs.append(float(size))
         self.var_u = np.array(var_u)
         self.var_tag = np.array(var_tag, dtype=object)
         self.n_x = len(var_u)
@@ -172,6 +176,8 @@ class Model:
                      A_ub=None if self.ineq is None else self.ineq.A,
                      b_ub=None if self.ineq is None else np.zeros(self.ineq.A.shape[0]), bounds=(0, None),
                      method="highs")
+        if lp.status == 3:  # unbounded: nothing published bounds this end
+            return None
         if lp.status != 0:
             raise InfeasibleRelease(f"programme linéaire sans solution ({lp.message}) : les fichiers publiés "
                                     "se contredisent, ou un tableau est mal lu")
@@ -185,15 +191,21 @@ class Model:
         out, self.integral = [], []
         for sign in (1, -1):
             lp = self._lp(objective, sign)
+            if lp is None:  # only the upper end can be unbounded (every unknown is >= 0)
+                out.append(math.inf)
+                self.integral.append(True)
+                continue
             out.append(sign * lp.fun)
             self.integral.append(bool(np.allclose(lp.x, np.round(lp.x), atol=1e-7)))
-        return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
+        return math.ceil(out[0] - 1e-6), out[1] if out[1] == math.inf else math.floor(out[1] + 1e-6)
 
     def binding(self, objective: np.ndarray, *, upper: bool) -> list:
         """The published cells whose equations hold the optimum of ``objective`` (its maximum
         with ``upper``, else its minimum): those with a non-zero dual value in the LP solution.
         Removing one of them (suppressing that cell too) is what can widen the interval."""
         lp = self._lp(objective, -1 if upper else 1)
+        if lp is None:
+            return []
         duals = lp.eqlin.marginals
         return [self.row_cells[r] for r in np.flatnonzero(np.abs(duals) > 1e-9) if r in self.row_cells]
 
@@ -209,44 +221,65 @@ class Model:
         return res.status == 0 or (res.status == 1 and res.x is not None)
 
 
-class TableModel(Model):
-    """The same attacker for tables alone (no records), in a form small enough to run before
-    every public release: each published count is about one attribute and the decision at most
-    (a profile, a map, the funnel, the laureate list), so the unknowns are, per attribute, the
-    dossiers of each value and decision, ``y[a, v, d]``, tied together by the number of dossiers
-    of each decision (the same whatever the attribute counted). That star of two-way tables
-    around the decision holds exactly the integer points of the full universe's programme: any
-    integer two-way tables agreeing on the decision counts are the margins of some list of
-    dossiers (pair the dossiers of each decision value by value, attribute by attribute), so
-    intervals, dual values and integer checks are the same, for some 200 unknowns instead of
-    the universe's 20 000. A count over two attributes besides the decision is refused."""
+class StarModel(Model):
+    """The same attacker for one release, in a form some hundred times smaller.
+
+    Every published count is about one attribute and the decision at most (a profile, a map, the
+    funnel, the laureate list). So within each pattern of records (:class:`Model`) the unknowns
+    need not be the dossiers of each universe cell, only, per attribute, the dossiers of each
+    value and decision, ``y[p, a, v, d]``, tied by the pattern's number of dossiers of each
+    decision (the same whatever the attribute counted) and by its size. That star of two-way
+    tables around the decision has exactly the full programme's points: any integer two-way
+    tables agreeing on the decision counts are the margins of some list of dossiers (pair the
+    dossiers of each decision value by value, attribute by attribute), and real ones of some
+    real table (their conditional product); a pattern's known values only narrow its own
+    domains. Intervals, dual values and integer checks are therefore the same, on a few
+    thousand unknowns instead of tens of thousands (``tests/test_joint.py`` compares both).
+    A count over two attributes besides the decision is refused; two releases need the full
+    universe (a dossier kept from one to the next keeps all its attributes at once)."""
 
     HUB = "dec"
 
     def __init__(self, release: Release):
         self.releases = [("courante", release)]
         self.attrs = tuple(a for a in ATTRS if a != self.HUB)
-        decs = DOMAINS[self.HUB]
-        keys = [(a, v, d) for a in self.attrs for v in DOMAINS[a] for d in decs]
-        self.var_attr = np.array([k[0] for k in keys], dtype=object)
-        self.var_value = np.array([k[1] for k in keys], dtype=object)
-        self.var_dec = np.array([k[2] for k in keys], dtype=object)
+        self.patterns = {"courante": _patterns(release)}
+        keys = []  # (pattern, attribute, value, decision)
+        for i, (allowed, _size) in enumerate(self.patterns["courante"]):
+            decs = [d for d in DOMAINS[self.HUB] if d in allowed.get(self.HUB, DOMAINS[self.HUB])]
+            for a in self.attrs:
+                keys += [(i, a, v, d) for v in DOMAINS[a] if v in allowed.get(a, DOMAINS[a]) for d in decs]
+        self.var_pattern = np.array([k[0] for k in keys], dtype=int)
+        self.var_attr = np.array([k[1] for k in keys], dtype=object)
+        self.var_value = np.array([k[2] for k in keys], dtype=object)
+        self.var_dec = np.array([k[3] for k in keys], dtype=object)
         self.n = self.n_x = len(keys)
-        rows = []  # (coefficients, right-hand side)
-        for a in self.attrs[1:]:  # every attribute counts the same dossiers of each decision
-            for d in decs:
-                c = np.zeros(self.n)
-                c[(self.var_attr == a) & (self.var_dec == d)] = 1.0
-                c[(self.var_attr == self.attrs[0]) & (self.var_dec == d)] = -1.0
-                rows.append((c, 0.0))
+        rows: list[tuple[np.ndarray, np.ndarray]] = []  # (column indices, coefficients)
+        rhs: list[float] = []
+        first = self.var_attr == self.attrs[0]
+        for i, (_allowed, size) in enumerate(self.patterns["courante"]):
+            mine = self.var_pattern == i
+            if size is not None:  # a pattern of unknown size has no equation of its own
+                rows.append((np.flatnonzero(mine & first), None))
+                rhs.append(float(size))
+            for d in set(self.var_dec[mine]):  # each attribute counts the pattern's dossiers of d
+                base = np.flatnonzero(mine & first & (self.var_dec == d))
+                for a in self.attrs[1:]:
+                    other = np.flatnonzero(mine & (self.var_attr == a) & (self.var_dec == d))
+                    rows.append((np.concatenate([other, base]),
+                                 np.concatenate([np.ones(len(other)), -np.ones(len(base))])))
+                    rhs.append(0.0)
         self.row_cells = {}
         for cell in release.cells:
             if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
                 self.row_cells[len(rows)] = ("courante", cell)
-                rows.append((self.expr("courante", cell.pred), float(cell.value)))
-        A = sparse.csr_matrix(np.array([r[0] for r in rows])) if rows else sparse.csr_matrix((0, self.n))
-        rhs = np.array([r[1] for r in rows])
-        self.eq = LinearConstraint(A, rhs, rhs)
+                rows.append((np.flatnonzero(self.expr("courante", cell.pred)), None))
+                rhs.append(float(cell.value))
+        i = np.concatenate([np.full(len(cols), r) for r, (cols, _) in enumerate(rows)]) if rows else np.zeros(0, int)
+        j = np.concatenate([cols for cols, _ in rows]) if rows else np.zeros(0, int)
+        v = np.concatenate([np.ones(len(cols)) if c is None else c for cols, c in rows]) if rows else np.zeros(0)
+        A = sparse.csr_matrix((v, (i, j)), shape=(len(rows), self.n))
+        self.eq = LinearConstraint(A, np.array(rhs), np.array(rhs))
         self.ineq = None
 
     def expr(self, tag: str, p: tuple) -> np.ndarray:
@@ -262,6 +295,9 @@ class TableModel(Model):
             mask &= np.isin(self.var_dec, list(allowed[self.HUB]))
         return mask.astype(float)
 
+    def withdrawn_expr(self, tag: str, p: tuple) -> np.ndarray:
+        raise NotImplementedError("deux diffusions : modèle complet (Model)")
+
 
 def _patterns(rel: Release) -> list[tuple[dict, int]]:
     """Groups of alike records, and the dossiers of the release no record shows."""
@@ -276,6 +312,8 @@ def _patterns(rel: Release) -> list[tuple[dict, int]]:
     total = _published_total(rel)
     if total is not None and total > n:
         out.append(({}, int(total) - n))
+    elif total is None and n == 0:  # tables alone, the number of dossiers secret
+        out.append(({}, None))
     return out
 
 
@@ -295,3 +333,56 @@ def true_count(truth: pd.DataFrame, p: tuple) -> int:
 def required_margin(v: float, p: float = P_COUNT) -> float:
     return max(1, math.ceil(p * v - 1e-9))
 
+
+# ---------------------------------------------------------------------------------------------
+# What the attacker must not pin down
+
+
+def hidden_quantities(truth: pd.DataFrame, min_count: int) -> list[tuple[str, tuple]]:
+    """Categories no table shows but which the tables imply, when their count is sensitive."""
+    out = []
+    for label, p in (("dossiers hors région", pred(dep={OUT_OF_REGION})),
+                     ("dossiers financés en attente de validation par le comité d'élu-e-s", pred(dec={PENDING}))):
+        if 0 < true_count(truth, p) < min_count:
+            out.append((label, p))
+    return out
+
+
+def count_quantities(model: Model, current: Release, truth: pd.DataFrame, min_count: int) -> list[tuple]:
+    """The counts of dossiers ``current`` suppressed or implies, each once: ``(label, source,
+    objective, true value, sensitive)``. A suppressed cell is sensitive when its true count is
+    small and not all its dossiers are named by the laureate list."""
+    out, seen = [], set()
+    unlisted = truth[truth["dec"] != FUNDED]  # the laureate list names the validated funded ones
+    for cell in current.cells:
+        if cell.domain == "dossiers" and cell.kind == "count" and cell.value is None:
+            if (cell.label, cell.source) in seen:
+                continue
+            seen.add((cell.label, cell.source))
+            v = true_count(truth, cell.pred)
+            sensitive = 0 < v < min_count and true_count(unlisted, cell.pred) > 0
+            out.append((cell.label, cell.source, model.expr("courante", cell.pred), v, sensitive))
+    for label, p in hidden_quantities(truth, min_count):
+        out.append((label, "(implicite)", model.expr("courante", p), true_count(truth, p), True))
+    return out
+
+
+def check(model: Model, expr: np.ndarray, v: float, sensitive: bool, p_count: float = P_COUNT, *,
+          withdrawn: bool = False) -> tuple[float, float, bool]:
+    """The attacker's interval of ``expr`` and whether it protects the true value ``v``: it must
+    reach ``v - m`` and ``v + m`` (:func:`required_margin`), proven on the integer points; a
+    withdrawn dossier's attribute needs only a doubt that it held that value."""
+    low, high = model.bounds(expr)
+    if withdrawn:  # the attacker must not be sure the withdrawn dossiers had this value
+        need_low, need_high = v - 1, -math.inf
+    elif sensitive:
+        m = required_margin(v, p_count)
+        need_low, need_high = v - m, v + m
+    else:
+        return low, high, True
+    safe = low <= need_low and high >= need_high
+    if safe:  # the LP interval is wide enough: is the integer one?
+        low_ok, high_ok = model.integral  # an integral LP optimum is an integer point
+        safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
+            need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
+    return low, high, safe

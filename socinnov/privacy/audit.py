@@ -40,7 +40,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socinnov.privacy.attacker import P_COUNT, InfeasibleRelease, Model, required_margin, true_count
+from socinnov.privacy.attacker import (
+    P_COUNT,
+    InfeasibleRelease,
+    Model,
+    StarModel,
+    check,
+    count_quantities,
+    required_margin,
+)
 from socinnov.privacy.disclosure import MIN_COUNT, SECRET
 from socinnov.privacy.ledger import file_sha256, read_ledger, record_release, truth_from_json
 from socinnov.privacy.published import (
@@ -48,8 +56,6 @@ from socinnov.privacy.published import (
     ATTR_LABELS,
     ATTRS,
     DEPARTEMENTS,
-    FUNDED,
-    OUT_OF_REGION,
     PENDING,
     Release,
     dossier_types,
@@ -111,56 +117,6 @@ def _is_protected(v: float, low: float, high: float, sensitive: bool, p: float) 
     return low <= v - m and high >= v + m
 
 
-def hidden_quantities(truth: pd.DataFrame, min_count: int) -> list[tuple[str, tuple]]:
-    """Categories no table shows but which the tables imply, when their count is sensitive."""
-    out = []
-    for label, p in (("dossiers hors région", pred(dep={OUT_OF_REGION})),
-                     ("dossiers financés en attente de validation par le comité d'élu-e-s", pred(dec={PENDING}))):
-        if 0 < true_count(truth, p) < min_count:
-            out.append((label, p))
-    return out
-
-
-def count_quantities(model: Model, current: Release, truth: pd.DataFrame, min_count: int) -> list[tuple]:
-    """The counts of dossiers ``current`` suppressed or implies, each once: ``(label, source,
-    objective, true value, sensitive)``. A suppressed cell is sensitive when its true count is
-    small and not all its dossiers are named by the laureate list."""
-    out, seen = [], set()
-    unlisted = truth[truth["dec"] != FUNDED]  # the laureate list names the validated funded ones
-    for cell in current.cells:
-        if cell.domain == "dossiers" and cell.kind == "count" and cell.value is None:
-            if (cell.label, cell.source) in seen:
-                continue
-            seen.add((cell.label, cell.source))
-            v = true_count(truth, cell.pred)
-            sensitive = 0 < v < min_count and true_count(unlisted, cell.pred) > 0
-            out.append((cell.label, cell.source, model.expr("courante", cell.pred), v, sensitive))
-    for label, p in hidden_quantities(truth, min_count):
-        out.append((label, "(implicite)", model.expr("courante", p), true_count(truth, p), True))
-    return out
-
-
-def check(model: Model, expr: np.ndarray, v: float, sensitive: bool, p_count: float = P_COUNT, *,
-          withdrawn: bool = False) -> tuple[float, float, bool]:
-    """The attacker's interval of ``expr`` and whether it protects the true value ``v``: it must
-    reach ``v - m`` and ``v + m`` (:func:`required_margin`), proven on the integer points; a
-    withdrawn dossier's attribute needs only a doubt that it held that value."""
-    low, high = model.bounds(expr)
-    if withdrawn:  # the attacker must not be sure the withdrawn dossiers had this value
-        need_low, need_high = v - 1, -math.inf
-    elif sensitive:
-        m = required_margin(v, p_count)
-        need_low, need_high = v - m, v + m
-    else:
-        return low, high, True
-    safe = low <= need_low and high >= need_high
-    if safe:  # the LP interval is wide enough: is the integer one?
-        low_ok, high_ok = model.integral  # an integral LP optimum is an integer point
-        safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
-            need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
-    return low, high, safe
-
-
 def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release, pd.DataFrame]] = (),
           min_count: int = MIN_COUNT, p_count: float = P_COUNT, p_amount: float = P_AMOUNT,
           all_intervals: bool = False) -> AuditResult:
@@ -174,7 +130,8 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
     contexts = list(earlier[-1:]) or [None]
     for ctx in contexts:
         rels = [("courante", current)] if ctx is None else [("antérieure", ctx[0]), ("courante", current)]
-        model = Model(rels)
+        # one release: the star form (attacker.StarModel), same intervals, far fewer unknowns
+        model = StarModel(current) if ctx is None else Model(rels)
         quantities = count_quantities(model, current, truth, min_count)
         if ctx is not None:
             quantities += _changes(model, ctx[1], truth, min_count)

@@ -7,7 +7,7 @@ difference bounds the re-oriented ones from above, however the profiles are supp
 attacker reading every table at once is the audit's integer programme
 (``socinnov.privacy.attacker``); here it runs on the tables *before* they are shown, and while
 some sensitive suppressed quantity is not protected (its interval does not reach the margin
-around its value, ``audit.check``), one more published cell is suppressed: among the cells
+around its value, ``attacker.check``), one more published cell is suppressed: among the cells
 whose equations hold the violated end of the interval (non-zero dual values of the linear
 programme), the smallest count. Removing an equation only widens every interval, so the loop
 ends, after at most one step per published cell.
@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socinnov.privacy import audit
-from socinnov.privacy.attacker import Model, TableModel, required_margin
+from socinnov.privacy.attacker import Model, StarModel, check, count_quantities, required_margin
 from socinnov.privacy.published import Cell, Release
 
 MAX_STEPS = 200
@@ -44,7 +43,7 @@ def extra_suppressions(cells: list[Cell], truth: pd.DataFrame, *, min_count: int
     for _ in range(MAX_STEPS):
         current = [c if id(c) not in hidden else _suppressed(c) for c in cells]
         release = Release(cells=current)
-        model = TableModel(release)
+        model = StarModel(release)
         step = _next_suppression(model, release, truth, min_count, fixed)
         if step is None:
             return extra
@@ -62,10 +61,10 @@ def _next_suppression(model: Model, release: Release, truth: pd.DataFrame, min_c
                       fixed: frozenset[str]) -> Cell | None:
     """The cell to suppress next, or ``None`` when every sensitive quantity is protected (or
     when what bounds the unprotected ones cannot be suppressed)."""
-    for _label, _source, expr, v, sensitive in audit.count_quantities(model, release, truth, min_count):
+    for _label, _source, expr, v, sensitive in count_quantities(model, release, truth, min_count):
         if not sensitive:
             continue
-        low, high, safe = audit.check(model, expr, v, sensitive)
+        low, high, safe = check(model, expr, v, sensitive)
         if safe:
             continue
         m = required_margin(v)
