@@ -76,6 +76,7 @@ def _report(args) -> int:
         print(f"Jeu de données ouvert : {dataset}", file=sys.stderr)
         for leak in leaks:
             print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
+        _print_held_back(args.cohort)
         if leaks:
             return 1
     for o in failed:
@@ -83,6 +84,20 @@ def _report(args) -> int:
               file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _print_held_back(cohort: str) -> None:
+    """Tell the data holder (never the public report) which consented sentences were held back."""
+    from socinnov.privacy.audiences import JURY
+    from socinnov.privacy.consent import holder_notes
+    from socinnov.privacy.store import load_cohort
+
+    notes = holder_notes(load_cohort(cohort, audience=JURY, refresh=False).tables)
+    if notes:
+        print("Valorisation : phrases retenues des textes publiés avec accord, car elles nomment un tiers "
+              "(pour vous seul ; le rapport public dit seulement qu'une phrase est retenue) :", file=sys.stderr)
+    for note in notes:
+        print(f"  {note}", file=sys.stderr)
 
 
 def _status(args) -> int:

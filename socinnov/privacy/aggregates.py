@@ -5,7 +5,8 @@ method returns an aggregate already protected by ``socinnov.privacy.disclosure``
 dominated amounts suppressed, with secondary suppression against the totals). The one
 exception is the list of laureates, which the region may publish once the comité d'élu-e-s
 has validated the jury's decision — their structure, title, département and amount; anything
-more (résumé, objectifs, publics) only for the porteurs who consented (``publication_consent``).
+more (résumé, objectifs, publics) only for the porteurs who consented (``publication_consent``),
+and only their own words: a sentence naming a third party is held back (``socinnov.privacy.consent``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
 from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
-from socinnov.privacy import audiences, disclosure
+from socinnov.privacy import audiences, consent, disclosure
 from socinnov.privacy.published import legal_group
 
 DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
@@ -59,6 +60,7 @@ class PublicCohort:
         self._tables = tables = _ValidatedDecisions(tables)
         self._linked_tables = None
         self._joint = None
+        self._consented = None
         self._d = overview.with_decision(tables).assign(
             decision=lambda d: d["decision"].map(DECISION_LABELS).fillna(d["decision"]),
             legal_group=lambda d: d["legal_category"].map(legal_group),
@@ -232,13 +234,12 @@ class PublicCohort:
         })
 
     def laureate_details(self) -> list[dict]:
-        """Résumé, objectifs and publics of the laureates who consented to publication."""
-        dec = self._tables["decisions"]
-        voted = dec[(dec["decision"] == FUNDED) & dec["validated"]]["dossier_id"]
-        d = self._tables["dossiers"]
-        d = d[d["dossier_id"].isin(voted) & d["publication_consent"]].sort_values("porteur")
-        return [{"porteur": r.porteur, "title": r.title, "summary": r.summary, "objectives": r.objectives,
-                 "target_publics": r.target_publics} for r in d.itertuples()]
+        """Résumé, objectifs and publics of the laureates who consented to publication, each
+        sentence naming a third party held back and replaced by a message saying so
+        (``socinnov.privacy.consent``; ``held_back``: the messages)."""
+        if self._consented is None:
+            self._consented = consent.review(self._tables)
+        return [c.public() for c in self._consented]
 
     def consent_counts(self) -> dict:
         dec = self._tables["decisions"]
@@ -248,7 +249,7 @@ class PublicCohort:
 
     def publishable_texts(self) -> set[str]:
         """Everything the region may publish about named dossiers: the voted laureates' structure
-        and title, and the texts of those who consented."""
+        and title, and the texts of those who consented as published (held-back sentences out)."""
         laureates = self.laureates()
         texts = set(laureates["Porteur"]) | set(laureates["Action"]) | set(laureates["Aide accordée"])
         for d in self.laureate_details():

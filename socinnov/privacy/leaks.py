@@ -7,12 +7,12 @@ holds); ``find_leaks`` searches files for them as a reader sees them, after mask
 region may publish (``allowed``: the laureates' names and titles once voted, and the texts
 their porteurs consented to publish).
 
-What a reader sees: the text is normalised before matching — HTML entities decoded, tags
-stripped (a name split by ``<b>`` is found), JSON ``\\uXXXX`` escapes decoded, Unicode NFKC
-(NFD accents composed), case-folded (upper-cased names found), whitespace collapsed; the values
-are normalised the same way. Matching is whole-word. An allowed text excuses only the
-occurrences lying inside one of its own occurrences: a laureate's name no longer masks a
-longer non-laureate name that contains it.
+What a reader sees: the text is normalised before matching (``socinnov.privacy.textnorm``,
+shared with the consent scan) — HTML entities decoded, tags stripped (a name split by ``<b>`` is
+found), JSON ``\\uXXXX`` escapes decoded, Unicode NFKC (NFD accents composed), case-folded
+(upper-cased names found), whitespace collapsed; the values are normalised the same way.
+Matching is whole-word. An allowed text excuses only the occurrences lying inside one of its
+own occurrences: a laureate's name no longer masks a longer non-laureate name that contains it.
 
 Specificity: a value that is a common word (« Ensemble », « Total », a département, a word the
 kit prints itself) cannot tell a porteur apart from the report's own wording. Such hits are
@@ -22,10 +22,8 @@ word, and the notes are printed for a person to check.
 
 from __future__ import annotations
 
-import html as html_lib
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -33,10 +31,9 @@ import pandas as pd
 from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import TABLES_BY_NAME, columns_with
+from socinnov.privacy.textnorm import normalise, word_spans
 
 _BASE64 = re.compile(r"(?:base64,|\"image/png\": \")[A-Za-z0-9+/=\\n]{200,}")
-_TAG = re.compile(r"<[^>]{0,2000}>")
-_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 FRAGMENT = 40  # characters of free text taken as fragments (start, middle, end)
 # Words a report prints by itself (table headers, labels): a value equal to one of them is not
 # specific. Extended with the call's vocabulary at import.
@@ -47,26 +44,6 @@ COMMON |= {v.casefold() for v in voc.REGION_DEPARTEMENTS.values()} | {c.casefold
 COMMON |= {s.casefold() for s in voc.STAGES}
 LEGAL_FORMS = ("association", "scop", "scic", "sarl", "sas", "sa", "eurl", "fondation", "collectif", "coopérative",
                "commune de", "ville de", "communauté de communes", "syndicat", "mairie de", "centre", "régie")
-
-
-def normalise(text: str) -> str:
-    """The text as a reader sees it, folded for matching (see the module's docstring)."""
-    text = html_lib.unescape(str(text))
-    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    text = text.replace("\\n", " ").replace('\\"', '"').replace("\\/", "/")
-    text = _TAG.sub(_tag_text, text)
-    text = html_lib.unescape(text)  # entities written inside JSON strings
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(text.split())
-
-
-_ATTR = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-def _tag_text(match: re.Match) -> str:
-    """A tag becomes a space, plus its attributes' values (a link's address, an image's alt
-    text: a reader sees them too)."""
-    return " " + " ".join(a or b for a, b in _ATTR.findall(match.group(0))) + " "
 
 
 def _fragments(text: str) -> list[str]:
@@ -88,7 +65,7 @@ def _fragments(text: str) -> list[str]:
     return out
 
 
-def _partials(name: str) -> list[str]:
+def partials(name: str) -> list[str]:
     """A structure's name without its legal form (« Association Les Petits Chemins » →
     « Les Petits Chemins »): how a text names it in passing."""
     low = name.casefold()
@@ -123,7 +100,7 @@ def identifying_values(tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
                 elif len(v.strip()) >= 3:
                     values.add(v.strip())
                 if col in ident and col in ("porteur", "partner", "name"):
-                    values.update(_partials(v))
+                    values.update(partials(v))
             found.setdefault(f"{name}.{col}", set()).update(values)
     dossiers = tables.get("dossiers")
     if dossiers is not None and "dossier_id" in dossiers:
@@ -151,10 +128,6 @@ def specific(value: str, kind: str = "") -> bool:
     return len(v) >= 4 and v not in COMMON and not (v.isdigit() and len(v) < 6)
 
 
-def _spans(text: str, value: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text)]
-
-
 def find_leaks(paths: list[Path], values: dict[str, set[str]], *, allowed: set[str] = frozenset(),
                notes: list[str] | None = None) -> list[str]:
     """``"file: kind « value »"`` for each specific identifying value found in a file, outside
@@ -169,14 +142,14 @@ def find_leaks(paths: list[Path], values: dict[str, set[str]], *, allowed: set[s
             # ("Haute-" + "Gironde" at a line end) would otherwise hide allowed names
             continue
         text = _text_of(path)
-        excused = [s for a in norm_allowed if a in text for s in _spans(text, a)]
+        excused = [s for a in norm_allowed if a in text for s in word_spans(text, a)]
         for kind, vals in norm_values.items():
             for v, original in vals.items():
                 if v not in text:  # plain substring search first (fast)
                     continue
                 if any(v in a for a in norm_allowed):  # a part of a publishable text (a table may cut it)
                     continue
-                hits = [s for s in _spans(text, v) if not any(a0 <= s[0] and s[1] <= a1 for a0, a1 in excused)]
+                hits = [s for s in word_spans(text, v) if not any(a0 <= s[0] and s[1] <= a1 for a0, a1 in excused)]
                 if not hits:
                     continue
                 line = f"{path.name} : {kind} « {original[:60]} »"
