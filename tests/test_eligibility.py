@@ -207,5 +207,5 @@ def test_eligibility_and_payment_summaries_share_the_rule_summary():
     assert (row["Bloquante"], row["Respectée"], row["Non respectée"]) == ("oui", 0, 1)
     findings = pd.DataFrame({"rule": [r.id for r in payments.PAYMENT_RULES], "passed": True})
     table = payments.payment_summary_fr(findings)
-    assert list(table.columns) == ["Contrôle", "Nature", "Respecté", "Non respecté"]
+    assert list(table.columns) == ["Contrôle", "Nature", "Respecté", "Non respecté", "Sans objet à ce jour"]
     assert table["Nature"].tolist() == ["règle" if r.blocking else "remarque" for r in payments.PAYMENT_RULES]

@@ -150,6 +150,22 @@ def test_late_or_missing_year_two_report_is_a_remark():
     assert verdicts(on_time, "TARD")["bilan_a_temps"] is True
 
 
+def test_payments_not_made_yet_are_not_counted_as_respected():
+    """Funded, started, nothing paid, no expense, report not yet due: every check is « sans objet
+    à ce jour », none « respecté » (issue 14: « Respecté 4 » for payments never made)."""
+    t = tables(**funded(["A", "B"], [20_000.0] * 2, ["2016-11-01"] * 2),
+               payments={"dossier_id": ["B"], "instalment": [1], "paid_on": ["2016-11-20"], "amount": [12_000.0]})
+    f = payments.payment_checks(t, CALL, as_of=T("2017-06-01"))
+    assert not f.loc[f["dossier_id"] == "A", "applicable"].any()
+    assert f.loc[(f["dossier_id"] == "B") & f["rule"].isin(["versements_accordes", "versements_plafond"]),
+                 "applicable"].all()
+    summary = payments.payment_summary_fr(f).set_index("Contrôle")
+    balance = next(r.label for r in payments.PAYMENT_RULES if r.id == "solde_apres_bilan")
+    paid = next(r.label for r in payments.PAYMENT_RULES if r.id == "versements_accordes")
+    assert summary.loc[balance, ["Respecté", "Non respecté", "Sans objet à ce jour"]].tolist() == [0, 0, 2]
+    assert summary.loc[paid, ["Respecté", "Non respecté", "Sans objet à ce jour"]].tolist() == [1, 0, 1]
+
+
 def test_ceiling_comes_from_the_call():
     t = tables(**funded(["X"], [35_000.0], ["2016-11-01"]),
                payments={"dossier_id": ["X"], "instalment": [1], "paid_on": ["2016-11-20"], "amount": [35_000.0]})

@@ -57,8 +57,10 @@ def payment_checks(tables: dict[str, pd.DataFrame], call: Call, *, as_of: pd.Tim
       default the latest date of the follow-up data, passes that date; an abandoned experiment
       owes none).
 
-    Returns ``dossier_id, rule, label, blocking, passed, reason``; reasons quote amounts and
-    dates, never names.
+    Returns ``dossier_id, rule, label, blocking, passed, applicable, reason``; reasons quote
+    amounts and dates, never names. A check with nothing to judge yet (no balance paid, no
+    expense declared, nothing paid, a report not yet due) is ``applicable`` False and passes:
+    the summary counts it apart (« sans objet à ce jour »), not as respected.
     """
     as_of = _as_of(tables) if as_of is None else pd.Timestamp(as_of)
     dec = tables["decisions"].set_index("dossier_id")
@@ -83,22 +85,23 @@ def payment_checks(tables: dict[str, pd.DataFrame], call: Call, *, as_of: pd.Tim
             "solde_apres_bilan": _balance_after_report(second, received, d in abandoned),
             "depenses_periode": _spending_in_period(spend_by.get(d, spend.iloc[:0]), begin, end),
             "versements_accordes": (paid <= granted + 0.005,
-                                    f"{fr.euros(paid)} versés pour {fr.euros(granted)} accordés"),
+                                    f"{fr.euros(paid)} versés pour {fr.euros(granted)} accordés", paid > 0),
             "versements_plafond": (paid <= call.max_aid + 0.005,
-                                   f"{fr.euros(paid)} versés, plafond de l'appel {fr.euros(call.max_aid)}"),
+                                   f"{fr.euros(paid)} versés, plafond de l'appel {fr.euros(call.max_aid)}", paid > 0),
             "bilan_a_temps": _report_on_time(received, end + pd.DateOffset(months=grace_months), d in abandoned,
                                              as_of),
         }
         for rule in PAYMENT_RULES:
-            passed, reason = results[rule.id]
+            passed, reason, *applicable = results[rule.id]
             rows.append({"dossier_id": d, "rule": rule.id, "label": rule.label, "blocking": rule.blocking,
-                         "passed": bool(passed), "reason": reason})
-    return pd.DataFrame(rows, columns=["dossier_id", "rule", "label", "blocking", "passed", "reason"])
+                         "passed": bool(passed), "applicable": bool(applicable[0]) if applicable else True,
+                         "reason": reason})
+    return pd.DataFrame(rows, columns=["dossier_id", "rule", "label", "blocking", "passed", "applicable", "reason"])
 
 
-def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tuple[bool, str]:
+def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tuple:
     if second.empty:
-        return True, "solde non versé" + (" (expérimentation abandonnée)" if abandoned else "")
+        return True, "solde non versé" + (" (expérimentation abandonnée)" if abandoned else ""), False
     paid_on, amount = second["paid_on"].iloc[0], float(second["amount"].iloc[0])
     if received is None or pd.isna(received):
         return False, f"solde de {fr.euros(amount)} versé le {fr.date(paid_on)} sans bilan de la deuxième année enregistré"
@@ -108,10 +111,10 @@ def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tu
     return True, f"solde versé le {fr.date(paid_on)}, après la remise du bilan le {fr.date(received)}"
 
 
-def _spending_in_period(own: pd.DataFrame, begin: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, str]:
+def _spending_in_period(own: pd.DataFrame, begin: pd.Timestamp, end: pd.Timestamp) -> tuple:
     period = f"du {fr.date(begin)} au {fr.date(end - pd.Timedelta(days=1))}"
     if own.empty:
-        return True, "aucune dépense déclarée"
+        return True, "aucune dépense déclarée", False
     outside = own[(own["spent_on"] < begin) | (own["spent_on"] >= end)]
     if outside.empty:
         return True, f"{len(own)} dépense(s), toutes {period}"
@@ -122,16 +125,16 @@ def _spending_in_period(own: pd.DataFrame, begin: pd.Timestamp, end: pd.Timestam
                    f"{when}")
 
 
-def _report_on_time(received, due: pd.Timestamp, abandoned: bool, as_of) -> tuple[bool, str]:
+def _report_on_time(received, due: pd.Timestamp, abandoned: bool, as_of) -> tuple:
     if received is not None and not pd.isna(received):
         if received <= due:
             return True, f"bilan remis le {fr.date(received)}"
         return False, f"bilan remis le {fr.date(received)}, attendu au plus tard le {fr.date(due)}"
     if abandoned:
-        return True, "expérimentation abandonnée : pas de bilan de la deuxième année attendu"
+        return True, "expérimentation abandonnée : pas de bilan de la deuxième année attendu", False
     if as_of is not None and as_of > due:
         return False, f"bilan attendu au plus tard le {fr.date(due)}, non remis au {fr.date(as_of)}"
-    return True, f"bilan pas encore dû (au plus tard le {fr.date(due)})"
+    return True, f"bilan pas encore dû (au plus tard le {fr.date(due)})", False
 
 
 def payment_flags_fr(findings: pd.DataFrame) -> pd.DataFrame:
@@ -143,6 +146,7 @@ def payment_flags_fr(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def payment_summary_fr(findings: pd.DataFrame) -> pd.DataFrame:
-    """Per payment rule: experiments that pass it and that do not (French headers)."""
+    """Per payment rule: experiments that pass it, that do not, and for which it has nothing to
+    judge yet (French headers)."""
     return rule_summary(findings, PAYMENT_RULES, headers=("Contrôle", "Nature", "Respecté", "Non respecté"),
-                        natures=("règle", "remarque"))
+                        natures=("règle", "remarque"), not_applicable="Sans objet à ce jour")

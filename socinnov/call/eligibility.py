@@ -261,7 +261,7 @@ def check_eligibility(tables: dict[str, pd.DataFrame], call: Call) -> pd.DataFra
 
 
 def rule_summary(findings: pd.DataFrame, rules: Sequence[Rule], *, headers: tuple[str, str, str, str],
-                 natures: tuple[str, str]) -> pd.DataFrame:
+                 natures: tuple[str, str], not_applicable: str | None = None) -> pd.DataFrame:
     """Per rule: how many findings pass it and how many do not, as a French table.
 
     Shared by the call's eligibility rules and the payment rules of the follow-up.
@@ -276,6 +276,9 @@ def rule_summary(findings: pd.DataFrame, rules: Sequence[Rule], *, headers: tupl
         French headers of the rule, its nature, the passing and the failing counts.
     natures : tuple of str
         How the nature column words a blocking rule and a remark.
+    not_applicable : str, optional
+        Header of a fifth column counting the findings with nothing to judge yet
+        (``applicable`` False), which then count neither as passing nor as failing.
 
     Returns
     -------
@@ -283,14 +286,19 @@ def rule_summary(findings: pd.DataFrame, rules: Sequence[Rule], *, headers: tupl
         One row per rule, in the order the findings first name them.
     """
     by_id = {r.id: r for r in rules}
-    g = findings.groupby("rule", sort=False).agg(passed=("passed", "sum"), total=("passed", "size"))
+    judged = findings["applicable"] if not_applicable and "applicable" in findings else pd.Series(True, findings.index)
+    f = findings.assign(judged=judged.astype(bool), ok=findings["passed"].astype(bool) & judged.astype(bool))
+    g = f.groupby("rule", sort=False).agg(passed=("ok", "sum"), judged=("judged", "sum"), total=("ok", "size"))
     rule, nature, passed, failed = headers
-    return pd.DataFrame({
+    out = pd.DataFrame({
         rule: [by_id[i].label for i in g.index],
         nature: [natures[0] if by_id[i].blocking else natures[1] for i in g.index],
         passed: g["passed"].astype(int).values,
-        failed: (g["total"] - g["passed"]).astype(int).values,
+        failed: (g["judged"] - g["passed"]).astype(int).values,
     })
+    if not_applicable:
+        out[not_applicable] = (g["total"] - g["judged"]).astype(int).values
+    return out
 
 
 def eligibility_status(findings: pd.DataFrame) -> pd.DataFrame:
