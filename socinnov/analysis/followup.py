@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from socinnov import fr
+from socinnov import cache, fr
 from socinnov.analysis.growth import fit_reml
 from socinnov.analysis.scores import dossier_scores
 from socinnov.call import vocabulary as voc
@@ -315,10 +315,21 @@ def change_model(scores: pd.DataFrame, *, confidence: float = 0.95, kind: str = 
     38(4), 963-974.
     Singer, J. D. & Willett, J. B. (2003). Applied Longitudinal Data Analysis: Modeling Change and
     Event Occurrence. Oxford University Press.
+
+    The table names no dossier: it is kept in the cache (``socinnov.cache``), keyed by the
+    scores with experiments by rank of first appearance, and shared by the jury's and the
+    comité's reports (the same experiments under keyed pseudonyms): fitted once per input state.
     """
+    d_all = scores.dropna(subset=["score", "years"])
+    columns = ["group", "group_label", "dossier_id", "score", "years", "source"]
+    digest = cache.frame_digest(d_all, columns, identifiers=("dossier_id",))
+    return cache.cached("change_model", {"confidence": confidence, "kind": kind}, digest,
+                        lambda: _change_model(d_all, confidence=confidence, kind=kind))
+
+
+def _change_model(d_all: pd.DataFrame, *, confidence: float, kind: str) -> pd.DataFrame:
     z = stats.norm.ppf(0.5 + confidence / 2)
     rows = []
-    d_all = scores.dropna(subset=["score", "years"])
     for (group, label), d in d_all.groupby(["group", "group_label"], sort=False):
         n_projects = d["dossier_id"].nunique()
         enough = n_projects >= 3 and d["years"].nunique() >= 2
