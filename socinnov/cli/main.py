@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -265,106 +266,276 @@ def _french(message: str) -> str:
     return message
 
 
+NBSP = "\u00a0"
+_TIGHT = re.compile(r" (?=[;:!?»])|(?<=«) ")  # French spaces that a line must not break at
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of ``width`` at most, never broken before « ; : ! ? » » nor after « « »,
+    nor inside a hyphenated word (`socinnov import-forms`)."""
+    lines = textwrap.wrap(_TIGHT.sub(NBSP, " ".join(text.split())), width, break_on_hyphens=False)
+    return [line.replace(NBSP, " ") for line in lines]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help in French: headed « utilisation : », options' help wrapped as
+    :func:`_wrap` does; descriptions and examples are laid out by :func:`_command`."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+    def _split_lines(self, text, width):
+        return _wrap(text, width)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in French (exit status 2, as argparse)."""
+    """argparse in French: usage errors (exit status 2, as argparse), headings and ``-h``.
+
+    ``on_help``: called just before the help is written, to fill in what costs an import to
+    know (the report names of ``--only``): parsing a command line stays light.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        # argparse writes a heading « TITRE: »; French puts a space before the colon.
+        self._positionals.title = "arguments "
+        self._optionals.title = "options "
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="afficher cette aide et quitter")
+        self.on_help = None
+
+    def format_help(self) -> str:
+        if self.on_help is not None:
+            self.on_help(self)
+        return super().format_help()
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog} : erreur : {_french(message)}\n")
 
 
+COHORT_HELP = "nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier"
+
+
+def _command(sub, name: str, *, help: str, description: str, examples: list[tuple[str, str]]) -> _Parser:
+    """A subcommand whose ``--help`` says what it does (``description``, paragraphs separated by
+    a blank line) and shows ``examples``: (command line, what it does)."""
+    text = "\n\n".join("\n".join(_wrap(par, 78)) for par in description.split("\n\n"))
+    epilog = "exemples :\n" + "\n".join(f"  {_shell_lines(line)}\n      {what}" for line, what in examples)
+    return sub.add_parser(name, help=help, description=text, epilog=epilog)
+
+
+def _shell_lines(command: str, width: int = 76) -> str:
+    """A command line too long for the terminal, continued on the next lines with `` \\`` (as a
+    shell reads it), an option kept with its value."""
+    words: list[str] = []
+    for word in command.split():
+        if words and words[-1].startswith("-") and " " not in words[-1] and not word.startswith("-"):
+            words[-1] += f" {word}"
+        else:
+            words.append(word)
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + len(word) + 3 > width:
+            lines.append(f"    {word}")
+        else:
+            lines[-1] += f" {word}"
+    return " \\\n  ".join(lines)
+
+
+def _list_reports(parser: _Parser) -> None:
+    """``report --help``: the report names ``--only`` accepts, read from the notebooks."""
+    from socinnov.reporting.build import discover_reports
+
+    only = next(a for a in parser._actions if a.dest == "only")
+    names = ", ".join(s.name for s in discover_reports()) or "aucun carnet de rapport trouvé"
+    only.help = f"ne construire que ce rapport (répétable) : {names}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
-    parser = _Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.")
-    parser.add_argument("--version", action="version", version=f"socinnov {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+    parser = _Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.",
+                     epilog="`socinnov COMMANDE --help` décrit une commande et en donne des exemples.")
+    parser.add_argument("--version", action="version", version=f"socinnov {__version__}",
+                        help="afficher la version et quitter")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True, title="commandes ")
 
-    p = sub.add_parser("demo", help="écrire une cohorte fictive de démonstration")
-    p.add_argument("--out", required=True, help="dossier à créer")
-    p.add_argument("--seed", type=int, default=2016, help="graine du générateur (défaut 2016)")
-    p.add_argument("--dossiers", type=int, default=120, help="nombre de dossiers (défaut 120)")
+    p = _command(sub, "demo", help="écrire une cohorte fictive de démonstration", description="""
+        Écrit une cohorte fictive et réaliste de l'appel (dossiers, partenaires, budgets, jurés,
+        notations, décisions, suivi) : les mêmes fichiers qu'une vraie cohorte, avec un appel.yaml et
+        un LISEZMOI.md qui décrit chaque colonne. Aucun porteur réel n'y figure. La même graine
+        donne la même cohorte.""", examples=[
+        ("socinnov demo --out data/raw/essai", "120 dossiers (graine 2016), puis `socinnov report essai`"),
+        ("socinnov demo --out data/raw/petite --dossiers 30 --seed 7 --force", "30 dossiers, remplace le dossier")])
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier à créer")
+    p.add_argument("--seed", type=int, default=2016, metavar="S", help="graine du générateur (défaut 2016)")
+    p.add_argument("--dossiers", type=int, default=120, metavar="N", help="nombre de dossiers (défaut 120)")
     p.add_argument("--force", action="store_true", help="remplacer un dossier existant")
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = _command(sub, "ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE", description="""
+        Lit chaque fichier de la cohorte (CSV, .xlsx ou .ods), vérifie colonnes, valeurs permises,
+        dates, montants et identifiants, et signale tous les problèmes à la fois (fichier, ligne,
+        colonne) : rien n'est écrit tant qu'il en reste un (code de sortie 2).
+
+        Les données validées vont dans data/processed/COHORTE ; les fichiers fournis ne sont jamais
+        modifiés. Affiche ensuite l'étape de l'appel atteinte, comme `socinnov status`.""", examples=[
+        ("socinnov ingest ma-cohorte", "la cohorte data/raw/ma-cohorte"),
+        ("socinnov ingest ./chemin/vers/cohorte", "un dossier ailleurs ; la cohorte prend le nom du dossier")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_ingest)
 
-    p = sub.add_parser("status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = _command(sub, "status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports",
+                 description="""
+        Dit où en est une cohorte : l'étape de l'appel atteinte (dépôt, éligibilité, affectation,
+        notation, débat, faisabilité, décisions, validation, suivi, bilans), les lignes de chaque
+        fichier, les notes attendues et celles qui manquent par juré, ce que chaque rapport
+        contiendra maintenant et l'étape suivante. N'écrit rien.""", examples=[
+        ("socinnov status ma-cohorte", "l'étape de data/raw/ma-cohorte"),
+        ("socinnov status ./chemin/vers/cohorte", "celle d'un dossier ailleurs")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_status)
 
-    p = sub.add_parser("report", help="construire les rapports d'une cohorte")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = _command(sub, "report", help="construire les rapports d'une cohorte", description="""
+        Construit les rapports d'une cohorte pour chaque public demandé (carnets de notebooks/
+        exécutés, puis exportés en HTML) dans reports/COHORTE/PUBLIC/, et l'index
+        reports/COHORTE/index.html qui mène à chacun. Les données sont d'abord validées comme par
+        `socinnov ingest`.
+
+        Un rapport dont rien n'a changé (entrées, carnet, code) n'est pas reconstruit ; un rapport
+        qui n'a encore rien à montrer n'est pas construit et l'index dit pourquoi. Si un carnet
+        échoue, les autres rapports sont construits et la commande se termine avec le code 1. Avec
+        le public « public », le jeu de données ouvert est aussi écrit, puis chaque fichier public
+        est relu.""", examples=[
+        ("socinnov report ma-cohorte", "les rapports du jury"),
+        ("socinnov report ./chemin/vers/cohorte --audience all --pdf",
+         "tous les publics, un PDF à côté de chaque HTML"),
+        ("socinnov report ma-cohorte --audience comite --only accord --force",
+         "reconstruire le seul rapport « accord » du comité")])
+    p.on_help = _list_reports
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.add_argument("--audience", action="append", choices=(*AUDIENCE_IDS, "all"),
                    help="public du rapport (répétable ; défaut : jury)")
-    p.add_argument("--only", action="append", help="ne construire que ce rapport (répétable)")
+    p.add_argument("--only", action="append", metavar="RAPPORT", help="ne construire que ce rapport (répétable)")
     p.add_argument("--force", action="store_true", help="reconstruire même si rien n'a changé")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="rapports construits en même temps (défaut : un par cœur)")
     p.add_argument("--pdf", action="store_true",
                    help="imprimer aussi chaque rapport en PDF à côté de son HTML (Chromium requis)")
     p.set_defaults(func=_report, audience=None)
 
-    p = sub.add_parser("opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = _command(sub, "opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte",
+                 description="""
+        Écrit le jeu de données ouvert de la cohorte dans reports/COHORTE/public/donnees-ouvertes/
+        (CSV sous pseudonyme et sous secret statistique, datapackage.json, dictionnaire des données
+        en français), puis relit chaque fichier public : un fichier qui contiendrait une valeur
+        identifiante d'un dossier est supprimé (code de sortie 1).""", examples=[
+        ("socinnov opendata ma-cohorte", "le jeu de données seul, sans les rapports")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_opendata)
 
-    p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
-                                      "ensemble (et, sur demande, la diffusion précédente du registre)")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
+    p = _command(sub, "audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+                                    "ensemble (et, sur demande, la diffusion précédente du registre)",
+                 description="""
+        Attaque la diffusion publique d'une cohorte comme le ferait un lecteur : tous les fichiers
+        publics lus ensemble, chaque quantité masquée encadrée par programmation linéaire en nombres
+        entiers. Échoue (code de sortie 1) si un intervalle est plus étroit que la règle de
+        protection (docs/confidentiality.md). C'est la dernière étape de toute diffusion
+        publique.""", examples=[
+        ("socinnov audit ma-cohorte", "après `socinnov report ma-cohorte --audience public`"),
+        ("socinnov audit ma-cohorte --detail", "avec l'intervalle de chaque quantité examinée"),
+        ("socinnov audit ma-cohorte --diffusions-anterieures", "confrontée aussi à la diffusion précédente")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("--seuil", type=int, default=5, metavar="N", help="effectif minimal publié (défaut 5)")
     p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
     p.add_argument("--diffusions-anterieures", action="store_true",
                    help="confronter aussi la diffusion à la précédente du registre (plusieurs minutes)")
     p.set_defaults(func=_audit)
 
-    p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
-    p.add_argument("out", help="dossier où écrire les modèles")
+    p = _command(sub, "templates", help="écrire des fichiers d'entrée vides, en-têtes en français", description="""
+        Écrit les fichiers d'entrée d'une cohorte, vides, en-têtes en français, et un appel.yaml à
+        compléter. Un fichier déjà présent est laissé tel quel.""", examples=[
+        ("socinnov templates data/raw/ma-cohorte", "un fichier CSV par table"),
+        ("socinnov templates data/raw/ma-cohorte --format xlsx",
+         "un classeur, une feuille par table, listes déroulantes des vocabulaires")])
+    p.add_argument("out", metavar="DOSSIER", help="dossier où écrire les modèles")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv",
                    help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
-    p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
+    p = _command(sub, "forms", help="écrire un classeur de notation par juré (formulaires Excel)", description="""
+        Écrit un classeur Excel de notation par juré : une feuille par dossier qui lui est affecté,
+        listes déroulantes des niveaux, repères de la grille en commentaire, cellules de structure
+        verrouillées. Au tour « apres-debat », chaque critère rappelle le niveau individuel du juré
+        et le nombre d'autres jurés par niveau. Les classeurs rendus se relisent avec
+        `socinnov import-forms`.""", examples=[
+        ("socinnov forms ma-cohorte", "tour individuel, dans reports/ma-cohorte/jury/formulaires"),
+        ("socinnov forms ma-cohorte --tour apres-debat --out classeurs-debat", "tour après débat")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("--out", metavar="DOSSIER",
+                   help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
     p.add_argument("--tour", type=_round, default="individuel", metavar="TOUR",
                    help="tour de notation : individuel (défaut) ou apres-debat (rappelle les notes individuelles)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
 
-    p = sub.add_parser("assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = _command(sub, "assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)",
+                 description="""
+        Affecte K jurés à chaque dossier éligible : conflits d'intérêts respectés
+        (conflits_interets.csv), charges équilibrées à un dossier près, paires de jurés réunies
+        aussi également que possible. Affiche les propriétés du plan et écrit le fichier, à
+        copier dans la cohorte sous le nom affectations.csv avant `socinnov forms`.""", examples=[
+        ("socinnov assign ma-cohorte --jures-par-dossier 3 --out affectations.csv", "trois jurés par dossier"),
+        ("socinnov assign ma-cohorte --jures-par-dossier 3 --charge-max 12 --graine 4 --out affectations.csv --force",
+         "au plus 12 dossiers par juré, un autre tirage")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.add_argument("--jures-par-dossier", type=int, required=True, metavar="K", help="jurés par dossier")
     p.add_argument("--charge-max", type=int, metavar="N",
                    help="dossiers par juré au plus (défaut : charges équilibrées, écart d'un dossier au plus)")
     p.add_argument("--graine", type=int, default=0, metavar="S",
                    help="graine du tirage (défaut 0) : même graine, même affectation")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("--out", required=True, metavar="FICHIER.csv", help="fichier CSV à écrire (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.set_defaults(func=_assign)
 
-    p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx), des deux tours")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la "
-                   "cohorte complété des classeurs")
+    p = _command(sub, "import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv",
+                 description="""
+        Relit les classeurs de notation rendus par les jurés (des deux tours) et écrit le
+        notations.csv de la cohorte complété des classeurs : valeurs normalisées, erreurs avec
+        l'adresse de la cellule, notes manquantes listées par juré et par tour. Un niveau qui
+        contredit une ligne de notations.csv est refusé avec la liste des conflits, rien n'est
+        écrit (sauf --classeurs-prioritaires).""", examples=[
+        ("socinnov import-forms ma-cohorte classeurs-rendus --out notations.csv",
+         "puis vérifier notations.csv et le copier dans la cohorte")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("folder", metavar="DOSSIER", help="dossier des classeurs retournés (.xlsx), des deux tours")
+    p.add_argument("--out", required=True, metavar="FICHIER.csv",
+                   help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la cohorte complété des "
+                        "classeurs")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.add_argument("--classeurs-prioritaires", action="store_true",
                    help="un niveau d'un classeur remplace un niveau différent de notations.csv (par défaut : refus, "
                         "avec la liste des conflits)")
     p.set_defaults(func=_import_forms)
 
-    p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")
+    p = _command(sub, "import-ds", help="lire un export démarches-simplifiées en tables du kit", description="""
+        Lit l'export des dossiers de démarches-simplifiées (.xlsx, .ods ou .csv) et écrit
+        dossiers.csv, partenaires.csv et budget_previsionnel.csv, selon un fichier de
+        correspondance YAML (docs/demarches-simplifiees.md). Les relire, les copier dans la cohorte
+        avec jures.csv et notations.csv, puis `socinnov ingest`.""", examples=[
+        ("socinnov import-ds dossiers.xlsx --correspondance correspondance.yaml --out import-ds",
+         "les trois tables dans import-ds/")])
     p.add_argument("export", metavar="EXPORT", help="export des dossiers (.xlsx, .ods ou .csv)")
     p.add_argument("--correspondance", required=True, metavar="FICHIER.yaml",
                    help="champs de la plateforme -> colonnes du kit")
-    p.add_argument("--out", required=True, metavar="DIR", help="dossier où écrire les tables (jamais sous data/raw)")
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier où écrire les tables (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
     p.set_defaults(func=_import_ds)
 
-    p = sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
+    p = _command(sub, "agreement", help="accord entre évaluateurs sur un fichier CSV long",
+                 description=agreement.DESCRIPTION, examples=agreement.EXAMPLES)
     agreement.configure_parser(p)
     p.set_defaults(func=agreement.run)
     return parser

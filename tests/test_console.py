@@ -1,0 +1,67 @@
+"""The ``socinnov`` command as a user meets it: each command's help (what it does, examples that
+run), a cohort given by its path, the progress of a long build, French durations."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+
+import pytest
+
+from socinnov.cli import main as cli
+from socinnov.reporting.build import discover_reports
+
+COMMANDS = ("demo", "ingest", "status", "report", "audit", "opendata", "templates", "forms", "assign",
+            "import-forms", "import-ds", "agreement")
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def _examples(help_text: str) -> list[str]:
+    """The command lines of a help's « exemples » section, continuation lines joined."""
+    section = help_text.split("\nexemples :\n", 1)[1]
+    joined = re.sub(r" \\\n\s+", " ", section)
+    return [line.strip() for line in joined.splitlines() if line.startswith("  socinnov ")]
+
+
+def test_every_command_has_a_french_description_and_examples_that_parse():
+    commands = _commands()
+    assert sorted(commands) == sorted(COMMANDS)
+    for name, parser in commands.items():
+        text = parser.format_help()
+        assert parser.description and len(parser.description.split()) >= 12, name
+        assert text.startswith(f"utilisation : socinnov {name} ")
+        assert "show this help" not in text and "options :" in text
+        examples = _examples(text)
+        assert examples, name
+        for line in examples:
+            argv = shlex.split(line)
+            assert argv[:2] == ["socinnov", name], line
+            args = cli.build_parser().parse_args(argv[1:])  # an example the parser refuses exits 2
+            assert args.func is not None
+        assert all(len(line) <= 80 for line in text.splitlines()), name
+
+
+def test_help_of_every_command_is_printed_by_the_command_line(capsys):
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([name, "--help"])
+        assert exit_.value.code == 0
+        assert "exemples :" in capsys.readouterr().out
+
+
+def test_only_lists_the_reports_the_notebooks_declare():
+    text = re.sub(r"\s+", " ", _commands()["report"].format_help())
+    names = [s.name for s in discover_reports()]
+    assert len(names) >= 6
+    assert "--only RAPPORT ne construire que ce rapport (répétable) : " + ", ".join(names) in text
+
+
+def test_help_breaks_no_line_before_french_punctuation():
+    text = _commands()["report"].format_help()
+    assert not [line for line in text.splitlines() if re.match(r"\s*[;:»]", line)]
+    assert "(répétable ; défaut : jury)" in text
