@@ -65,3 +65,19 @@ def test_help_breaks_no_line_before_french_punctuation():
     text = _commands()["report"].format_help()
     assert not [line for line in text.splitlines() if re.match(r"\s*[;:»]", line)]
     assert "(répétable ; défaut : jury)" in text
+
+
+def test_a_cohort_folder_is_passed_to_the_notebooks_as_ingest_reads_it(project, monkeypatch):
+    from socinnov.inputs.ingest import resolve_cohort
+    from socinnov.reporting.build import notebook_cohort
+    from tests.conftest import tiny_tables, write_cohort
+
+    write_cohort(project / "data" / "raw" / "tiny", tiny_tables())
+    elsewhere = write_cohort(project.parent / "ailleurs" / "tiny", tiny_tables())
+    assert notebook_cohort("tiny") == "tiny"
+    assert notebook_cohort(project / "data" / "raw" / "tiny") == "tiny"  # the same cohort, the same key
+    monkeypatch.chdir(project.parent)
+    assert notebook_cohort("./ailleurs/tiny") == notebook_cohort(elsewhere) == "../../ailleurs/tiny"
+    # What the notebook will do with it, from the notebooks' folder where the kernels run.
+    monkeypatch.chdir(project / "notebooks")
+    assert resolve_cohort("../../ailleurs/tiny") == ("tiny", elsewhere)

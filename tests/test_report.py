@@ -6,6 +6,7 @@ import pytest
 from socinnov import config
 from socinnov.cli.main import main
 from socinnov.reporting.build import build_reports
+from tests.conftest import tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +133,18 @@ def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook", run)
     _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in again] == [False]
+
+
+def test_a_cohort_given_by_its_folder_is_built_as_ingest_reads_it(project, monkeypatch, capsys):
+    """`socinnov report ./chemin/vers/cohorte`, as `socinnov ingest ./chemin/vers/cohorte`: the
+    cohort takes the folder's name, and the executed notebook names no absolute path."""
+    write_cohort(project.parent / "ailleurs" / "tiny", tiny_tables())
+    monkeypatch.chdir(project.parent)
+    assert main(["report", "./ailleurs/tiny", "--only", "cohorte"]) == 0
+    html = config.reports_dir("tiny") / "jury" / "cohorte.html"
+    assert html.exists() and str(config.reports_dir("tiny") / "index.html") in capsys.readouterr().out
+    executed = (config.reports_dir("tiny") / "jury" / "notebooks" / "cohorte.ipynb").read_text(encoding="utf-8")
+    assert str(project.parent) not in executed and 'cohort = \\"../../ailleurs/tiny\\"' in executed
+    # The same folder by another path: the same report, unchanged.
+    _, again = build_reports(str(project.parent / "ailleurs" / "tiny"), only=("cohorte",), log=lambda m: None)
+    assert [o.skipped for o in again] == [True]

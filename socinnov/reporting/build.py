@@ -208,9 +208,30 @@ class _Job:
         return self.folder / "notebooks" / f".{self.spec.name}.key"
 
 
-def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool) -> _Job | Outcome:
-    """The job that rebuilds a report, or its « unchanged » outcome when its key matches."""
-    parameters = {"cohort": cohort, "audience": audience}
+def notebook_cohort(cohort: str | Path) -> str:
+    """The notebooks' ``cohort`` parameter for a cohort given as ``socinnov ingest`` takes it (a
+    name, or a folder's path: :func:`~socinnov.inputs.ingest.resolve_cohort`).
+
+    A notebook loads its cohort with ``load_cohort(cohort)``, which finds the raw files again
+    (to ingest them if they changed). A cohort of ``data/raw`` is passed by its name; a folder
+    elsewhere by its path relative to the notebooks' folder, where the kernels run: the same
+    folder always gives the same parameter (and so the same report key), and no absolute path
+    (a user name, a server's layout) gets into the executed notebook.
+    """
+    name, folder = resolve_cohort(cohort)
+    if folder.resolve() == config.raw_dir(name).resolve():
+        return name
+    try:
+        return Path(os.path.relpath(folder, config.notebooks_dir())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return str(folder)
+
+
+def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool,
+          source: str | None = None) -> _Job | Outcome:
+    """The job that rebuilds a report, or its « unchanged » outcome when its key matches.
+    ``source``: the notebooks' ``cohort`` parameter (:func:`notebook_cohort`; default the name)."""
+    parameters = {"cohort": source or cohort, "audience": audience}
     if spec.inputs is not None:  # the notebook passes them to load_cohort(tables=...)
         parameters["inputs"] = list(spec.inputs)
     job = _Job(spec, cohort, audience, parameters, _key(spec, parameters, manifest), manifest)
@@ -224,7 +245,7 @@ def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, 
                kernel=None) -> Outcome:
     """Build one report (on ``kernel``, an :class:`~socinnov.reporting.kernels.AudienceKernel` of
     its audience, or on a kernel of its own), unless unchanged."""
-    job = _plan(spec, cohort, audience, manifest, force=force)
+    job = _plan(spec, resolve_cohort(cohort)[0], audience, manifest, force=force, source=notebook_cohort(cohort))
     return job if isinstance(job, Outcome) else _execute(job, kernel)
 
 
@@ -349,7 +370,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
             if s.name in blocked:
                 log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
         todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
-        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log)
+        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log, source=notebook_cohort(cohort))
         if chromium:
             _print_pdfs(chromium, name, outcomes, force=force, log=log)
         index = config.reports_dir(name) / "index.html"
@@ -358,9 +379,9 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
 
 
 def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, force: bool, jobs: int | None,
-         log) -> list[Outcome]:
+         log, source: str | None = None) -> list[Outcome]:
     """Plan every report, then run those to rebuild on warm kernels, one pool per audience."""
-    planned = [_plan(spec, cohort, audience, manifest, force=force) for audience, spec in todo]
+    planned = [_plan(spec, cohort, audience, manifest, force=force, source=source) for audience, spec in todo]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     count = iter(range(1, len(todo) + 1))
