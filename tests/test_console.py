@@ -81,3 +81,57 @@ def test_a_cohort_folder_is_passed_to_the_notebooks_as_ingest_reads_it(project, 
     # What the notebook will do with it, from the notebooks' folder where the kernels run.
     monkeypatch.chdir(project / "notebooks")
     assert resolve_cohort("../../ailleurs/tiny") == ("tiny", elsewhere)
+
+
+def test_durations_are_french():
+    from socinnov.reporting.progress import duration
+
+    assert duration(27.46) == "27,5 s" and duration(0.84) == "0,8 s"
+    assert duration(59.97) == "1 min 00 s" and duration(80.2) == "1 min 20 s" and duration(20.4, 0) == "20 s"
+
+
+def test_a_long_report_says_it_is_still_running_until_it_ends():
+    import time
+
+    from socinnov.reporting.progress import Ticker
+
+    lines: list[str] = []
+    with Ticker(lines.append, every=0.05) as ticker:
+        with ticker.running("Accord entre les jurés (jury)"):
+            time.sleep(0.4)
+        ended = len(lines)
+        time.sleep(0.2)
+    assert ended >= 2 and len(lines) == ended  # nothing once the report ended
+    assert all(re.fullmatch(r" {6}… Accord entre les jurés \(jury\) en cours depuis 0 s", line) for line in lines)
+
+
+def test_no_progress_line_when_disabled():
+    import threading
+    import time
+
+    from socinnov.reporting.progress import Ticker
+
+    lines: list[str] = []
+    before = threading.active_count()
+    with Ticker(lines.append, enabled=False, every=0.01) as ticker, ticker.running("Rapport (jury)"):
+        assert threading.active_count() == before
+        time.sleep(0.1)
+    assert lines == []
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_only_when_the_errors_go_to_a_terminal(monkeypatch, capsys, tmp_path, terminal):
+    import sys
+
+    from socinnov.reporting import build
+
+    asked = {}
+
+    def fake_build(cohort, **kwargs):
+        asked.update(kwargs)
+        return tmp_path / "index.html", []
+
+    monkeypatch.setattr(build, "build_reports", fake_build)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    assert cli.main(["report", "tiny"]) == 0
+    assert asked["progress"] is terminal

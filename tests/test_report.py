@@ -1,5 +1,7 @@
 """The report pipeline for real: papermill on a real kernel, nbconvert HTML, index, failures."""
 
+import re
+
 import nbformat
 import pytest
 
@@ -135,16 +137,24 @@ def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
     assert [o.skipped for o in again] == [False]
 
 
-def test_a_cohort_given_by_its_folder_is_built_as_ingest_reads_it(project, monkeypatch, capsys):
+def test_a_cohort_given_by_its_folder_is_built_as_ingest_reads_it_and_a_long_report_says_so(project, monkeypatch, capsys):
     """`socinnov report ./chemin/vers/cohorte`, as `socinnov ingest ./chemin/vers/cohorte`: the
     cohort takes the folder's name, and the executed notebook names no absolute path."""
     write_cohort(project.parent / "ailleurs" / "tiny", tiny_tables())
     monkeypatch.chdir(project.parent)
     assert main(["report", "./ailleurs/tiny", "--only", "cohorte"]) == 0
     html = config.reports_dir("tiny") / "jury" / "cohorte.html"
-    assert html.exists() and str(config.reports_dir("tiny") / "index.html") in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert html.exists() and str(config.reports_dir("tiny") / "index.html") in out
+    assert re.search(r"^\[1/1\] La cohorte de l'appel \(jury\) : \d+,\d s$", err, re.MULTILINE)  # a French duration
+    assert "en cours depuis" not in err  # progress lines on a terminal only
     executed = (config.reports_dir("tiny") / "jury" / "notebooks" / "cohorte.ipynb").read_text(encoding="utf-8")
     assert str(project.parent) not in executed and 'cohort = \\"../../ailleurs/tiny\\"' in executed
     # The same folder by another path: the same report, unchanged.
     _, again = build_reports(str(project.parent / "ailleurs" / "tiny"), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in again] == [True]
+    # On a terminal, a report still running says so (every ten seconds; here every half second).
+    monkeypatch.setattr("socinnov.reporting.progress.TICK_SECONDS", 0.5)
+    lines: list[str] = []
+    build_reports("./ailleurs/tiny", only=("cohorte",), force=True, log=lines.append, progress=True)
+    assert any(re.fullmatch(r" +… La cohorte de l'appel \(jury\) en cours depuis \d s", line) for line in lines)

@@ -68,7 +68,8 @@ def _report(args) -> int:
     audiences = AUDIENCE_IDS if "all" in args.audience else tuple(dict.fromkeys(args.audience))
     # Asked for PDFs this machine cannot print: ChromiumMissing (a UserError), nothing built.
     index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
-                                    force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log)
+                                    force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log,
+                                    progress=sys.stderr.isatty())  # no progress lines in a log file
     failed = [o for o in outcomes if o.error]
     if PUBLIC in audiences:
         from socinnov.privacy.release import release_public

@@ -35,6 +35,7 @@ from socinnov.privacy.audiences import JURY, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
+from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
@@ -152,7 +153,7 @@ def _provenance(parameters: dict, inputs: dict[str, str | None], manifest: dict,
     """What the provenance block of a report says (``nbconvert/socinnov/provenance.html.j2``)."""
     return {
         "built": fr.date_time(dt.datetime.now()), "version": __version__, "code": code_fingerprint(),
-        "seconds": f"{seconds:.1f}", "call": manifest["call"]["id"],
+        "seconds": fr.number(seconds, 1), "call": manifest["call"]["id"],
         "grids": ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items()),
         "parameters": ", ".join(f"{k} = {v!r}" for k, v in parameters.items() if k != "inputs"),
         "inputs": [(name, sha[:16]) for name, sha in sorted(inputs.items()) if sha],
@@ -337,7 +338,7 @@ def _mark_dead_cell(executed: Path):
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
                   force: bool = False, pdf: bool = False, jobs: int | None = None,
-                  log=print) -> tuple[Path, list[Outcome]]:
+                  log=print, progress: bool = False) -> tuple[Path, list[Outcome]]:
     """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
 
     Reports run ``jobs`` at a time (default: one per core) on warm kernels, each kernel running
@@ -347,6 +348,8 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
 
     With ``pdf``, also print each report to a PDF beside its HTML; raises
     :class:`socinnov.reporting.pdf.ChromiumMissing` before building anything when Chromium is missing.
+    With ``progress``, also log every ten seconds the reports still running and for how long
+    (:mod:`socinnov.reporting.progress`; the command line asks for it on a terminal only).
     """
     for a in audiences:
         check_audience(a)
@@ -370,7 +373,8 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
             if s.name in blocked:
                 log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
         todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
-        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log, source=notebook_cohort(cohort))
+        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log, source=notebook_cohort(cohort),
+                        progress=progress)
         if chromium:
             _print_pdfs(chromium, name, outcomes, force=force, log=log)
         index = config.reports_dir(name) / "index.html"
@@ -379,7 +383,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
 
 
 def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, force: bool, jobs: int | None,
-         log, source: str | None = None) -> list[Outcome]:
+         log, source: str | None = None, progress: bool = False) -> list[Outcome]:
     """Plan every report, then run those to rebuild on warm kernels, one pool per audience."""
     planned = [_plan(spec, cohort, audience, manifest, force=force, source=source) for audience, spec in todo]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
@@ -387,7 +391,7 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
     count = iter(range(1, len(todo) + 1))
 
     def report(o: Outcome) -> None:
-        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
+        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else build_progress.duration(o.seconds))
         log(f"[{next(count)}/{len(todo)}] {o.spec.title} ({o.parameters['audience']}) : {state}")
 
     for o in planned:
@@ -400,9 +404,15 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
         notebooks = config.notebooks_dir()
         warm = {a: kernels.import_lines(notebooks / f"{p.spec.name}.ipynb" for _, p in rebuild if p.audience == a)
                 for a in {p.audience for _, p in rebuild}}
-        results = kernels.run_by_audience(
-            [(p.audience, p) for _, p in rebuild], lambda kernel, job: _execute(job, kernel), jobs=jobs,
-            start=lambda a: kernels.AudienceKernel(a, notebooks, warm[a]), on_done=lambda _i, o: report(o))
+        with build_progress.Ticker(log, enabled=progress) as ticker:
+
+            def execute(kernel, job: _Job) -> Outcome:
+                with ticker.running(f"{job.spec.title} ({job.audience})"):
+                    return _execute(job, kernel)
+
+            results = kernels.run_by_audience(
+                [(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
+                start=lambda a: kernels.AudienceKernel(a, notebooks, warm[a]), on_done=lambda _i, o: report(o))
         for (i, _), o in zip(rebuild, results, strict=True):
             planned[i] = o
     return planned
