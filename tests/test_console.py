@@ -135,3 +135,69 @@ def test_progress_only_when_the_errors_go_to_a_terminal(monkeypatch, capsys, tmp
     monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
     assert cli.main(["report", "tiny"]) == 0
     assert asked["progress"] is terminal
+
+
+def _leave(path, text: str = "ancienne version") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_report_with_nothing_to_show_any_more_loses_what_an_earlier_build_left(project):
+    """At the deposit stage « accord » and « évolution » have nothing to show: what an earlier
+    build left of them (another state of the data) is removed for every audience, sheets
+    included, even for a report the build was not asked for, and the index links none of it."""
+    from socinnov import config
+    from socinnov.reporting.build import build_reports
+    from tests import cohorts
+
+    cohorts.build_cohort(project / "data" / "raw" / "c", "depot")
+    reports = config.reports_dir("c")
+    left = [reports / "jury" / "accord.html", reports / "jury" / "accord.pdf", reports / "comite" / "accord.html",
+            reports / "jury" / "notebooks" / "accord.ipynb", reports / "jury" / "notebooks" / ".accord.key",
+            reports / "jury" / "fiches-debat" / "D01.html", reports / "jury" / "evolution.html",
+            reports / "jury" / "fiches-trajectoire" / "D01.html"]
+    for path in left:
+        _leave(path)
+    lines: list[str] = []
+    index, outcomes = build_reports("c", only=("accord",), log=lines.append)  # nothing to run: no kernel
+    assert outcomes == []
+    assert [p for p in left if p.exists()] == []
+    assert not (reports / "jury" / "fiches-debat").exists() and not (reports / "jury" / "fiches-trajectoire").exists()
+    assert "« L'accord entre les jurés » (jury) : version précédente supprimée, plus rien à montrer" in lines
+    page = index.read_text(encoding="utf-8")
+    assert "accord.html" not in page and "evolution.html" not in page and "pas encore construit" in page
+
+
+def test_a_rebuilt_report_that_writes_no_sheet_any_more_leaves_none(project):
+    from socinnov.reporting.outputs import ReportFiles
+
+    out = ReportFiles("c", "jury", "evolution")
+    _leave(out.sheets / "D01.html")
+    before = out.sheets_id()
+    assert not out.drop_unwritten_sheets(None)
+    # The notebook wrote its sheets again (a new folder swapped in): they stay.
+    from socinnov import files
+
+    with files.replacing_folder(out.sheets) as new:
+        (new / "D02.html").write_text("nouvelle fiche", encoding="utf-8")
+    assert not out.drop_unwritten_sheets(before) and (out.sheets / "D02.html").exists()
+    # It wrote none (its section had no data): the old folder goes.
+    assert out.drop_unwritten_sheets(out.sheets_id()) and not out.sheets.exists()
+    assert ReportFiles("c", "jury", "cohorte").sheets is None
+
+
+def test_the_reports_that_write_sheets_are_those_of_the_notebooks():
+    import json
+
+    from socinnov import config
+    from socinnov.reporting.outputs import SHEETS
+    from socinnov.reporting.pages import DEBATE_SHEETS, TRAJECTORY_SHEETS
+
+    writers = {DEBATE_SHEETS: "debate_sheets.debate_sheets(", TRAJECTORY_SHEETS: "trajectory_sheets.write_sheets("}
+    found = {}
+    for path in sorted(config.notebooks_dir().glob("*.ipynb")):
+        source = "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+        for folder, call in writers.items():
+            if call in source:
+                found[path.stem] = folder
+    assert found == SHEETS

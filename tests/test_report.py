@@ -158,3 +158,20 @@ def test_a_cohort_given_by_its_folder_is_built_as_ingest_reads_it_and_a_long_rep
     lines: list[str] = []
     build_reports("./ailleurs/tiny", only=("cohorte",), force=True, log=lines.append, progress=True)
     assert any(re.fullmatch(r" +… La cohorte de l'appel \(jury\) en cours depuis \d s", line) for line in lines)
+
+
+def test_debate_sheets_follow_the_ratings_and_a_stale_one_does_not_survive(tiny_cohort):
+    """A real build of « accord »: one debate sheet per divergent dossier; once a dossier's
+    jurors agree (corrected ratings), the rebuild leaves no sheet of it (it names jurors)."""
+    sheets = config.reports_dir("tiny") / "jury" / "fiches-debat"
+    _, outcomes = build_reports("tiny", only=("accord",), log=lambda m: None)
+    assert [o.error for o in outcomes] == [None]
+    assert sorted(p.name for p in sheets.iterdir()) == ["D-001.html", "D-002.html"]
+    tables = tiny_tables()
+    agreed = tables["ratings"]["dossier_id"] == "D-002"
+    tables["ratings"].loc[agreed, "level"] = "Fort"
+    write_cohort(tiny_cohort, tables)
+    _, outcomes = build_reports("tiny", only=("accord",), log=lambda m: None)
+    assert [(o.skipped, o.error) for o in outcomes] == [(False, None)]
+    assert sorted(p.name for p in sheets.iterdir()) == ["D-001.html"]
+    assert "fiches-debat/D-002.html" not in outcomes[0].html.read_text(encoding="utf-8")

@@ -37,6 +37,7 @@ from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
 from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
+from socinnov.reporting.outputs import ReportFiles
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
 # them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
@@ -193,20 +194,20 @@ class _Job:
     manifest: dict
 
     @property
-    def folder(self) -> Path:
-        return config.reports_dir(self.cohort) / self.audience
+    def out(self) -> ReportFiles:
+        return ReportFiles(self.cohort, self.audience, self.spec.name)
 
     @property
     def executed(self) -> Path:
-        return self.folder / "notebooks" / f"{self.spec.name}.ipynb"
+        return self.out.executed
 
     @property
     def target(self) -> Path:
-        return self.folder / f"{self.spec.name}.html"
+        return self.out.html
 
     @property
     def stamp(self) -> Path:
-        return self.folder / "notebooks" / f".{self.spec.name}.key"
+        return self.out.stamp
 
 
 def notebook_cohort(cohort: str | Path) -> str:
@@ -270,6 +271,7 @@ def _execute(job: _Job, kernel=None) -> Outcome:
     where = {"km": kernel.km} if kernel is not None else {"cwd": str(config.notebooks_dir())}
     start = time.perf_counter()
     failure = None
+    sheets = job.out.sheets_id()  # the sheets folder before the run (outputs.py)
     with files.replacing(job.executed, suffix=".ipynb") as tmp:
         try:
             pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
@@ -280,6 +282,7 @@ def _execute(job: _Job, kernel=None) -> Outcome:
             failure = _mark_dead_cell(tmp)
         _relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start
+    job.out.drop_unwritten_sheets(sheets)  # their section has nothing to show any more
     if failure is not None:
         job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
         job.target.with_suffix(".pdf").unlink(missing_ok=True)
@@ -364,14 +367,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
     ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
     with build_lock(name, log=log):
         manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
-        # What each report can show now (socinnov.call.stages): a report with nothing to show yet
-        # (« Évolution » before any follow-up) is not built, and the log says what it waits for.
-        have = stages.available(load_cohort(name, audience=JURY, refresh=False).tables)  # ingested just above
-        blocked = {s.name: why for s in specs if s.name in stages.REPORT_PLANS
-                   and (why := stages.report_contents(have, s.name).blocked)}
-        for s in specs:
-            if s.name in blocked:
-                log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
+        blocked = _waiting(name, reports, specs, log=log)
         todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
         outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log, source=notebook_cohort(cohort),
                         progress=progress)
@@ -380,6 +376,25 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
         index = config.reports_dir(name) / "index.html"
         files.write_text(index, index_html(name, listed(name, outcomes, reports, blocked)))
     return index, outcomes
+
+
+def _waiting(cohort: str, reports, specs, *, log) -> dict[str, str]:
+    """What each report can show now (``socinnov.call.stages``): a report with nothing to show yet
+    (« Évolution » before any follow-up) is not built, and the log says what it waits for. What
+    an earlier build left of it, for any audience, is removed: it showed data the cohort no
+    longer has (``outputs.py``). Returns report name -> what it waits for."""
+    have = stages.available(load_cohort(cohort, audience=JURY, refresh=False).tables)  # just ingested
+    waiting = {s.name: why for s in reports if s.name in stages.REPORT_PLANS
+               and (why := stages.report_contents(have, s.name).blocked)}
+    for s in reports:
+        if s.name not in waiting:
+            continue
+        if s in specs:
+            log(f"« {s.title} » pas encore construit : {waiting[s.name]}")
+        for audience in s.audiences:
+            if ReportFiles(cohort, audience, s.name).remove():
+                log(f"« {s.title} » ({audience}) : version précédente supprimée, plus rien à montrer")
+    return waiting
 
 
 def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, force: bool, jobs: int | None,
