@@ -201,3 +201,28 @@ def test_the_reports_that_write_sheets_are_those_of_the_notebooks():
             if call in source:
                 found[path.stem] = folder
     assert found == SHEETS
+
+
+def test_the_index_links_each_pdf_and_says_which_is_older_than_its_html(project):
+    import os
+    from types import SimpleNamespace
+
+    from socinnov import config
+    from socinnov.reporting.index import index_html
+
+    folder = config.reports_dir("c") / "jury"
+    entries = []
+    for name, title, pdf_age in (("cohorte", "Imprimé après", 5), ("accord", "Reconstruit depuis", -5),
+                                 ("criteres", "Jamais imprimé", None)):
+        html = folder / f"{name}.html"
+        _leave(html)
+        os.utime(html, (1_700_000_000, 1_700_000_000))
+        if pdf_age is not None:
+            _leave(html.with_suffix(".pdf"))
+            os.utime(html.with_suffix(".pdf"), (1_700_000_000 + pdf_age,) * 2)
+        entries.append(SimpleNamespace(spec=SimpleNamespace(title=title), html=html, error=None))
+    page = index_html("c", {"jury": entries})
+    assert '<a href="jury/cohorte.html">Imprimé après</a> (<a href="jury/cohorte.pdf">PDF</a>)</li>' in page
+    assert ('<a href="jury/accord.html">Reconstruit depuis</a> (<a href="jury/accord.pdf">PDF</a>, '
+            "PDF antérieur à la dernière construction)</li>") in page
+    assert '<a href="jury/criteres.html">Jamais imprimé</a></li>' in page

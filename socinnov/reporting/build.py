@@ -10,8 +10,10 @@ A report whose inputs, notebook, parameters and code are unchanged is not rebuil
 With ``pdf=True`` (``socinnov report COHORT --pdf``) each HTML is also printed to a PDF beside
 it by headless Chromium (``socinnov.reporting.pdf``): A4, running header with the report's title, cohort,
 public and build date, page numbers. Chromium is looked for before anything is built: where it
-is missing, :class:`socinnov.reporting.pdf.ChromiumMissing` says how to install it. A PDF older than its
-HTML is never left beside it: rebuilding an HTML deletes its PDF until it is printed again.
+is missing, :class:`socinnov.reporting.pdf.ChromiumMissing` says how to install it. A report rebuilt
+without ``--pdf`` (``--force``, or changed inputs) keeps its PDF: the index marks a PDF older than
+its HTML (« PDF antérieur à la dernière construction ») and the build says so, until ``--pdf``
+prints it again. A report that fails loses both, as it loses its HTML.
 """
 
 from __future__ import annotations
@@ -285,10 +287,10 @@ def _execute(job: _Job, kernel=None) -> Outcome:
     job.out.drop_unwritten_sheets(sheets)  # their section has nothing to show any more
     if failure is not None:
         job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
-        job.target.with_suffix(".pdf").unlink(missing_ok=True)
+        job.out.pdf.unlink(missing_ok=True)
         return Outcome(job.spec, None, job.executed, seconds, error=f"{failure.ename}: {failure.evalue}",
                        parameters=job.parameters)
-    job.target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
+    # The PDF stays (printed again with --pdf); the index says when it is older than the HTML.
     _export_html(job.executed, job.target, job.spec.title, masthead=_masthead(job.cohort, job.audience),
                  provenance=_provenance(job.parameters, report_inputs(job.spec, job.manifest), job.manifest,
                                         seconds))
@@ -373,6 +375,7 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
                         progress=progress)
         if chromium:
             _print_pdfs(chromium, name, outcomes, force=force, log=log)
+        _say_stale_pdfs(outcomes, log=log)
         index = config.reports_dir(name) / "index.html"
         files.write_text(index, index_html(name, listed(name, outcomes, reports, blocked)))
     return index, outcomes
@@ -494,6 +497,14 @@ def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: b
             if o.pdf is None and o.error is None:
                 o.error = f"PDF non imprimé : {exc}"
         log(f"      ÉCHEC : {exc}")
+
+
+def _say_stale_pdfs(outcomes: list[Outcome], *, log) -> None:
+    """One line per report whose PDF is older than its HTML (kept, but no longer what the HTML says)."""
+    for o in outcomes:
+        if o.html is not None and o.html.with_suffix(".pdf").exists() and fresh_pdf(o.html) is None:
+            log(f"PDF antérieur à la dernière construction : « {o.spec.title} » ({o.parameters['audience']}) ; "
+                "`--pdf` l'imprime de nouveau")
 
 
 def main_log(message: str) -> None:
