@@ -6,24 +6,25 @@ Exit status: 0 success; 1 a report failed (the others were built); 2 bad input o
 Every mistake a user can make ends here as a :class:`socinnov.errors.UserError` (or an error of
 the operating system: a missing folder, a full disk, a refused permission): one French message,
 no Python traceback. Any other exception is a defect of the kit and keeps its traceback.
+
+``socinnov COMMANDE --help`` says in French what each command does and shows examples
+(argparse made French: :mod:`socinnov.cli.parser`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
 from socinnov import __version__
+from socinnov.cli.parser import EXIT_BAD_INPUT, Parser, command
 from socinnov.errors import UserError, os_reason
 from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
 from socinnov.privacy.audiences import JURY
 
-EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
@@ -242,110 +243,10 @@ def _import_ds(args) -> int:
     return 0
 
 
-# argparse writes its usage errors in English and ships no French catalogue: its few messages
-# are translated here, by their English wording (Python 3.11 to 3.13).
-_ARGPARSE_FR = (
-    (r"argument (?P<arg>.+?): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)",
-     "{arg} : « {value} » inconnu ; choisir parmi : {choices}"),
-    (r"argument (?P<arg>.+?): invalid int value: '?(?P<value>.*?)'?$", "{arg} : « {value} » n'est pas un nombre entier"),
-    (r"argument (?P<arg>.+?): invalid (?P<kind>\w+) value: '?(?P<value>.*?)'?$", "{arg} : valeur « {value} » invalide"),
-    (r"argument (?P<arg>.+?): expected one argument", "{arg} : une valeur est attendue après l'option"),
-    (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
-    (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
-    (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
-    # An option's own type check (argparse.ArgumentTypeError), its message already French.
-    (r"argument (?P<arg>.+?): (?P<message>.*)", "{arg} : {message}"),
-)
-
-
-def _french(message: str) -> str:
-    for pattern, french in _ARGPARSE_FR:
-        m = re.fullmatch(pattern, message)
-        if m:
-            fields = {k: v.replace("'", "") if k == "choices" else v for k, v in m.groupdict().items()}
-            return french.format(**fields)
-    return message
-
-
-NBSP = "\u00a0"
-_TIGHT = re.compile(r" (?=[;:!?»])|(?<=«) ")  # French spaces that a line must not break at
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of ``width`` at most, never broken before « ; : ! ? » » nor after « « »,
-    nor inside a hyphenated word (`socinnov import-forms`)."""
-    lines = textwrap.wrap(_TIGHT.sub(NBSP, " ".join(text.split())), width, break_on_hyphens=False)
-    return [line.replace(NBSP, " ") for line in lines]
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's help in French: headed « utilisation : », options' help wrapped as
-    :func:`_wrap` does; descriptions and examples are laid out by :func:`_command`."""
-
-    def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
-
-    def _split_lines(self, text, width):
-        return _wrap(text, width)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse in French: usage errors (exit status 2, as argparse), headings and ``-h``.
-
-    ``on_help``: called just before the help is written, to fill in what costs an import to
-    know (the report names of ``--only``): parsing a command line stays light.
-    """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, add_help=False, **kwargs)
-        # argparse writes a heading « TITRE: »; French puts a space before the colon.
-        self._positionals.title = "arguments "
-        self._optionals.title = "options "
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
-                          help="afficher cette aide et quitter")
-        self.on_help = None
-
-    def format_help(self) -> str:
-        if self.on_help is not None:
-            self.on_help(self)
-        return super().format_help()
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog} : erreur : {_french(message)}\n")
-
-
 COHORT_HELP = "nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier"
 
 
-def _command(sub, name: str, *, help: str, description: str, examples: list[tuple[str, str]]) -> _Parser:
-    """A subcommand whose ``--help`` says what it does (``description``, paragraphs separated by
-    a blank line) and shows ``examples``: (command line, what it does)."""
-    text = "\n\n".join("\n".join(_wrap(par, 78)) for par in description.split("\n\n"))
-    epilog = "exemples :\n" + "\n".join(f"  {_shell_lines(line)}\n      {what}" for line, what in examples)
-    return sub.add_parser(name, help=help, description=text, epilog=epilog)
-
-
-def _shell_lines(command: str, width: int = 76) -> str:
-    """A command line too long for the terminal, continued on the next lines with `` \\`` (as a
-    shell reads it), an option kept with its value."""
-    words: list[str] = []
-    for word in command.split():
-        if words and words[-1].startswith("-") and " " not in words[-1] and not word.startswith("-"):
-            words[-1] += f" {word}"
-        else:
-            words.append(word)
-    lines = [words[0]]
-    for word in words[1:]:
-        if len(lines[-1]) + len(word) + 3 > width:
-            lines.append(f"    {word}")
-        else:
-            lines[-1] += f" {word}"
-    return " \\\n  ".join(lines)
-
-
-def _list_reports(parser: _Parser) -> None:
+def _list_reports(parser: Parser) -> None:
     """``report --help``: the report names ``--only`` accepts, read from the notebooks."""
     from socinnov.reporting.build import discover_reports
 
@@ -357,13 +258,13 @@ def _list_reports(parser: _Parser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
-    parser = _Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.",
+    parser = Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.",
                      epilog="`socinnov COMMANDE --help` décrit une commande et en donne des exemples.")
     parser.add_argument("--version", action="version", version=f"socinnov {__version__}",
                         help="afficher la version et quitter")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True, title="commandes ")
 
-    p = _command(sub, "demo", help="écrire une cohorte fictive de démonstration", description="""
+    p = command(sub, "demo", help="écrire une cohorte fictive de démonstration", description="""
         Écrit une cohorte fictive et réaliste de l'appel (dossiers, partenaires, budgets, jurés,
         notations, décisions, suivi) : les mêmes fichiers qu'une vraie cohorte, avec un appel.yaml et
         un LISEZMOI.md qui décrit chaque colonne. Aucun porteur réel n'y figure. La même graine
@@ -376,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="remplacer un dossier existant")
     p.set_defaults(func=_demo)
 
-    p = _command(sub, "ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE", description="""
+    p = command(sub, "ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE", description="""
         Lit chaque fichier de la cohorte (CSV, .xlsx ou .ods), vérifie colonnes, valeurs permises,
         dates, montants et identifiants, et signale tous les problèmes à la fois (fichier, ligne,
         colonne) : rien n'est écrit tant qu'il en reste un (code de sortie 2).
@@ -388,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_ingest)
 
-    p = _command(sub, "status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports",
+    p = command(sub, "status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports",
                  description="""
         Dit où en est une cohorte : l'étape de l'appel atteinte (dépôt, éligibilité, affectation,
         notation, débat, faisabilité, décisions, validation, suivi, bilans), les lignes de chaque
@@ -399,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_status)
 
-    p = _command(sub, "report", help="construire les rapports d'une cohorte", description="""
+    p = command(sub, "report", help="construire les rapports d'une cohorte", description="""
         Construit les rapports d'une cohorte pour chaque public demandé (carnets de notebooks/
         exécutés, puis exportés en HTML) dans reports/COHORTE/PUBLIC/, et l'index
         reports/COHORTE/index.html qui mène à chacun. Les données sont d'abord validées comme par
@@ -427,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="imprimer aussi chaque rapport en PDF à côté de son HTML (Chromium requis)")
     p.set_defaults(func=_report, audience=None)
 
-    p = _command(sub, "opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte",
+    p = command(sub, "opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte",
                  description="""
         Écrit le jeu de données ouvert de la cohorte dans reports/COHORTE/public/donnees-ouvertes/
         (CSV sous pseudonyme et sous secret statistique, datapackage.json, dictionnaire des données
@@ -437,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_opendata)
 
-    p = _command(sub, "audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+    p = command(sub, "audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
                                     "ensemble (et, sur demande, la diffusion précédente du registre)",
                  description="""
         Attaque la diffusion publique d'une cohorte comme le ferait un lecteur : tous les fichiers
@@ -455,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="confronter aussi la diffusion à la précédente du registre (plusieurs minutes)")
     p.set_defaults(func=_audit)
 
-    p = _command(sub, "templates", help="écrire des fichiers d'entrée vides, en-têtes en français", description="""
+    p = command(sub, "templates", help="écrire des fichiers d'entrée vides, en-têtes en français", description="""
         Écrit les fichiers d'entrée d'une cohorte, vides, en-têtes en français, et un appel.yaml à
         compléter. Un fichier déjà présent est laissé tel quel.""", examples=[
         ("socinnov templates data/raw/ma-cohorte", "un fichier CSV par table"),
@@ -466,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
-    p = _command(sub, "forms", help="écrire un classeur de notation par juré (formulaires Excel)", description="""
+    p = command(sub, "forms", help="écrire un classeur de notation par juré (formulaires Excel)", description="""
         Écrit un classeur Excel de notation par juré : une feuille par dossier qui lui est affecté,
         listes déroulantes des niveaux, repères de la grille en commentaire, cellules de structure
         verrouillées. Au tour « apres-debat », chaque critère rappelle le niveau individuel du juré
@@ -482,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
 
-    p = _command(sub, "assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)",
+    p = command(sub, "assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)",
                  description="""
         Affecte K jurés à chaque dossier éligible : conflits d'intérêts respectés
         (conflits_interets.csv), charges équilibrées à un dossier près, paires de jurés réunies
@@ -501,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.set_defaults(func=_assign)
 
-    p = _command(sub, "import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv",
+    p = command(sub, "import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv",
                  description="""
         Relit les classeurs de notation rendus par les jurés (des deux tours) et écrit le
         notations.csv de la cohorte complété des classeurs : valeurs normalisées, erreurs avec
@@ -521,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "avec la liste des conflits)")
     p.set_defaults(func=_import_forms)
 
-    p = _command(sub, "import-ds", help="lire un export démarches-simplifiées en tables du kit", description="""
+    p = command(sub, "import-ds", help="lire un export démarches-simplifiées en tables du kit", description="""
         Lit l'export des dossiers de démarches-simplifiées (.xlsx, .ods ou .csv) et écrit
         dossiers.csv, partenaires.csv et budget_previsionnel.csv, selon un fichier de
         correspondance YAML (docs/demarches-simplifiees.md). Les relire, les copier dans la cohorte
@@ -535,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
     p.set_defaults(func=_import_ds)
 
-    p = _command(sub, "agreement", help="accord entre évaluateurs sur un fichier CSV long",
+    p = command(sub, "agreement", help="accord entre évaluateurs sur un fichier CSV long",
                  description=agreement.DESCRIPTION, examples=agreement.EXAMPLES)
     agreement.configure_parser(p)
     p.set_defaults(func=agreement.run)
