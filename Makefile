@@ -36,7 +36,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv and install the pinned dependencies and the package
 
-report: $(STAMP) ## build every report of COHORT (default: the demo cohort; PDF=1 also prints each as PDF)
+report: $(STAMP) ## build every report of COHORT (a name under data/raw or a folder's path; default: demo; PDF=1 also prints each as PDF)
 	$(BIN)/socinnov report $(COHORT) --audience all $(if $(PDF),--pdf)
 
 pdf: $(STAMP) ## build every report of COHORT and print each as PDF (needs Chromium)

@@ -45,9 +45,25 @@ def test_sheets_show_names_levels_descriptors_comments_escaped(tmp_path):
     div = divergences(DATA, GRID)
     dossiers = pd.DataFrame({"dossier_id": ["D1", "D2"], "title": ["Épicerie <solidaire>", "X"], "porteur": ["A", "B"]})
     jurors = pd.DataFrame({"juror_id": ["J1", "J2", "J3"], "name": ["Juré Un", "Juré Deux", "Juré Trois"]})
-    paths = write_debate_sheets(div, dossiers, jurors, GRID, tmp_path, cohort="t", min_spread=2)
-    assert [p.name for p in paths] == ["D1.html"]
+    paths = write_debate_sheets(div, dossiers, jurors, GRID, tmp_path / "fiches-debat", cohort="t", min_spread=2)
+    assert paths == [tmp_path / "fiches-debat" / "D1.html"]
     page = paths[0].read_text(encoding="utf-8")
     assert "Épicerie &lt;solidaire&gt;" in page and "J1 – Juré Un" in page
     assert "Le projet est porté par une seule personne" in page and "Porté par une seule personne" in page
     assert "Confidentiel — réservé au jury" in page and 'lang="fr"' in page
+
+
+def test_a_sheet_whose_divergence_is_gone_does_not_survive_a_rebuild(tmp_path):
+    """A debate sheet names jurors and quotes them: once the dossier no longer divergent (a
+    corrected level), the next build must not leave its old sheet behind."""
+    dossiers = pd.DataFrame({"dossier_id": ["D1", "D2"], "title": ["A", "B"], "porteur": ["P", "Q"]})
+    jurors = pd.DataFrame({"juror_id": ["J1", "J2", "J3"], "name": ["Un", "Deux", "Trois"]})
+    folder = tmp_path / "fiches-debat"
+    write_debate_sheets(divergences(DATA, GRID), dossiers, jurors, GRID, folder, cohort="t", min_spread=2)
+    assert sorted(p.name for p in folder.iterdir()) == ["D1.html"]
+    corrected = DATA.copy()
+    corrected.loc[corrected["level"] == "Inexistant", ["level", "level_code"]] = ["Faible", GRID.code_of("Faible")]
+    paths = write_debate_sheets(divergences(corrected, GRID), dossiers, jurors, GRID, folder, cohort="t",
+                                min_spread=2)
+    assert paths == [] and list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fiches-debat"]  # nothing left aside

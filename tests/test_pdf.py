@@ -180,11 +180,17 @@ def test_a_table_wider_than_the_page_is_scaled_to_fit_not_clipped(tmp_path):
 
 
 @needs_chromium
-def test_an_unchanged_report_is_not_reprinted_and_a_rebuilt_one_loses_its_stale_pdf(printed):
+def test_an_unchanged_report_is_not_reprinted_and_a_rebuilt_one_keeps_its_pdf_said_older(printed, capsys):
     _, html, target = printed
-    before = target.stat().st_mtime_ns
+    before, printed_bytes = target.stat().st_mtime_ns, target.read_bytes()
     assert main(["report", "tiny", "--pdf", "--only", "cohorte"]) == 0
     assert target.stat().st_mtime_ns == before
+    capsys.readouterr()
     assert main(["report", "tiny", "--only", "cohorte", "--force"]) == 0  # new HTML, no --pdf
-    assert html.exists() and not target.exists()  # never an old PDF beside a new HTML
-    assert "cohorte.pdf" not in (config.reports_dir("tiny") / "index.html").read_text(encoding="utf-8")
+    assert html.exists() and target.read_bytes() == printed_bytes  # --force without --pdf deletes no PDF
+    index = config.reports_dir("tiny") / "index.html"
+    assert ('<a href="jury/cohorte.pdf">PDF</a>, PDF antérieur à la dernière construction)'
+            in index.read_text(encoding="utf-8"))
+    assert "PDF antérieur à la dernière construction : « La cohorte de l'appel » (jury)" in capsys.readouterr().err
+    assert main(["report", "tiny", "--pdf", "--only", "cohorte"]) == 0  # printed again from the new HTML
+    assert target.stat().st_mtime_ns > before and "PDF antérieur" not in index.read_text(encoding="utf-8")

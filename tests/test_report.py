@@ -1,11 +1,14 @@
 """The report pipeline for real: papermill on a real kernel, nbconvert HTML, index, failures."""
 
+import re
+
 import nbformat
 import pytest
 
 from socinnov import config
 from socinnov.cli.main import main
 from socinnov.reporting.build import build_reports
+from tests.conftest import tiny_tables, write_cohort
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +135,43 @@ def test_a_run_cut_short_is_rebuilt_by_the_next_build(tiny_cohort, monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook", run)
     _, again = build_reports("tiny", audiences=("jury",), only=("cohorte",), log=lambda m: None)
     assert [o.skipped for o in again] == [False]
+
+
+def test_a_cohort_given_by_its_folder_is_built_as_ingest_reads_it_and_a_long_report_says_so(project, monkeypatch, capsys):
+    """`socinnov report ./chemin/vers/cohorte`, as `socinnov ingest ./chemin/vers/cohorte`: the
+    cohort takes the folder's name, and the executed notebook names no absolute path."""
+    write_cohort(project.parent / "ailleurs" / "tiny", tiny_tables())
+    monkeypatch.chdir(project.parent)
+    assert main(["report", "./ailleurs/tiny", "--only", "cohorte"]) == 0
+    html = config.reports_dir("tiny") / "jury" / "cohorte.html"
+    out, err = capsys.readouterr()
+    assert html.exists() and str(config.reports_dir("tiny") / "index.html") in out
+    assert re.search(r"^\[1/1\] La cohorte de l'appel \(jury\) : \d+,\d s$", err, re.MULTILINE)  # a French duration
+    assert "en cours depuis" not in err  # progress lines on a terminal only
+    executed = (config.reports_dir("tiny") / "jury" / "notebooks" / "cohorte.ipynb").read_text(encoding="utf-8")
+    assert str(project.parent) not in executed and 'cohort = \\"../../ailleurs/tiny\\"' in executed
+    # The same folder by another path: the same report, unchanged.
+    _, again = build_reports(str(project.parent / "ailleurs" / "tiny"), only=("cohorte",), log=lambda m: None)
+    assert [o.skipped for o in again] == [True]
+    # On a terminal, a report still running says so (every ten seconds; here every half second).
+    monkeypatch.setattr("socinnov.reporting.progress.TICK_SECONDS", 0.5)
+    lines: list[str] = []
+    build_reports("./ailleurs/tiny", only=("cohorte",), force=True, log=lines.append, progress=True)
+    assert any(re.fullmatch(r" +… La cohorte de l'appel \(jury\) en cours depuis \d s", line) for line in lines)
+
+
+def test_debate_sheets_follow_the_ratings_and_a_stale_one_does_not_survive(tiny_cohort):
+    """A real build of « accord »: one debate sheet per divergent dossier; once a dossier's
+    jurors agree (corrected ratings), the rebuild leaves no sheet of it (it names jurors)."""
+    sheets = config.reports_dir("tiny") / "jury" / "fiches-debat"
+    _, outcomes = build_reports("tiny", only=("accord",), log=lambda m: None)
+    assert [o.error for o in outcomes] == [None]
+    assert sorted(p.name for p in sheets.iterdir()) == ["D-001.html", "D-002.html"]
+    tables = tiny_tables()
+    agreed = tables["ratings"]["dossier_id"] == "D-002"
+    tables["ratings"].loc[agreed, "level"] = "Fort"
+    write_cohort(tiny_cohort, tables)
+    _, outcomes = build_reports("tiny", only=("accord",), log=lambda m: None)
+    assert [(o.skipped, o.error) for o in outcomes] == [(False, None)]
+    assert sorted(p.name for p in sheets.iterdir()) == ["D-001.html"]
+    assert "fiches-debat/D-002.html" not in outcomes[0].html.read_text(encoding="utf-8")

@@ -29,7 +29,7 @@ from socinnov.analysis.agreement import (
 from socinnov.analysis.agreement.ratings import SCALE_FR, WEIGHT_FR
 from socinnov.inputs.csv_reader import TableFormatError, read_columns
 
-__all__ = ["configure_parser", "main", "run"]
+__all__ = ["DESCRIPTION", "EXAMPLES", "configure_parser", "main", "run"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -40,11 +40,23 @@ class _InputProblem(Exception):
     """A problem with the input file, already worded in French."""
 
 
+DESCRIPTION = """
+    Accord inter-évaluateurs (pourcentage d'accord, alpha de Krippendorff, kappas, AC1/AC2 de
+    Gwet, ICC, W de Kendall) à partir d'un CSV au format long : une ligne par note, une note vide
+    est une note manquante. Chaque statistique vient avec son intervalle de confiance à 95 %
+    (bootstrap sur les unités) et, si elle ne s'applique pas, la raison (docs/agreement.md)."""
+"""What ``socinnov agreement --help`` says the command does."""
+EXAMPLES = [
+    ("socinnov agreement notes.csv --unit dossier --rater jure --value note "
+     "--levels Inexistant,Faible,Intermédiaire,Fort", "niveaux ordonnés de la grille d'acceptabilité"),
+    ("socinnov agreement notes.csv --unit dossier --rater jure --value note --scale interval --bootstrap 0 --json",
+     "notes chiffrées, sans intervalle, en JSON"),
+]
+"""Command lines shown by ``socinnov agreement --help``, with what each does."""
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``socinnov agreement`` to ``parser``."""
-    parser.description = (
-        "Accord inter-évaluateurs (pourcentage d'accord, alpha de Krippendorff, kappas, AC1/AC2 "
-        "de Gwet, ICC, W de Kendall) à partir d'un CSV au format long : une ligne par note.")
     parser.add_argument("file", metavar="FICHIER.csv",
                         help="CSV au format long (séparateur « ; » ou « , », UTF-8 ou Windows-1252)")
     parser.add_argument("--unit", required=True, metavar="COL",
@@ -194,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="socinnov agreement")
+    parser = argparse.ArgumentParser(prog="socinnov agreement", description=" ".join(DESCRIPTION.split()))
     configure_parser(parser)
     return run(parser.parse_args(argv))
 

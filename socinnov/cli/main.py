@@ -6,23 +6,25 @@ Exit status: 0 success; 1 a report failed (the others were built); 2 bad input o
 Every mistake a user can make ends here as a :class:`socinnov.errors.UserError` (or an error of
 the operating system: a missing folder, a full disk, a refused permission): one French message,
 no Python traceback. Any other exception is a defect of the kit and keeps its traceback.
+
+``socinnov COMMANDE --help`` says in French what each command does and shows examples
+(argparse made French: :mod:`socinnov.cli.parser`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import threading
 from pathlib import Path
 
 from socinnov import __version__
+from socinnov.cli.parser import EXIT_BAD_INPUT, Parser, command
 from socinnov.errors import UserError, os_reason
 from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
 from socinnov.privacy.audiences import JURY
 
-EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
@@ -67,7 +69,8 @@ def _report(args) -> int:
     audiences = AUDIENCE_IDS if "all" in args.audience else tuple(dict.fromkeys(args.audience))
     # Asked for PDFs this machine cannot print: ChromiumMissing (a UserError), nothing built.
     index, outcomes = build_reports(args.cohort, audiences=audiences, only=tuple(args.only or ()),
-                                    force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log)
+                                    force=args.force, pdf=args.pdf, jobs=args.jobs, log=main_log,
+                                    progress=sys.stderr.isatty())  # no progress lines in a log file
     failed = [o for o in outcomes if o.error]
     if PUBLIC in audiences:
         from socinnov.privacy.release import release_public
@@ -255,131 +258,201 @@ def _import_ds(args) -> int:
     return 0
 
 
-# argparse writes its usage errors in English and ships no French catalogue: its few messages
-# are translated here, by their English wording (Python 3.11 to 3.13).
-_ARGPARSE_FR = (
-    (r"argument (?P<arg>.+?): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)",
-     "{arg} : « {value} » inconnu ; choisir parmi : {choices}"),
-    (r"argument (?P<arg>.+?): invalid int value: '?(?P<value>.*?)'?$", "{arg} : « {value} » n'est pas un nombre entier"),
-    (r"argument (?P<arg>.+?): invalid (?P<kind>\w+) value: '?(?P<value>.*?)'?$", "{arg} : valeur « {value} » invalide"),
-    (r"argument (?P<arg>.+?): expected one argument", "{arg} : une valeur est attendue après l'option"),
-    (r"argument (?P<arg>.+?): ignored explicit argument '?(?P<value>.*?)'?$", "{arg} : « {value} » en trop"),
-    (r"the following arguments are required: (?P<args>.*)", "argument(s) obligatoire(s) manquant(s) : {args}"),
-    (r"unrecognized arguments: (?P<args>.*)", "argument(s) non reconnu(s) : {args}"),
-    # An option's own type check (argparse.ArgumentTypeError), its message already French.
-    (r"argument (?P<arg>.+?): (?P<message>.*)", "{arg} : {message}"),
-)
+COHORT_HELP = "nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier"
 
 
-def _french(message: str) -> str:
-    for pattern, french in _ARGPARSE_FR:
-        m = re.fullmatch(pattern, message)
-        if m:
-            fields = {k: v.replace("'", "") if k == "choices" else v for k, v in m.groupdict().items()}
-            return french.format(**fields)
-    return message
+def _list_reports(parser: Parser) -> None:
+    """``report --help``: the report names ``--only`` accepts, read from the notebooks."""
+    from socinnov.reporting.build import discover_reports
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in French (exit status 2, as argparse)."""
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog} : erreur : {_french(message)}\n")
+    only = next(a for a in parser._actions if a.dest == "only")
+    names = ", ".join(s.name for s in discover_reports()) or "aucun carnet de rapport trouvé"
+    only.help = f"ne construire que ce rapport (répétable) : {names}"
 
 
 def build_parser() -> argparse.ArgumentParser:
     from socinnov.cli import agreement
 
-    parser = _Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.")
-    parser.add_argument("--version", action="version", version=f"socinnov {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+    parser = Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.",
+                     epilog="`socinnov COMMANDE --help` décrit une commande et en donne des exemples.")
+    parser.add_argument("--version", action="version", version=f"socinnov {__version__}",
+                        help="afficher la version et quitter")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True, title="commandes ")
 
-    p = sub.add_parser("demo", help="écrire une cohorte fictive de démonstration")
-    p.add_argument("--out", required=True, help="dossier à créer")
-    p.add_argument("--seed", type=int, default=2016, help="graine du générateur (défaut 2016)")
-    p.add_argument("--dossiers", type=int, default=120, help="nombre de dossiers (défaut 120)")
+    p = command(sub, "demo", help="écrire une cohorte fictive de démonstration", description="""
+        Écrit une cohorte fictive et réaliste de l'appel (dossiers, partenaires, budgets, jurés,
+        notations, décisions, suivi) : les mêmes fichiers qu'une vraie cohorte, avec un appel.yaml et
+        un LISEZMOI.md qui décrit chaque colonne. Aucun porteur réel n'y figure. La même graine
+        donne la même cohorte.""", examples=[
+        ("socinnov demo --out data/raw/essai", "120 dossiers (graine 2016), puis `socinnov report essai`"),
+        ("socinnov demo --out data/raw/petite --dossiers 30 --seed 7 --force", "30 dossiers, remplace le dossier")])
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier à créer")
+    p.add_argument("--seed", type=int, default=2016, metavar="S", help="graine du générateur (défaut 2016)")
+    p.add_argument("--dossiers", type=int, default=120, metavar="N", help="nombre de dossiers (défaut 120)")
     p.add_argument("--force", action="store_true", help="remplacer un dossier existant")
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = command(sub, "ingest", help="valider data/raw/COHORTE et préparer data/processed/COHORTE", description="""
+        Lit chaque fichier de la cohorte (CSV, .xlsx ou .ods), vérifie colonnes, valeurs permises,
+        dates, montants et identifiants, et signale tous les problèmes à la fois (fichier, ligne,
+        colonne) : rien n'est écrit tant qu'il en reste un (code de sortie 2).
+
+        Les données validées vont dans data/processed/COHORTE ; les fichiers fournis ne sont jamais
+        modifiés. Affiche ensuite l'étape de l'appel atteinte, comme `socinnov status`.""", examples=[
+        ("socinnov ingest ma-cohorte", "la cohorte data/raw/ma-cohorte"),
+        ("socinnov ingest ./chemin/vers/cohorte", "un dossier ailleurs ; la cohorte prend le nom du dossier")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_ingest)
 
-    p = sub.add_parser("status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = command(sub, "status", help="dire où en est une cohorte : étape, fichiers, notes attendues, rapports",
+                 description="""
+        Dit où en est une cohorte : l'étape de l'appel atteinte (dépôt, éligibilité, affectation,
+        notation, débat, faisabilité, décisions, validation, suivi, bilans), les lignes de chaque
+        fichier, les notes attendues et celles qui manquent par juré, ce que chaque rapport
+        contiendra maintenant et l'étape suivante. N'écrit rien.""", examples=[
+        ("socinnov status ma-cohorte", "l'étape de data/raw/ma-cohorte"),
+        ("socinnov status ./chemin/vers/cohorte", "celle d'un dossier ailleurs")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_status)
 
-    p = sub.add_parser("report", help="construire les rapports d'une cohorte")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = command(sub, "report", help="construire les rapports d'une cohorte", description="""
+        Construit les rapports d'une cohorte pour chaque public demandé (carnets de notebooks/
+        exécutés, puis exportés en HTML) dans reports/COHORTE/PUBLIC/, et l'index
+        reports/COHORTE/index.html qui mène à chacun. Les données sont d'abord validées comme par
+        `socinnov ingest`.
+
+        Un rapport dont rien n'a changé (entrées, carnet, code) n'est pas reconstruit ; un rapport
+        qui n'a encore rien à montrer n'est pas construit et l'index dit pourquoi. Si un carnet
+        échoue, les autres rapports sont construits et la commande se termine avec le code 1. Avec
+        le public « public », le jeu de données ouvert est aussi écrit, puis chaque fichier public
+        est relu.""", examples=[
+        ("socinnov report ma-cohorte", "les rapports du jury"),
+        ("socinnov report ./chemin/vers/cohorte --audience all --pdf",
+         "tous les publics, un PDF à côté de chaque HTML"),
+        ("socinnov report ma-cohorte --audience comite --only accord --force",
+         "reconstruire le seul rapport « accord » du comité")])
+    p.on_help = _list_reports
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.add_argument("--audience", action="append", choices=(*AUDIENCE_IDS, "all"),
                    help="public du rapport (répétable ; défaut : jury)")
-    p.add_argument("--only", action="append", help="ne construire que ce rapport (répétable)")
+    p.add_argument("--only", action="append", metavar="RAPPORT", help="ne construire que ce rapport (répétable)")
     p.add_argument("--force", action="store_true", help="reconstruire même si rien n'a changé")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="rapports construits en même temps (défaut : un par cœur)")
     p.add_argument("--pdf", action="store_true",
                    help="imprimer aussi chaque rapport en PDF à côté de son HTML (Chromium requis)")
     p.set_defaults(func=_report, audience=None)
 
-    p = sub.add_parser("opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = command(sub, "opendata", help="écrire le jeu de données ouvert (pseudonymisé, contrôlé) d'une cohorte",
+                 description="""
+        Écrit le jeu de données ouvert de la cohorte dans reports/COHORTE/public/donnees-ouvertes/
+        (CSV sous pseudonyme et sous secret statistique, datapackage.json, dictionnaire des données
+        en français), puis relit chaque fichier public : un fichier qui contiendrait une valeur
+        identifiante d'un dossier est supprimé (code de sortie 1).""", examples=[
+        ("socinnov opendata ma-cohorte", "le jeu de données seul, sans les rapports")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.set_defaults(func=_opendata)
 
-    p = sub.add_parser("audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
-                                      "ensemble (et, sur demande, la diffusion précédente du registre)")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("--seuil", type=int, default=5, help="effectif minimal publié (défaut 5)")
+    p = command(sub, "audit", help="attaquer la diffusion publique d'une cohorte : tout fichier public lu "
+                                    "ensemble (et, sur demande, la diffusion précédente du registre)",
+                 description="""
+        Attaque la diffusion publique d'une cohorte comme le ferait un lecteur : tous les fichiers
+        publics lus ensemble, chaque quantité masquée encadrée par programmation linéaire en nombres
+        entiers. Échoue (code de sortie 1) si un intervalle est plus étroit que la règle de
+        protection (docs/confidentiality.md). C'est la dernière étape de toute diffusion
+        publique.""", examples=[
+        ("socinnov audit ma-cohorte", "après `socinnov report ma-cohorte --audience public`"),
+        ("socinnov audit ma-cohorte --detail", "avec l'intervalle de chaque quantité examinée"),
+        ("socinnov audit ma-cohorte --diffusions-anterieures", "confrontée aussi à la diffusion précédente")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("--seuil", type=int, default=5, metavar="N", help="effectif minimal publié (défaut 5)")
     p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
     p.add_argument("--diffusions-anterieures", action="store_true",
                    help="confronter aussi la diffusion à la précédente du registre (plusieurs minutes)")
     p.set_defaults(func=_audit)
 
-    p = sub.add_parser("templates", help="écrire des fichiers d'entrée vides, en-têtes en français")
-    p.add_argument("out", help="dossier où écrire les modèles")
+    p = command(sub, "templates", help="écrire des fichiers d'entrée vides, en-têtes en français", description="""
+        Écrit les fichiers d'entrée d'une cohorte, vides, en-têtes en français, et un appel.yaml à
+        compléter. Un fichier déjà présent est laissé tel quel.""", examples=[
+        ("socinnov templates data/raw/ma-cohorte", "un fichier CSV par table"),
+        ("socinnov templates data/raw/ma-cohorte --format xlsx",
+         "un classeur, une feuille par table, listes déroulantes des vocabulaires")])
+    p.add_argument("out", metavar="DOSSIER", help="dossier où écrire les modèles")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv",
                    help="csv : un fichier par table ; xlsx : un classeur, une feuille par table, listes déroulantes")
     p.set_defaults(func=_templates)
 
-    p = sub.add_parser("forms", help="écrire un classeur de notation par juré (formulaires Excel)")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("--out", help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
+    p = command(sub, "forms", help="écrire un classeur de notation par juré (formulaires Excel)", description="""
+        Écrit un classeur Excel de notation par juré : une feuille par dossier qui lui est affecté,
+        listes déroulantes des niveaux, repères de la grille en commentaire, cellules de structure
+        verrouillées. Au tour « apres-debat », chaque critère rappelle le niveau individuel du juré
+        et le nombre d'autres jurés par niveau. Les classeurs rendus se relisent avec
+        `socinnov import-forms`.""", examples=[
+        ("socinnov forms ma-cohorte", "tour individuel, dans reports/ma-cohorte/jury/formulaires"),
+        ("socinnov forms ma-cohorte --tour apres-debat --out classeurs-debat", "tour après débat")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("--out", metavar="DOSSIER",
+                   help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
     p.add_argument("--tour", type=_round, default="individuel", metavar="TOUR",
                    help="tour de notation : individuel (défaut) ou apres-debat (rappelle les notes individuelles)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)
 
-    p = sub.add_parser("assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)")
-    p.add_argument("cohort", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
+    p = command(sub, "assign", help="affecter les jurés aux dossiers éligibles (écrit affectations.csv)",
+                 description="""
+        Affecte K jurés à chaque dossier éligible : conflits d'intérêts respectés
+        (conflits_interets.csv), charges équilibrées à un dossier près, paires de jurés réunies
+        aussi également que possible. Affiche les propriétés du plan et écrit le fichier, à
+        copier dans la cohorte sous le nom affectations.csv avant `socinnov forms`.""", examples=[
+        ("socinnov assign ma-cohorte --jures-par-dossier 3 --out affectations.csv", "trois jurés par dossier"),
+        ("socinnov assign ma-cohorte --jures-par-dossier 3 --charge-max 12 --graine 4 --out affectations.csv --force",
+         "au plus 12 dossiers par juré, un autre tirage")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.add_argument("--jures-par-dossier", type=int, required=True, metavar="K", help="jurés par dossier")
     p.add_argument("--charge-max", type=int, metavar="N",
                    help="dossiers par juré au plus (défaut : charges équilibrées, écart d'un dossier au plus)")
     p.add_argument("--graine", type=int, default=0, metavar="S",
                    help="graine du tirage (défaut 0) : même graine, même affectation")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw)")
+    p.add_argument("--out", required=True, metavar="FICHIER.csv", help="fichier CSV à écrire (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.set_defaults(func=_assign)
 
-    p = sub.add_parser("import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv")
-    p.add_argument("cohort", metavar="COHORTE", help="nom de la cohorte (dossier sous data/raw) ou chemin d'un dossier")
-    p.add_argument("folder", help="dossier des classeurs retournés (.xlsx), des deux tours")
-    p.add_argument("--out", required=True, help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la "
-                   "cohorte complété des classeurs")
+    p = command(sub, "import-forms", help="lire les classeurs de notation retournés en un fichier notations.csv",
+                 description="""
+        Relit les classeurs de notation rendus par les jurés (des deux tours) et écrit le
+        notations.csv de la cohorte complété des classeurs : valeurs normalisées, erreurs avec
+        l'adresse de la cellule, notes manquantes listées par juré et par tour. Un niveau qui
+        contredit une ligne de notations.csv est refusé avec la liste des conflits, rien n'est
+        écrit (sauf --classeurs-prioritaires).""", examples=[
+        ("socinnov import-forms ma-cohorte classeurs-rendus --out notations.csv",
+         "puis vérifier notations.csv et le copier dans la cohorte")])
+    p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
+    p.add_argument("folder", metavar="DOSSIER", help="dossier des classeurs retournés (.xlsx), des deux tours")
+    p.add_argument("--out", required=True, metavar="FICHIER.csv",
+                   help="fichier CSV à écrire (jamais sous data/raw) : notations.csv de la cohorte complété des "
+                        "classeurs")
     p.add_argument("--force", action="store_true", help="remplacer le fichier CSV s'il existe")
     p.add_argument("--classeurs-prioritaires", action="store_true",
                    help="un niveau d'un classeur remplace un niveau différent de notations.csv (par défaut : refus, "
                         "avec la liste des conflits)")
     p.set_defaults(func=_import_forms)
 
-    p = sub.add_parser("import-ds", help="lire un export démarches-simplifiées en tables du kit")
+    p = command(sub, "import-ds", help="lire un export démarches-simplifiées en tables du kit", description="""
+        Lit l'export des dossiers de démarches-simplifiées (.xlsx, .ods ou .csv) et écrit
+        dossiers.csv, partenaires.csv et budget_previsionnel.csv, selon un fichier de
+        correspondance YAML (docs/demarches-simplifiees.md). Les relire, les copier dans la cohorte
+        avec jures.csv et notations.csv, puis `socinnov ingest`.""", examples=[
+        ("socinnov import-ds dossiers.xlsx --correspondance correspondance.yaml --out import-ds",
+         "les trois tables dans import-ds/")])
     p.add_argument("export", metavar="EXPORT", help="export des dossiers (.xlsx, .ods ou .csv)")
     p.add_argument("--correspondance", required=True, metavar="FICHIER.yaml",
                    help="champs de la plateforme -> colonnes du kit")
-    p.add_argument("--out", required=True, metavar="DIR", help="dossier où écrire les tables (jamais sous data/raw)")
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier où écrire les tables (jamais sous data/raw)")
     p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
     p.set_defaults(func=_import_ds)
 
-    p = sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
+    p = command(sub, "agreement", help="accord entre évaluateurs sur un fichier CSV long",
+                 description=agreement.DESCRIPTION, examples=agreement.EXAMPLES)
     agreement.configure_parser(p)
     p.set_defaults(func=agreement.run)
     return parser

@@ -10,8 +10,10 @@ A report whose inputs, notebook, parameters and code are unchanged is not rebuil
 With ``pdf=True`` (``socinnov report COHORT --pdf``) each HTML is also printed to a PDF beside
 it by headless Chromium (``socinnov.reporting.pdf``): A4, running header with the report's title, cohort,
 public and build date, page numbers. Chromium is looked for before anything is built: where it
-is missing, :class:`socinnov.reporting.pdf.ChromiumMissing` says how to install it. A PDF older than its
-HTML is never left beside it: rebuilding an HTML deletes its PDF until it is printed again.
+is missing, :class:`socinnov.reporting.pdf.ChromiumMissing` says how to install it. A report rebuilt
+without ``--pdf`` (``--force``, or changed inputs) keeps its PDF: the index marks a PDF older than
+its HTML (« PDF antérieur à la dernière construction ») and the build says so, until ``--pdf``
+prints it again. A report that fails loses both, as it loses its HTML.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
 from socinnov.reporting import pdf as pdf_print
+from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
+from socinnov.reporting.outputs import ReportFiles
 
 # papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
 # them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
@@ -153,7 +157,7 @@ def _provenance(parameters: dict, inputs: dict[str, str | None], manifest: dict,
     """What the provenance block of a report says (``nbconvert/socinnov/provenance.html.j2``)."""
     return {
         "built": fr.date_time(dt.datetime.now()), "version": __version__, "code": code_fingerprint(),
-        "seconds": f"{seconds:.1f}", "call": manifest["call"]["id"],
+        "seconds": fr.number(seconds, 1), "call": manifest["call"]["id"],
         "grids": ", ".join(f"{k} {v}" for k, v in manifest["call"]["grid_versions"].items()),
         "parameters": ", ".join(f"{k} = {v!r}" for k, v in parameters.items() if k != "inputs"),
         "inputs": [(name, sha[:16]) for name, sha in sorted(inputs.items()) if sha],
@@ -193,25 +197,46 @@ class _Job:
     manifest: dict
 
     @property
-    def folder(self) -> Path:
-        return config.reports_dir(self.cohort) / self.audience
+    def out(self) -> ReportFiles:
+        return ReportFiles(self.cohort, self.audience, self.spec.name)
 
     @property
     def executed(self) -> Path:
-        return self.folder / "notebooks" / f"{self.spec.name}.ipynb"
+        return self.out.executed
 
     @property
     def target(self) -> Path:
-        return self.folder / f"{self.spec.name}.html"
+        return self.out.html
 
     @property
     def stamp(self) -> Path:
-        return self.folder / "notebooks" / f".{self.spec.name}.key"
+        return self.out.stamp
 
 
-def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool) -> _Job | Outcome:
-    """The job that rebuilds a report, or its « unchanged » outcome when its key matches."""
-    parameters = {"cohort": cohort, "audience": audience}
+def notebook_cohort(cohort: str | Path) -> str:
+    """The notebooks' ``cohort`` parameter for a cohort given as ``socinnov ingest`` takes it (a
+    name, or a folder's path: :func:`~socinnov.inputs.ingest.resolve_cohort`).
+
+    A notebook loads its cohort with ``load_cohort(cohort)``, which finds the raw files again
+    (to ingest them if they changed). A cohort of ``data/raw`` is passed by its name; a folder
+    elsewhere by its path relative to the notebooks' folder, where the kernels run: the same
+    folder always gives the same parameter (and so the same report key), and no absolute path
+    (a user name, a server's layout) gets into the executed notebook.
+    """
+    name, folder = resolve_cohort(cohort)
+    if folder.resolve() == config.raw_dir(name).resolve():
+        return name
+    try:
+        return Path(os.path.relpath(folder, config.notebooks_dir())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return str(folder)
+
+
+def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool,
+          source: str | None = None) -> _Job | Outcome:
+    """The job that rebuilds a report, or its « unchanged » outcome when its key matches.
+    ``source``: the notebooks' ``cohort`` parameter (:func:`notebook_cohort`; default the name)."""
+    parameters = {"cohort": source or cohort, "audience": audience}
     if spec.inputs is not None:  # the notebook passes them to load_cohort(tables=...)
         parameters["inputs"] = list(spec.inputs)
     job = _Job(spec, cohort, audience, parameters, _key(spec, parameters, manifest), manifest)
@@ -221,15 +246,7 @@ def _plan(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force
     return job
 
 
-def run_report(spec: ReportSpec, cohort: str, audience: str, manifest: dict, *, force: bool = False,
-               kernel=None) -> Outcome:
-    """Build one report (on ``kernel``, an :class:`~socinnov.reporting.kernels.AudienceKernel` of
-    its audience, or on a kernel of its own), unless unchanged."""
-    job = _plan(spec, cohort, audience, manifest, force=force)
-    return job if isinstance(job, Outcome) else _execute(job, kernel)
-
-
-def _execute(job: _Job, kernel=None) -> Outcome:
+def _execute(job: _Job, kernel) -> Outcome:
     """Run the notebook, keep the executed copy, export the HTML, write the stamp — in that order.
 
     papermill writes the executed notebook to a unique temporary path, moved into place once it
@@ -239,16 +256,17 @@ def _execute(job: _Job, kernel=None) -> Outcome:
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
-    if kernel is not None and kernel.audience != job.audience:  # never: kernels are per audience
+    if kernel.audience != job.audience:  # never: kernels are per audience
         raise RuntimeError(f"noyau du public {kernel.audience} pour un rapport du public {job.audience}")
     job.executed.parent.mkdir(parents=True, exist_ok=True)
     job.stamp.unlink(missing_ok=True)
     source = str(config.notebooks_dir() / f"{job.spec.name}.ipynb")
-    # A kernel of the pool was started in the notebooks' folder; papermill's cwd= would chdir the
-    # whole building process, shared by its threads.
-    where = {"km": kernel.km} if kernel is not None else {"cwd": str(config.notebooks_dir())}
+    # Always a kernel of the pool, started in its audience's folder (papermill's cwd= would chdir
+    # the whole building process, shared by its threads): a public notebook never runs elsewhere.
+    where = {"km": kernel.km}
     start = time.perf_counter()
     failure = None
+    sheets = job.out.sheets_id()  # the sheets folder before the run (outputs.py)
     with files.replacing(job.executed, suffix=".ipynb") as tmp:
         try:
             pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
@@ -259,9 +277,10 @@ def _execute(job: _Job, kernel=None) -> Outcome:
             failure = _mark_dead_cell(tmp)
         _relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start
+    job.out.drop_unwritten_sheets(sheets)  # their section has nothing to show any more
     if failure is not None:
         job.target.unlink(missing_ok=True)  # never leave a stale report beside a failed run
-        job.target.with_suffix(".pdf").unlink(missing_ok=True)
+        job.out.pdf.unlink(missing_ok=True)
         kept = job.executed
         if job.audience == PUBLIC:  # kept for the data holder, never in the published folder
             kept = config.reports_dir(job.cohort) / FAILED_PUBLIC / job.executed.name
@@ -269,7 +288,7 @@ def _execute(job: _Job, kernel=None) -> Outcome:
             os.replace(job.executed, kept)
         return Outcome(job.spec, None, kept, seconds, error=f"{failure.ename}: {failure.evalue}",
                        parameters=job.parameters)
-    job.target.with_suffix(".pdf").unlink(missing_ok=True)  # printed again from the new HTML, if asked
+    # The PDF stays (printed again with --pdf); the index says when it is older than the HTML.
     _export_html(job.executed, job.target, job.spec.title, masthead=_masthead(job.cohort, job.audience),
                  provenance=_provenance(job.parameters, report_inputs(job.spec, job.manifest), job.manifest,
                                         seconds))
@@ -324,7 +343,7 @@ def _mark_dead_cell(executed: Path):
 
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
                   force: bool = False, pdf: bool = False, jobs: int | None = None,
-                  log=print) -> tuple[Path, list[Outcome]]:
+                  log=print, progress: bool = False) -> tuple[Path, list[Outcome]]:
     """Build every report of ``cohort`` for each audience; return the index path and the outcomes.
 
     Reports run ``jobs`` at a time (default: one per core) on warm kernels, each kernel running
@@ -334,6 +353,8 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
 
     With ``pdf``, also print each report to a PDF beside its HTML; raises
     :class:`socinnov.reporting.pdf.ChromiumMissing` before building anything when Chromium is missing.
+    With ``progress``, also log every ten seconds the reports still running and for how long
+    (:mod:`socinnov.reporting.progress`; the command line asks for it on a terminal only).
     """
     for a in audiences:
         check_audience(a)
@@ -348,33 +369,47 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
     ensure_ingested(cohort, log=lambda: log(f"Préparation des données de « {name} »…"))
     with build_lock(name, log=log):
         manifest = json.loads((config.processed_dir(name) / MANIFEST).read_text(encoding="utf-8"))
-        # What each report can show now (socinnov.call.stages): a report with nothing to show yet
-        # (« Évolution » before any follow-up) is not built, and the log says what it waits for.
-        have = stages.available(load_cohort(name, audience=JURY, refresh=False).tables)  # ingested just above
-        blocked = {s.name: why for s in specs if s.name in stages.REPORT_PLANS
-                   and (why := stages.report_contents(have, s.name).blocked)}
-        for s in specs:
-            if s.name in blocked:
-                log(f"« {s.title} » pas encore construit : {blocked[s.name]}")
+        blocked = _waiting(name, reports, specs, log=log)
         todo = [(a, s) for a in audiences for s in specs if a in s.audiences and s.name not in blocked]
-        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log)
+        outcomes = _run(name, todo, manifest, force=force, jobs=jobs, log=log, source=notebook_cohort(cohort),
+                        progress=progress)
         if chromium:
             _print_pdfs(chromium, name, outcomes, force=force, log=log)
+        _say_stale_pdfs(outcomes, log=log)
         index = config.reports_dir(name) / "index.html"
         files.write_text(index, index_html(name, listed(name, outcomes, reports, blocked)))
     return index, outcomes
 
 
+def _waiting(cohort: str, reports, specs, *, log) -> dict[str, str]:
+    """What each report can show now (``socinnov.call.stages``): a report with nothing to show yet
+    (« Évolution » before any follow-up) is not built, and the log says what it waits for. What
+    an earlier build left of it, for any audience, is removed: it showed data the cohort no
+    longer has (``outputs.py``). Returns report name -> what it waits for."""
+    have = stages.available(load_cohort(cohort, audience=JURY, refresh=False).tables)  # just ingested
+    waiting = {s.name: why for s in reports if s.name in stages.REPORT_PLANS
+               and (why := stages.report_contents(have, s.name).blocked)}
+    for s in reports:
+        if s.name not in waiting:
+            continue
+        if s in specs:
+            log(f"« {s.title} » pas encore construit : {waiting[s.name]}")
+        for audience in s.audiences:
+            if ReportFiles(cohort, audience, s.name).remove():
+                log(f"« {s.title} » ({audience}) : version précédente supprimée, plus rien à montrer")
+    return waiting
+
+
 def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, force: bool, jobs: int | None,
-         log) -> list[Outcome]:
+         log, source: str | None = None, progress: bool = False) -> list[Outcome]:
     """Plan every report, then run those to rebuild on warm kernels, one pool per audience."""
-    planned = [_plan(spec, cohort, audience, manifest, force=force) for audience, spec in todo]
+    planned = [_plan(spec, cohort, audience, manifest, force=force, source=source) for audience, spec in todo]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     count = iter(range(1, len(todo) + 1))
 
     def report(o: Outcome) -> None:
-        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else f"{o.seconds:.1f} s")
+        state = "inchangé" if o.skipped else ("ÉCHEC : " + o.error if o.error else build_progress.duration(o.seconds))
         log(f"[{next(count)}/{len(todo)}] {o.spec.title} ({o.parameters['audience']}) : {state}")
 
     for o in planned:
@@ -395,10 +430,16 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
         where = {a: (root, {"SOCINNOV_ROOT": str(root), snapshot.PUBLIC_ROOT_ENV: "1"}) if a == PUBLIC
                  else (notebooks, {}) for a in warm}
         try:
-            results = kernels.run_by_audience(
-                [(p.audience, p) for _, p in rebuild], lambda kernel, job: _execute(job, kernel), jobs=jobs,
-                start=lambda a: kernels.AudienceKernel(a, where[a][0], warm[a], env=where[a][1]),
-                on_done=lambda _i, o: report(o))
+            with build_progress.Ticker(log, enabled=progress) as ticker:
+
+                def execute(kernel, job: _Job) -> Outcome:
+                    with ticker.running(f"{job.spec.title} ({job.audience})"):
+                        return _execute(job, kernel)
+
+                results = kernels.run_by_audience(
+                    [(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
+                    start=lambda a: kernels.AudienceKernel(a, where[a][0], warm[a], env=where[a][1]),
+                    on_done=lambda _i, o: report(o))
         finally:
             if root is not None:
                 snapshot.remove_root(root)
@@ -485,6 +526,14 @@ def _print_pdfs(chromium: str, cohort: str, outcomes: list[Outcome], *, force: b
             if o.pdf is None and o.error is None:
                 o.error = f"PDF non imprimé : {exc}"
         log(f"      ÉCHEC : {exc}")
+
+
+def _say_stale_pdfs(outcomes: list[Outcome], *, log) -> None:
+    """One line per report whose PDF is older than its HTML (kept, but no longer what the HTML says)."""
+    for o in outcomes:
+        if o.html is not None and o.html.with_suffix(".pdf").exists() and fresh_pdf(o.html) is None:
+            log(f"PDF antérieur à la dernière construction : « {o.spec.title} » ({o.parameters['audience']}) ; "
+                "`--pdf` l'imprime de nouveau")
 
 
 def main_log(message: str) -> None:

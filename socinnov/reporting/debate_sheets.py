@@ -18,7 +18,7 @@ from socinnov import files
 from socinnov.call.grids import Grid, grid_ratings
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences
-from socinnov.reporting.pages import TEMPLATES, safe_filename
+from socinnov.reporting.pages import DEBATE_SHEETS, TEMPLATES, safe_filename
 
 
 def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL, min_spread: int = 2) -> pd.DataFrame:
@@ -54,14 +54,17 @@ def divergence_counts(div: pd.DataFrame, dossier_ids) -> pd.DataFrame:
 
 def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.DataFrame, grid: Grid,
                         out_dir: Path, *, cohort: str, min_spread: int) -> list[Path]:
-    """One HTML sheet per dossier with at least one divergent criterion, and an index of them.
+    """One HTML sheet per dossier with at least one divergent criterion; returns their paths.
 
-    ``dossiers`` and ``jurors`` must be the jury audience's tables (titles and names).
+    ``dossiers`` and ``jurors`` must be the jury audience's tables (titles and names). ``out_dir``
+    is replaced as a whole (:func:`socinnov.files.replacing_folder`): the sheet of a dossier
+    whose divergence is gone does not survive a rebuild (it names jurors and quotes them), and
+    a reader never sees half of the new set.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)
     names = dict(zip(jurors["juror_id"], jurors["name"]))
     titles = dossiers.set_index("dossier_id")[["title", "porteur"]].to_dict("index")
-    sheet = TEMPLATES.get_template("debate_sheet.html.j2")
+    template = TEMPLATES.get_template("debate_sheet.html.j2")
     written = []
     # Plain records grouped in Python: two nested pandas groupbys cost ~8 ms per dossier, a
     # minute for a national cohort. Same order: dossiers sorted, criteria and jurors as they come.
@@ -69,30 +72,33 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
                "descriptor", "comment"]
     records = div.sort_values("dossier_id", kind="stable").reindex(columns=columns)
     records = records.astype(object).where(records.notna(), None).to_dict("records")
-    for dossier_id, rows in itertools.groupby(records, key=lambda r: r["dossier_id"]):
-        by_criterion: dict[str, list[dict]] = {}
-        for r in rows:
-            by_criterion.setdefault(r["criterion"], []).append(r)
-        criteria = []
-        for crows in by_criterion.values():
-            first = crows[0]
-            criteria.append({
-                "dimension": first["dimension_label"], "label": first["criterion_label"], "spread": int(first["spread"]),
-                "ratings": [{"juror": f"{r['juror_id']} – {names.get(r['juror_id'], '')}", "level": r["level"],
-                             "descriptor": r["descriptor"], "comment": r["comment"] or ""}
-                            for r in crows],
-            })
-        path = out_dir / f"{safe_filename(dossier_id)}.html"
-        files.write_text(path, sheet.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
-                                            title=titles.get(dossier_id, {}).get("title", ""),
-                                            porteur=titles.get(dossier_id, {}).get("porteur", ""), criteria=criteria))
-        written.append(path)
+    with files.replacing_folder(out_dir) as new:
+        for dossier_id, rows in itertools.groupby(records, key=lambda r: r["dossier_id"]):
+            page = template.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
+                                   title=titles.get(dossier_id, {}).get("title", ""),
+                                   porteur=titles.get(dossier_id, {}).get("porteur", ""),
+                                   criteria=_criteria(rows, names))
+            name = f"{safe_filename(dossier_id)}.html"
+            (new / name).write_text(page, encoding="utf-8")  # the folder is swapped in whole
+            written.append(out_dir / name)
     return written
+
+
+def _criteria(rows, names: dict) -> list[dict]:
+    """A dossier's divergent criteria, each with its jurors' levels, from its rows of :func:`divergences`."""
+    by_criterion: dict[str, list[dict]] = {}
+    for r in rows:
+        by_criterion.setdefault(r["criterion"], []).append(r)
+    return [{"dimension": crows[0]["dimension_label"], "label": crows[0]["criterion_label"],
+             "spread": int(crows[0]["spread"]),
+             "ratings": [{"juror": f"{r['juror_id']} – {names.get(r['juror_id'], '')}", "level": r["level"],
+                          "descriptor": r["descriptor"], "comment": r["comment"] or ""} for r in crows]}
+            for crows in by_criterion.values()]
 
 
 def sheet_link(dossier_id: str) -> str:
     """Relative link from a jury report to a dossier's debate sheet."""
-    return f'<a href="fiches-debat/{html.escape(safe_filename(dossier_id))}.html">{html.escape(dossier_id)}</a>'
+    return f'<a href="{DEBATE_SHEETS}/{html.escape(safe_filename(dossier_id))}.html">{html.escape(dossier_id)}</a>'
 
 
 def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tuple[pd.DataFrame, str]:
@@ -114,7 +120,7 @@ def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tupl
         note = (f"{len(counts)} dossiers présentent au moins un critère où les jurés s'écartent de {min_spread} "
                 "niveaux ou plus. Les fiches de débat, nominatives, sont réservées au jury.")
         return counts.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
-    out_dir = config.reports_dir(data.name) / data.audience / "fiches-debat"
+    out_dir = config.reports_dir(data.name) / data.audience / DEBATE_SHEETS
     paths = write_debate_sheets(div, data.dossiers, data.jurors, grid, out_dir, cohort=data.name,
                                 min_spread=min_spread)
     table = pd.DataFrame({"Dossier": [sheet_link(d) for d in counts["dossier_id"]],

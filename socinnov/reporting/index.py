@@ -52,8 +52,9 @@ def listed(cohort: str, outcomes: list, reports, waiting: dict[str, str] | None 
 
 
 def index_html(cohort: str, outcomes_by_audience: dict[str, list]) -> str:
-    """The reports' index (``reports_index.html.j2``): per audience, a link to each report (and
-    its PDF when printed from this HTML), or the failure and the kept notebook."""
+    """The reports' index (``reports_index.html.j2``): per audience, a link to each report and to
+    its PDF (said older than the HTML when the report was rebuilt since it was printed), or the
+    failure and the kept notebook."""
     root = config.reports_dir(cohort)
     sections = []
     for audience, outcomes in outcomes_by_audience.items():
@@ -63,8 +64,10 @@ def index_html(cohort: str, outcomes_by_audience: dict[str, list]) -> str:
                 entries.append({"title": o.spec.title, "waiting": o.waiting})
             elif o.html:
                 rel = o.html.relative_to(root).as_posix()
-                pdf = Path(rel).with_suffix(".pdf").as_posix() if fresh_pdf(o.html) else None
-                entries.append({"title": o.spec.title, "href": rel, "pdf": pdf})
+                printed = o.html.with_suffix(".pdf").exists()
+                entries.append({"title": o.spec.title, "href": rel,
+                                "pdf": Path(rel).with_suffix(".pdf").as_posix() if printed else None,
+                                "pdf_stale": printed and fresh_pdf(o.html) is None})
             else:
                 entries.append({"title": o.spec.title, "error": o.error or "",
                                 "notebook": o.notebook.relative_to(root).as_posix()})

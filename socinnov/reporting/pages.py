@@ -6,6 +6,11 @@ import jinja2
 
 from socinnov import config
 
+DEBATE_SHEETS = "fiches-debat"
+"""Folder of the debate sheets, beside the jury's reports (``socinnov.reporting.debate_sheets``)."""
+TRAJECTORY_SHEETS = "fiches-trajectoire"
+"""Folder of the trajectory sheets, beside the jury's reports (``socinnov.reporting.trajectory_sheets``)."""
+
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 

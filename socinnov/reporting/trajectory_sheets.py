@@ -27,11 +27,11 @@ from socinnov.privacy import audiences
 from socinnov.privacy.store import Cohort
 from socinnov.reporting.display import figure_html
 from socinnov.reporting.followup_plots import project_trajectory
-from socinnov.reporting.pages import TEMPLATES, safe_filename
+from socinnov.reporting.pages import TEMPLATES, TRAJECTORY_SHEETS, safe_filename
 
 SHEET_AUDIENCES = tuple(a.id for a in audiences.AUDIENCES if a.named)  # the sheets name porteurs
 """Audiences whose data may be written into named, per-experiment sheets."""
-SHEETS_FOLDER = "fiches-trajectoire"
+SHEETS_FOLDER = TRAJECTORY_SHEETS
 INSTALMENTS = {1: "1 — au démarrage", 2: "2 — solde, à la remise du bilan de la deuxième année"}
 
 
@@ -48,22 +48,21 @@ def write_sheets(cohort: Cohort, out_dir: Path | None = None) -> list[Path]:
     cohort : the loaded cohort (``store.load_cohort``). Sheets are written only when its
         ``audience`` is in ``SHEET_AUDIENCES`` (the jury's, the only one with names); otherwise
         nothing is written and the list is empty (:func:`sheets_note` says why).
-    out_dir : folder of the sheets; by default :func:`sheets_dir`. Sheets left there by an
-        earlier run for experiments no longer funded are removed.
+    out_dir : folder of the sheets; by default :func:`sheets_dir`. It is replaced as a whole
+        (:func:`socinnov.files.replacing_folder`): a sheet left by an earlier run for an
+        experiment no longer funded does not survive, and a reader never sees half of the set.
     """
     if cohort.audience not in SHEET_AUDIENCES:
         return []
     out_dir = Path(out_dir) if out_dir is not None else sheets_dir(cohort)
-    out_dir.mkdir(parents=True, exist_ok=True)
     context = _cohort_context(cohort)
     template = TEMPLATES.get_template("trajectory_sheet.html.j2")
     written = []
-    for dossier_id in followup.funded_ids(cohort.tables):
-        path = out_dir / f"{safe_filename(dossier_id)}.html"
-        files.write_text(path, template.render(**_sheet(dossier_id, context)))
-        written.append(path)
-    for stale in set(out_dir.glob("*.html")) - set(written):
-        stale.unlink()
+    with files.replacing_folder(out_dir) as new:
+        for dossier_id in followup.funded_ids(cohort.tables):
+            name = f"{safe_filename(dossier_id)}.html"
+            (new / name).write_text(template.render(**_sheet(dossier_id, context)), encoding="utf-8")
+            written.append(out_dir / name)
     return written
 
 
