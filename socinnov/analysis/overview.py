@@ -67,12 +67,20 @@ def profile(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
     labels = {"legal_category": "Statut juridique", "stage": "Stade d'avancement", "departement": "Département"}
     d = with_decision(tables)
     if by == "departement":
-        d["departement"] = d["departement"].map(lambda c: f"{c} {voc.REGION_DEPARTEMENTS.get(c, '(hors région)')}")
+        d["departement"] = d["departement"].map(_departement_label)
     table = pd.crosstab(d[by], d["decision"], margins=True, margins_name="Total")
     table.index.name = labels[by]
     table.columns.name = None
     body = table.drop(index="Total").sort_values("Total", ascending=False)
     return pd.concat([body, table.loc[["Total"]]])
+
+
+def _departement_label(code: str) -> str:
+    """« 33 Gironde », « 75 (hors région) »; « hors région » alone where the comité's data already
+    stand for the département outside the region (``socinnov.privacy.coarsening``)."""
+    if code == voc.OUT_OF_REGION:
+        return code
+    return f"{code} {voc.REGION_DEPARTEMENTS.get(code, '(hors région)')}"
 
 
 def innovation_types(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

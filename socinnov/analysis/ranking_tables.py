@@ -90,11 +90,13 @@ def funding_line(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | No
         return line
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DisconnectedDesignWarning)
-        # Dossiers numbered by first appearance, as the cache numbers them (``socinnov.cache``): the
-        # committee's copy (same rows, pseudonymised ids) then gets the very draws of the jury's,
-        # so that both reports show the same ranks and the same grey zone.
+        # Dossiers and jurors numbered by first appearance, as the cache numbers them
+        # (``socinnov.cache``): the committee's copy (same rows, pseudonymised ids) then gets the
+        # very draws of the jury's, so that both reports show the same ranks and the same grey
+        # zone (numbered by their ids, the jurors' pseudonyms sort otherwise and change the draws).
         codes, names = pd.factorize(r["dossier_id"], sort=False)
-        post = rank_posterior(r.assign(dossier_id=codes), n_draws=n_draws, seed=seed)
+        jurors = pd.factorize(r["juror_id"], sort=False)[0]
+        post = rank_posterior(r.assign(dossier_id=codes, juror_id=jurors), n_draws=n_draws, seed=seed)
     if any(issubclass(w.category, DisconnectedDesignWarning) for w in caught):
         line.notes.append("Le plan de notation se divise en groupes de jurés et de dossiers sans juré commun : "
                           "d'un groupe à l'autre, les rangs supposent des jurés de même sévérité moyenne.")

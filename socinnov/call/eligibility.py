@@ -34,6 +34,10 @@ class Rule:
     label: str
     quote: str  # the call's words the rule implements
     blocking: bool = True
+    # Reasons (passed, failed) for an audience that does not see names, when the full reason
+    # quotes one of the dossier's quasi-identifiers (amount, date, département, legal status):
+    # see :func:`coarse_findings`. Empty: the reason is kept.
+    coarse: tuple[str, str] = ()
 
 
 RULES: tuple[Rule, ...] = (
@@ -41,11 +45,13 @@ RULES: tuple[Rule, ...] = (
          "Les actions présentées seront de nature collective et proposent des coopérations entre "
          "partenaires, avec une présentation détaillée de la nature et du rôle de chaque participant."),
     Rule("territoire", "Porteur établi dans la région",
-         "Le porteur de l'action et les bénéficiaires finaux de l'aide régionale devront être établis en ALPC."),
+         "Le porteur de l'action et les bénéficiaires finaux de l'aide régionale devront être établis en ALPC.",
+         coarse=("établi dans l'un des 12 départements de la région", "établi hors région")),
     Rule("statut", "Catégorie de porteur éligible",
          "Sont éligibles les porteurs d'action suivants : entreprises, quel que soit le statut, associations, "
          "collectivités territoriales, EPCI et autres établissements publics, organisations syndicales, "
-         "professionnelles, collectifs d'usagers dotés de la personnalité morale."),
+         "professionnelles, collectifs d'usagers dotés de la personnalité morale.",
+         coarse=("catégorie de porteur éligible", "catégorie de porteur non éligible")),
     Rule("aide_anterieure", "Pas d'aide antérieure à l'innovation sociale des trois anciennes régions",
          "Ne sont pas éligibles, les projets ayant déjà bénéficié d'une aide au titre de l'innovation sociale "
          "par un des trois anciens Conseil régional Aquitaine, Poitou-Charentes et Limousin."),
@@ -55,14 +61,18 @@ RULES: tuple[Rule, ...] = (
     Rule("depenses", "Dépenses éligibles",
          "Les dépenses éligibles sont les dépenses de recherche et développement (équipements, études, "
          "vacations,…), les dépenses d'étude et d'analyse, les frais de mission (transport, hébergement, "
-         "restauration), le temps de travail passé au développement du projet."),
+         "restauration), le temps de travail passé au développement du projet.",
+         coarse=("dépenses prévues dans les catégories éligibles", "dépenses prévues hors des catégories éligibles")),
     Rule("plafond", "Aide sollicitée au plus égale au plafond",
-         "L'aide régionale est plafonnée à un montant maximum de 40 000 euros."),
+         "L'aide régionale est plafonnée à un montant maximum de 40 000 euros.",
+         coarse=("aide sollicitée dans le plafond de l'appel", "aide sollicitée au-delà du plafond de l'appel")),
     Rule("duree", "Dépenses sur 24 mois consécutifs au plus",
          "L'aide du Conseil régional s'applique à des dépenses effectuées pendant une période maximale de "
-         "24 mois consécutifs à compter de la date de démarrage de l'action."),
+         "24 mois consécutifs à compter de la date de démarrage de l'action.",
+         coarse=("dans la durée maximale de l'appel", "au-delà de la durée maximale de l'appel")),
     Rule("date_depot", "Dossier déposé avant la date limite",
-         "Date limite de dépôt des dossiers : 05 septembre 2016"),
+         "Date limite de dépôt des dossiers : 05 septembre 2016",
+         coarse=("déposé avant la date limite", "déposé après la date limite")),
     Rule("resume", "Résumé de l'action en 20 lignes", "Résumé de l'action en 20 lignes", blocking=False),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
@@ -299,6 +309,19 @@ def rule_summary(findings: pd.DataFrame, rules: Sequence[Rule], *, headers: tupl
     if not_applicable:
         out[not_applicable] = (g["total"] - g["judged"]).astype(int).values
     return out
+
+
+def coarse_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings as an audience that does not see names receives them: a rule's reason that
+    quotes the dossier's own amount, date, département or legal status (``Rule.coarse``) reads
+    its coarse wording instead. The findings were computed at ingest on the complete data, so
+    whether a dossier passes is exact; only the words change."""
+    if findings.empty:
+        return findings
+    coarse = {r.id: r.coarse for r in RULES if r.coarse}
+    wording = [coarse[rule][0 if ok else 1] if rule in coarse else reason
+               for rule, ok, reason in zip(findings["rule"], findings["passed"], findings["reason"])]
+    return findings.assign(reason=wording)
 
 
 def eligibility_status(findings: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,10 @@
 Each column's French header (as it appears in the CSV templates users fill) is the ``title``
 of its field: the mapping between the two is read from here and nowhere else. Free-text
 columns carry ``metadata={"free_text": True}`` (what the audiences layer strips), identifying
-columns ``metadata={"identifying": True}``.
+columns ``metadata={"identifying": True}``, quasi-identifiers ``metadata={"quasi": KIND}``: values
+that name no one but, crossed with what a reader knows, single a porteur or a juror out; an
+audience that does not see names receives them coarsened as ``KIND`` says (:data:`QUASI_KINDS`,
+applied by ``socinnov.privacy.coarsening``).
 
 Typed columns (amounts, dates, yes/no, integers) are parsed from French text by
 ``socinnov.inputs.tabular`` before validation, so that a parse failure can name the row and say what
@@ -26,6 +29,25 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 FREE = {"free_text": True}
 IDENT = {"identifying": True}
 
+QUASI = "quasi"
+REGION, LEGAL_GROUP, MONTH, START_SHIFT, THOUSAND, WITHHELD = (
+    "region", "legal_group", "month", "start_shift", "thousand", "withheld")
+QUASI_KINDS = {
+    REGION: "département hors de la région : « hors région »",
+    LEGAL_GROUP: "statut juridique : son groupe de publication (association, entreprise, collectivité ou "
+                 "établissement public, autre)",
+    MONTH: "date : le premier jour de son mois",
+    START_SHIFT: "date : avancée d'autant de jours que la date de démarrage du dossier (les durées restent exactes)",
+    THOUSAND: "montant : arrondi au millier d'euros le plus proche",
+    WITHHELD: "colonne retirée",
+}
+"""The coarsenings a quasi-identifier may declare, and what the comité receives (see
+docs/confidentiality.md, « Comité files »)."""
+
+
+def _quasi(kind: str) -> dict:
+    return {QUASI: kind}
+
 
 def _id(title: str, **kw) -> pa.Field:
     return pa.Field(title=title, str_matches=ID_PATTERN, **kw)
@@ -47,11 +69,13 @@ class Dossier(_Base):
     dossier_id: Series[str] = _id("Identifiant du dossier", unique=True)
     title: Series[str] = pa.Field(title="Titre de l'action", metadata=dict(FREE, **IDENT))
     porteur: Series[str] = pa.Field(title="Porteur (nom de la structure)", metadata=dict(FREE, **IDENT))
-    legal_category: Series[str] = pa.Field(title="Statut juridique", isin=voc.LEGAL_CATEGORIES)
+    legal_category: Series[str] = pa.Field(title="Statut juridique", isin=voc.LEGAL_CATEGORIES,
+                                           metadata=_quasi(LEGAL_GROUP))
     siret: Series[str] = pa.Field(
         title="SIRET", nullable=True, str_matches=r"^\d{14}$", metadata=IDENT
     )
-    departement: Series[str] = pa.Field(title="Département", str_matches=r"^(\d{2}|2A|2B|97\d)$")
+    departement: Series[str] = pa.Field(title="Département", str_matches=r"^(\d{2}|2A|2B|97\d)$",
+                                        metadata=_quasi(REGION))
     commune: Series[str] = pa.Field(title="Commune", metadata=IDENT)
     email: Series[str] = pa.Field(
         title="Courriel du contact", nullable=True, str_matches=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
@@ -72,11 +96,12 @@ class Dossier(_Base):
     innovation_services_produits: Series[bool] = pa.Field(title="Innovation de services et de produits")
     innovation_organisationnelle: Series[bool] = pa.Field(title="Innovation organisationnelle")
     innovation_territoriale: Series[bool] = pa.Field(title="Innovation territoriale")
-    requested_amount: Series[float] = pa.Field(title="Montant de l'aide sollicitée (EUR)", ge=0)
-    total_cost: Series[float] = pa.Field(title="Coût total de l'action (EUR)", ge=0)
-    filed_on: Series[pd.Timestamp] = pa.Field(title="Date de dépôt")
-    start_date: Series[pd.Timestamp] = pa.Field(title="Date de démarrage de l'action")
-    end_date: Series[pd.Timestamp] = pa.Field(title="Date de fin de l'action")
+    requested_amount: Series[float] = pa.Field(title="Montant de l'aide sollicitée (EUR)", ge=0,
+                                               metadata=_quasi(THOUSAND))
+    total_cost: Series[float] = pa.Field(title="Coût total de l'action (EUR)", ge=0, metadata=_quasi(THOUSAND))
+    filed_on: Series[pd.Timestamp] = pa.Field(title="Date de dépôt", metadata=_quasi(MONTH))
+    start_date: Series[pd.Timestamp] = pa.Field(title="Date de démarrage de l'action", metadata=_quasi(MONTH))
+    end_date: Series[pd.Timestamp] = pa.Field(title="Date de fin de l'action", metadata=_quasi(START_SHIFT))
     market_launched: Series[bool] = pa.Field(title="Mise sur le marché déjà engagée")
     earlier_aid: Series[bool] = pa.Field(title="Aide antérieure au titre de l'innovation sociale")
     earlier_aid_region: Series[str] = pa.Field(
@@ -104,7 +129,7 @@ class BudgetLine(_Base):
     dossier_id: Series[str] = _id("Identifiant du dossier")
     category: Series[str] = pa.Field(title="Catégorie de dépense", isin=voc.EXPENSE_CATEGORIES)
     label: Series[str] = pa.Field(title="Libellé", nullable=True, metadata=FREE)
-    amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0)
+    amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0, metadata=_quasi(THOUSAND))
     month_from: Series[int] = pa.Field(title="Mois de début", ge=1)
     month_to: Series[int] = pa.Field(title="Mois de fin", ge=1)
 
@@ -116,7 +141,7 @@ class BudgetLine(_Base):
 class Juror(_Base):
     juror_id: Series[str] = _id("Identifiant du juré", unique=True)
     name: Series[str] = pa.Field(title="Nom", metadata=IDENT)
-    role: Series[str] = pa.Field(title="Qualité", isin=voc.JUROR_ROLES)
+    role: Series[str] = pa.Field(title="Qualité", isin=voc.JUROR_ROLES, metadata=_quasi(WITHHELD))
     structure: Series[str] = pa.Field(title="Structure", nullable=True, metadata=IDENT)
 
 
@@ -158,7 +183,8 @@ class Decision(_Base):
     dossier_id: Series[str] = _id("Identifiant du dossier", unique=True)
     decision: Series[str] = pa.Field(title="Décision", isin=voc.DECISIONS)
     granted_amount: Series[float] = pa.Field(title="Montant accordé (EUR)", nullable=True, ge=0)
-    eligible_base: Series[float] = pa.Field(title="Assiette retenue (EUR)", nullable=True, ge=0)
+    eligible_base: Series[float] = pa.Field(title="Assiette retenue (EUR)", nullable=True, ge=0,
+                                            metadata=_quasi(THOUSAND))
     reoriented_to: Series[str] = pa.Field(title="Réorientation vers", nullable=True)
     jury_date: Series[pd.Timestamp] = pa.Field(title="Date du jury")
     validated: Series[bool] = pa.Field(title="Validation par le comité d'élu-e-s")
@@ -185,7 +211,7 @@ class FollowUp(_Base):
 
     dossier_id: Series[str] = _id("Identifiant du dossier")
     wave_month: Series[int] = pa.Field(title="Vague (mois depuis le démarrage)", ge=0, le=36)
-    observed_on: Series[pd.Timestamp] = pa.Field(title="Date")
+    observed_on: Series[pd.Timestamp] = pa.Field(title="Date", metadata=_quasi(START_SHIFT))
     source: Series[str] = pa.Field(title="Source", isin=voc.FOLLOWUP_SOURCES)
     status: Series[str] = pa.Field(title="Statut", isin=voc.FOLLOWUP_STATUSES)
     stage: Series[str] = pa.Field(title="Stade d'avancement", isin=voc.STAGES)
@@ -196,7 +222,7 @@ class Payment(_Base):
 
     dossier_id: Series[str] = _id("Identifiant du dossier")
     instalment: Series[int] = pa.Field(title="Versement", isin=(1, 2))
-    paid_on: Series[pd.Timestamp] = pa.Field(title="Date du versement")
+    paid_on: Series[pd.Timestamp] = pa.Field(title="Date du versement", metadata=_quasi(START_SHIFT))
     amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0)
 
 
@@ -249,7 +275,7 @@ class Spending(_Base):
     category: Series[str] = pa.Field(title="Catégorie de dépense", isin=voc.EXPENSE_CATEGORIES)
     label: Series[str] = pa.Field(title="Libellé", nullable=True, metadata=FREE)
     amount: Series[float] = pa.Field(title="Montant (EUR)", ge=0)
-    spent_on: Series[pd.Timestamp] = pa.Field(title="Date de la dépense")
+    spent_on: Series[pd.Timestamp] = pa.Field(title="Date de la dépense", metadata=_quasi(START_SHIFT))
 
 
 class ActivityReport(_Base):
@@ -257,7 +283,7 @@ class ActivityReport(_Base):
 
     dossier_id: Series[str] = _id("Identifiant du dossier")
     report: Series[str] = pa.Field(title="Bilan", isin=REPORT_KINDS)
-    received_on: Series[pd.Timestamp] = pa.Field(title="Date de remise")
+    received_on: Series[pd.Timestamp] = pa.Field(title="Date de remise", metadata=_quasi(START_SHIFT))
 
 
 @dataclass(frozen=True)
@@ -295,5 +321,10 @@ def french_headers(model: type[pa.DataFrameModel]) -> dict[str, str]:
 
 
 def columns_with(model: type[pa.DataFrameModel], flag: str) -> list[str]:
-    """Columns whose metadata sets ``flag`` (``"free_text"`` or ``"identifying"``)."""
+    """Columns whose metadata sets ``flag`` (``"free_text"``, ``"identifying"`` or ``"quasi"``)."""
     return [n for n, c in model.to_schema().columns.items() if (c.metadata or {}).get(flag)]
+
+
+def quasi_identifiers(model: type[pa.DataFrameModel]) -> dict[str, str]:
+    """Quasi-identifier columns of ``model`` and how each is coarsened (a key of :data:`QUASI_KINDS`)."""
+    return {n: c.metadata[QUASI] for n, c in model.to_schema().columns.items() if (c.metadata or {}).get(QUASI)}

@@ -66,6 +66,9 @@ REGION_DEPARTEMENTS = {
     "86": "Vienne",
     "87": "Haute-Vienne",
 }
+OUT_OF_REGION = "hors région"
+"""What stands for a département outside the region where the actual one is not shown (public
+tables, the comité's data)."""
 
 # "…une aide au titre de l'innovation sociale par un des trois anciens Conseil régional
 # Aquitaine, Poitou-Charentes et Limousin."

@@ -8,7 +8,8 @@ built from the complete data).
 - ``jury``: the call's jury. Everything, dossiers and porteurs named; its files must stay within
   the jury (the call promises the dossiers' confidentiality).
 - ``comite``: the technical committee. Row-level tables without free text nor identifying
-  columns, dossiers under keyed pseudonyms; restricted circulation.
+  columns, quasi-identifiers coarsened, dossiers and jurors under keyed pseudonyms; restricted
+  circulation.
 - ``public``: anyone. Aggregates under disclosure control only (a ``PublicCohort``), and the
   laureates once the comité d'élu-e-s has voted.
 """

@@ -24,7 +24,7 @@ from socinnov.privacy.disclosure import SECRET
 FUNDED, PENDING = "financé", "financé non validé"
 GROUPS = ("association", "entreprise", "collectivité ou établissement public", "autre")
 DECISIONS = ("inéligible", "sans décision", "non retenu", "réorienté", FUNDED, PENDING)
-OUT_OF_REGION = "hors région"
+OUT_OF_REGION = voc.OUT_OF_REGION
 DEPARTEMENTS = (*voc.REGION_DEPARTEMENTS, OUT_OF_REGION)
 TYPE_COLUMNS = tuple(voc.INNOVATION_TYPES)
 TYPE_NAMES = ("services et produits", "organisationnelle", "territoriale")  # the open data's words

@@ -2,8 +2,9 @@
 
 This is the only door from a notebook to the data. What each audience receives follows its
 definition (``socinnov.privacy.audiences``): a report for an audience that does not see names
-(``comite``) never receives free text nor identifying columns (per the schemas' metadata) and
-sees dossiers under keyed pseudonyms; a report for an audience without row-level tables
+(``comite``) never receives free text nor identifying columns (per the schemas' metadata),
+receives the quasi-identifiers coarsened (``socinnov.privacy.coarsening``) and sees dossiers and
+jurors under keyed pseudonyms; a report for an audience without row-level tables
 (``public``) receives only aggregates under disclosure control (``socinnov.privacy.aggregates``),
 whatever the notebook then does with what it gets.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from socinnov import config
+from socinnov.call.eligibility import coarse_findings
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, columns_with
 from socinnov.call.settings import CALL_FILE, Call, call_from_dict
@@ -27,11 +29,17 @@ from socinnov.privacy import snapshot
 from socinnov.privacy.aggregates import PublicCohort
 from socinnov.privacy.audiences import JURY, check_audience
 from socinnov.privacy.audiences import definition as audience_definition
+from socinnov.privacy.coarsening import coarsen, start_shifts
 from socinnov.privacy.pseudonyms import pseudonymise
 
 # Tables computed by ``ingest`` from the raw files, and the raw tables each is computed from.
 DERIVED = {"eligibility": ("dossiers", "partners", "budget")}
 TABLE_NAMES = (*TABLES_BY_NAME, *DERIVED)
+PSEUDONYMISED = {"dossier_id": ("P", ""), "juror_id": ("J", "\x1fjures")}
+"""Identifier columns an audience without names receives under keyed pseudonyms, in any table:
+the pseudonyms' prefix and their namespace (the cohort's name followed by this suffix). Jurors
+have a namespace of their own: a juror and a dossier that share an id get unrelated pseudonyms.
+Dossiers keep the cohort's bare name, the namespace of the comité's reports from the start."""
 
 
 class NotIngested(UserError, FileNotFoundError):
@@ -118,27 +126,40 @@ class Cohort:
         return load_grid(grid_id, self.call.grid_versions[grid_id])
 
 
-def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str) -> pd.DataFrame:
+def _restrict(name: str, df: pd.DataFrame, audience: str, cohort: str, shifts: pd.Series) -> pd.DataFrame:
     """A table as ``audience`` may see it: whole where names are seen; else without free text nor
-    identifying column, dossiers pseudonymised."""
+    identifying column, quasi-identifiers coarsened (``shifts``: the dossiers' start shifts, see
+    :func:`~socinnov.privacy.coarsening.start_shifts`), dossiers and jurors pseudonymised."""
     if audience_definition(audience).named:
         return df
     if name in TABLES_BY_NAME:
         model = TABLES_BY_NAME[name].model
         hidden = set(columns_with(model, "free_text")) | set(columns_with(model, "identifying"))
         df = df.drop(columns=[c for c in df.columns if c in hidden])
-    if "dossier_id" in df.columns:
-        df = df.assign(dossier_id=pseudonymise(df["dossier_id"], cohort=cohort))
-    return df
+    df = coarsen(name, df, shifts)
+    if name == "eligibility":  # reasons quoting the dossier's amount, date, département…
+        df = coarse_findings(df)
+    return df.assign(**{col: pseudonymise(df[col], cohort=cohort + suffix, prefix=prefix)
+                        for col, (prefix, suffix) in PSEUDONYMISED.items() if col in df.columns})
+
+
+def _shifts(folder: Path, frames: dict[str, pd.DataFrame]) -> pd.Series:
+    """The dossiers' start shifts, from the dossiers' table even when the report did not declare it
+    (its follow-up dates move with its start date; the table itself is not handed over)."""
+    dossiers = frames.get("dossiers")
+    if dossiers is None:
+        dossiers = pd.read_parquet(folder / "dossiers.parquet", columns=["dossier_id", "start_date"])
+    return start_shifts(dossiers)
 
 
 def load_cohort(cohort: str, *, audience: str = JURY, refresh: bool = True,
                 tables: Sequence[str] | None = None) -> Cohort | PublicCohort:
     """The processed tables of ``cohort`` for ``audience``; re-ingests raw files that changed.
 
-    ``jury``: every table, named. ``comite``: dossiers pseudonymised, no free text nor
-    identifying column. ``public``: a :class:`~socinnov.privacy.aggregates.PublicCohort`, which gives
-    aggregates under disclosure control and no row-level table.
+    ``jury``: every table, named. ``comite``: dossiers and jurors pseudonymised, no free text nor
+    identifying column, quasi-identifiers coarsened. ``public``: a
+    :class:`~socinnov.privacy.aggregates.PublicCohort`, which gives aggregates under disclosure
+    control and no row-level table.
 
     ``tables``: the tables a report declared it reads (``socinnov report`` passes the list of
     the notebook's metadata); any other raises :class:`UndeclaredTable`. ``None``: all tables.
@@ -154,10 +175,12 @@ def load_cohort(cohort: str, *, audience: str = JURY, refresh: bool = True,
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         frames = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))
                   if declared is None or p.stem in declared}
+        restricted = audience_definition(audience).row_level and not audience_definition(audience).named
+        shifts = _shifts(folder, frames) if restricted else None
     name = manifest["cohort"]
     if not audience_definition(audience).row_level:
         return PublicCohort(name, manifest, CohortTables(frames, declared))
-    frames = {k: _restrict(k, df, audience, name) for k, df in frames.items()}
+    frames = {k: _restrict(k, df, audience, name, shifts) for k, df in frames.items()}
     return Cohort(name=name, audience=audience, manifest=manifest, tables=CohortTables(frames, declared))
 
 

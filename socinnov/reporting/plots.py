@@ -171,7 +171,9 @@ def severity_forest(severity: pd.DataFrame):
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(range(len(d)), d["juror_id"])
     ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 2))
-    ax.set(xlabel="Écart au juré moyen (niveaux de la grille) : < 0 plus sévère, > 0 plus indulgent", ylabel="")
+    # On two lines: on one, the label ran past the figure's right edge (more so beside the
+    # comité's juror pseudonyms, « J-7AQZ3XG5SK », wider than « J01 »).
+    ax.set(xlabel="Écart au juré moyen (niveaux de la grille)\n< 0 plus sévère, > 0 plus indulgent", ylabel="")
     fig.alt_text = "Sévérité des jurés (écart au juré moyen, en niveaux) : " + ", ".join(
         f"{r.juror_id} {fr.number(r.effect, 2)}" for r in d.itertuples())
     return fig
