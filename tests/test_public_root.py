@@ -87,3 +87,19 @@ def test_a_cell_searching_the_whole_disk_is_caught_by_the_leak_scan(project, cap
     assert code == 1
     assert "Fuite retirée (fichier supprimé) : diffusion.html" in err
     assert not (config.reports_dir("suivi") / "public" / "diffusion.html").exists()
+
+
+def test_a_cohort_under_the_threshold_publishes_nothing_and_says_why(project, capsys):
+    """2 dossiers: every public count would be « secret », the number filed included; the public
+    reports are not built, no open dataset is written, and the build says why (exit 0)."""
+    from tests.conftest import tiny_tables, write_cohort
+
+    write_cohort(project / "data" / "raw" / "tiny", tiny_tables())
+    (config.reports_dir("tiny") / "public").mkdir(parents=True)
+    (config.reports_dir("tiny") / "public" / "ancien.html").write_text("publié avant", encoding="utf-8")
+    code = main(["report", "tiny", "--audience", "public"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "pas encore construit : 2 dossier(s) déposé(s), moins que le seuil de 5" in err
+    assert "Jeu de données ouvert : aucun (trop peu de dossiers pour une diffusion publique)" in err
+    assert not (config.reports_dir("tiny") / "public").exists()  # what an earlier build published is withdrawn

@@ -129,7 +129,18 @@ def test_report_contents_at_decisions_with_one_round():
     criteres = dict(stages.report_contents(have, "criteres").absent)
     assert set(criteres) == {"Grille de faisabilité", "La section « marché », si pertinent",
                              "Faisabilité et financement", "Les items formulés comme des risques",
-                             "Fiche du comité pour la grille de faisabilité"}
+                             "Fiche du comité pour la grille de faisabilité",
+                             "La structure de la grille tient-elle ?"}  # 7 rated dossiers, 12 criteria
+    assert criteres["La structure de la grille tient-elle ?"] == stages.NEEDS["structure"]
+
+
+@pytest.mark.parametrize(("n_dossiers", "expected"), [(12, False), (13, True)])
+def test_the_grid_structure_needs_more_complete_dossiers_than_criteria(n_dossiers, expected):
+    # a correlation matrix of 12 criteria is singular on 12 dossiers or fewer
+    ratings = pd.DataFrame([{"dossier_id": f"D{d}", "juror_id": "J1", "grid": "acceptabilite",
+                             "round": "individuel", "criterion": f"C{c}", "level": "Fort"}
+                            for d in range(n_dossiers) for c in range(12)])
+    assert ("structure" in stages.available({"ratings": ratings})) is expected
 
 
 def test_report_contents_with_dossiers_only():

@@ -90,6 +90,8 @@ NEEDS: dict[str, str] = {
                    "vérifiée",
     "notes": "pas encore de notes individuelles sur la grille d'acceptabilité (notations.csv, tour « individuel »)",
     "deux_jures": "aucun dossier noté par au moins deux juré·e·s (notations.csv) : pas d'accord à mesurer",
+    "structure": "pas plus de dossiers notés sur tous les critères que la grille n'a de critères "
+                 "(notations.csv, tour « individuel ») : la structure factorielle ne peut pas être estimée",
     "apres_debat": "pas de notes après débat (notations.csv, tour « après débat »)",
     "faisabilite": "pas de notes sur la grille de faisabilité (notations.csv, grille « faisabilite »)",
     "decisions": "pas encore de décisions du jury (decisions.csv)",
@@ -144,7 +146,7 @@ REPORT_PLANS: dict[str, ReportPlan] = {
         Section("Combien de jurés par dossier ?", ("notes", "deux_jures")),
         Section("Cohérence interne des dimensions", ("notes",)), Section("Redondances entre critères", ("notes",)),
         Section("Pouvoir discriminant", ("notes", "decisions")),
-        Section("La structure de la grille tient-elle ?", ("notes",)),
+        Section("La structure de la grille tient-elle ?", ("notes", "structure")),
         Section("Grille de faisabilité", ("faisabilite",)),
         Section("La section « marché », si pertinent", ("faisabilite",)),
         Section("Faisabilité et financement", ("faisabilite", "financement")),
@@ -290,6 +292,12 @@ def _table(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame | None
         return None
 
 
+def _complete_dossiers(levels: pd.DataFrame) -> int:
+    """Dossiers with a level on every criterion the ratings use (from at least one juror)."""
+    n_criteria = levels["criterion"].nunique()
+    return int((levels.groupby("dossier_id")["criterion"].nunique() == n_criteria).sum()) if n_criteria else 0
+
+
 def _levels(ratings: pd.DataFrame, grid_id: str, round_: str | None = None) -> pd.DataFrame:
     """Rows of ``grid_id`` (and ``round_``) with a level given."""
     keep = (ratings["grid"] == grid_id) & ratings["level"].notna()
@@ -348,7 +356,7 @@ def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
         return 0 if df is None else len(df)
 
     ratings = _table(tables, "ratings")
-    ratings = ratings if ratings is not None else pd.DataFrame(columns=["dossier_id", "juror_id", "grid", "round",
+    ratings = ratings if ratings is not None else pd.DataFrame(columns=["dossier_id", "juror_id", "grid", "round", "criterion",
                                                                          "level"])
     individual = _levels(ratings, ACCEPTABILITY, INDIVIDUAL)
     decisions = _table(tables, "decisions")
@@ -359,6 +367,8 @@ def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
         "eligibilite": rows("partners") > 0 and rows("budget") > 0,
         "notes": len(individual) > 0,
         "deux_jures": bool((individual.groupby("dossier_id")["juror_id"].nunique() >= 2).any()),
+        # a correlation matrix of the criteria needs more complete dossiers than criteria
+        "structure": _complete_dossiers(individual) > individual["criterion"].nunique() > 0,
         "apres_debat": len(_levels(ratings, ACCEPTABILITY, AFTER_DEBATE)) > 0,
         "faisabilite": len(_levels(ratings, FEASIBILITY)) > 0,
         "decisions": len(decisions) > 0,

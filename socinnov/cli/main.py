@@ -76,7 +76,8 @@ def _report(args) -> int:
         from socinnov.privacy.release import release_public
 
         dataset, leaks = release_public(args.cohort, force=args.force)
-        print(f"Jeu de données ouvert : {dataset}", file=sys.stderr)
+        print(f"Jeu de données ouvert : {dataset or 'aucun (trop peu de dossiers pour une diffusion publique)'}",
+              file=sys.stderr)
         for leak in leaks:
             print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
         _print_held_back(args.cohort)
@@ -126,6 +127,9 @@ def _opendata(args) -> int:
     dataset, leaks = release_public(args.cohort, force=True)
     for leak in leaks:
         print(f"Fuite retirée (fichier supprimé) : {leak}", file=sys.stderr)
+    if dataset is None:
+        print("Aucun jeu de données ouvert : trop peu de dossiers pour une diffusion publique", file=sys.stderr)
+        return 1
     print(dataset)
     return 1 if leaks else 0
 

@@ -303,14 +303,17 @@ def release_gate(cohort: str, *, min_count: int = MIN_COUNT) -> list[str]:
 
     from socinnov import config
 
-    result = audit_cohort(cohort, min_count=min_count, record=True)
-    if result.ok:
-        return []
+    try:
+        result = audit_cohort(cohort, min_count=min_count, record=True)
+        if result.ok:
+            return []
+        lines = [f"audit de confidentialité : {f.fr()}" for f in result.failures]
+    except InfeasibleRelease as exc:  # the files contradict each other: nothing can be proven
+        lines = [f"audit de confidentialité impossible : {exc}"]
     folder = config.reports_dir(cohort)
     target = folder / WITHHELD
     if target.exists():
         shutil.rmtree(target)
     if (folder / "public").exists():
         (folder / "public").rename(target)
-    return [f"audit de confidentialité : {f.fr()}" for f in result.failures] + [
-        f"audit de confidentialité : rien n'est publié, les fichiers sont retenus dans {target}"]
+    return lines + [f"audit de confidentialité : rien n'est publié, les fichiers sont retenus dans {target}"]

@@ -15,18 +15,28 @@ from pathlib import Path
 from socinnov import config, files
 from socinnov.privacy.audiences import JURY, PUBLIC
 from socinnov.privacy.audit import release_gate
+from socinnov.privacy.disclosure import MIN_COUNT
 from socinnov.privacy.leaks import find_leaks, identifying_values
+from socinnov.privacy.leaks import public_files as leaks_public_files
 from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
 from socinnov.provenance import code_fingerprint
 
-SCANNED = {".html", ".csv", ".json", ".ipynb", ".md", ".pdf", ".txt"}
 STAMP = ".publication"
 
 
+def too_small(n_dossiers: int, min_count: int = MIN_COUNT) -> str | None:
+    """Why nothing can be released for the public yet (fewer dossiers than the threshold: every
+    count, the number filed included, would be « secret »), or ``None``."""
+    if n_dossiers < min_count:
+        return (f"{n_dossiers} dossier(s) déposé(s), moins que le seuil de {min_count} : tout compte serait "
+                "masqué, rien n'est diffusé au public")
+    return None
+
+
 def public_files(cohort: str) -> list[Path]:
-    folder = config.reports_dir(cohort) / PUBLIC
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SCANNED) if folder.exists() else []
+    """Every file under ``reports/COHORT/public``, whatever its suffix (``leaks.public_files``)."""
+    return leaks_public_files(config.reports_dir(cohort) / PUBLIC)
 
 
 def _state(cohort: str, manifest: dict) -> str:
@@ -35,9 +45,16 @@ def _state(cohort: str, manifest: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def release_public(cohort: str, *, force: bool = False) -> tuple[Path, list[str]]:
-    """Write the open dataset and check every public file; returns the dataset folder and the leaks."""
+def release_public(cohort: str, *, force: bool = False) -> tuple[Path | None, list[str]]:
+    """Write the open dataset and check every public file; returns the dataset folder and the leaks.
+    A cohort too small to publish anything (:func:`too_small`) gets no open dataset (``None``), and
+    whatever an earlier build published for it is withdrawn."""
     jury = load_cohort(cohort, audience=JURY)
+    if too_small(len(jury.tables["dossiers"])):
+        import shutil
+
+        shutil.rmtree(config.reports_dir(jury.name) / PUBLIC, ignore_errors=True)
+        return None, []
     stamp = config.reports_dir(jury.name) / PUBLIC / STAMP
     dataset = config.reports_dir(jury.name) / PUBLIC / "donnees-ouvertes"
     if not force and dataset.exists() and stamp.exists() and stamp.read_text() == _state(jury.name, jury.manifest):
