@@ -219,3 +219,25 @@ def test_completeness_line_sums_the_jurors_beyond_the_eighth():
     assert line(9).endswith("J08 : 8 manquantes, J09 : 9 manquantes")
     assert line(10).endswith("J08 : 8 manquantes, 2 autres juré·e·s : 19 manquantes")
     assert line(1) == "999 notes sur 1\u202f000 attendues ; J01 : 1 manquante"  # French thousands separator
+
+
+def test_before_eligibility_can_be_verified_no_dossier_is_called_ineligible(project):
+    """Dossiers filed, partners and budget not yet entered: every dossier fails the rules that
+    read them, so the funnel has no « Éligibles » step (not « Éligibles 0 ») and a dossier
+    without decision is « sans décision », not « inéligible » (issue 14)."""
+    from socinnov.analysis import overview
+    from socinnov.inputs.ingest import ingest
+    from socinnov.privacy.store import load_cohort
+    from tests import cohorts
+
+    for stage in ("depot", "eligibilite"):
+        cohorts.build_cohort(project / "data" / "raw" / stage, stage)
+        ingest(stage)
+    t = load_cohort("depot", audience="jury").tables
+    assert not overview.eligibility_checked(t)
+    assert "Éligibles" not in overview.funnel(t)["Étape"].tolist()
+    assert set(overview.with_decision(t)["decision"]) == {"sans décision"}
+    later = load_cohort("eligibilite", audience="jury").tables
+    assert overview.eligibility_checked(later)
+    assert overview.funnel(later).set_index("Étape").loc["Éligibles", "Dossiers"] == 7
+    assert (overview.with_decision(later)["decision"] == "inéligible").sum() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socinnov import fr
+from socinnov.call import stages
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
 from socinnov.call.vocabulary import FUNDED, NOT_RETAINED, REORIENTED
@@ -25,8 +26,15 @@ FUNNEL_STEPS = ("Dossiers déposés", "Éligibles", "Examinés par le jury", "Re
                 "Retenus - financés", "Retenus - réorientés", "Non retenus")
 
 
+def eligibility_checked(tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether eligibility could be verified (``stages``: partners and budget filled in). Before
+    that every dossier fails the rules that read them: none may be called ineligible yet."""
+    return stages.missing(tables, "eligibilite") is None
+
+
 def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Counts at each step of the call: dépôts, éligibles, examinés, retenus, financés, réorientés, non retenus."""
+    """Counts at each step of the call: dépôts, éligibles, examinés, retenus, financés, réorientés,
+    non retenus; without « Éligibles » while eligibility cannot be verified."""
     status = eligibility_status(tables["eligibility"])
     decisions = tables["decisions"]["decision"].value_counts()
     examined = tables["ratings"].loc[tables["ratings"]["grid"] == "acceptabilite", "dossier_id"].nunique()
@@ -41,6 +49,8 @@ def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ]
     out = pd.DataFrame({"Étape": FUNNEL_STEPS, "Dossiers": counts})
     out["Part des dépôts"] = [fr.percent(n / max(counts[0], 1)) for n in counts]
+    if not eligibility_checked(tables):
+        out = out[out["Étape"] != "Éligibles"].reset_index(drop=True)
     return out
 
 
@@ -51,14 +61,19 @@ def eligibility_summary(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_decision(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Dossiers with their eligibility and decision (« inéligible », « sans décision » where none)."""
+    """Dossiers with their eligibility and decision (« inéligible », « sans décision » where none).
+    While eligibility cannot be verified (:func:`eligibility_checked`), ``eligible`` is missing
+    and a dossier without decision is « sans décision », never « inéligible »."""
     status = eligibility_status(tables["eligibility"])
+    if not eligibility_checked(tables):
+        status = status.assign(eligible=pd.NA)
     # ids as text on both sides: a table with no rows yet (no decisions) is read with a float key
     d = tables["dossiers"].astype({"dossier_id": str})
     d = d.merge(status[["dossier_id", "eligible"]].astype({"dossier_id": str}), on="dossier_id", how="left")
     d = d.merge(tables["decisions"][["dossier_id", "decision"]].astype({"dossier_id": str}), on="dossier_id",
                 how="left")
-    d["decision"] = d["decision"].fillna(d["eligible"].map({True: "sans décision", False: "inéligible"}))
+    d["decision"] = d["decision"].fillna(d["eligible"].map({True: "sans décision", False: "inéligible"})).fillna(
+        "sans décision")
     return d
 
 

@@ -19,7 +19,6 @@ import pandas as pd
 
 from socinnov import __version__, config, files
 from socinnov.analysis import overview
-from socinnov.call.eligibility import eligibility_status
 from socinnov.call.grids import ACCEPTABILITY, load_grid
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences, disclosure
@@ -54,7 +53,8 @@ FIELDS = {
         ("types_innovation", "string", "Voies de l'innovation sociale revendiquées, séparées par « + » "
                                        "(services et produits, organisationnelle, territoriale), ou « secret »"),
         ("tranche_aide_sollicitee", "string", "Aide sollicitée, par tranche de 10 000 €, ou « secret »"),
-        ("eligible", "string", "Respecte toutes les conditions d'éligibilité de l'appel (True, False), ou « secret »"),
+        ("eligible", "string", "Respecte toutes les conditions d'éligibilité de l'appel (True, False), « secret », "
+                               "ou vide tant que l'éligibilité n'a pas pu être vérifiée"),
         ("issue", "string", "Issue validée par le comité d'élu-e-s : inéligible, non retenu, réorienté, financé ; "
                             "« sans décision » tant qu'elle n'est pas validée ; ou « secret »"),
     ],
@@ -138,7 +138,6 @@ def open_tables(tables: dict[str, pd.DataFrame], cohort: str, *, min_count: int 
     manifest = manifest or {}
     namespace = release_namespace(cohort, manifest.get("inputs"))
     d = overview.with_decision(tables)
-    status = eligibility_status(tables["eligibility"]).set_index("dossier_id")["eligible"]
     validated = tables["decisions"].set_index("dossier_id")["validated"].astype(bool)
     issue = d["decision"].map(DECISION_LABELS)
     pending = d["dossier_id"].map(validated).eq(False)  # a jury decision the comité has not voted yet
@@ -150,7 +149,8 @@ def open_tables(tables: dict[str, pd.DataFrame], cohort: str, *, min_count: int 
         "stade": d["stage"],
         "types_innovation": _types(d),
         "tranche_aide_sollicitee": d["requested_amount"].map(_band),
-        "eligible": d["dossier_id"].map(status).astype(bool).astype(str),
+        # empty while eligibility cannot be verified yet (overview.eligibility_checked)
+        "eligible": d["eligible"].map({True: "True", False: "False"}).fillna("").astype(str),
         "issue": issue.mask(pending.to_numpy(), "sans décision"),  # only validated decisions are published
     })
     ratings_table = None
