@@ -219,6 +219,7 @@ class PublicCohort:
         table = table.reindex(index=[c.label for c in grid.criteria],
                               columns=list(grid.level_labels), fill_value=0)
         table.index.name = "Critère"
+        table.columns.name = None  # not the raw column name « level » above the levels
         return disclosure.protect_counts(table, min_count=self.min_count)
 
     def laureates(self) -> pd.DataFrame:
