@@ -205,7 +205,15 @@ def _codebook(cohort: str, tables: dict[str, pd.DataFrame], grid_versions: dict[
              f"pseudonymes ; les combinaisons rares (moins de {min_count} dossiers) d'ancienne région, tranche "
              "d'aide, catégorie de porteur, stade, éligibilité et issue sont masquées (« secret »), ainsi que les "
              "valeurs qui redonneraient une case masquée des tableaux publiés. Seules les décisions validées par "
-             "le comité d'élu-e-s figurent dans l'issue.", ""]
+             "le comité d'élu-e-s figurent dans l'issue.", "",
+             "## Ouvrir les fichiers", "",
+             "Les fichiers CSV suivent la norme des données ouvertes : encodage UTF-8, séparateur virgule, point "
+             "décimal, une ligne d'en-têtes ; `datapackage.json` les décrit (Frictionless Data : "
+             "`frictionless validate datapackage.json`). Avec pandas : `pandas.read_csv(\"dossiers.csv\", "
+             "dtype=str, keep_default_na=False)`. Avec Excel en français, ne pas double-cliquer (Excel y "
+             "attend le point-virgule et un autre encodage) : menu Données > À partir d'un fichier texte/CSV, "
+             "« Origine du fichier » 65001 : Unicode (UTF-8), « Délimiteur » virgule ; LibreOffice Calc "
+             "demande ces deux réglages à l'ouverture.", ""]
     for fname, fields in FIELDS.items():
         lines += [f"## `{fname}` ({len(tables[fname])} lignes)", "", "| colonne | type | signification |",
                   "|---|---|---|"]
