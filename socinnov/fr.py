@@ -35,6 +35,18 @@ def number(value: float, decimals: int = 0) -> str:
     return text.replace(",", NNBSP).replace(".", ",")
 
 
+def count(n: int, singular: str, plural: str | None = None, *, zero: str | None = None) -> str:
+    """``n`` things in French: ``zero`` (default « aucun » + ``singular``), « 1 dossier »,
+    « 1 234 dossiers » (``plural``: ``singular`` + « s » by default).
+
+    >>> count(0, "dossier"), count(1, "dossier"), count(1234, "fiche écrite", "fiches écrites")
+    ('aucun dossier', '1 dossier', '1\u202f234 fiches écrites')
+    """
+    if n == 0:
+        return zero if zero is not None else f"aucun {singular}"
+    return f"{number(n)} {singular if n == 1 else (plural or singular + 's')}"
+
+
 def euros(value: float, decimals: int = 0) -> str:
     """``12500`` -> ``12 500 €``."""
     return "–" if value is None or pd.isna(value) else f"{number(value, decimals)}{NBSP}€"

@@ -96,7 +96,9 @@ def test_figure_html_keeps_alt_text_and_embeds_the_png():
     ax.plot([0, 1], [0, 1])
     fig.alt_text = "Une droite « test »"
     markup = display.figure_html(fig)
-    assert markup.startswith('<figure class="socinnov-figure"><img src="data:image/png;base64,')
+    assert markup.startswith('<figure class="socinnov-figure" data-textes="')
+    assert '<img src="data:image/png;base64,' in markup
+    assert 'data-textes="−0,2 | 0,0 | 0,2' in markup  # the drawn tick labels, French decimals
     assert 'alt="Une droite « test »"' in markup and "<figcaption>Une droite « test »</figcaption>" in markup
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socinnov import files
+from socinnov import files, fr
 from socinnov.call.grids import Grid, grid_ratings
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences
@@ -117,14 +117,19 @@ def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tupl
     counts = divergence_counts(div, rated)
     counts = counts[counts["divergent_criteria"] > 0]
     if not audiences.definition(data.audience).named:
-        note = (f"{len(counts)} dossiers présentent au moins un critère où les jurés s'écartent de {min_spread} "
-                "niveaux ou plus. Les fiches de débat, nominatives, sont réservées au jury.")
+        n = len(counts)
+        found = ("Aucun dossier ne présente de critère" if n == 0 else
+                 f"{fr.count(n, 'dossier')} {'présente' if n == 1 else 'présentent'} au moins un critère")
+        note = (f"{found} où les jurés s'écartent de {min_spread} niveaux ou plus. Les fiches de débat, nominatives, "
+                "sont réservées au jury.")
         return counts.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
     out_dir = config.reports_dir(data.name) / data.audience / DEBATE_SHEETS
     paths = write_debate_sheets(div, data.dossiers, data.jurors, grid, out_dir, cohort=data.name,
                                 min_spread=min_spread)
     table = pd.DataFrame({"Dossier": [sheet_link(d) for d in counts["dossier_id"]],
                           "Critères divergents": counts["divergent_criteria"].to_numpy()})
-    note = (f"{len(paths)} fiches de débat écrites (un dossier par fiche, critères où les jurés s'écartent de "
-            f"{min_spread} niveaux ou plus). Cliquer sur un dossier pour ouvrir sa fiche.")
+    written = fr.count(len(paths), "fiche de débat écrite", "fiches de débat écrites",
+                       zero="Aucune fiche de débat écrite")
+    note = (f"{written[0].upper() + written[1:]} (un dossier par fiche, critères où les jurés s'écartent de "
+            f"{min_spread} niveaux ou plus)." + (" Cliquer sur un dossier pour ouvrir sa fiche." if paths else ""))
     return table, note
