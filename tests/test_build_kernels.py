@@ -38,8 +38,9 @@ def _notebook(name: str, audiences: list[str], *cells: str, order: int = 90) -> 
 
 # Each notebook appends, from inside its kernel, the kernel's pid, the audience it was asked for
 # and the audience the kernel was started for.
+# (SOCINNOV_TRACE, not the project root: a public kernel runs on the release's own root)
 TRACE = ('import os, pathlib\n'
-         'with open(pathlib.Path(os.environ["SOCINNOV_ROOT"]) / "trace.txt", "a") as fh:\n'
+         'with open(pathlib.Path(os.environ["SOCINNOV_TRACE"]), "a") as fh:\n'
          '    fh.write(f"{os.getpid()} {audience} {os.environ[\'SOCINNOV_KERNEL_AUDIENCE\']}\\n")')
 
 
@@ -49,7 +50,8 @@ def _outputs(nb_path) -> list[str]:
             for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
 
 
-def test_a_kernel_runs_only_its_own_audience_and_is_reset_between_notebooks(tiny_cohort):
+def test_a_kernel_runs_only_its_own_audience_and_is_reset_between_notebooks(tiny_cohort, monkeypatch):
+    monkeypatch.setenv("SOCINNOV_TRACE", str(config.project_root() / "trace.txt"))
     _notebook("essai_a", ["jury", "comite"], TRACE,
               "secret = 'donnée du carnet précédent'\nimport matplotlib.pyplot as plt\nfig = plt.figure()\n"
               "plt.rcParams['lines.linewidth'] = 9", order=91)
