@@ -62,26 +62,36 @@ def test_usage_errors_in_french(capsys):
         assert exit_.value.code == 2 and expected in capsys.readouterr().err
 
 
-def test_a_damaged_key_file_says_what_to_do(tiny_cohort, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def decided(project):
+    """The hand-made cohort at the decisions stage (8 dossiers: enough for an open dataset, whose
+    pseudonyms need the key; the 2-dossier tiny cohort publishes nothing)."""
+    from tests import cohorts
+
+    return cohorts.build_cohort(project / "data" / "raw" / "decisions", "decisions")
+
+
+def test_a_damaged_key_file_says_what_to_do(decided, tmp_path, monkeypatch, capsys):
     key = tmp_path / "cle-abimee"
     key.write_bytes(b"trop court")
+    key.chmod(0o600)
     monkeypatch.setenv("SOCINNOV_KEY_FILE", str(key))
     pseudonyms._key.cache_clear()
     try:
-        status, err = _run(capsys, "opendata", "tiny")
+        status, err = _run(capsys, "opendata", "decisions")
     finally:
         pseudonyms._key.cache_clear()
     assert status == 2
     assert f"Erreur : clé de pseudonymisation trop courte dans {key} : 10 octets, 32 attendus ; remettre la clé" in err
 
 
-def test_a_key_file_that_cannot_be_created(tiny_cohort, tmp_path, monkeypatch, capsys):
+def test_a_key_file_that_cannot_be_created(decided, tmp_path, monkeypatch, capsys):
     blocker = tmp_path / "pas-un-dossier"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("SOCINNOV_KEY_FILE", str(blocker / "cle"))
     pseudonyms._key.cache_clear()
     try:
-        status, err = _run(capsys, "opendata", "tiny")
+        status, err = _run(capsys, "opendata", "decisions")
     finally:
         pseudonyms._key.cache_clear()
     assert status == 2

@@ -33,7 +33,7 @@ from socinnov import __version__, config, files, fr
 from socinnov.call import stages
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
-from socinnov.privacy import release, snapshot
+from socinnov.privacy import snapshot
 from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
@@ -390,6 +390,8 @@ def _waiting(cohort: str, reports, specs, *, log) -> dict[str, str]:
     have = stages.available(tables)
     waiting = {s.name: why for s in reports if s.name in stages.REPORT_PLANS
                and (why := stages.report_contents(have, s.name).blocked)}
+    from socinnov.privacy import release  # the audit (scipy) only when a build runs
+
     too_small = release.too_small(len(tables["dossiers"]))
     if too_small:  # a report for the public alone: nothing of it could be shown
         waiting |= {s.name: too_small for s in reports if s.audiences == (PUBLIC,) and s.name not in waiting}
