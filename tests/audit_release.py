@@ -119,12 +119,21 @@ import pandas as pd
 ID = "Identifiant du dossier"
 
 
+def _encoding(path: Path) -> str:
+    """UTF-8 as the kit writes, or Windows-1252 as an office saves from its spreadsheet."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding=_encoding(path))
 
 
-def _write(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+def _write(df: pd.DataFrame, path: Path, encoding: str = "utf-8-sig") -> None:
+    df.to_csv(path, sep=";", index=False, encoding=encoding)
 
 
 def decision_of(raw: Path, decision: str) -> str:
@@ -168,8 +177,16 @@ def withdraw(raw: Path, decision: str = "non retenu") -> str:
     for path in raw.glob("*.csv"):
         df = _read(path)
         if ID in df:
-            _write(df[df[ID] != dossier], path)
+            _write(df[df[ID] != dossier], path, _encoding(path))
     return dossier
+
+
+def correct(raw: Path, dossier: str, column: str, value: str) -> None:
+    """One value of ``dossiers.csv`` corrected by the office between two releases."""
+    path = raw / "dossiers.csv"
+    d = _read(path)
+    d.loc[d[ID] == dossier, column] = value
+    _write(d, path, _encoding(path))
 
 
 def write_legacy_open_data(cohort: str, folder: Path) -> None:
@@ -202,13 +219,20 @@ def write_legacy_open_data(cohort: str, folder: Path) -> None:
 
 def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     """One seeded cohort with adversarial edits, released before and after the fixes, then
-    again after a withdrawal: yields ``(step, audit result)`` as each step is audited."""
+    again after a withdrawal: yields ``(step, audit result, CPU seconds of the audit)`` as each
+    step is audited (the last one against the ledger's release, the two-release programme)."""
     import shutil
+    import time
 
     from socinnov import config
     from socinnov.demo import write_demo
     from socinnov.inputs.ingest import ingest
     from socinnov.privacy import audit, published
+
+    def timed(run):
+        start = time.process_time()
+        result = run()
+        return result, time.process_time() - start
 
     name = f"graine-{seed}"
     raw = config.raw_dir(name)
@@ -220,15 +244,15 @@ def scenario(root: Path, seed: int, *, n_dossiers: int = 40):
     truth = audit.dossier_types(load_cohort(name, audience="jury").tables, validated_only=False)
     publish(name, public, legacy=True)
     write_legacy_open_data(name, public / "donnees-ouvertes")
-    yield "avant", audit.audit(published.read_release(public), truth)
+    yield "avant", *timed(lambda: audit.audit(published.read_release(public), truth))
     shutil.rmtree(public)
     publish(name, public)
-    yield "après", audit.audit_cohort(name, record=True)
+    yield "après", *timed(lambda: audit.audit_cohort(name, record=True))
     withdraw(raw)
     ingest(name)
     shutil.rmtree(public)
     publish(name, public)
-    yield "après retrait", audit.audit_cohort(name)
+    yield "après retrait", *timed(lambda: audit.audit_cohort(name, against_ledger=True))
 
 
 if __name__ == "__main__":  # the results table of docs/confidentiality.md
@@ -245,9 +269,10 @@ if __name__ == "__main__":  # the results table of docs/confidentiality.md
         if f.is_file():
             (root / "data" / "external" / f.name).write_bytes(f.read_bytes())
     os.environ["SOCINNOV_ROOT"] = str(root)
+    os.environ.setdefault("SOCINNOV_KEY_FILE", str(root.parent / "cle-pseudonymes"))  # a throw-away key
     for seed in seeds:
-        for step, res in scenario(root, seed):
+        for step, res, cpu in scenario(root, seed):
             sensitive = [f for f in res.findings if f.sensitive]
-            print(f"| graine-{seed} | {step} | {len(sensitive)} | {len(res.failures)} | "
+            print(f"| graine-{seed} | {step} | {len(sensitive)} | {len(res.failures)} | {cpu:.1f} s | "
                   + "; ".join(f"{f.label} [{f.low:g} ; {f.high:g}] (vrai {f.true:g})" for f in res.failures[:5])
                   + (" …" if len(res.failures) > 5 else "") + " |", flush=True)

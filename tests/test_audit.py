@@ -164,6 +164,36 @@ def test_a_passing_release_enters_the_ledger_with_hashes_and_no_dossier_id(seede
 
 
 @seeded_test
+def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded):
+    from socinnov.inputs.ingest import ingest
+
+    publish(seeded["name"], seeded["public"])
+    assert audit.audit_cohort(seeded["name"], record=True).ok
+    [earlier] = ledger.read_ledger(seeded["name"])
+    truth = truth_of(seeded["name"], validated_only=True).set_index("dossier_id")
+    gone = withdraw(seeded["raw"])
+    ingest(seeded["name"])
+    shutil.rmtree(seeded["public"])
+    publish(seeded["name"], seeded["public"])
+    second = audit.audit_cohort(seeded["name"], against_ledger=True)
+    changes = {f.label: f for f in second.findings if f.source == audit.CHANGES}
+    values = {a: truth.loc[gone, a] for a in audit.ATTRS}
+    assert {label: f.true for label, f in changes.items()} == {  # one per attribute of the withdrawn dossier
+        f"retrait : {audit.CHANGE_LABELS.get(a, audit.ATTR_LABELS[a])} = {audit._value_fr(a, v)}": 1
+        for a, v in values.items()}
+    # a value whose count both releases publish is given back by their difference (n, then n - 1)
+    current = published.read_release(seeded["public"])
+    before = published.Release.from_json(earlier["publie"])
+    shown = [a for a, v in values.items() if all(any(c.pred == published.pred(**{a: {v}}) and c.value is not None
+                                                      for c in rel.cells) for rel in (before, current))]
+    assert shown
+    for a in shown:
+        f = changes[f"retrait : {audit.CHANGE_LABELS.get(a, audit.ATTR_LABELS[a])} = {audit._value_fr(a, values[a])}"]
+        assert f.low == 1 and not f.safe
+    assert not second.ok
+
+
+@seeded_test
 def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
     from socinnov.cli.main import main
 
@@ -182,6 +212,80 @@ def test_failing_audit_publishes_nothing(seeded):
     assert lines and "rien n'est publié" in lines[-1]
     assert not seeded["public"].exists() and (config.reports_dir(seeded["name"]) / audit.WITHHELD).exists()
     assert ledger.read_ledger(seeded["name"]) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Two releases: the hand-made cohort (tests/cohorts.py) re-released after a withdrawal
+
+
+@pytest.fixture
+def released_twice(project):
+    """The 8-dossier cohort released (and recorded), then D04 withdrawn by its porteur and,
+    with ``change``, D07's département corrected from 33 to 24, released again."""
+    from socinnov.inputs.ingest import ingest
+    from tests import cohorts
+    from tests.audit_release import correct
+
+    def release(change: bool):
+        raw = cohorts.build_cohort(config.raw_dir("suivi"), "suivi")
+        ingest("suivi")
+        public = config.reports_dir("suivi") / "public"
+        publish("suivi", public)
+        assert audit.audit_cohort("suivi", record=True).ok
+        assert withdraw(raw) == "D04"  # the first « non retenu »
+        if change:
+            correct(raw, "D07", "Département", "24")
+        ingest("suivi")
+        shutil.rmtree(public)
+        publish("suivi", public)
+        return audit.audit_cohort("suivi", against_ledger=True)
+    return release
+
+
+def _changes(result):
+    return {f.label: f for f in result.findings if f.source == audit.CHANGES}
+
+
+# D04 (tests/cohorts.py): « Commune de Confolens », collectivité territoriale, amorçage, Charente
+# (16), not retained, eligible, innovation « services et produits » and « organisationnelle »
+D04 = {"catégorie de porteur": "collectivité ou établissement public", "stade": "amorçage", "département": "16",
+       "décision": "non retenu", "éligible": "oui", "types d'innovation": "services et produits + organisationnelle"}
+
+
+def test_a_withdrawal_is_one_finding_per_attribute_of_the_withdrawn_dossier(released_twice):
+    changes = _changes(released_twice(change=False))
+    assert {label: f.true for label, f in changes.items()} == {f"retrait : {a} = {v}": 1 for a, v in D04.items()}
+    # every dossier of the cohort is at « amorçage »: the stage table's total, 8 then 7, tells it
+    stage = changes["retrait : stade = amorçage"]
+    assert (stage.low, stage.safe) == (1, False)
+    assert [f.label for f in changes.values() if not f.safe] == ["retrait : stade = amorçage"]
+
+
+def test_a_changed_dossier_is_a_departure_by_its_unchanged_values(released_twice):
+    # D07: association, amorçage, not retained, eligible, « services et produits » alone; its
+    # former département (33) is no quantity of its own, the maps publish the correction
+    changes = _changes(released_twice(change=True))
+    assert {label: f.true for label, f in changes.items()} == {
+        "retrait : catégorie de porteur = collectivité ou établissement public": 1,
+        "modification : catégorie de porteur = association": 1,
+        "retrait ou modification : stade = amorçage": 2,
+        "retrait : département = 16": 1,
+        "retrait ou modification : décision = non retenu": 2,
+        "retrait ou modification : éligible = oui": 2,
+        "retrait : types d'innovation = services et produits + organisationnelle": 1,
+        "modification : types d'innovation = services et produits": 1,
+    }
+    # two dossiers left « amorçage »; the stage tables (8 then 7) prove one: the second is in doubt
+    assert changes["retrait ou modification : stade = amorçage"].low == 1
+
+
+def test_a_ledger_entry_hashed_twice_still_links_the_dossiers():
+    truth = pd.DataFrame({"dossier_id": ["D01", "D02"]})
+    once = ledger.hashed_ids(truth)
+    assert not set(once["dossier_id"]) & {"D01", "D02"}
+    assert list(ledger.hashed_like(truth, once)["dossier_id"]) == list(once["dossier_id"])
+    twice = ledger.hashed_ids(once)  # what the kit recorded before December 2026
+    assert list(ledger.hashed_like(truth, twice.iloc[:1])["dossier_id"]) == list(twice["dossier_id"])
 
 
 # --------------------------------------------------------------------------------------------

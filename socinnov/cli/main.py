@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seuil", type=int, default=5, metavar="N", help="effectif minimal publié (défaut 5)")
     p.add_argument("--detail", action="store_true", help="afficher l'intervalle de chaque quantité examinée")
     p.add_argument("--diffusions-anterieures", action="store_true",
-                   help="confronter aussi la diffusion à la précédente du registre (plusieurs minutes)")
+                   help="confronter aussi la diffusion à la précédente du registre")
     p.set_defaults(func=_audit)
 
     p = command(sub, "templates", help="écrire des fichiers d'entrée vides, en-têtes en français", description="""

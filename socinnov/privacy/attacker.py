@@ -222,59 +222,82 @@ class Model:
 
 
 class StarModel(Model):
-    """The same attacker for one release, in a form some hundred times smaller.
+    """The same attacker, one release or two, in a form some ten to a hundred times smaller.
 
     Every published count is about one attribute and the decision at most (a profile, a map, the
-    funnel, the laureate list). So within each pattern of records (:class:`Model`) the unknowns
-    need not be the dossiers of each universe cell, only, per attribute, the dossiers of each
-    value and decision, ``y[p, a, v, d]``, tied by the pattern's number of dossiers of each
-    decision (the same whatever the attribute counted) and by its size. That star of two-way
-    tables around the decision has exactly the full programme's points: any integer two-way
-    tables agreeing on the decision counts are the margins of some list of dossiers (pair the
-    dossiers of each decision value by value, attribute by attribute), and real ones of some
-    real table (their conditional product); a pattern's known values only narrow its own
-    domains. Intervals, dual values and integer checks are therefore the same, on a few
-    thousand unknowns instead of tens of thousands (``tests/test_joint.py`` compares both).
-    A count over two attributes besides the decision is refused; two releases need the full
-    universe (a dossier kept from one to the next keeps all its attributes at once)."""
+    funnel, the laureate list). The unknowns are *groups* of dossiers whose values lie in one
+    product set: with one release, each pattern of records (:class:`Model`); with two (earlier
+    ``t0``, current ``t1``), the dossiers withdrawn from each pattern ``p`` of ``t0`` (``W_p``),
+    added to each pattern ``q`` of ``t1`` (``N_q``), and kept from ``p`` to ``q`` (``K_pq``, values
+    in both patterns' sets; a pair whose sets do not meet has no group). Within a group the
+    unknowns need not be the dossiers of each universe cell, only, per attribute, the dossiers of
+    each value and decision, ``y[g, a, v, d]``, tied by the group's number of dossiers of each
+    decision (the same whatever the attribute counted); a pattern's size is the sum of its
+    groups' sizes, a release's published count the sum over the groups it holds.
+
+    Exactness (same intervals, integer checks and integer points as :class:`Model`):
+
+    * star -> universe: any integer two-way tables of a group agreeing on the decision counts are
+      the margins of some list of dossiers (pair the dossiers of each decision value by value,
+      attribute by attribute), real ones of some real table (their conditional product); each
+      value lies in the group's product set, so in its patterns'. Releasing ``W_p`` and ``K_pq``
+      as ``t0``'s pattern ``p``, ``N_q`` and ``K_pq`` as ``t1``'s pattern ``q`` and the kept lists
+      as ``k`` gives a point of :class:`Model` (``k[c]`` is at most each release's count of ``c``,
+      the kept dossiers being in both) with the same published counts and objective: a kept
+      dossier keeps all its attributes at once because it is one dossier of one list.
+    * universe -> star: split each ``k[c]`` among the pattern pairs (a transportation problem:
+      at most ``sum_p x[p, c]`` leaves ``t0`` and at most ``sum_q x[q, c]`` reaches ``t1``, so a
+      greedy split exists, integral when ``k`` is), the rest of ``x[p, c]`` is ``W_p``'s, of
+      ``x[q, c]`` ``N_q``'s; every group's margins are a star point.
+
+    The withdrawn dossiers of ``t0`` (:meth:`withdrawn_expr`, the universe's ``x - k``) are the
+    ``W`` groups. A count over two attributes besides the decision is refused.
+    ``tests/test_joint.py`` compares both forms bound for bound, one release and two."""
 
     HUB = "dec"
 
-    def __init__(self, release: Release):
-        self.releases = [("courante", release)]
+    def __init__(self, release: Release | list[tuple[str, Release]]):
+        self.releases = [("courante", release)] if isinstance(release, Release) else list(release)
+        if len(self.releases) > 2:
+            raise ValueError("au plus deux diffusions")
         self.attrs = tuple(a for a in ATTRS if a != self.HUB)
-        self.patterns = {"courante": _patterns(release)}
-        keys = []  # (pattern, attribute, value, decision)
-        for i, (allowed, _size) in enumerate(self.patterns["courante"]):
-            decs = [d for d in DOMAINS[self.HUB] if d in allowed.get(self.HUB, DOMAINS[self.HUB])]
+        self.patterns = {tag: _patterns(rel) for tag, rel in self.releases}
+        self.groups = _groups(self.patterns)
+        keys = []  # (group, attribute, value, decision)
+        for g, (_members, allowed) in enumerate(self.groups):
             for a in self.attrs:
-                keys += [(i, a, v, d) for v in DOMAINS[a] if v in allowed.get(a, DOMAINS[a]) for d in decs]
-        self.var_pattern = np.array([k[0] for k in keys], dtype=int)
+                keys += [(g, a, v, d) for v in DOMAINS[a] if v in allowed[a]
+                         for d in DOMAINS[self.HUB] if d in allowed[self.HUB]]  # the domains' order, not a set's
+        self.var_group = np.array([k[0] for k in keys], dtype=int)
         self.var_attr = np.array([k[1] for k in keys], dtype=object)
         self.var_value = np.array([k[2] for k in keys], dtype=object)
         self.var_dec = np.array([k[3] for k in keys], dtype=object)
         self.n = self.n_x = len(keys)
-        rows: list[tuple[np.ndarray, np.ndarray]] = []  # (column indices, coefficients)
+        rows: list[tuple[np.ndarray, np.ndarray | None]] = []  # (column indices, coefficients)
         rhs: list[float] = []
         first = self.var_attr == self.attrs[0]
-        for i, (_allowed, size) in enumerate(self.patterns["courante"]):
-            mine = self.var_pattern == i
-            if size is not None:  # a pattern of unknown size has no equation of its own
-                rows.append((np.flatnonzero(mine & first), None))
-                rhs.append(float(size))
-            for d in set(self.var_dec[mine]):  # each attribute counts the pattern's dossiers of d
+        for g in range(len(self.groups)):
+            mine = self.var_group == g
+            for d in dict.fromkeys(self.var_dec[mine]):  # each attribute counts the group's dossiers of d
                 base = np.flatnonzero(mine & first & (self.var_dec == d))
                 for a in self.attrs[1:]:
                     other = np.flatnonzero(mine & (self.var_attr == a) & (self.var_dec == d))
                     rows.append((np.concatenate([other, base]),
                                  np.concatenate([np.ones(len(other)), -np.ones(len(base))])))
                     rhs.append(0.0)
+        for tag, pats in self.patterns.items():
+            for i, (_allowed, size) in enumerate(pats):
+                if size is not None:  # a pattern of unknown size has no equation of its own
+                    gs = [g for g, (members, _a) in enumerate(self.groups) if members.get(tag) == i]
+                    rows.append((np.flatnonzero(first & np.isin(self.var_group, gs)), None))
+                    rhs.append(float(size))
         self.row_cells = {}
-        for cell in release.cells:
-            if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
-                self.row_cells[len(rows)] = ("courante", cell)
-                rows.append((np.flatnonzero(self.expr("courante", cell.pred)), None))
-                rhs.append(float(cell.value))
+        for tag, rel in self.releases:
+            for cell in rel.cells:
+                if cell.domain == "dossiers" and cell.kind == "count" and cell.value is not None:
+                    self.row_cells[len(rows)] = (tag, cell)
+                    rows.append((np.flatnonzero(self.expr(tag, cell.pred)), None))
+                    rhs.append(float(cell.value))
         i = np.concatenate([np.full(len(cols), r) for r, (cols, _) in enumerate(rows)]) if rows else np.zeros(0, int)
         j = np.concatenate([cols for cols, _ in rows]) if rows else np.zeros(0, int)
         v = np.concatenate([np.ones(len(cols)) if c is None else c for cols, c in rows]) if rows else np.zeros(0)
@@ -282,21 +305,41 @@ class StarModel(Model):
         self.eq = LinearConstraint(A, np.array(rhs), np.array(rhs))
         self.ineq = None
 
-    def expr(self, tag: str, p: tuple) -> np.ndarray:
+    def _count(self, groups: list[int], p: tuple) -> np.ndarray:
         allowed = dict(p)
         others = [a for a in allowed if a != self.HUB]
         if len(others) > 1:
             raise ValueError(f"compte sur plusieurs attributs hors décision : {sorted(others)}")
         attr = others[0] if others else self.attrs[0]
-        mask = self.var_attr == attr
+        mask = (self.var_attr == attr) & np.isin(self.var_group, groups)
         if others:
             mask &= np.isin(self.var_value, list(allowed[attr]))
         if self.HUB in allowed:
             mask &= np.isin(self.var_dec, list(allowed[self.HUB]))
         return mask.astype(float)
 
+    def expr(self, tag: str, p: tuple) -> np.ndarray:
+        return self._count([g for g, (members, _a) in enumerate(self.groups) if tag in members], p)
+
     def withdrawn_expr(self, tag: str, p: tuple) -> np.ndarray:
-        raise NotImplementedError("deux diffusions : modèle complet (Model)")
+        return self._count([g for g, (members, _a) in enumerate(self.groups) if set(members) == {tag}], p)
+
+
+def _groups(patterns: dict[str, list[tuple[dict, int]]]) -> list[tuple[dict, dict]]:
+    """:class:`StarModel`'s groups: ``(members, allowed)``, members mapping each release the
+    group's dossiers are in to their pattern there, allowed each attribute's possible values."""
+    def meet(*alloweds: dict) -> dict:
+        return {a: set.intersection(set(DOMAINS[a]), *(set(x.get(a, DOMAINS[a])) for x in alloweds)) for a in ATTRS}
+
+    tags = list(patterns)
+    out = [({tag: i}, meet(allowed)) for tag in tags for i, (allowed, _size) in enumerate(patterns[tag])]
+    if len(tags) == 2:
+        for (i, (a0, _s0)), (j, (a1, _s1)) in itertools.product(enumerate(patterns[tags[0]]),
+                                                               enumerate(patterns[tags[1]])):
+            both = meet(a0, a1)
+            if all(both.values()):
+                out.append(({tags[0]: i, tags[1]: j}, both))
+    return out
 
 
 def _patterns(rel: Release) -> list[tuple[dict, int]]:
@@ -370,8 +413,9 @@ def count_quantities(model: Model, current: Release, truth: pd.DataFrame, min_co
 def check(model: Model, expr: np.ndarray, v: float, sensitive: bool, p_count: float = P_COUNT, *,
           withdrawn: bool = False) -> tuple[float, float, bool]:
     """The attacker's interval of ``expr`` and whether it protects the true value ``v``: it must
-    reach ``v - m`` and ``v + m`` (:func:`required_margin`), proven on the integer points; a
-    withdrawn dossier's attribute needs only a doubt that it held that value."""
+    reach ``v - m`` and ``v + m`` (:func:`required_margin`), proven on the integer points; the
+    dossiers that left between two releases (``withdrawn``: withdrawn or changed) need only a
+    doubt that they all held that value (the interval reaches ``v - 1``)."""
     low, high = model.bounds(expr)
     if withdrawn:  # the attacker must not be sure the withdrawn dossiers had this value
         need_low, need_high = v - 1, -math.inf

@@ -43,20 +43,27 @@ import pandas as pd
 from socinnov.privacy.attacker import (
     P_COUNT,
     InfeasibleRelease,
-    Model,
     StarModel,
     check,
     count_quantities,
     required_margin,
 )
 from socinnov.privacy.disclosure import MIN_COUNT, SECRET
-from socinnov.privacy.ledger import file_sha256, read_ledger, record_release, truth_from_json
+from socinnov.privacy.ledger import (
+    file_sha256,
+    hashed_ids,
+    hashed_like,
+    read_ledger,
+    record_release,
+    truth_from_json,
+)
 from socinnov.privacy.published import (
     ANY_FUNDED,
     ATTR_LABELS,
     ATTRS,
     DEPARTEMENTS,
     PENDING,
+    TYPE_NAMES,
     Release,
     dossier_types,
     pred,
@@ -121,45 +128,82 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
           min_count: int = MIN_COUNT, p_count: float = P_COUNT, p_amount: float = P_AMOUNT,
           all_intervals: bool = False) -> AuditResult:
     """Intervals of every sensitive suppressed or implied quantity of ``current``, given itself
-    and the earlier release (``earlier``: the release as published and the truth at that time;
-    the model of both together holds everything the current one alone says). Non-sensitive
-    quantities (secondary suppressions) carry no requirement: their interval is computed only
-    with ``all_intervals``."""
+    and the earlier release (``earlier``: the release as published and the truth at that time,
+    under the same dossier ids as ``truth``; the model of both together holds everything the
+    current one alone says, and what their difference tells of the dossiers that left, see
+    :func:`_changes`). Non-sensitive quantities (secondary suppressions) carry no requirement:
+    their interval is computed only with ``all_intervals``."""
     findings: list[Finding] = []
     unrecognised = list(current.unrecognised)
     contexts = list(earlier[-1:]) or [None]
     for ctx in contexts:
         rels = [("courante", current)] if ctx is None else [("antérieure", ctx[0]), ("courante", current)]
-        # one release: the star form (attacker.StarModel), same intervals, far fewer unknowns
-        model = StarModel(current) if ctx is None else Model(rels)
+        # the star form of the attacker's programme (attacker.StarModel): the full universe's
+        # intervals, one release or two, on some two thousand unknowns instead of 20 000 to 90 000
+        model = StarModel(rels)
         quantities = count_quantities(model, current, truth, min_count)
         if ctx is not None:
-            quantities += _changes(model, ctx[1], truth, min_count)
+            quantities += _changes(model, ctx[1], truth)
         for label, source, expr, v, sensitive in quantities:
             if not sensitive and not all_intervals:
                 findings.append(Finding(label, source, v, math.nan, math.nan, False, True))
                 continue
-            withdrawn = ctx is not None and label.startswith("retrait")
-            low, high, safe = check(model, expr, v, sensitive, p_count, withdrawn=withdrawn)
-            findings.append(Finding(label if ctx is None or withdrawn else f"{label} (avec la diffusion antérieure)",
+            change = source == CHANGES
+            low, high, safe = check(model, expr, v, sensitive, p_count, withdrawn=change)
+            findings.append(Finding(label if ctx is None or change else f"{label} (avec la diffusion antérieure)",
                                     source, v, low, high, sensitive, safe))
     findings += _audit_amounts(current, truth, min_count=min_count, p=p_amount)
     findings += _audit_ratings(current, min_count=min_count, p=p_count)
     return AuditResult(findings, unrecognised, current.files)
 
 
-def _changes(model: Model, before: pd.DataFrame, now: pd.DataFrame, min_count: int):
-    """The withdrawn dossiers' attributes: each value they hold, one attribute at a time."""
+CHANGES = "(différence entre diffusions)"
+
+
+def _changes(model: StarModel, before: pd.DataFrame, now: pd.DataFrame) -> list[tuple]:
+    """What the difference of two releases tells of the dossiers that left the earlier one.
+
+    ``before`` and ``now``: each dossier's type at the earlier release and now, under the same
+    (hashed) ids. A dossier gone from ``now`` was withdrawn; one whose type differs was changed
+    (a decision taken, a correction). Either is, for the attacker, a dossier of the earlier
+    release not kept as it was: his programme counts them together
+    (``StarModel.withdrawn_expr``, earlier dossiers minus kept ones). For each value such a
+    dossier kept from the earlier release — every attribute of a withdrawn dossier, the
+    unchanged attributes of a changed one — the attacker must not be sure how many of the
+    departing dossiers held it (``attacker.check``, ``withdrawn``): the quantity's true value
+    counts every departing dossier holding it, a changed dossier's former value of its changed
+    attribute included, and its label says which kind of departure holds it (« retrait »,
+    « modification », both). A changed attribute's former value alone makes no quantity: the
+    two releases' margins publish the change (a decision taken is the news), each audited on its
+    own; what must stay uncertain is which dossier, by its other attributes, changed."""
     key = list(ATTRS)
-    merged = before.merge(now[["dossier_id", *key]], on=["dossier_id", *key], how="left", indicator=True)
-    gone = merged[merged["_merge"] == "left_only"]
+    merged = before[["dossier_id", *key]].merge(now[["dossier_id", *key]], on="dossier_id", how="left",
+                                               suffixes=("", " now"), indicator=True)
+    gone = (merged["_merge"] == "left_only").to_numpy()
+    same = {a: (merged[a] == merged[f"{a} now"]).to_numpy() & ~gone for a in key}
+    changed = ~gone & ~np.logical_and.reduce([same[a] for a in key])
     out = []
-    for a in ATTRS:
-        for v in gone[a].unique():
-            p = pred(**{a: {v}})
-            out.append((f"retrait : {ATTR_LABELS[a]} = {v}", "(différence entre diffusions)",
-                        model.withdrawn_expr("antérieure", p), int((gone[a] == v).sum()), True))
+    for a in key:
+        for v in pd.unique(merged.loc[gone | changed, a]):
+            held = (merged[a] == v).to_numpy()
+            if not (held & (gone | (changed & same[a]))).any():
+                continue  # only the attribute that changed held it
+            leaving = held & (gone | changed)
+            kinds = " ou ".join(k for k, m in (("retrait", gone), ("modification", changed)) if (leaving & m).any())
+            out.append((f"{kinds} : {CHANGE_LABELS.get(a, ATTR_LABELS[a])} = {_value_fr(a, v)}", CHANGES,
+                        model.withdrawn_expr("antérieure", pred(**{a: {v}})), int(leaving.sum()), True))
     return out
+
+
+CHANGE_LABELS = {"types": "types d'innovation"}
+
+
+def _value_fr(attr: str, value) -> str:
+    if attr == "elig":
+        return "oui" if value else "non"
+    if attr == "types":
+        return " + ".join(n for i, n in enumerate(TYPE_NAMES) if int(value) & (1 << i)) or "aucun"
+    return str(value)
 
 
 def _audit_amounts(rel: Release, truth: pd.DataFrame, *, min_count: int, p: float) -> list[Finding]:
@@ -267,9 +311,8 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
                  all_intervals: bool = False, validated_only: bool | None = None,
                  against_ledger: bool = False) -> AuditResult:
     """Audit ``reports/COHORT/public`` on its own; with ``against_ledger``, also against the
-    latest differing release of the ledger (the two-release model: minutes on a regional cohort,
-    so not yet part of every release, see docs/confidentiality.md); with ``record``, a passing
-    release is added to the ledger."""
+    latest differing release of the ledger (the two-release programme, see
+    docs/confidentiality.md); with ``record``, a passing release is added to the ledger."""
     from socinnov import config
     from socinnov.privacy.store import load_cohort
 
@@ -277,17 +320,15 @@ def audit_cohort(cohort: str, *, min_count: int = MIN_COUNT, record: bool = Fals
     jury = load_cohort(cohort, audience="jury")
     truth = dossier_types(jury.tables, validated_only=validated_only)
     current = read_release(public) if public.exists() else Release()
-    own = {k: file_sha256(public / k) for k in (p.relative_to(public) for p in public.rglob("*") if p.is_file())} \
+    own = {str(p.relative_to(public)): file_sha256(p) for p in public.rglob("*") if p.is_file()} \
         if public.exists() else {}
-    earlier = [(Release.from_json(e["publie"]), truth_from_json(e["types"])) for e in read_ledger(jury.name)
-               if against_ledger and e["fichiers"] != {str(k): v for k, v in own.items()}]
-    import hashlib
-
-    hashed = truth.assign(dossier_id=[hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in truth["dossier_id"]])
+    entries = [e for e in read_ledger(jury.name) if against_ledger and e["fichiers"] != own]
     # only the latest differing release is compared in full (each release was audited against its own past)
-    result = audit(current, hashed, earlier=earlier[-1:], min_count=min_count, all_intervals=all_intervals)
+    earlier = [(Release.from_json(e["publie"]), truth_from_json(e["types"])) for e in entries[-1:]]
+    now = hashed_like(truth, earlier[0][1]) if earlier else hashed_ids(truth)
+    result = audit(current, now, earlier=earlier, min_count=min_count, all_intervals=all_intervals)
     if record and result.ok and public.exists():
-        record_release(jury.name, public, current, hashed)
+        record_release(jury.name, public, current, truth)
     return result
 
 

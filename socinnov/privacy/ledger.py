@@ -38,12 +38,29 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _truth_json(truth: pd.DataFrame) -> dict:
+def _hash(dossier_id) -> str:
     import hashlib
 
-    t = truth.copy()  # dossier ids hashed: the ledger only needs to know who stayed
-    t["dossier_id"] = [hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in t["dossier_id"]]
-    return t.to_dict(orient="list")
+    return hashlib.sha256(str(dossier_id).encode()).hexdigest()[:16]
+
+
+def hashed_ids(truth: pd.DataFrame) -> pd.DataFrame:
+    """``truth`` with its dossier ids hashed: the ledger only needs to know who stayed."""
+    return truth.assign(dossier_id=[_hash(i) for i in truth["dossier_id"]])
+
+
+def hashed_like(truth: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """``truth`` (plain ids) with its ids hashed as the ledger's ``before`` holds them: once, or
+    twice for an entry recorded by the kit before December 2026, which hashed hashed ids (no id
+    then matched, and every dossier looked withdrawn)."""
+    once = hashed_ids(truth)
+    twice = hashed_ids(once)
+    ids = set(before["dossier_id"])
+    return twice if ids & set(twice["dossier_id"]) and not ids & set(once["dossier_id"]) else once
+
+
+def _truth_json(truth: pd.DataFrame) -> dict:
+    return hashed_ids(truth).to_dict(orient="list")
 
 
 def truth_from_json(blob: dict) -> pd.DataFrame:
@@ -55,7 +72,8 @@ def truth_from_json(blob: dict) -> pd.DataFrame:
 
 def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFrame) -> dict:
     """Append this release to the ledger: when, every public file with its SHA-256, the cells
-    and records published, and the dossiers' types at that time. Written atomically."""
+    and records published, and the dossiers' types at that time (``truth`` with plain ids, hashed
+    here). Written atomically."""
     import datetime
     import os
     import tempfile
