@@ -168,14 +168,20 @@ class PublicCohort:
         """The cells suppressed on top of each table's own protection so that every public table,
         the maps and the laureate list read together keep every small count uncertain."""
         if self._joint is None:
-            from socinnov.privacy import joint
-            from socinnov.privacy.published import dossier_types, frames_cells
+            from socinnov.privacy import joint, ledger
+            from socinnov.privacy.published import Release, dossier_types, frames_cells
 
             frames = {"funnel": self._funnel(), "types": self._innovation_types(), "laureates": self.laureates(),
                       **{by: self._profile(by).reset_index() for by in ("legal_group", "stage")}}
             cells = frames_cells(frames, self._departement_counts())
-            self._joint = joint.extra_suppressions(cells, dossier_types(self._all_tables), min_count=self.min_count,
-                                                   fixed=frozenset({"laureates"}))
+            truth, earlier = dossier_types(self._all_tables), None
+            entries = ledger.read_ledger(self.name)  # read together with the latest release, if any
+            if entries:
+                before = ledger.truth_from_json(entries[-1]["types"])
+                earlier = (Release.from_json(entries[-1]["publie"]), before)
+                truth = ledger.hashed_like(truth, before)
+            self._joint = joint.extra_suppressions(cells, truth, min_count=self.min_count,
+                                                   fixed=frozenset({"laureates"}), earlier=earlier)
         return self._joint
 
     def amounts(self) -> pd.DataFrame:

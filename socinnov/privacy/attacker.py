@@ -18,6 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from socinnov.privacy.disclosure import SECRET
 from socinnov.privacy.published import (
+    ATTR_LABELS,
     ATTRS,
     DEPARTEMENTS,
     DOMAINS,
@@ -430,3 +431,55 @@ def check(model: Model, expr: np.ndarray, v: float, sensitive: bool, p_count: fl
         safe = (low_ok or model.reaches(expr, need_low, below=True)) and (
             need_high == -math.inf or high_ok or model.reaches(expr, need_high, below=False))
     return low, high, safe
+
+
+CHANGES = "(différence entre diffusions)"
+
+
+def changes(model: StarModel, before: pd.DataFrame, now: pd.DataFrame) -> list[tuple]:
+    """What the difference of two releases tells of the dossiers that left the earlier one.
+
+    ``before`` and ``now``: each dossier's type at the earlier release and now, under the same
+    (hashed) ids. A dossier gone from ``now`` was withdrawn; one whose type differs was changed
+    (a decision taken, a correction). Either is, for the attacker, a dossier of the earlier
+    release not kept as it was: his programme counts them together
+    (``StarModel.withdrawn_expr``, earlier dossiers minus kept ones). For each value such a
+    dossier kept from the earlier release — every attribute of a withdrawn dossier, the
+    unchanged attributes of a changed one — the attacker must not be sure how many of the
+    departing dossiers held it (``attacker.check``, ``withdrawn``): the quantity's true value
+    counts every departing dossier holding it, a changed dossier's former value of its changed
+    attribute included, and its label says which kind of departure holds it (« retrait »,
+    « modification », both). A changed attribute's former value alone makes no quantity: the
+    two releases' margins publish the change (a decision taken is the news), each audited on its
+    own; what must stay uncertain is which dossier, by its other attributes, changed. A value every
+    dossier of the earlier release held makes no quantity either: the attacker knew it of each."""
+    key = list(ATTRS)
+    merged = before[["dossier_id", *key]].merge(now[["dossier_id", *key]], on="dossier_id", how="left",
+                                               suffixes=("", " now"), indicator=True)
+    gone = (merged["_merge"] == "left_only").to_numpy()
+    same = {a: (merged[a] == merged[f"{a} now"]).to_numpy() & ~gone for a in key}
+    changed = ~gone & ~np.logical_and.reduce([same[a] for a in key])
+    out = []
+    for a in key:
+        for v in pd.unique(merged.loc[gone | changed, a]):
+            held = (merged[a] == v).to_numpy()
+            if not (held & (gone | (changed & same[a]))).any():
+                continue  # only the attribute that changed held it
+            if held.all():  # every dossier held it: proving it of one who left tells nothing new
+                continue
+            leaving = held & (gone | changed)
+            kinds = " ou ".join(k for k, m in (("retrait", gone), ("modification", changed)) if (leaving & m).any())
+            out.append((f"{kinds} : {CHANGE_LABELS.get(a, ATTR_LABELS[a])} = {_value_fr(a, v)}", CHANGES,
+                        model.withdrawn_expr("antérieure", pred(**{a: {v}})), int(leaving.sum()), True))
+    return out
+
+
+CHANGE_LABELS = {"types": "types d'innovation"}
+
+
+def _value_fr(attr: str, value) -> str:
+    if attr == "elig":
+        return "oui" if value else "non"
+    if attr == "types":
+        return " + ".join(n for i, n in enumerate(TYPE_NAMES) if int(value) & (1 << i)) or "aucun"
+    return str(value)

@@ -41,9 +41,11 @@ import numpy as np
 import pandas as pd
 
 from socinnov.privacy.attacker import (
+    CHANGES,
     P_COUNT,
     InfeasibleRelease,
     StarModel,
+    changes,
     check,
     count_quantities,
     required_margin,
@@ -59,14 +61,10 @@ from socinnov.privacy.ledger import (
 )
 from socinnov.privacy.published import (
     ANY_FUNDED,
-    ATTR_LABELS,
-    ATTRS,
     DEPARTEMENTS,
     PENDING,
-    TYPE_NAMES,
     Release,
     dossier_types,
-    pred,
     read_release,
 )
 
@@ -131,7 +129,7 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
     and the earlier release (``earlier``: the release as published and the truth at that time,
     under the same dossier ids as ``truth``; the model of both together holds everything the
     current one alone says, and what their difference tells of the dossiers that left, see
-    :func:`_changes`). Non-sensitive quantities (secondary suppressions) carry no requirement:
+    :func:`attacker.changes`). Non-sensitive quantities (secondary suppressions) carry no requirement:
     their interval is computed only with ``all_intervals``."""
     findings: list[Finding] = []
     unrecognised = list(current.unrecognised)
@@ -143,7 +141,7 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
         model = StarModel(rels)
         quantities = count_quantities(model, current, truth, min_count)
         if ctx is not None:
-            quantities += _changes(model, ctx[1], truth)
+            quantities += changes(model, ctx[1], truth)
         for label, source, expr, v, sensitive in quantities:
             if not sensitive and not all_intervals:
                 findings.append(Finding(label, source, v, math.nan, math.nan, False, True))
@@ -155,55 +153,6 @@ def audit(current: Release, truth: pd.DataFrame, *, earlier: list[tuple[Release,
     findings += _audit_amounts(current, truth, min_count=min_count, p=p_amount)
     findings += _audit_ratings(current, min_count=min_count, p=p_count)
     return AuditResult(findings, unrecognised, current.files)
-
-
-CHANGES = "(différence entre diffusions)"
-
-
-def _changes(model: StarModel, before: pd.DataFrame, now: pd.DataFrame) -> list[tuple]:
-    """What the difference of two releases tells of the dossiers that left the earlier one.
-
-    ``before`` and ``now``: each dossier's type at the earlier release and now, under the same
-    (hashed) ids. A dossier gone from ``now`` was withdrawn; one whose type differs was changed
-    (a decision taken, a correction). Either is, for the attacker, a dossier of the earlier
-    release not kept as it was: his programme counts them together
-    (``StarModel.withdrawn_expr``, earlier dossiers minus kept ones). For each value such a
-    dossier kept from the earlier release — every attribute of a withdrawn dossier, the
-    unchanged attributes of a changed one — the attacker must not be sure how many of the
-    departing dossiers held it (``attacker.check``, ``withdrawn``): the quantity's true value
-    counts every departing dossier holding it, a changed dossier's former value of its changed
-    attribute included, and its label says which kind of departure holds it (« retrait »,
-    « modification », both). A changed attribute's former value alone makes no quantity: the
-    two releases' margins publish the change (a decision taken is the news), each audited on its
-    own; what must stay uncertain is which dossier, by its other attributes, changed."""
-    key = list(ATTRS)
-    merged = before[["dossier_id", *key]].merge(now[["dossier_id", *key]], on="dossier_id", how="left",
-                                               suffixes=("", " now"), indicator=True)
-    gone = (merged["_merge"] == "left_only").to_numpy()
-    same = {a: (merged[a] == merged[f"{a} now"]).to_numpy() & ~gone for a in key}
-    changed = ~gone & ~np.logical_and.reduce([same[a] for a in key])
-    out = []
-    for a in key:
-        for v in pd.unique(merged.loc[gone | changed, a]):
-            held = (merged[a] == v).to_numpy()
-            if not (held & (gone | (changed & same[a]))).any():
-                continue  # only the attribute that changed held it
-            leaving = held & (gone | changed)
-            kinds = " ou ".join(k for k, m in (("retrait", gone), ("modification", changed)) if (leaving & m).any())
-            out.append((f"{kinds} : {CHANGE_LABELS.get(a, ATTR_LABELS[a])} = {_value_fr(a, v)}", CHANGES,
-                        model.withdrawn_expr("antérieure", pred(**{a: {v}})), int(leaving.sum()), True))
-    return out
-
-
-CHANGE_LABELS = {"types": "types d'innovation"}
-
-
-def _value_fr(attr: str, value) -> str:
-    if attr == "elig":
-        return "oui" if value else "non"
-    if attr == "types":
-        return " + ".join(n for i, n in enumerate(TYPE_NAMES) if int(value) & (1 << i)) or "aucun"
-    return str(value)
 
 
 def _audit_amounts(rel: Release, truth: pd.DataFrame, *, min_count: int, p: float) -> list[Finding]:
@@ -345,7 +294,8 @@ def release_gate(cohort: str, *, min_count: int = MIN_COUNT) -> list[str]:
     from socinnov import config
 
     try:
-        result = audit_cohort(cohort, min_count=min_count, record=True)
+        # read together with the cohort's latest differing release (a withdrawal, a correction)
+        result = audit_cohort(cohort, min_count=min_count, record=True, against_ledger=True)
         if result.ok:
             return []
         lines = [f"audit de confidentialité : {f.fr()}" for f in result.failures]

@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socinnov.privacy.attacker import Model, StarModel, check, count_quantities, required_margin
+from socinnov.privacy.attacker import (
+    Model,
+    StarModel,
+    changes,
+    check,
+    count_quantities,
+    required_margin,
+)
 from socinnov.privacy.published import Cell, Release
 
 MAX_STEPS = 200
@@ -32,19 +39,26 @@ MAX_STEPS = 200
 
 
 def extra_suppressions(cells: list[Cell], truth: pd.DataFrame, *, min_count: int,
-                       fixed: frozenset[str] = frozenset()) -> list[Cell]:
+                       fixed: frozenset[str] = frozenset(),
+                       earlier: tuple[Release, pd.DataFrame] | None = None) -> list[Cell]:
     """The published cells to suppress on top of ``cells`` (the public tables as the audit reads
     them, ``value`` ``None`` where already suppressed) so that every sensitive quantity is
     protected against all of them together. Cells of a source in ``fixed`` and the grand total
     stay published. A quantity that only fixed cells bound is left as is: the release gate will
-    then withhold the release, naming it."""
+    then withhold the release, naming it.
+
+    ``earlier``: the cohort's latest release in the ledger (what it published, each dossier's
+    type then, under the ledger's hashed ids, ``truth`` hashed alike): read together with it,
+    the dossiers that left since (withdrawn, or changed) must not be pinned down either
+    (``attacker.changes``); only this release's cells can still be suppressed."""
     extra: list[Cell] = []
     hidden: set[int] = set()
     for _ in range(MAX_STEPS):
         current = [c if id(c) not in hidden else _suppressed(c) for c in cells]
         release = Release(cells=current)
-        model = StarModel(release)
-        step = _next_suppression(model, release, truth, min_count, fixed)
+        model = StarModel(release) if earlier is None else StarModel([("antérieure", earlier[0]),
+                                                                     ("courante", release)])
+        step = _next_suppression(model, release, truth, min_count, fixed, earlier)
         if step is None:
             return extra
         original = next(c for c in cells if c is step or (c.source, c.label) == (step.source, step.label))
@@ -58,20 +72,25 @@ def _suppressed(cell: Cell) -> Cell:
 
 
 def _next_suppression(model: Model, release: Release, truth: pd.DataFrame, min_count: int,
-                      fixed: frozenset[str]) -> Cell | None:
+                      fixed: frozenset[str], earlier) -> Cell | None:
     """The cell to suppress next, or ``None`` when every sensitive quantity is protected (or
     when what bounds the unprotected ones cannot be suppressed)."""
-    for _label, _source, expr, v, sensitive in count_quantities(model, release, truth, min_count):
+    quantities = [(q, False) for q in count_quantities(model, release, truth, min_count)]
+    if earlier is not None:
+        quantities += [(q, True) for q in changes(model, earlier[1], truth)]
+    for (_label, _source, expr, v, sensitive), withdrawn in quantities:
         if not sensitive:
             continue
-        low, high, safe = check(model, expr, v, sensitive)
+        low, high, safe = check(model, expr, v, sensitive, withdrawn=withdrawn)
         if safe:
             continue
         m = required_margin(v)
-        # the ends that fall short; both when only the integer check failed
-        ends = [e for e, short in ((True, high < v + m), (False, low > v - m)) if short] or [True, False]
-        candidates = [cell for upper in ends for _tag, cell in model.binding(expr, upper=upper)
-                      if cell.pred and cell.at and cell.source not in fixed]
+        if withdrawn:  # the attacker must be unable to prove that all of them held the value
+            ends = [False]
+        else:  # the ends that fall short; both when only the integer check failed
+            ends = [e for e, short in ((True, high < v + m), (False, low > v - m)) if short] or [True, False]
+        candidates = [cell for upper in ends for tag, cell in model.binding(expr, upper=upper)
+                      if tag == "courante" and cell.pred and cell.at and cell.source not in fixed]
         if candidates:
             return min(candidates, key=lambda c: (c.value, c.source, c.label))
     return None
