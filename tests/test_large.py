@@ -224,6 +224,7 @@ def test_long_table_shows_its_first_rows_and_embeds_the_whole_csv():
     full = embedded_csv(markup)
     assert len(full) == 836 and full["Dossier"].iloc[-1] == "D00835"  # the link's text, not its markup
     assert full["Part"].iloc[0] == 0.25 and full["Motifs"].iloc[0] == "Montant « trop » élevé ; siret"
+    assert 'download="dossier-motifs-part.csv"' in display.long_table_html(ineligible(836))
 
 
 @pytest.mark.parametrize("audience, rows", [("jury", display.SHOWN_ROWS), ("comite", display.SHOWN_ROWS),

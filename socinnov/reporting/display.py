@@ -145,14 +145,15 @@ SHOWN_ROWS = 20
 
 
 def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None,
-          empty: str | None = None, limit: int | None = LONG_TABLE, name: str = "tableau"):
+          empty: str | None = None, limit: int | None = LONG_TABLE, name: str | None = None):
     """A table for the reader: French decimal comma and thousands separator, header cells.
 
     A table with no rows is never drawn as its headers alone: ``empty`` (the French sentence that
     says why, « Aucun dossier inéligible. ») stands for it; ``""`` when a sentence shown before
     already says so. A table of more than ``limit`` rows (``None``: no limit) shows its first
-    rows, how many follow and the whole table as ``NAME.csv`` (:func:`long_table_html`), in the
-    jury's and the comité's reports; a public report's tables are aggregates, shown whole."""
+    rows, how many follow and the whole table as ``NAME.csv`` (:func:`long_table_html`; by default
+    named after the caption, else the columns), in the jury's and the comité's reports; a public
+    report's tables are aggregates, shown whole."""
     if not len(df):
         markdown(EMPTY_TABLE if empty is None else empty)
         return
@@ -171,7 +172,7 @@ def _row_level_kernel() -> bool:
     return audience is None or audiences.definition(audience).row_level
 
 
-def long_table_html(df: pd.DataFrame, *, shown: int = SHOWN_ROWS, name: str = "tableau", **options) -> str:
+def long_table_html(df: pd.DataFrame, *, shown: int = SHOWN_ROWS, name: str | None = None, **options) -> str:
     """The first ``shown`` rows of ``df`` as :func:`table_html`, then « … et N autres lignes » and
     a link that saves the whole table as ``NAME.csv``.
 
@@ -180,6 +181,7 @@ def long_table_html(df: pd.DataFrame, *, shown: int = SHOWN_ROWS, name: str = "t
     spreadsheets, as the kit reads its own inputs: ``;`` between fields, decimal comma, UTF-8
     with a byte-order mark; a link in a cell (« D-001 » to its sheet) is written as its text."""
     rest = len(df) - shown
+    name = name or csv_name(df, options.get("caption"))
     data = base64.b64encode(csv_text(df, index=options.get("index", False)).encode("utf-8-sig")).decode("ascii")
     more = fr.count(rest, "autre ligne", "autres lignes")
     return (table_html(df.head(shown), **options)
@@ -189,6 +191,17 @@ def long_table_html(df: pd.DataFrame, *, shown: int = SHOWN_ROWS, name: str = "t
 
 
 _TAG = re.compile(r"<[^>]+>")
+
+
+def csv_name(df: pd.DataFrame, caption: str | None = None) -> str:
+    """A file name for a table: its caption's words, else its first columns' (« dossier-motifs »),
+    without accents, at most 40 characters."""
+    import unicodedata
+
+    words = caption or " ".join(str(c) for c in df.columns[:3])
+    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-")[:40].strip("-")
+    return slug or "tableau"
 
 
 def csv_text(df: pd.DataFrame, *, index: bool = False) -> str:
