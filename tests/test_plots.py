@@ -52,21 +52,21 @@ def test_small_jury_heatmap_shows_each_value_with_a_decimal_comma():
     plt.close(fig)
 
 
-def test_large_jury_heatmap_has_no_cell_text_and_thinned_labels():
-    n = 80
+def test_larger_jury_heatmap_has_no_cell_text_and_labels_every_juror():
+    n = 30
     fig = plots.pairwise_heatmap(pairwise(n, missing=0.1))
     ax = fig.axes[0]
-    assert n > plots.ANNOTATE_MAX_JURORS
+    assert plots.ANNOTATE_MAX_JURORS < n <= plots.HEATMAP_MAX_JURORS
     assert not ax.texts
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-    assert 2 < len(labels) <= plots.MAX_JUROR_TICKS and labels[0] == "J001"
-    assert len([t for t in ax.get_xticklabels() if t.get_text()]) <= plots.MAX_JUROR_TICKS
+    assert labels == [f"J{j:03d}" for j in range(1, n + 1)]
+    assert len([t for t in ax.get_xticklabels() if t.get_text()]) == n
     assert tuple(fig.get_size_inches()) <= (8.5, 7.5)
     assert "selon les paires" in fig.alt_text
     plt.close(fig)
 
 
-@pytest.mark.parametrize("n_jurors", [9, plots.ANNOTATE_MAX_JURORS, 80])
+@pytest.mark.parametrize("n_jurors", [9, plots.ANNOTATE_MAX_JURORS, plots.HEATMAP_MAX_JURORS, 80])
 def test_heatmap_labels_stay_inside_the_figure(n_jurors):
     fig = plots.pairwise_heatmap(pairwise(n_jurors))
     renderer = rendered(fig)

@@ -4,6 +4,10 @@ The call's grid exists "pour guider la lecture collective des projets et suscite
 le débat entre les évaluateurs": a sheet puts each juror's level beside the descriptor it
 stands for and the juror's comment, on the criteria whose levels spread over ``min_spread``
 levels or more, so the debate starts where it is needed. Sheets are for the jury only.
+
+A national cohort has thousands of divergent dossiers (7 562 of 10 000): past
+:data:`MAX_LISTED`, the report says how many dossiers diverge on 1, 2, 3… criteria and lists the
+:data:`TOP_LISTED` most divergent; the whole list is :data:`LISTING` in the sheets' folder.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from socinnov import files, fr
 from socinnov.call.grids import Grid, grid_ratings
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences
+from socinnov.reporting import display
 from socinnov.reporting.pages import DEBATE_SHEETS, TEMPLATES, safe_filename
+
+MAX_LISTED = 30
+"""Divergent dossiers the report lists one by one; past it, a summary and the :data:`TOP_LISTED`."""
+TOP_LISTED = 20
+"""Most divergent dossiers listed when there are more than :data:`MAX_LISTED`."""
+LISTING = "dossiers-divergents.csv"
+"""The whole list, beside the sheets (jury), when the report shows only the most divergent."""
 
 
 def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL, min_spread: int = 2) -> pd.DataFrame:
@@ -53,8 +65,10 @@ def divergence_counts(div: pd.DataFrame, dossier_ids) -> pd.DataFrame:
 
 
 def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.DataFrame, grid: Grid,
-                        out_dir: Path, *, cohort: str, min_spread: int) -> list[Path]:
+                        out_dir: Path, *, cohort: str, min_spread: int,
+                        listing: pd.DataFrame | None = None) -> list[Path]:
     """One HTML sheet per dossier with at least one divergent criterion; returns their paths.
+    ``listing``, if given, is written beside them as :data:`LISTING` (a CSV for French spreadsheets).
 
     ``dossiers`` and ``jurors`` must be the jury audience's tables (titles and names). ``out_dir``
     is replaced as a whole (:func:`socinnov.files.replacing_folder`): the sheet of a dossier
@@ -81,6 +95,8 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
             name = f"{safe_filename(dossier_id)}.html"
             (new / name).write_text(page, encoding="utf-8")  # the folder is swapped in whole
             written.append(out_dir / name)
+        if listing is not None:
+            (new / LISTING).write_text(display.csv_text(listing), encoding="utf-8-sig")
     return written
 
 
@@ -107,7 +123,10 @@ def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tupl
     ``data`` is a ``socinnov.privacy.store.Cohort``. For the ``jury`` audience, one sheet per dossier
     with divergent criteria is written under ``reports/COHORT/jury/fiches-debat/``; for any
     other audience nothing is written (the sheets carry names and comments). Returns the table
-    of dossiers by number of divergent criteria (with a link for the jury) and a French note.
+    of dossiers by number of divergent criteria (with a link for the jury) and a French note;
+    past :data:`MAX_LISTED` dossiers, the table holds the :data:`TOP_LISTED` most divergent, the
+    note the count of dossiers by number of divergent criteria and, for the jury, a link to the
+    whole list (:data:`LISTING`).
     """
     from socinnov import config  # local: keeps this module importable without a project tree
 
@@ -116,20 +135,37 @@ def debate_sheets(data, *, min_spread: int = 2, round: str = INDIVIDUAL) -> tupl
     rated = data.ratings.loc[data.ratings["grid"] == grid.id, "dossier_id"].unique()
     counts = divergence_counts(div, rated)
     counts = counts[counts["divergent_criteria"] > 0]
+    long = len(counts) > MAX_LISTED
+    shown = counts.head(TOP_LISTED) if long else counts
     if not audiences.definition(data.audience).named:
         n = len(counts)
         found = ("Aucun dossier ne présente de critère" if n == 0 else
                  f"{fr.count(n, 'dossier')} {'présente' if n == 1 else 'présentent'} au moins un critère")
-        note = (f"{found} où les jurés s'écartent de {min_spread} niveaux ou plus. Les fiches de débat, nominatives, "
-                "sont réservées au jury.")
-        return counts.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
+        note = (f"{found} où les jurés s'écartent de {min_spread} niveaux ou plus."
+                + (divergence_summary_fr(counts) if long else "")
+                + " Les fiches de débat, nominatives, sont réservées au jury.")
+        return shown.rename(columns={"dossier_id": "Dossier", "divergent_criteria": "Critères divergents"}), note
     out_dir = config.reports_dir(data.name) / data.audience / DEBATE_SHEETS
+    listing = pd.DataFrame({"Dossier": counts["dossier_id"].to_numpy(),
+                            "Critères divergents": counts["divergent_criteria"].to_numpy(),
+                            "Fiche": [f"{safe_filename(d)}.html" for d in counts["dossier_id"]]}) if long else None
     paths = write_debate_sheets(div, data.dossiers, data.jurors, grid, out_dir, cohort=data.name,
-                                min_spread=min_spread)
-    table = pd.DataFrame({"Dossier": [sheet_link(d) for d in counts["dossier_id"]],
-                          "Critères divergents": counts["divergent_criteria"].to_numpy()})
+                                min_spread=min_spread, listing=listing)
+    table = pd.DataFrame({"Dossier": [sheet_link(d) for d in shown["dossier_id"]],
+                          "Critères divergents": shown["divergent_criteria"].to_numpy()})
     written = fr.count(len(paths), "fiche de débat écrite", "fiches de débat écrites",
                        zero="Aucune fiche de débat écrite")
     note = (f"{written[0].upper() + written[1:]} (un dossier par fiche, critères où les jurés s'écartent de "
-            f"{min_spread} niveaux ou plus)." + (" Cliquer sur un dossier pour ouvrir sa fiche." if paths else ""))
+            f"{min_spread} niveaux ou plus)." + (divergence_summary_fr(counts) if long else "")
+            + (f" Liste complète des {fr.number(len(counts))} dossiers, avec leur fiche : "
+               f"[{LISTING}]({DEBATE_SHEETS}/{LISTING})." if long else "")
+            + (" Cliquer sur un dossier pour ouvrir sa fiche." if paths else ""))
     return table, note
+
+
+def divergence_summary_fr(counts: pd.DataFrame) -> str:
+    """How many dossiers diverge on 1, 2, 3… criteria, and that the table lists the most divergent."""
+    by = counts["divergent_criteria"].value_counts().sort_index()
+    parts = [f"{k} pour {fr.count(int(n), 'dossier')}" for k, n in by.items()]
+    return (f" Nombre de critères divergents par dossier : {', '.join(parts)}."
+            f" Ci-dessous, les {TOP_LISTED} dossiers les plus divergents.")

@@ -7,7 +7,10 @@ are rewritten the French way (``12 500``, ``0,25``) when the figure is drawn.
 
 Tables are written as HTML with header cells (``<th scope="col">``, ``<th scope="row">`` for
 index labels: pandas' table template extended in ``templates/pandas``), French numbers
-(``12 500``, ``3,14``), dates (``5 septembre 2016``) and ``oui``/``non``. Other HTML shown in a
+(``12 500``, ``3,14``), dates (``5 septembre 2016``) and ``oui``/``non``. A row-level table longer
+than :data:`LONG_TABLE` rows (the ineligible dossiers of a national cohort: 836) shows its first
+:data:`SHOWN_ROWS` rows, « … et 816 autres lignes », and the whole table as a CSV file embedded
+in the report (:func:`long_table_html`). Other HTML shown in a
 report (the laureates' cards) comes from the templates of ``templates/fragments``.
 
 A section whose data are absent is replaced by one French sentence saying what is missing and
@@ -22,6 +25,7 @@ import base64
 import html
 import io
 import math
+import os
 import re
 import weakref
 
@@ -36,6 +40,8 @@ from pandas.io.formats.style import Styler
 from socinnov import config, fr
 from socinnov.call import stages
 from socinnov.fr import NNBSP
+from socinnov.privacy import audiences
+from socinnov.reporting.kernels import AUDIENCE_ENV
 
 
 class AccessibleStyler(Styler):
@@ -129,18 +135,82 @@ def show(fig) -> None:
 EMPTY_TABLE = "Aucune ligne à montrer pour le moment."
 """What stands for a table with no rows when its caller gave no sentence of its own."""
 
+LONG_TABLE = 100
+"""Rows above which a table is a list no one reads in a report: past it, the report shows the
+first :data:`SHOWN_ROWS` rows and links the whole table as CSV. The reports' tables stay under it
+up to 2 000 dossiers, but for the ineligible dossiers; the debate sheets' list says it itself
+(``socinnov.reporting.debate_sheets``)."""
+SHOWN_ROWS = 20
+"""Rows of a long table shown in the report (:data:`LONG_TABLE`)."""
+
 
 def table(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None,
-          empty: str | None = None):
+          empty: str | None = None, limit: int | None = LONG_TABLE, name: str | None = None):
     """A table for the reader: French decimal comma and thousands separator, header cells.
 
     A table with no rows is never drawn as its headers alone: ``empty`` (the French sentence that
     says why, « Aucun dossier inéligible. ») stands for it; ``""`` when a sentence shown before
-    already says so."""
+    already says so. A table of more than ``limit`` rows (``None``: no limit) shows its first
+    rows, how many follow and the whole table as ``NAME.csv`` (:func:`long_table_html`; by default
+    named after the caption, else the columns), in the jury's and the comité's reports; a public
+    report's tables are aggregates, shown whole."""
     if not len(df):
         markdown(EMPTY_TABLE if empty is None else empty)
         return
+    if limit is not None and len(df) > limit and _row_level_kernel():
+        display(HTML(long_table_html(df, shown=min(SHOWN_ROWS, limit), name=name, precision=precision,
+                                     index=index, caption=caption)))
+        return
     display(HTML(table_html(df, precision=precision, index=index, caption=caption)))
+
+
+def _row_level_kernel() -> bool:
+    """Whether this kernel runs a report of a row-level audience (jury, comité), or runs outside
+    the build (a data holder's own session). A public report never embeds a file: the leak scan
+    (``socinnov.privacy.leaks``) reads a report's text, not a base64 attachment."""
+    audience = os.environ.get(AUDIENCE_ENV)
+    return audience is None or audiences.definition(audience).row_level
+
+
+def long_table_html(df: pd.DataFrame, *, shown: int = SHOWN_ROWS, name: str | None = None, **options) -> str:
+    """The first ``shown`` rows of ``df`` as :func:`table_html`, then « … et N autres lignes » and
+    a link that saves the whole table as ``NAME.csv``.
+
+    The CSV is embedded in the link (a ``data:`` URL): the report stays one file that opens
+    offline, and no file outlives the report that wrote it. It is written for French
+    spreadsheets, as the kit reads its own inputs: ``;`` between fields, decimal comma, UTF-8
+    with a byte-order mark; a link in a cell (« D-001 » to its sheet) is written as its text."""
+    rest = len(df) - shown
+    name = name or csv_name(df, options.get("caption"))
+    data = base64.b64encode(csv_text(df, index=options.get("index", False)).encode("utf-8-sig")).decode("ascii")
+    more = fr.count(rest, "autre ligne", "autres lignes")
+    return (table_html(df.head(shown), **options)
+            + f'<p class="socinnov-suite">… et {more} ({fr.number(len(df))} en tout) : '
+            f'<a download="{html.escape(name)}.csv" href="data:text/csv;charset=utf-8;base64,{data}">'
+            f"tableau complet ({html.escape(name)}.csv)</a>, à ouvrir dans un tableur.</p>")
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def csv_name(df: pd.DataFrame, caption: str | None = None) -> str:
+    """A file name for a table: its caption's words, else its first columns' (« dossier-motifs »),
+    without accents, at most 40 characters."""
+    import unicodedata
+
+    words = caption or " ".join(str(c) for c in df.columns[:3])
+    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-")[:40].strip("-")
+    return slug or "tableau"
+
+
+def csv_text(df: pd.DataFrame, *, index: bool = False) -> str:
+    """``df`` as CSV for a French spreadsheet (``;``, decimal comma), HTML in text cells as its text."""
+    plain = df.copy()
+    for c in plain.columns:
+        if plain[c].dtype == object or pd.api.types.is_string_dtype(plain[c]):
+            plain[c] = [html.unescape(_TAG.sub("", v)) if isinstance(v, str) and "<" in v else v for v in plain[c]]
+    return plain.to_csv(sep=";", decimal=",", index=index, lineterminator="\n")
 
 
 def table_html(df: pd.DataFrame, *, precision: int = 2, index: bool = False, caption: str | None = None) -> str:

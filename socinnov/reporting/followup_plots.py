@@ -19,7 +19,9 @@ from matplotlib.ticker import MaxNLocator
 
 from socinnov import fr
 from socinnov.analysis.followup import project_lines
-from socinnov.reporting.plots import PALETTE, _figure
+from socinnov.reporting import scale
+from socinnov.reporting.theme import PALETTE
+from socinnov.reporting.theme import figure as _figure
 
 PROJECT_GREY = "#9a9a9a"
 MAX_LINES = 150
@@ -126,10 +128,23 @@ def _background(df: pd.DataFrame, panel: str, x: str, y: str):
     if df["dossier_id"].nunique() > MAX_LINES:
         spread = _spread(df, panel, y)
         return (lambda ax, key: _add_spread(ax, spread.get(key)),
-                f"en gris, la dispersion des {fr.number(df['dossier_id'].nunique())} expérimentations "
+                f"en gris, {_SPREAD_FR.format(n=fr.number(df['dossier_id'].nunique()))} "
                 "(du 10e au 90e centile, et du 25e au 75e plus foncé)")
     grey = _grey_lines(df, panel, x, y)
     return (lambda ax, key: _add_grey(ax, grey.get(key)), None)
+
+
+_SPREAD_FR = "la dispersion des {n} expérimentations"
+
+
+def _change_fr(summary: list[tuple[str, float, float]], first: int, last: int, *, decimals: int = 2) -> str:
+    """« de 0 à 24 mois, de +0,37 (label) à +0,85 (label) »: the panels' smallest and largest change
+    of their summary line between the first and last waves (an alternative text's summary)."""
+    def signed(v: float) -> str:
+        return ("+" if v > 0 else "") + fr.number(v, decimals)
+
+    return (f"de {first} à {last} mois, évolution " +
+            scale.extremes([b - a for _, a, b in summary], [g for g, _, _ in summary], fmt=signed))
 
 
 def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...]):
@@ -145,7 +160,7 @@ def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str
     # The panels share their y axis (limits, ticks, labels): set once, it holds for every panel;
     # setting it again on each panel only made tick objects that drawing makes anyway.
     _level_axis(axes[0], levels)
-    summary = []
+    summary, changes = [], []
     for ax, (group, label), colour in zip(axes, groups, colours):
         background(ax, group)
         m = means[means["group"] == group]
@@ -155,11 +170,19 @@ def trajectories(scores: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str
         ax.set_xticks(sorted(m["wave_month"].unique()))
         summary.append(f"{label} {fr.number(m['mean'].iloc[0], 2)} à {m['wave_month'].iloc[0]} mois, "
                        f"{fr.number(m['mean'].iloc[-1], 2)} à {m['wave_month'].iloc[-1]} mois")
+        changes.append((label, m["mean"].iloc[0], m["mean"].iloc[-1]))
     _months_axis(axes)
     axes[0].legend(loc="lower right", fontsize=8)
     grey_text = spread_text or "trajectoire de chaque expérimentation en gris"
-    fig.alt_text = (f"Score de réévaluation sur la grille d'acceptabilité à chaque vague : {grey_text}, "
-                    "moyenne avec son intervalle de confiance à 95 % en couleur ; moyennes : " + " ; ".join(summary))
+    n = lines["dossier_id"].nunique()
+    months = sorted(means["wave_month"].unique())
+    fig.alt_text = scale.alt_text(
+        f"Score de réévaluation sur la grille d'acceptabilité à chaque vague : {grey_text}, "
+        "moyenne avec son intervalle de confiance à 95 % en couleur ; moyennes : " + " ; ".join(summary),
+        lambda: (f"Score moyen de réévaluation (grille d'acceptabilité) de {len(groups)} dimensions ou critères, "
+                 f"avec son IC à 95 % ; en gris, "
+                 + (_SPREAD_FR.format(n=fr.number(n)) if spread_text else f"les {fr.number(n)} expérimentations")
+                 + " ; " + _change_fr(changes, months[0], months[-1])))
     return fig
 
 
@@ -171,7 +194,7 @@ def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
     fig, axes = _panels(len(indicators), sharey=False)
     colours = _colours(len(indicators))
     background, spread_text = _background(long, "indicator", "wave_month", "value")
-    text = []
+    text, changes = [], []
     for ax, (ind, label), colour in zip(axes, indicators, colours):
         background(ax, ind)
         s = summary[summary["indicator"] == ind]
@@ -180,11 +203,18 @@ def indicator_lines(long: pd.DataFrame, summary: pd.DataFrame):
         ax.set_xticks(sorted(s["wave_month"].unique()))
         ax.yaxis.set_major_formatter(lambda v, _: fr.number(v, 0 if float(v).is_integer() else 1))
         text.append(f"{label} : médiane {fr.number(s['median'].iloc[-1], 1)} à {s['wave_month'].iloc[-1]} mois")
+        changes.append(f"{scale.label(label, 32)} {fr.number(s['median'].iloc[-1], 1)}")
     _months_axis(axes)
     axes[0].legend(loc="upper left", fontsize=8)
     what = f"Indicateurs à chaque vague ({spread_text})" if spread_text else \
         "Indicateurs de chaque expérimentation à chaque vague (en gris)"
-    fig.alt_text = f"{what} et leur médiane ; " + " ; ".join(text)
+    n = long["dossier_id"].nunique()
+    last = int(summary["wave_month"].max())
+    fig.alt_text = scale.alt_text(
+        f"{what} et leur médiane ; " + " ; ".join(text),
+        lambda: (f"Médiane de {len(indicators)} indicateurs à chaque vague ; en gris, "
+                 + (_SPREAD_FR.format(n=fr.number(n)) if spread_text else f"les {fr.number(n)} expérimentations")
+                 + f" ; à {last} mois : " + " ; ".join(changes)))
     return fig
 
 
@@ -201,9 +231,15 @@ def execution_chart(execution: pd.DataFrame):
     ax.xaxis.set_major_formatter(lambda v, _: fr.euros(v))
     ax.set(xlabel="", ylabel="")
     ax.legend(title="", loc="upper right", fontsize=8)
-    fig.alt_text = "Dépenses prévues et réalisées par catégorie : " + " ; ".join(
-        f"{c} {fr.euros(r.forecast)} prévus, {fr.euros(r.spent)} réalisés ({fr.percent(r.spent / r.forecast)})"
-        for c, r in g.iterrows() if r.forecast > 0)
+    planned = g[g["forecast"] > 0]
+    fig.alt_text = scale.alt_text(
+        "Dépenses prévues et réalisées par catégorie : " + " ; ".join(
+            f"{c} {fr.euros(r.forecast)} prévus, {fr.euros(r.spent)} réalisés ({fr.percent(r.spent / r.forecast)})"
+            for c, r in planned.iterrows()),
+        lambda: (f"Dépenses prévues et réalisées, {len(planned)} catégories : {fr.euros(planned['forecast'].sum())} "
+                 f"prévus, {fr.euros(planned['spent'].sum())} réalisés "
+                 f"({fr.percent(planned['spent'].sum() / planned['forecast'].sum())}) ; taux de réalisation "
+                 + scale.extremes(planned["spent"] / planned["forecast"], planned.index, fmt=fr.percent)))
     return fig
 
 

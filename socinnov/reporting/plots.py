@@ -1,7 +1,8 @@
 """Figures of the reports: matplotlib/seaborn, colour-blind-safe palettes, French labels.
 
 Each function returns a ``Figure`` and sets ``fig.alt_text`` (a French description of what the
-figure shows), which the report export turns into the image's alternative text.
+figure shows), which the report export turns into the image's alternative text: every value while
+that fits in ``scale.ALT_MAX`` characters, else a summary (``socinnov.reporting.scale``).
 """
 
 from __future__ import annotations
@@ -18,14 +19,19 @@ from matplotlib.ticker import MaxNLocator
 
 from socinnov import config, fr
 from socinnov.call.vocabulary import AFTER_DEBATE, INDIVIDUAL
+from socinnov.reporting import scale
 
-PALETTE = "colorblind"  # seaborn's Okabe-Ito-like qualitative palette
-SEQUENTIAL = "cividis"  # perceptually uniform, readable with colour-vision deficiencies
-
-
-def _figure(width: float = 7.0, height: float = 4.0):
-    sns.set_theme(style="whitegrid", palette=PALETTE)
-    return plt.subplots(figsize=(width, height), layout="constrained")
+# The jury's own figures, drawn one row per juror at any size of jury, live in ``jury_plots``;
+# the notebooks find them here with the others.
+from socinnov.reporting.jury_plots import (  # noqa: F401
+    ANNOTATE_MAX_JURORS,
+    HEATMAP_MAX_JURORS,
+    juror_agreement_chart,
+    pairwise_heatmap,
+    severity_forest,
+)
+from socinnov.reporting.theme import PALETTE, SEQUENTIAL
+from socinnov.reporting.theme import figure as _figure
 
 
 def funnel_chart(funnel: pd.DataFrame):
@@ -88,9 +94,15 @@ def departement_map(counts: pd.DataFrame, *, value: str = "deposes", title: str 
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
     cbar = fig.colorbar(sm, ax=ax, shrink=0.6, label="Dossiers")
     cbar.locator = MaxNLocator(integer=True)  # whole dossiers: no "17,5" tick
-    fig.alt_text = f"Carte des 12 départements, {title.lower()} : " + ", ".join(
-        f"{n} ({c}) {'secret' if pd.isna(values.get(c, 0)) else int(values.get(c, 0))}"
-        for c, n in zip(counts["code"], counts["nom"]))
+    head = f"Carte des 12 départements, {title.lower()}"
+    shown = [(n, values.get(c, 0)) for c, n in zip(counts["code"], counts["nom"])]
+    fig.alt_text = scale.alt_text(
+        head + " : " + ", ".join(f"{n} ({c}) {'secret' if pd.isna(v) else int(v)}"
+                                 for (n, v), c in zip(shown, counts["code"])),
+        lambda: head + " : " + scale.extremes([v for _, v in shown], [n for n, _ in shown], fmt=fr.number)
+        + f", {fr.number(sum(v for _, v in shown if not pd.isna(v)))} au total"
+        + (f" ; {sum(pd.isna(v) for _, v in shown)} département(s) sous secret" if any(pd.isna(v) for _, v in shown)
+           else ""))
     return fig
 
 
@@ -128,10 +140,15 @@ def score_profiles(scores: pd.DataFrame, decisions: pd.DataFrame, *, levels: tup
     ax.set(xlabel="", ylabel="Score moyen (niveaux de la grille)")
     ax.legend(title="Décision", loc="lower right", fontsize=8)
     med = d.groupby("group_label")["score"].median()
-    fig.alt_text = ("Scores des dossiers par dimension selon la décision ("
-                    + ", ".join(f"{h} : {n} dossier{'s' if n > 1 else ''}" for h, n in counts.items())
-                    + ") ; médianes : " + ", ".join(f"{g} {fr.number(v, 2)}" for g, v in med.reindex(order).items())
-                    + (f" ; groupes de moins de {MIN_BOX} dossiers dessinés point par point" if small.any() else ""))
+    medians = ", ".join(f"{g} {fr.number(v, 2)}" for g, v in med.reindex(order).items())
+    points = f" ; groupes de moins de {MIN_BOX} dossiers dessinés point par point" if small.any() else ""
+    fig.alt_text = scale.alt_text(
+        "Scores des dossiers par dimension selon la décision ("
+        + ", ".join(f"{h} : {n} dossier{'s' if n > 1 else ''}" for h, n in counts.items())
+        + f") ; médianes : {medians}{points}",
+        lambda: (f"Scores de {fr.count(int(counts.sum()), 'dossier')} par dimension selon la décision "
+                 f"({len(counts)} décisions) ; médianes "
+                 + scale.extremes(med.reindex(order), order, fmt=lambda v: fr.number(v, 2)) + points))
     return fig
 
 
@@ -155,87 +172,21 @@ def agreement_forest(agreement: pd.DataFrame, *, statistic: str = "krippendorff_
     ax.set_xlim(min(0, float(d["ci_low"].min()) - 0.05), 1)
     ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 1))
     ax.set(xlabel=d["statistic_label"].iloc[0] + " (IC 95 %)", ylabel="")
-    fig.alt_text = (f"{d['statistic_label'].iloc[0]} par critère, avec intervalle de confiance : "
-                    + ", ".join(f"{r.group_label} {fr.number(r.estimate, 2)}" for r in d.itertuples()))
+    head = f"{d['statistic_label'].iloc[0]} par critère, avec intervalle de confiance"
+    fig.alt_text = scale.alt_text(
+        head + " : " + ", ".join(f"{r.group_label} {fr.number(r.estimate, 2)}" for r in d.itertuples()),
+        lambda: head + _agreement_summary_fr(d))
     return fig
 
 
-def severity_forest(severity: pd.DataFrame):
-    """Each juror's severity (negative) or leniency (positive), in levels, with its interval."""
-    d = severity.sort_values("effect").reset_index(drop=True)
-    fig, ax = _figure(6.5, 0.35 * len(d) + 1.2)
-    c = sns.color_palette(PALETTE)[0]
-    for yi, row in enumerate(d.itertuples()):
-        ax.plot([row.ci_low, row.ci_high], [yi, yi], color=c, linewidth=2)
-        ax.plot(row.effect, yi, "o", color=c)
-    ax.axvline(0, color="black", linewidth=1)
-    ax.set_yticks(range(len(d)), d["juror_id"])
-    ax.xaxis.set_major_formatter(lambda v, _: fr.number(v, 2))
-    # On two lines: on one, the label ran past the figure's right edge (more so beside the
-    # comité's juror pseudonyms, « J-7AQZ3XG5SK », wider than « J01 »).
-    ax.set(xlabel="Écart au juré moyen (niveaux de la grille)\n< 0 plus sévère, > 0 plus indulgent", ylabel="")
-    fig.alt_text = "Sévérité des jurés (écart au juré moyen, en niveaux) : " + ", ".join(
-        f"{r.juror_id} {fr.number(r.effect, 2)}" for r in d.itertuples())
-    return fig
-
-
-# Jurors up to which each cell of the pairwise heat map is annotated with its value. Past about
-# twenty jurors the numbers no longer fit their cells at a readable size, and the m² text objects
-# are what made the figure slow (80 jurors: up to 6 320 labels, 15 to 21 s to build and render as PNG).
-ANNOTATE_MAX_JURORS = 20
-# Juror labels kept on each axis of a larger heat map (one every few jurors), to stay readable.
-MAX_JUROR_TICKS = 20
-
-
-def pairwise_heatmap(pairwise: pd.DataFrame):
-    """Share of identical levels for each pair of jurors (blank where they share no dossier).
-
-    Each cell shows its value up to :data:`ANNOTATE_MAX_JURORS` jurors; a larger jury's map
-    has colours only and one juror label in every few. The figure grows with the jury up to
-    8.5 x 7.5 in (20 jurors). The alternative text names the least-agreeing pair and, when the
-    cells show no value, the range of the pairs' agreement.
-    """
-    m = pairwise.pivot(index="juror_a", columns="juror_b", values="agreement")
-    n_jurors = max(m.shape)
-    annotate = n_jurors <= ANNOTATE_MAX_JURORS
-    step = 1 if annotate else -(-n_jurors // MAX_JUROR_TICKS)  # ceil: at most MAX_JUROR_TICKS labels
-    width = 6.5 + 0.2 * min(max(n_jurors - 10, 0), 10)  # room for the values of up to 20 x 20 cells
-    fig, ax = _figure(width, width - 1)
-    sns.heatmap(m, annot=annotate, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
-                xticklabels=step, yticklabels=step, cbar_kws={"label": "Part de niveaux identiques"},
-                annot_kws={"fontsize": 8})
-    for t in ax.texts:
-        t.set_text(t.get_text().replace(".", ","))
-    # Square cells are anchored left: centred, the constrained layout pushed the juror labels
-    # past the figure's left edge.
-    ax.set_anchor("W")
-    ax.grid(False)  # the theme's grid showed through the blank cells
-    if n_jurors / step > 12:
-        ax.tick_params(labelsize=8)  # twelve labels or more: the theme's size made them touch
-    ax.set(xlabel="", ylabel="")
-    fig.alt_text = "Carte de chaleur de l'accord entre paires de jurés" + _pairwise_summary_fr(pairwise, annotate)
-    return fig
-
-
-def _pairwise_summary_fr(pairwise: pd.DataFrame, annotated: bool) -> str:
-    """The least-agreeing pair (and how many pairs tie with it); the range when cells show no value."""
-    d = pairwise.dropna(subset=["agreement"])
-    # One row per pair: the frame has both orders (a, b) and (b, a), with the same agreement.
-    a, b = d["juror_a"].astype(str), d["juror_b"].astype(str)
-    pairs = (d.assign(first=a.where(a <= b, b), second=b.where(a <= b, a))
-             .drop_duplicates(["first", "second"])
-             .sort_values(["agreement", "first", "second"], kind="stable"))
-    if pairs.empty:
-        return ""
-    low = pairs.iloc[0]
-    ties = int((pairs["agreement"] == low.agreement).sum()) - 1
-    text = (f" ; la paire la moins en accord : {low['first']} et {low['second']} ({fr.percent(low.agreement)})"
-            + (f", à égalité avec {ties} autre{'s' if ties > 1 else ''} paire{'s' if ties > 1 else ''}"
-               if ties else ""))
-    if not annotated:
-        text += (f" ; accord de {fr.percent(pairs['agreement'].min())} à {fr.percent(pairs['agreement'].max())} "
-                 f"selon les paires (médiane {fr.percent(pairs['agreement'].median())}, {fr.number(len(pairs))} paires)")
-    return text
+def _agreement_summary_fr(d: pd.DataFrame) -> str:
+    """The criteria's lowest and highest estimates, how many fall short of 0,667, the whole grid's."""
+    crit = d[d["level"] == "critère"] if (d["level"] == "critère").any() else d
+    low = int((crit["estimate"] < 0.667).sum())
+    whole = d[d["level"] == "ensemble"]
+    return (f" ({fr.count(len(crit), 'critère')}) : {scale.extremes(crit['estimate'], crit['group_label'], fmt=lambda v: fr.number(v, 2))}"
+            f" ; {fr.count(low, 'critère')} sous 0,667"
+            + "".join(f" ; {r.group_label} {fr.number(r.estimate, 2)}" for r in whole.itertuples()))
 
 
 def rounds_dumbbell(rounds: pd.DataFrame):
@@ -370,9 +321,11 @@ def odds_ratio_forest(discrimination: pd.DataFrame, *, outcome: str = "d'être r
     ax.set_yticks(y, [_wrap_label(t) for t in d["criterion_label"]], fontsize=8)
     ax.set(xlabel="Rapport de cotes par niveau (échelle log., IC 95 %)", ylabel="")
     n_disc = int(d["discriminates"].sum()) if "discriminates" in d else 0
-    fig.alt_text = (f"Rapport de cotes {outcome} pour un niveau de plus, critère par critère, avec son intervalle "
-                    f"de confiance ; {n_disc} critère(s) sur {len(d)} ont un intervalle qui exclut 1. AUC : "
-                    + ", ".join(f"{r.criterion_label} {fr.number(r.auc, 2)}" for r in d.itertuples()))
+    head = (f"Rapport de cotes {outcome} pour un niveau de plus, critère par critère, avec son intervalle "
+            f"de confiance ; {n_disc} critère(s) sur {len(d)} ont un intervalle qui exclut 1. AUC ")
+    fig.alt_text = scale.alt_text(
+        head.rstrip() + " : " + ", ".join(f"{r.criterion_label} {fr.number(r.auc, 2)}" for r in d.itertuples()),
+        lambda: head + scale.extremes(d["auc"], d["criterion_label"], fmt=lambda v: fr.number(v, 2)) + ".")
     return fig
 
 
@@ -433,10 +386,13 @@ def feasibility_levels_chart(distribution: pd.DataFrame, *, levels: tuple[str, .
     ax.set(xlabel="Part des notes données", ylabel="")
     ax.legend(ncols=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
     rel = d[d["if_relevant"]]
-    fig.alt_text = ("Répartition A/B/C par item de la grille de faisabilité ; "
-                    + "; ".join(f"{r.label} : {fr.percent(r.share_A)} de A" for r in d.itertuples())
-                    + (f". Section « si pertinent » jugée pertinente dans {fr.percent(rel['relevant_share'].iloc[0])} "
-                       "des cas." if len(rel) else "."))
+    relevant = (f". Section « si pertinent » jugée pertinente dans {fr.percent(rel['relevant_share'].iloc[0])} "
+                "des cas." if len(rel) else ".")
+    fig.alt_text = scale.alt_text(
+        "Répartition A/B/C par item de la grille de faisabilité ; "
+        + "; ".join(f"{r.label} : {fr.percent(r.share_A)} de A" for r in d.itertuples()) + relevant,
+        lambda: (f"Répartition A/B/C par item de la grille de faisabilité ({len(d)} items) ; part de A "
+                 + scale.extremes(d["share_A"], d["label"], fmt=fr.percent) + relevant))
     return fig
 
 

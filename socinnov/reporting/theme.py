@@ -1,0 +1,24 @@
+"""The house look of the report figures: colour-blind-safe palettes, seaborn's white grid, the
+constrained layout (``socinnov.reporting.plots``, ``jury_plots``, ``followup_plots``)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from socinnov.reporting import scale
+
+PALETTE = "colorblind"  # seaborn's Okabe-Ito-like qualitative palette
+SEQUENTIAL = "cividis"  # perceptually uniform, readable with colour-vision deficiencies
+
+
+def figure(width: float = 7.0, height: float = 4.0):
+    """A figure and its axes, ``width`` x ``height`` inches, in the house theme."""
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def rows(n: int, *, width: float = 6.5):
+    """:func:`socinnov.reporting.scale.row_columns` (one row per juror) in the house theme."""
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    return scale.row_columns(n, width=width)
