@@ -53,8 +53,20 @@ def test_one_sheet_per_funded_experiment_with_names_for_the_jury(demo_frames, ju
     assert "9\u202f200\u00a0€" in page and "Total versé" in page
     assert 'alt="Trajectoire de AMI16-006 sur la grille' in page and "data:image/png;base64," in page
     note = trajectory_sheets.sheets_note(data, paths).data
-    assert note.startswith("<p>17 fiche(s) de trajectoire")
+    assert note.startswith("<p>17 fiches de trajectoire")
     assert '<a href="fiches-trajectoire/AMI16-006.html">AMI16-006</a> — Maison &lt;b&gt;de santé&lt;/b&gt;' in note
+
+
+def test_many_sheets_are_listed_on_a_page_of_their_own(demo_frames, tmp_path, monkeypatch):
+    # at 1 400 experiments the report listed 1 400 links: beyond LISTED, the first ones and a page
+    monkeypatch.setattr(trajectory_sheets, "LISTED", 5)
+    data = cohort(*demo_frames, "jury")
+    paths = trajectory_sheets.write_sheets(data, tmp_path / "fiches")
+    index = (tmp_path / "fiches" / "index.html").read_text(encoding="utf-8")
+    assert index.count("<li>") == len(paths) == 17 and 'href="AMI16-006.html"' in index
+    note = trajectory_sheets.sheets_note(data, paths).data
+    assert note.count("<li>") == 5
+    assert '… et 12 autres : <a href="fiches-trajectoire/index.html">la liste complète des fiches</a>' in note
 
 
 def test_an_abandoned_experiment_sheet_says_so(jury_sheets):

@@ -63,7 +63,23 @@ def write_sheets(cohort: Cohort, out_dir: Path | None = None) -> list[Path]:
             name = f"{safe_filename(dossier_id)}.html"
             (new / name).write_text(template.render(**_sheet(dossier_id, context)), encoding="utf-8")
             written.append(out_dir / name)
+        if len(written) > LISTED:  # the full list on a page of its own, beside the sheets
+            (new / INDEX).write_text(f"<!DOCTYPE html><html lang=\"fr\"><meta charset=\"utf-8\"><title>Fiches de "
+                                     f"trajectoire — {html.escape(cohort.name)}</title><h1>Fiches de trajectoire "
+                                     f"({fr.number(len(written))})</h1><ul>{_items(cohort, written, '')}</ul></html>",
+                                     encoding="utf-8")
     return written
+
+
+LISTED = 30
+"""Beyond this many sheets the report lists the first ones and links a page listing them all."""
+INDEX = "index.html"
+
+
+def _items(cohort: Cohort, paths: list[Path], prefix: str) -> str:
+    titles = cohort.dossiers.set_index("dossier_id")["title"]
+    return "".join(f'<li><a href="{prefix}{html.escape(p.name)}">{html.escape(p.stem)}</a> — '
+                   f"{html.escape(str(titles.get(p.stem, '')))}</li>" for p in paths)
 
 
 def sheets_note(cohort: Cohort, paths: list[Path]) -> HTML:
@@ -74,12 +90,11 @@ def sheets_note(cohort: Cohort, paths: list[Path]) -> HTML:
                     "aucune fiche n'a été écrite.</p>")
     if not paths:
         return HTML("<p>Aucune expérimentation financée : aucune fiche de trajectoire.</p>")
-    titles = cohort.dossiers.set_index("dossier_id")["title"]
-    items = "".join(
-        f'<li><a href="{SHEETS_FOLDER}/{html.escape(p.name)}">{html.escape(p.stem)}</a> — '
-        f"{html.escape(str(titles.get(p.stem, '')))}</li>" for p in paths)
-    return HTML(f"<p>{len(paths)} fiche(s) de trajectoire, une par expérimentation financée "
-                f"(confidentielles) :</p><ul>{items}</ul>")
+    shown = paths[:LISTED] if len(paths) > LISTED else paths
+    more = (f'<p>… et {fr.number(len(paths) - len(shown))} autres : <a href="{SHEETS_FOLDER}/{INDEX}">la liste '
+            "complète des fiches</a>.</p>") if len(shown) < len(paths) else ""
+    return HTML(f"<p>{fr.count(len(paths), 'fiche de trajectoire', 'fiches de trajectoire')}, une par expérimentation "
+                f"financée (confidentielles) :</p><ul>{_items(cohort, shown, SHEETS_FOLDER + '/')}</ul>{more}")
 
 
 def _cohort_context(cohort: Cohort) -> dict:
