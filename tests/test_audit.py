@@ -437,3 +437,19 @@ def test_allowed_laureate_and_common_words_delete_nothing(tmp_path):
                              allowed={LAUREATE, "Recyclerie de la Haute-Gironde"}, notes=notes)
     assert found == []
     assert any("Ensemble" in n for n in notes) and any("50" in n for n in notes)  # reported, file kept
+
+
+def test_a_public_map_keeps_every_value_in_its_caption_for_the_audit():
+    """The audit reads a map's values from its caption: the alternative text of a map is never
+    summarised, whatever its length (12 départements, counts in the thousands)."""
+    from socinnov.call import vocabulary as voc
+    from socinnov.reporting import plots
+
+    counts = pd.DataFrame({"code": list(voc.REGION_DEPARTEMENTS), "nom": list(voc.REGION_DEPARTEMENTS.values()),
+                           "deposes": [1234.0 + i for i in range(12)], "finances": [float("nan")] + [10.0] * 11})
+    for value in ("deposes", "finances"):
+        fig = plots.departement_map(counts, value=value, title="Dossiers déposés")
+        release = published.Release()
+        published.recognise_caption(fig.alt_text, "carte", release)
+        assert len(release.cells) == 12
+        assert [c.value for c in release.cells] == [None if pd.isna(v) else v for v in counts[value]]
