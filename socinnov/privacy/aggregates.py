@@ -91,7 +91,8 @@ class PublicCohort:
         small = {k for k, v in n.items() if 0 < v < self.min_count}
         if small & {"Retenus - financés", "Retenus - réorientés"}:
             small |= {"Retenus - financés", "Retenus - réorientés"}
-        if 0 < n["Dossiers déposés"] - n["Éligibles"] < self.min_count:  # the ineligible ones it implies
+        # the ineligible ones it implies (no such step while eligibility cannot be verified)
+        if "Éligibles" in n and 0 < n["Dossiers déposés"] - n["Éligibles"] < self.min_count:
             small.add("Éligibles")
         f["Dossiers"] = [disclosure.SECRET if s in small else v for s, v in zip(f["Étape"], f["Dossiers"])]
         return f
