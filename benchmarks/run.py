@@ -189,7 +189,8 @@ def demo_section(base: Path, repeat: int = 1) -> None:
     add("démo", "make report, second passage sans changement", seconds(warm.wall), "<= 2 s", warm.wall <= 2)
     if rebuilt_warm:
         add("démo", "  … reconstruits quand même", ", ".join(rebuilt_warm))
-    # One juror's « Structure » (jures.csv): only the jury's accord report shows jurors' details.
+    # One juror's « Structure » (jures.csv): the reports that read the jurors' table (accord, for the
+    # jury and the comité; valorisation, whose consent scan looks for jurors' names) are rebuilt.
     jures = root / "data" / "raw" / "demo" / "jures.csv"
     lines = jures.read_text(encoding="utf-8-sig").splitlines()
     cells = lines[1].split(";")
@@ -199,9 +200,13 @@ def demo_section(base: Path, repeat: int = 1) -> None:
     change = measure.run(command, env=env, cwd=REPO, timeout=1800)
     rebuilt_change, unchanged_change = built_reports(change.stderr + change.stdout)
     RESULTS["demo_change_jurors"] = {"wall": change.wall, "rebuilt": rebuilt_change, "unchanged": unchanged_change}
+    # what depends on it: every report that declares the jurors' table, for each of its audiences
+    from socinnov.reporting.build import discover_reports
+
+    depends = sum(len(s.audiences) for s in discover_reports() if "jurors" in s.inputs)
     add("démo", "structure d'un juré modifiée (jures.csv) : reconstruits",
         f"{len(rebuilt_change)} / {len(rebuilt_change) + len(unchanged_change)} en {seconds(change.wall)}",
-        "seulement ce qui en dépend", len(rebuilt_change) <= 2)
+        f"seulement ce qui en dépend ({depends})", len(rebuilt_change) <= depends)
     # The cohort that demo's criteria report compares with (appel.yaml: comparer_avec: demo-2018).
     other = root / "data" / "raw" / "demo-2018" / "decisions.csv"
     text = other.read_text(encoding="utf-8-sig")

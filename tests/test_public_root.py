@@ -103,3 +103,16 @@ def test_a_cohort_under_the_threshold_publishes_nothing_and_says_why(project, ca
     assert "pas encore construit : 2 dossier(s) déposé(s), moins que le seuil de 5" in err
     assert "Jeu de données ouvert : aucun (trop peu de dossiers pour une diffusion publique)" in err
     assert not (config.reports_dir("tiny") / "public").exists()  # what an earlier build published is withdrawn
+
+
+def test_an_unchanged_release_is_not_released_again(project):
+    """The release's stamp is not part of the state it records: a second release with nothing
+    changed writes nothing (it was rewriting the open dataset and auditing every time)."""
+    from socinnov.privacy.release import release_public
+
+    cohorts.build_cohort(project / "data" / "raw" / "suivi", "suivi")
+    dataset, leaks = release_public("suivi")
+    assert leaks == []
+    before = {p: p.stat().st_mtime_ns for p in dataset.rglob("*")}
+    assert release_public("suivi") == (dataset, [])
+    assert {p: p.stat().st_mtime_ns for p in dataset.rglob("*")} == before

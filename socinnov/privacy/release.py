@@ -40,7 +40,8 @@ def public_files(cohort: str) -> list[Path]:
 
 
 def _state(cohort: str, manifest: dict) -> str:
-    files = {str(p.relative_to(config.reports_dir(cohort))): p.stat().st_mtime_ns for p in public_files(cohort)}
+    files = {str(p.relative_to(config.reports_dir(cohort))): p.stat().st_mtime_ns for p in public_files(cohort)
+             if p.name != STAMP}  # the stamp itself is written after the state is taken
     blob = json.dumps([manifest.get("inputs"), code_fingerprint(), files], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
