@@ -121,10 +121,12 @@ def _canonical_values(df: pd.DataFrame, schema) -> pd.DataFrame:
                 continue
             canonical = {fold(v): v for v in check.statistics["allowed_values"]}
             values = df[name]
-            mapped = values.map(lambda v, c=canonical: c.get(fold(v), v) if isinstance(v, str) else v)
-            if not mapped.equals(values):
+            # each distinct text once (2,7 million ratings hold a handful of rounds and grids)
+            fixes = {u: canonical[fold(u)] for u in values.dropna().unique()
+                     if isinstance(u, str) and fold(u) in canonical and canonical[fold(u)] != u}
+            if fixes:
                 out = out.copy() if out is df else out
-                out[name] = mapped.astype(values.dtype)
+                out[name] = values.replace(fixes).astype(values.dtype)
     return out
 
 
