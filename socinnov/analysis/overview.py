@@ -29,7 +29,7 @@ FUNNEL_STEPS = ("Dossiers déposés", "Éligibles", "Examinés par le jury", "Re
 def eligibility_checked(tables: dict[str, pd.DataFrame]) -> bool:
     """Whether eligibility could be verified (``stages``: partners and budget filled in). Before
     that every dossier fails the rules that read them: none may be called ineligible yet."""
-    return stages.missing(tables, "eligibilite") is None
+    return stages.eligibility_verifiable(tables)  # not stages.available: it reads every table
 
 
 def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -349,6 +349,12 @@ def completeness(tables: Mapping[str, pd.DataFrame], grid: Grid, round_: str = I
                         outside, source)
 
 
+def eligibility_verifiable(tables: Mapping[str, pd.DataFrame]) -> bool:
+    """Whether the eligibility rules can be checked: the partners and the budget are filled in
+    (before that every dossier fails the rules that read them). Reads those two tables only."""
+    return all(_table(tables, name) is not None and len(_table(tables, name)) > 0 for name in ("partners", "budget"))
+
+
 def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
     """The names of :data:`NEEDS` the cohort's tables satisfy."""
     def rows(name: str) -> int:
@@ -364,7 +370,7 @@ def available(tables: Mapping[str, pd.DataFrame]) -> frozenset[str]:
     reassessments = _table(tables, "reassessments")
     have = {
         "dossiers": rows("dossiers") > 0,
-        "eligibilite": rows("partners") > 0 and rows("budget") > 0,
+        "eligibilite": eligibility_verifiable(tables),
         "notes": len(individual) > 0,
         "deux_jures": bool((individual.groupby("dossier_id")["juror_id"].nunique() >= 2).any()),
         # a correlation matrix of the criteria needs more complete dossiers than criteria

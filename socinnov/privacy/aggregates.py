@@ -165,6 +165,17 @@ class PublicCohort:
         out.attrs = frame.attrs
         return out
 
+    def shown_frames(self, *, joint: bool = True) -> dict[str, pd.DataFrame]:
+        """The tables the public notebooks show, by the name joint suppression gives their cells
+        (the maps come from :meth:`departement_counts`); ``joint=False``: before it."""
+        def profile(by):
+            return (self.profile(by) if joint else self._profile(by)).reset_index()
+
+        return {"funnel": self.funnel() if joint else self._funnel(),
+                "types": self.innovation_types() if joint else self._innovation_types(),
+                "amounts": self.amounts(), "laureates": self.laureates(),
+                "legal_group": profile("legal_group"), "stage": profile("stage")}
+
     def _joint_suppressions(self) -> list:
         """The cells suppressed on top of each table's own protection so that every public table,
         the maps and the laureate list read together keep every small count uncertain."""
@@ -172,9 +183,7 @@ class PublicCohort:
             from socinnov.privacy import joint, ledger
             from socinnov.privacy.published import Release, dossier_types, frames_cells
 
-            frames = {"funnel": self._funnel(), "types": self._innovation_types(), "laureates": self.laureates(),
-                      **{by: self._profile(by).reset_index() for by in ("legal_group", "stage")}}
-            cells = frames_cells(frames, self._departement_counts())
+            cells = frames_cells(self.shown_frames(joint=False), self._departement_counts())
             truth, earlier = dossier_types(self._all_tables), None
             entries = ledger.read_ledger(self.name)  # read together with the latest release, if any
             if entries:

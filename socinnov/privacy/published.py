@@ -275,10 +275,7 @@ def public_cells(public) -> list[Cell]:
     """The cells of the tables and maps a ``PublicCohort`` gives the public notebooks
     (``notebooks/diffusion.ipynb``, ``notebooks/valorisation.ipynb``), through the same
     recogniser as the files: what the open dataset must stay consistent with."""
-    frames = {"funnel": public.funnel(), "legal_group": public.profile("legal_group").reset_index(),
-              "stage": public.profile("stage").reset_index(), "types": public.innovation_types(),
-              "amounts": public.amounts()}
-    return frames_cells(frames, public.departement_counts())
+    return frames_cells(public.shown_frames(), public.departement_counts())
 
 
 def frames_cells(frames: dict[str, pd.DataFrame], counts: pd.DataFrame) -> list[Cell]:
