@@ -63,31 +63,32 @@ def payment_checks(tables: dict[str, pd.DataFrame], call: Call, *, as_of: pd.Tim
     the summary counts it apart (« sans objet à ce jour »), not as respected.
     """
     as_of = _as_of(tables) if as_of is None else pd.Timestamp(as_of)
-    dec = tables["decisions"].set_index("dossier_id")
-    start = tables["dossiers"].set_index("dossier_id")["start_date"]
-    pay = tables["payments"]
-    spend = tables["spending"]
-    rep = tables["activity_reports"]
+    funded = pd.Index(funded_ids(tables), name="dossier_id")
+    begins = tables["dossiers"].set_index("dossier_id")["start_date"].loc[funded]
+    ends = begins + pd.DateOffset(months=call.max_months)
+    granted = tables["decisions"].set_index("dossier_id")["granted_amount"].loc[funded]
+    pay, rep = tables["payments"], tables["activity_reports"]
+    paid = pay.groupby("dossier_id")["amount"].sum().reindex(funded, fill_value=0)
+    # the balance as the first row of instalment 2 in the file, as read per experiment
+    second = pay[pay["instalment"] == 2].drop_duplicates("dossier_id").set_index("dossier_id")
     report2 = rep[rep["report"] == YEAR_TWO_REPORT].set_index("dossier_id")["received_on"]
     abandoned = set(tables["followup"].loc[tables["followup"]["status"] == "abandonné", "dossier_id"])
-    # each experiment's payments and expenses, split once rather than filtered per experiment
-    pay_by, spend_by = (dict(tuple(t.groupby("dossier_id", sort=False))) for t in (pay, spend))
+    spending = _spending_by_experiment(tables["spending"], begins, ends)
+    # Aggregates are computed per table above, once; the loop only writes each experiment's
+    # reasons (a per-experiment filter of the tables cost minutes at 1 400 experiments).
     rows = []
-    for d in funded_ids(tables):
-        begin = start[d]
-        end = begin + pd.DateOffset(months=call.max_months)
-        own_pay = pay_by.get(d, pay.iloc[:0])
-        paid = float(own_pay["amount"].sum())
-        granted = float(dec.at[d, "granted_amount"])
-        second = own_pay[own_pay["instalment"] == 2]
+    for d, begin, end, granted_d, paid_d in zip(funded, begins, ends, granted, paid, strict=True):
+        paid_d, granted_d = float(paid_d), float(granted_d)
         received = report2.get(d)
+        balance = (second.at[d, "paid_on"], float(second.at[d, "amount"])) if d in second.index else None
         results = {
-            "solde_apres_bilan": _balance_after_report(second, received, d in abandoned),
-            "depenses_periode": _spending_in_period(spend_by.get(d, spend.iloc[:0]), begin, end),
-            "versements_accordes": (paid <= granted + 0.005,
-                                    f"{fr.euros(paid)} versés pour {fr.euros(granted)} accordés", paid > 0),
-            "versements_plafond": (paid <= call.max_aid + 0.005,
-                                   f"{fr.euros(paid)} versés, plafond de l'appel {fr.euros(call.max_aid)}", paid > 0),
+            "solde_apres_bilan": _balance_after_report(balance, received, d in abandoned),
+            "depenses_periode": _spending_in_period(spending.get(d), begin, end),
+            "versements_accordes": (paid_d <= granted_d + 0.005,
+                                    f"{fr.euros(paid_d)} versés pour {fr.euros(granted_d)} accordés", paid_d > 0),
+            "versements_plafond": (paid_d <= call.max_aid + 0.005,
+                                   f"{fr.euros(paid_d)} versés, plafond de l'appel {fr.euros(call.max_aid)}",
+                                   paid_d > 0),
             "bilan_a_temps": _report_on_time(received, end + pd.DateOffset(months=grace_months), d in abandoned,
                                              as_of),
         }
@@ -99,10 +100,24 @@ def payment_checks(tables: dict[str, pd.DataFrame], call: Call, *, as_of: pd.Tim
     return pd.DataFrame(rows, columns=["dossier_id", "rule", "label", "blocking", "passed", "applicable", "reason"])
 
 
-def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tuple:
-    if second.empty:
+def _spending_by_experiment(spend: pd.DataFrame, begins: pd.Series, ends: pd.Series) -> dict[str, tuple]:
+    """Per experiment with expenses: (number of expenses, number outside the aid's period, their
+    amount, their distinct dates in order)."""
+    spend = spend[spend["dossier_id"].isin(begins.index)]
+    owner = spend["dossier_id"]
+    out = spend[(spend["spent_on"] < owner.map(begins)) | (spend["spent_on"] >= owner.map(ends))]
+    by = out.groupby("dossier_id", sort=False)
+    outside = by.size()
+    amounts = by["amount"].sum()
+    dates = by["spent_on"].agg(lambda x: sorted(x.unique()))
+    return {d: (int(n), int(outside.get(d, 0)), amounts.get(d, 0.0), dates.get(d, []))
+            for d, n in spend.groupby("dossier_id", sort=False).size().items()}
+
+
+def _balance_after_report(balance: tuple | None, received, abandoned: bool) -> tuple:
+    if balance is None:
         return True, "solde non versé" + (" (expérimentation abandonnée)" if abandoned else ""), False
-    paid_on, amount = second["paid_on"].iloc[0], float(second["amount"].iloc[0])
+    paid_on, amount = balance
     if received is None or pd.isna(received):
         return False, f"solde de {fr.euros(amount)} versé le {fr.date(paid_on)} sans bilan de la deuxième année enregistré"
     if paid_on < received:
@@ -111,18 +126,16 @@ def _balance_after_report(second: pd.DataFrame, received, abandoned: bool) -> tu
     return True, f"solde versé le {fr.date(paid_on)}, après la remise du bilan le {fr.date(received)}"
 
 
-def _spending_in_period(own: pd.DataFrame, begin: pd.Timestamp, end: pd.Timestamp) -> tuple:
+def _spending_in_period(own: tuple | None, begin: pd.Timestamp, end: pd.Timestamp) -> tuple:
     period = f"du {fr.date(begin)} au {fr.date(end - pd.Timedelta(days=1))}"
-    if own.empty:
+    if own is None:
         return True, "aucune dépense déclarée", False
-    outside = own[(own["spent_on"] < begin) | (own["spent_on"] >= end)]
-    if outside.empty:
-        return True, f"{len(own)} dépense(s), toutes {period}"
-    dates = sorted(outside["spent_on"].unique())
+    count, outside, amount, dates = own
+    if not outside:
+        return True, f"{count} dépense(s), toutes {period}"
     when = (", ".join(f"le {fr.date(x)}" for x in dates) if len(dates) <= 3
             else f"du {fr.date(dates[0])} au {fr.date(dates[-1])}")
-    return False, (f"{len(outside)} dépense(s) pour {fr.euros(outside['amount'].sum())} hors de la période {period} : "
-                   f"{when}")
+    return False, f"{outside} dépense(s) pour {fr.euros(amount)} hors de la période {period} : {when}"
 
 
 def _report_on_time(received, due: pd.Timestamp, abandoned: bool, as_of) -> tuple:
