@@ -413,7 +413,7 @@ def fresh_clone(base: Path) -> None:
     RESULTS["fresh_clone"] = {"commit": commit, "clone": clone.wall, "install": install.wall,
                               "report": report.wall, "report_returncode": report.returncode, "total": total}
     add("clone neuf", f"git clone + make report (installation comprise), commit {commit}", seconds(total),
-        "<= 2 min", total <= 120 and report.returncode == 0)
+        "<= 60 s", total <= 60 and report.returncode == 0)
     add("clone neuf", "  … dont make install (venv + requirements.lock)", seconds(install.wall))
     add("clone neuf", "  … dont make report", f"{seconds(report.wall)}, code {report.returncode}")
 
@@ -446,6 +446,26 @@ def print_table(info: dict, scale_lines: list[str], sweep_lines: list[str]) -> N
           + "; ".join(f"{r.scope} / {r.measure.strip()}" for r in missed))
 
 
+_SUMMARY = re.compile(r"(\d+) (?:tests? )?(passed|failed|skipped|deselected|errors?|collected)")
+
+
+def test_suite() -> None:
+    """``make test`` (every test, as CI runs it) and ``make test-fast`` (the inner loop), run in the
+    repository with the venv's pytest; collection timed on its own, since every run pays it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SOCINNOV_ROOT", "PYTEST_ADDOPTS")}
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    for label, extra, target in (("collecte seule (--collect-only)", ["--collect-only"], None),
+                                 ("make test-fast (sans les tests lents)", ["-m", "not slow"], None),
+                                 ("make test (tous les tests)", [], 180.0)):
+        log(f"Tests : {label}…")
+        r = measure.run([*pytest, *extra], env=env, cwd=REPO, timeout=3600)
+        counts = {kind: int(n) for n, kind in _SUMMARY.findall(r.stdout.splitlines()[-1] if r.stdout else "")}
+        RESULTS.setdefault("tests", {})[label] = {"seconds": r.wall, "returncode": r.returncode, **counts}
+        said = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or f"code {r.returncode}"
+        add("tests", f"{label} : {said}", seconds(r.wall), f"<= {target / 60:.0f} min" if target else "",
+            (r.wall <= target and r.returncode == 0) if target else None)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="100,1000,10000", help="dossiers per cohort, comma-separated")
@@ -466,6 +486,7 @@ def main(argv=None) -> int:
     p.add_argument("--sheets-max", type=int, default=100, help="largest cohort whose sheets are all written")
     p.add_argument("--parallel-agreement", action="store_true", help="also time agreement on 2 processes")
     p.add_argument("--fresh-clone", action="store_true", help="also time git clone + make report (minutes)")
+    p.add_argument("--test-suite", action="store_true", help="also time the test suite (make test, test-fast)")
     p.add_argument("--root", type=Path, help="work folder (default: a temporary one, removed at the end)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
     p.add_argument("--json", type=Path, help="write every measurement to this JSON file")
@@ -487,6 +508,8 @@ def main(argv=None) -> int:
         sweep_lines = juror_sweep(root, a) if a.juror_sweep else []
         if a.fresh_clone:
             fresh_clone(base)
+        if a.test_suite:
+            test_suite()
     finally:
         info["load_after"] = os.getloadavg()
         info["seconds"] = time.perf_counter() - started

@@ -264,12 +264,16 @@ def attrition_curve(km: pd.DataFrame):
     return fig
 
 
-def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str, *, levels: tuple[str, ...]):
-    """One experiment's score per dimension at each wave (solid) against the mean of all (dashed)."""
+def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str, *, levels: tuple[str, ...],
+                       position=None):
+    """One experiment's score per dimension at each wave (solid) against the mean of all (dashed).
+
+    ``position``: the axes' place, found once for a series of sheets
+    (``socinnov.reporting.trajectory_sheets``); by default the figure is laid out on its own."""
     own = lines[lines["dossier_id"] == dossier_id]
     if own.empty:
         return _empty(f"Aucune réévaluation de {dossier_id} enregistrée.")
-    fig, ax = _figure(6.5, 3.0)
+    fig, ax = _figure(6.5, 3.0, position=position)
     groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
     colours = sns.color_palette(PALETTE, len(groups))
     text = []
@@ -288,3 +292,4 @@ def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str
     fig.alt_text = (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
                     "tirets) : " + " ; ".join(text))
     return fig
+
