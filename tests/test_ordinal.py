@@ -115,3 +115,24 @@ def test_cumulative_logit_wine_published_estimates():
     assert fit.thresholds == pytest.approx([-1.3444, 1.2508, 3.4669, 5.0064], abs=5e-5)  # 1|2 .. 4|5
     assert np.sqrt(np.diag(fit.cov))[:4] == pytest.approx([0.5171, 0.4379, 0.5978, 0.7309], abs=5e-5)
     assert fit.loglike == pytest.approx(-86.49, abs=5e-3)  # logLik -86.49 (AIC 184.98)
+
+
+def test_facets_model_reproduces_the_published_wine_fit_through_its_facets():
+    # The same published fit (Christensen's tutorial, clm(rating ~ temp + contact), section 2), read
+    # through the facets layer: temperature as the "dossier" facet, skin contact as the "juror" facet
+    # (contact "yes" rates higher: a lenient juror). With two elements and sum-to-zero facets, each
+    # measure is half the published treatment contrast, and its standard error half the published one.
+    data = pd.read_csv(DATA / "christensen_wine.csv")
+    table = pd.DataFrame({"dossier_id": data["temp"], "juror_id": data["contact"], "level_code": data["rating"] - 1})
+    model = rater_model(table)
+    m = model.measures.set_index(["facet", "element"])
+    assert m.at[("dossier", "warm"), "measure"] == pytest.approx(2.5031 / 2, abs=5e-5)  # tempwarm 2.5031
+    assert m.at[("dossier", "warm"), "se"] == pytest.approx(0.5287 / 2, abs=5e-5)  # its Std. Error 0.5287
+    assert m.at[("juror", "yes"), "measure"] == pytest.approx(-1.5278 / 2, abs=5e-5)  # contactyes 1.5278
+    assert m.at[("juror", "no"), "se"] == pytest.approx(0.4766 / 2, abs=5e-5)  # its Std. Error 0.4766
+    # Thresholds move by the mean of the two treated cells' shifts: tau_k - (2.5031 + 1.5278) / 2.
+    shift = (2.5031 + 1.5278) / 2
+    assert model.thresholds["tau"].to_numpy() == pytest.approx(
+        np.array([-1.3444, 1.2508, 3.4669, 5.0064]) - shift, abs=1e-4)
+    assert model.loglike == pytest.approx(-86.49, abs=5e-3)  # logLik -86.49
+    assert list(model.thresholds["between_levels"]) == ["0|1", "1|2", "2|3", "3|4"]
