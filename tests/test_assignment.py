@@ -167,6 +167,17 @@ def test_more_work_than_the_maximum_load_allows(demo):
         "--charge-max à 49 au moins, ou réduire --jures-par-dossier à 3"]
 
 
+def test_a_maximum_load_too_low_for_two_jurors_per_dossier_asks_for_jurors(demo):
+    # 9 jurors × 20 = 180 < 220 = 110 × 2: fewer jurors per dossier is no way out (2 at least).
+    frames, eligible = demo
+    with pytest.raises(InfeasibleDesign) as err:
+        assign_jurors(list(eligible["dossier_id"]), list(frames["jurors"]["juror_id"]), frames["conflicts"],
+                      per_dossier=3, max_load=20)
+    assert err.value.reasons == [
+        "110 dossiers × 3 jurés = 330 affectations, mais 9 jurés × charge maximale 20 = 180 : relever "
+        "--charge-max à 37 au moins, ou ajouter des jurés dans jures.csv"]
+
+
 def test_one_juror_per_dossier_cannot_separate_severity_from_quality():
     with pytest.raises(InfeasibleDesign) as err:
         assign_jurors(["D1", "D2"], ["J1", "J2"], None, per_dossier=1)
@@ -187,7 +198,7 @@ def test_a_juror_with_too_few_dossiers_free_of_conflict_for_balanced_loads():
     with pytest.raises(InfeasibleDesign) as err:
         assign_jurors(["D1", "D2", "D3", "D4"], ["J1", "J2", "J3", "J4"], conflicts, per_dossier=2)
     assert err.value.reasons == [
-        "charges équilibrées impossibles : chaque juré doit noter 2 dossiers au moins, mais J1 (1 dossiers sans "
+        "charges équilibrées impossibles : chaque juré doit noter 2 dossiers au moins, mais J1 (1 dossier sans "
         "conflit) ; donner --charge-max 2 (charges inégales permises) ou réduire --jures-par-dossier"]
     # With a maximum load instead of balanced loads, J1 rates D4 only.
     pairs = assign_jurors(["D1", "D2", "D3", "D4"], ["J1", "J2", "J3", "J4"], conflicts, per_dossier=2, max_load=3)

@@ -133,14 +133,16 @@ def _blockers(dossier_ids, juror_ids, allowed: np.ndarray, k: int, max_load: int
                        "conflits_interets.csv")
     lo, hi = _bounds(n, m, k, max_load)
     if max_load is not None and n * k > m * hi:
+        # Fewer than two jurors per dossier is refused above: suggest it only when it stays at 2 or more.
+        fewer = (m * hi) // n
+        relax = f"réduire --jures-par-dossier à {fewer}" if fewer >= 2 else "ajouter des jurés dans jures.csv"
         reasons.append(f"{n} dossiers × {k} jurés = {n * k} affectations, mais {m} jurés × charge maximale {hi} "
-                       f"= {m * hi} : relever --charge-max à {-(-(n * k) // m)} au moins, ou réduire "
-                       f"--jures-par-dossier à {max(1, (m * hi) // n)}")
+                       f"= {m * hi} : relever --charge-max à {-(-(n * k) // m)} au moins, ou {relax}")
     if max_load is None and not short:
         capacity = allowed.sum(axis=0)
         low = [(juror_ids[j], int(capacity[j])) for j in np.flatnonzero(capacity < lo)]
         if low:
-            listed = ", ".join(f"{j} ({c} dossiers sans conflit)" for j, c in low)
+            listed = ", ".join(f"{j} ({c} dossier{'s' if c > 1 else ''} sans conflit)" for j, c in low)
             reasons.append(f"charges équilibrées impossibles : chaque juré doit noter {lo} dossiers au moins, "
                            f"mais {listed} ; donner --charge-max {hi} (charges inégales permises) ou réduire "
                            "--jures-par-dossier")
