@@ -193,6 +193,26 @@ def test_conflicts_that_isolate_jurors_are_named():
     assert err.value.reasons[0].startswith("le plan se divise en 2 groupes de jurés sans dossier commun (J1, J2 | J3, J4)")
 
 
+@pytest.mark.parametrize("n, m, conflicts", [
+    (4, 5, [("J0", "D0"), ("J1", "D0"), ("J1", "D1"), ("J3", "D1"), ("J4", "D3")]),
+    (5, 6, [("J3", "D0"), ("J5", "D0"), ("J4", "D1"), ("J0", "D2"), ("J2", "D4")]),
+])
+def test_small_juries_with_conflicts_get_a_connected_design_whatever_the_seed(n, m, conflicts):
+    # Connected designs exist for these (some seeds found one before the repair of the groups);
+    # the pair-balance search alone settled, for other seeds, on two groups of jurors and the
+    # request was refused as impossible.
+    conflicts = pd.DataFrame(conflicts, columns=["juror_id", "dossier_id"])
+    barred = set(zip(conflicts["dossier_id"], conflicts["juror_id"]))
+    for seed in range(6):
+        pairs = assign_jurors([f"D{i}" for i in range(n)], [f"J{j}" for j in range(m)], conflicts,
+                              per_dossier=2, seed=seed)
+        loads = pairs["juror_id"].value_counts().reindex([f"J{j}" for j in range(m)], fill_value=0)
+        assert design_components(pairs).nunique() == 1
+        assert (pairs.groupby("dossier_id").size() == 2).all() and pairs["dossier_id"].nunique() == n
+        assert loads.max() - loads.min() <= 1
+        assert not barred & set(zip(pairs["dossier_id"], pairs["juror_id"]))
+
+
 def test_a_juror_with_too_few_dossiers_free_of_conflict_for_balanced_loads():
     conflicts = pd.DataFrame({"juror_id": ["J1"] * 3, "dossier_id": ["D1", "D2", "D3"]})
     with pytest.raises(InfeasibleDesign) as err:
