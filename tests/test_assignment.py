@@ -167,6 +167,17 @@ def test_more_work_than_the_maximum_load_allows(demo):
         "--charge-max à 49 au moins, ou réduire --jures-par-dossier à 3"]
 
 
+def test_a_maximum_load_too_low_for_two_jurors_per_dossier_asks_for_jurors(demo):
+    # 9 jurors × 20 = 180 < 220 = 110 × 2: fewer jurors per dossier is no way out (2 at least).
+    frames, eligible = demo
+    with pytest.raises(InfeasibleDesign) as err:
+        assign_jurors(list(eligible["dossier_id"]), list(frames["jurors"]["juror_id"]), frames["conflicts"],
+                      per_dossier=3, max_load=20)
+    assert err.value.reasons == [
+        "110 dossiers × 3 jurés = 330 affectations, mais 9 jurés × charge maximale 20 = 180 : relever "
+        "--charge-max à 37 au moins, ou ajouter des jurés dans jures.csv"]
+
+
 def test_one_juror_per_dossier_cannot_separate_severity_from_quality():
     with pytest.raises(InfeasibleDesign) as err:
         assign_jurors(["D1", "D2"], ["J1", "J2"], None, per_dossier=1)
@@ -182,12 +193,32 @@ def test_conflicts_that_isolate_jurors_are_named():
     assert err.value.reasons[0].startswith("le plan se divise en 2 groupes de jurés sans dossier commun (J1, J2 | J3, J4)")
 
 
+@pytest.mark.parametrize("n, m, conflicts", [
+    (4, 5, [("J0", "D0"), ("J1", "D0"), ("J1", "D1"), ("J3", "D1"), ("J4", "D3")]),
+    (5, 6, [("J3", "D0"), ("J5", "D0"), ("J4", "D1"), ("J0", "D2"), ("J2", "D4")]),
+])
+def test_small_juries_with_conflicts_get_a_connected_design_whatever_the_seed(n, m, conflicts):
+    # Connected designs exist for these (some seeds found one before the repair of the groups);
+    # the pair-balance search alone settled, for other seeds, on two groups of jurors and the
+    # request was refused as impossible.
+    conflicts = pd.DataFrame(conflicts, columns=["juror_id", "dossier_id"])
+    barred = set(zip(conflicts["dossier_id"], conflicts["juror_id"]))
+    for seed in range(6):
+        pairs = assign_jurors([f"D{i}" for i in range(n)], [f"J{j}" for j in range(m)], conflicts,
+                              per_dossier=2, seed=seed)
+        loads = pairs["juror_id"].value_counts().reindex([f"J{j}" for j in range(m)], fill_value=0)
+        assert design_components(pairs).nunique() == 1
+        assert (pairs.groupby("dossier_id").size() == 2).all() and pairs["dossier_id"].nunique() == n
+        assert loads.max() - loads.min() <= 1
+        assert not barred & set(zip(pairs["dossier_id"], pairs["juror_id"]))
+
+
 def test_a_juror_with_too_few_dossiers_free_of_conflict_for_balanced_loads():
     conflicts = pd.DataFrame({"juror_id": ["J1"] * 3, "dossier_id": ["D1", "D2", "D3"]})
     with pytest.raises(InfeasibleDesign) as err:
         assign_jurors(["D1", "D2", "D3", "D4"], ["J1", "J2", "J3", "J4"], conflicts, per_dossier=2)
     assert err.value.reasons == [
-        "charges équilibrées impossibles : chaque juré doit noter 2 dossiers au moins, mais J1 (1 dossiers sans "
+        "charges équilibrées impossibles : chaque juré doit noter 2 dossiers au moins, mais J1 (1 dossier sans "
         "conflit) ; donner --charge-max 2 (charges inégales permises) ou réduire --jures-par-dossier"]
     # With a maximum load instead of balanced loads, J1 rates D4 only.
     pairs = assign_jurors(["D1", "D2", "D3", "D4"], ["J1", "J2", "J3", "J4"], conflicts, per_dossier=2, max_load=3)

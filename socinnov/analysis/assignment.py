@@ -32,6 +32,10 @@ Formulation, in two stages:
    plateau). The search stops after a fixed budget of moves, or sooner once the pair counts
    reach the ideal spread and nothing improved for a while; it draws from
    ``numpy.random.default_rng(seed)``: same data, same seed, same design.
+3. **Connectivity.** Neither stage constrains it; a design that falls into separate groups of
+   jurors (seen on small juries with conflicts) is repaired by moves across the groups, kept
+   when they lower the number of groups (:func:`_connect`); only a design that stays split is
+   refused, naming its groups.
 
 The expected precision of the severities is read from the design alone: under the linear model
 ``y[d, j] = μ + a_j + b_d + e`` with jurors and dossiers as fixed effects, both sum-coded, and
@@ -49,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from socinnov.analysis.juror_effects import design_components
 from socinnov.fr import number
@@ -133,14 +138,16 @@ def _blockers(dossier_ids, juror_ids, allowed: np.ndarray, k: int, max_load: int
                        "conflits_interets.csv")
     lo, hi = _bounds(n, m, k, max_load)
     if max_load is not None and n * k > m * hi:
+        # Fewer than two jurors per dossier is refused above: suggest it only when it stays at 2 or more.
+        fewer = (m * hi) // n
+        relax = f"réduire --jures-par-dossier à {fewer}" if fewer >= 2 else "ajouter des jurés dans jures.csv"
         reasons.append(f"{n} dossiers × {k} jurés = {n * k} affectations, mais {m} jurés × charge maximale {hi} "
-                       f"= {m * hi} : relever --charge-max à {-(-(n * k) // m)} au moins, ou réduire "
-                       f"--jures-par-dossier à {max(1, (m * hi) // n)}")
+                       f"= {m * hi} : relever --charge-max à {-(-(n * k) // m)} au moins, ou {relax}")
     if max_load is None and not short:
         capacity = allowed.sum(axis=0)
         low = [(juror_ids[j], int(capacity[j])) for j in np.flatnonzero(capacity < lo)]
         if low:
-            listed = ", ".join(f"{j} ({c} dossiers sans conflit)" for j, c in low)
+            listed = ", ".join(f"{j} ({c} dossier{'s' if c > 1 else ''} sans conflit)" for j, c in low)
             reasons.append(f"charges équilibrées impossibles : chaque juré doit noter {lo} dossiers au moins, "
                            f"mais {listed} ; donner --charge-max {hi} (charges inégales permises) ou réduire "
                            "--jures-par-dossier")
@@ -267,6 +274,67 @@ def _local_search(x: np.ndarray, allowed: np.ndarray, profiles: np.ndarray, rng:
     return x
 
 
+def _n_components(x: np.ndarray) -> tuple[int, np.ndarray]:
+    """Groups of dossiers linked through shared jurors (a juror without dossier is no group), and
+    each dossier's group label."""
+    n = x.shape[0]
+    graph = sparse.bmat([[None, sparse.csr_matrix(x)], [sparse.csr_matrix(x.T), None]])
+    labels = connected_components(graph, directed=False)[1][:n]
+    return len(np.unique(labels)), labels
+
+
+def _moves_across(x: np.ndarray, allowed: np.ndarray, labels: np.ndarray, lo: int, hi: int,
+                  rng: np.random.Generator):
+    """Moves that may join two groups, in a seeded order, as lists of ``(dossier, juror, 0 or 1)``:
+    swaps (``d`` gives juror ``a`` to ``e`` of another group, takes its juror ``b``; loads
+    unchanged), then shifts (juror ``b`` of another group, or without dossier, replaces ``a`` on
+    ``d``; loads kept within ``[lo, hi]``)."""
+    n, m = x.shape
+    load = x.sum(axis=0)
+    juror_group = [set(labels[np.flatnonzero(x[:, j])]) for j in range(m)]
+    for d, e in rng.permutation([(d, e) for d in range(n) for e in range(n) if labels[d] < labels[e]]):
+        for a in rng.permutation(np.flatnonzero(x[d])):
+            for b in rng.permutation(np.flatnonzero(x[e])):
+                if not (x[d, b] or x[e, a]) and allowed[d, b] and allowed[e, a]:
+                    yield [(d, a, 0), (d, b, 1), (e, b, 0), (e, a, 1)]
+    for d in rng.permutation(n):
+        for a in rng.permutation(np.flatnonzero(x[d])):
+            for b in rng.permutation(m):
+                if (not x[d, b] and allowed[d, b] and load[a] - 1 >= lo and load[b] + 1 <= hi
+                        and juror_group[b] != {labels[d]}):
+                    yield [(d, a, 0), (d, b, 1)]
+
+
+def _connect(x: np.ndarray, allowed: np.ndarray, lo: int, hi: int, rng: np.random.Generator,
+             tries: int = 20000) -> np.ndarray:
+    """A connected design from a disconnected one, by moves across its groups (:func:`_moves_across`).
+
+    Neither stage looks at connectivity: stage 1 only counts, and the pair-balance search may, on
+    a small jury with conflicts, settle on a design in separate groups when connected designs
+    exist. A move is kept when it lowers the number of groups; at most ``tries`` moves are tried.
+    Returns the design as it stands when no move helps (the caller then reports the groups).
+    """
+    x = x.copy()
+    count, labels = _n_components(x)
+    while count > 1 and tries > 0:
+        for move in _moves_across(x, allowed, labels, lo, hi, rng):
+            tries -= 1
+            before = [(d, j, x[d, j]) for d, j, _ in move]
+            for d, j, v in move:
+                x[d, j] = v
+            after, new_labels = _n_components(x)
+            if after < count:
+                count, labels = after, new_labels
+                break
+            for d, j, v in before:
+                x[d, j] = v
+            if tries <= 0:
+                return x
+        else:
+            return x
+    return x
+
+
 def assign_jurors(dossier_ids: Sequence[str], juror_ids: Sequence[str], conflicts: pd.DataFrame | None, *,
                   per_dossier: int, max_load: int | None = None, seed: int = 0,
                   profiles: pd.DataFrame | None = None, budget: int | None = None) -> pd.DataFrame:
@@ -323,6 +391,8 @@ def assign_jurors(dossier_ids: Sequence[str], juror_ids: Sequence[str], conflict
     if profiles is not None and profiles.shape[1]:
         prof = profiles.reindex(dossier_ids).fillna(0).to_numpy(dtype=float)
     x = _local_search(x, allowed, prof, rng, budget if budget is not None else 200 * n * k)
+    if _n_components(x)[0] > 1:
+        x = _connect(x, allowed, lo, hi, rng)
     d_idx, j_idx = np.nonzero(x)
     out = pd.DataFrame({"dossier_id": np.array(dossier_ids, dtype=object)[d_idx],
                         "juror_id": np.array(juror_ids, dtype=object)[j_idx]})
