@@ -17,7 +17,7 @@ import pandas as pd
 
 from socinnov import fr
 from socinnov.analysis import overview
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
@@ -70,9 +70,9 @@ class PublicCohort:
         return f"PublicCohort({self.name!r}, seuil={self.min_count})"
 
     def available(self) -> frozenset[str]:
-        """What the cohort's tables hold (``socinnov.call.stages.available``): which sections a
+        """What the cohort's tables hold (``socinnov.call.report_plans.available``): which sections a
         public report can draw; says nothing about any dossier."""
-        return stages.available(self._tables)
+        return report_plans.available(self._tables)
 
     @property
     def call(self) -> Call:
