@@ -21,12 +21,11 @@ from socinnov.call import report_plans
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
-from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
+from socinnov.call.vocabulary import FUNDED, INDIVIDUAL
 from socinnov.privacy import audiences, consent, disclosure
-from socinnov.privacy.published import legal_group
+from socinnov.privacy.published import DECISION_LABELS, legal_group
 
-DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
-                   "inéligible": "inéligible", "sans décision": "sans décision"}
+
 class _ValidatedDecisions(Mapping):
     """The jury-level tables with only the decisions the comité d'élu-e-s validated: a pending
     decision is invisible in every public aggregate (« sans décision »), not « secret »."""
