@@ -43,6 +43,10 @@ from socinnov.fr import NNBSP
 from socinnov.privacy import audiences
 from socinnov.reporting.kernels import AUDIENCE_ENV
 
+__all__ = ["AccessibleStyler", "FrenchTicks", "csv_name", "csv_text", "drawn_texts", "figure_html",
+           "french_ticks", "has", "laureate_cards", "laureate_cards_html", "long_table_html", "markdown",
+           "note", "section", "show", "table", "table_html"]
+
 
 class AccessibleStyler(Styler):
     """pandas' Styler whose header cells say what they head, for screen readers.
