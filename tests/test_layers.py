@@ -73,7 +73,7 @@ def test_the_modules_the_notebooks_use_declare_their_public_names():
     code = "\n".join("".join(cell["source"]) for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
                      for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code")
     modules = {}
-    for package, names in re.findall(r"^from (socinnov[\w.]*) import ([\w, ]+)$", code, flags=re.M):
+    for package, names in re.findall(r"^from (socinnov[\w.]*) import ([\w, ]+)$", code, flags=re.MULTILINE):
         for name in (n.strip() for n in names.split(",")):
             if not inspect.ismodule(getattr(importlib.import_module(package), name, None)):
                 try:
