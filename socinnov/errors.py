@@ -74,6 +74,22 @@ class InputError(UserError):
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
+def yaml_problem(file: str, exc: Exception) -> Problem:
+    """A YAML file that does not parse, as one problem: the line PyYAML points at and its short
+    reason (its full message spans several lines and quotes the text back).
+
+    >>> import yaml
+    >>> try:
+    ...     yaml.safe_load("enveloppe: 700000\\ntitre: [\\n")
+    ... except yaml.YAMLError as exc:
+    ...     print(yaml_problem("appel.yaml", exc))
+    appel.yaml, ligne 3 : YAML illisible (expected the node content, but found '<stream end>')
+    """
+    mark = getattr(exc, "problem_mark", None)
+    return Problem(file, mark.line + 1 if mark else None, None,
+                   f"YAML illisible ({getattr(exc, 'problem', None) or exc})")
+
+
 def _sort_key(p: Problem):
     return (p.file, p.row if p.row is not None else -1, p.column or "", p.message)
 

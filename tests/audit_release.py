@@ -46,8 +46,8 @@ def publish(cohort: str, public: Path, *, legacy: bool = False) -> Path:
     from socinnov.analysis import overview
     from socinnov.call import vocabulary as voc
     from socinnov.privacy import disclosure
-    from socinnov.privacy.aggregates import DECISION_LABELS, PublicCohort
-    from socinnov.privacy.published import legal_group
+    from socinnov.privacy.aggregates import PublicCohort
+    from socinnov.privacy.published import DECISION_LABELS, legal_group
 
     if not legacy:
         return _publish(cohort, public)
@@ -196,8 +196,7 @@ def write_legacy_open_data(cohort: str, folder: Path) -> None:
     from socinnov.analysis import overview
     from socinnov.call.eligibility import eligibility_status
     from socinnov.privacy import disclosure, opendata
-    from socinnov.privacy.aggregates import DECISION_LABELS
-    from socinnov.privacy.published import legal_group
+    from socinnov.privacy.published import DECISION_LABELS, legal_group
 
     tables = load_cohort(cohort, audience="jury").tables
     d = overview.with_decision(tables)

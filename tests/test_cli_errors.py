@@ -14,6 +14,7 @@ import socinnov.inputs.tabular
 import socinnov.privacy.store
 from socinnov import config
 from socinnov.cli import main as cli
+from socinnov.demo.generator import TooFewDossiers
 from socinnov.errors import InputError, UserError
 from socinnov.privacy import audiences, pseudonyms
 from socinnov.privacy.store import load_cohort
@@ -108,6 +109,14 @@ def test_existing_demo_folder_says_force(tmp_path, capsys):
     assert (tmp_path / "demo" / "a.csv").read_text(encoding="utf-8") == "x"
 
 
+def test_too_small_a_demo_says_how_many(tmp_path, capsys):
+    status, err = _run(capsys, "demo", "--out", str(tmp_path / "petite"), "--dossiers", "5")
+    assert status == 2
+    assert err.strip() == ("Erreur : 5 dossiers : trop peu pour former un jury connexe ; demander 20 dossiers "
+                           "au moins (--dossiers)")
+    assert not (tmp_path / "petite").exists()
+
+
 def test_ctrl_c_is_one_french_line_and_exit_130(tiny_cohort, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -123,7 +132,7 @@ def test_every_user_error_of_the_package_is_a_user_error():
     kinds = [socinnov.call.grids.GridError, socinnov.call.crosswalk.CrosswalkError, InputError,
              socinnov.inputs.tabular.TableFormatError, socinnov.analysis.agreement.AgreementInputError,
              audiences.AudienceError, socinnov.privacy.store.UndeclaredTable, socinnov.privacy.store.NotIngested,
-             socinnov.privacy.store.UnknownTable, pseudonyms.KeyFileError]
+             socinnov.privacy.store.UnknownTable, pseudonyms.KeyFileError, TooFewDossiers]
     assert all(issubclass(k, UserError) for k in kinds)
     # They keep the built-in kinds callers caught before.
     assert issubclass(audiences.AudienceError, ValueError) and issubclass(socinnov.privacy.store.UndeclaredTable,

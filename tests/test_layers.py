@@ -60,3 +60,29 @@ def test_an_import_cycle_within_a_layer_is_refused(package_copy):
     result = lint_imports(package_copy)
     assert result.returncode == 1
     assert "No cycles are allowed in socinnov.analysis" in result.stdout
+
+
+def test_the_modules_the_notebooks_use_declare_their_public_names():
+    """Each module a report notebook imports has an ``__all__``, and every name the notebooks
+    read from it is in it (the module's public face is the notebooks' contract)."""
+    import importlib
+    import inspect
+    import json
+    import re
+
+    code = "\n".join("".join(cell["source"]) for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                     for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code")
+    modules = {}
+    for package, names in re.findall(r"^from (socinnov[\w.]*) import ([\w, ]+)$", code, flags=re.MULTILINE):
+        for name in (n.strip() for n in names.split(",")):
+            if not inspect.ismodule(getattr(importlib.import_module(package), name, None)):
+                try:
+                    importlib.import_module(f"{package}.{name}")
+                except ModuleNotFoundError:
+                    continue  # a function (``from socinnov.privacy.store import load_cohort``)
+            modules[name] = importlib.import_module(f"{package}.{name}")
+    assert len(modules) >= 15  # the notebooks import 17 modules of the package today
+    for name, module in modules.items():
+        assert hasattr(module, "__all__"), f"{module.__name__} has no __all__"
+        used = set(re.findall(rf"\b{name}\.([A-Za-z]\w*)", code))
+        assert used <= set(module.__all__), f"{module.__name__}: {sorted(used - set(module.__all__))} not in __all__"

@@ -7,7 +7,7 @@ decisions with one round and feasibility ratings, decisions with two rounds and 
 under way (two rounds, feasibility, validated decisions), and final reports with one round.
 
 Each build must exit 0 with no Python error in any executed notebook. For each report, what
-``socinnov.call.stages.report_contents`` says is missing is checked section by section in the
+``socinnov.call.report_plans.report_contents`` says is missing is checked section by section in the
 executed notebook (a report with nothing to show yet is not built, and the build says why): a
 missing section shows exactly one output, the French sentence of what is
 missing and which file brings it; a section with its data shows no such sentence; no table is
@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from socinnov import config
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.cli.main import main
 from socinnov.inputs.tabular import fold
 from socinnov.privacy.audiences import IDS as AUDIENCES
@@ -85,10 +85,10 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
     _, err = capsys.readouterr()
     assert code == 0, err
     assert "Traceback" not in err
-    have = stages.available(load_cohort(name, audience="jury").tables)
+    have = report_plans.available(load_cohort(name, audience="jury").tables)
     built = 0
     for spec in discover_reports():
-        contents = stages.report_contents(have, spec.name)
+        contents = report_plans.report_contents(have, spec.name)
         absent = dict(contents.absent)
         for audience in (a for a in AUDIENCES if a in spec.audiences):
             executed = config.reports_dir(name) / audience / "notebooks" / f"{spec.name}.ipynb"
@@ -99,12 +99,12 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
             built += 1
             assert str(project) not in executed.read_text(encoding="utf-8")  # no absolute path (issue 16)
             sections = _sections(executed)
-            for section in stages.REPORT_PLANS[spec.name].sections:
+            for section in report_plans.REPORT_PLANS[spec.name].sections:
                 shown = sections[fold(section.title)]
                 sentences = [text.strip() for mime, text in shown if mime == "text/markdown" and ABSENT.match(
                     text.strip())]
                 if section.title in absent:
-                    assert shown == [("text/markdown", stages.absent_fr(absent[section.title]))], (
+                    assert shown == [("text/markdown", report_plans.absent_fr(absent[section.title]))], (
                         spec.name, audience, section.title, shown)
                 else:
                     assert not sentences, (spec.name, audience, section.title, sentences)
@@ -113,25 +113,25 @@ def test_every_report_builds_and_explains_what_is_missing(project, capsys, name)
     assert built
     if name == "depot":  # in the HTML, a missing section's lead-in paragraphs are left out with it
         page = html.unescape((config.reports_dir(name) / "jury" / "cohorte.html").read_text(encoding="utf-8"))
-        assert stages.absent_fr(stages.NEEDS["eligibilite"]).strip("*") in page
+        assert report_plans.absent_fr(report_plans.NEEDS["eligibilite"]).strip("*") in page
         assert ">Dossiers inéligibles et motifs :<" not in page
 
 
 def test_report_contents_at_decisions_with_one_round():
     # decisions-1tour: one rating round, no feasibility ratings, decisions not yet validated, no follow-up.
-    have = stages.available(cohorts.cohort_tables(**cohorts.VARIANTS["decisions-1tour"]))
-    accord = stages.report_contents(have, "accord")
+    have = report_plans.available(cohorts.cohort_tables(**cohorts.VARIANTS["decisions-1tour"]))
+    accord = report_plans.report_contents(have, "accord")
     assert accord.buildable and dict(accord.absent) == {
-        "Avant et après le débat": stages.NEEDS["apres_debat"], "Grille de faisabilité": stages.NEEDS["faisabilite"]}
-    assert stages.report_contents(have, "evolution").blocked == stages.NEEDS["suivi"]
-    assert stages.report_contents(have, "valorisation").blocked == stages.NEEDS["validation"]
-    assert not stages.report_is_buildable(have, "evolution") and stages.report_is_buildable(have, "criteres")
-    criteres = dict(stages.report_contents(have, "criteres").absent)
+        "Avant et après le débat": report_plans.NEEDS["apres_debat"], "Grille de faisabilité": report_plans.NEEDS["faisabilite"]}
+    assert report_plans.report_contents(have, "evolution").blocked == report_plans.NEEDS["suivi"]
+    assert report_plans.report_contents(have, "valorisation").blocked == report_plans.NEEDS["validation"]
+    assert not report_plans.report_is_buildable(have, "evolution") and report_plans.report_is_buildable(have, "criteres")
+    criteres = dict(report_plans.report_contents(have, "criteres").absent)
     assert set(criteres) == {"Grille de faisabilité", "La section « marché », si pertinent",
                              "Faisabilité et financement", "Les items formulés comme des risques",
                              "Fiche du comité pour la grille de faisabilité",
                              "La structure de la grille tient-elle ?"}  # 7 rated dossiers, 12 criteria
-    assert criteres["La structure de la grille tient-elle ?"] == stages.NEEDS["structure"]
+    assert criteres["La structure de la grille tient-elle ?"] == report_plans.NEEDS["structure"]
 
 
 @pytest.mark.parametrize(("n_dossiers", "expected"), [(12, False), (13, True)])
@@ -140,27 +140,27 @@ def test_the_grid_structure_needs_more_complete_dossiers_than_criteria(n_dossier
     ratings = pd.DataFrame([{"dossier_id": f"D{d}", "juror_id": "J1", "grid": "acceptabilite",
                              "round": "individuel", "criterion": f"C{c}", "level": "Fort"}
                             for d in range(n_dossiers) for c in range(12)])
-    assert ("structure" in stages.available({"ratings": ratings})) is expected
+    assert ("structure" in report_plans.available({"ratings": ratings})) is expected
 
 
 def test_report_contents_with_dossiers_only():
-    have = stages.available(cohorts.cohort_tables("depot"))
-    assert {n: stages.report_contents(have, n).blocked for n in stages.REPORT_PLANS} == {
-        "cohorte": None, "diffusion": None, "accord": stages.NEEDS["notes"], "criteres": stages.NEEDS["notes"],
-        "evolution": stages.NEEDS["decisions"], "valorisation": stages.NEEDS["decisions"]}
-    assert dict(stages.report_contents(have, "cohorte").absent) == {
-        "Éligibilité": stages.NEEDS["eligibilite"], "Profils de notation": stages.NEEDS["notes"]}
+    have = report_plans.available(cohorts.cohort_tables("depot"))
+    assert {n: report_plans.report_contents(have, n).blocked for n in report_plans.REPORT_PLANS} == {
+        "cohorte": None, "diffusion": None, "accord": report_plans.NEEDS["notes"], "criteres": report_plans.NEEDS["notes"],
+        "evolution": report_plans.NEEDS["decisions"], "valorisation": report_plans.NEEDS["decisions"]}
+    assert dict(report_plans.report_contents(have, "cohorte").absent) == {
+        "Éligibilité": report_plans.NEEDS["eligibilite"], "Profils de notation": report_plans.NEEDS["notes"]}
 
 
 def test_a_heading_found_in_several_reports_needs_the_same_data():
     by_title: dict[str, set] = {}
-    for plan in stages.REPORT_PLANS.values():
+    for plan in report_plans.REPORT_PLANS.values():
         for section in plan.sections:
             by_title.setdefault(section.title, set()).add(section.needs)
     assert {t: n for t, n in by_title.items() if len(n) > 1} == {}
-    assert stages.section_needs("Grille de faisabilité") == ("faisabilite",)
+    assert report_plans.section_needs("Grille de faisabilité") == ("faisabilite",)
     with pytest.raises(KeyError):
-        stages.section_needs("Une section qui n'existe pas")
+        report_plans.section_needs("Une section qui n'existe pas")
 
 
 def test_an_empty_cohort_is_refused_at_ingest(project, capsys):
@@ -184,8 +184,8 @@ def test_a_missing_section_shows_one_sentence_and_no_empty_table_is_drawn(projec
     assert not display.section(data, "Avant et après le débat")
     assert not display.has(data, "Avant et après le débat")
     assert display.section(data, "Accord par critère") and display.has(data, "Accord par critère")
-    assert [o.data for o in shown] == [stages.absent_fr(stages.NEEDS["apres_debat"])]
-    assert stages.absent_fr(stages.NEEDS["apres_debat"]) == (
+    assert [o.data for o in shown] == [report_plans.absent_fr(report_plans.NEEDS["apres_debat"])]
+    assert report_plans.absent_fr(report_plans.NEEDS["apres_debat"]) == (
         "*Section pas encore disponible : pas de notes après débat (notations.csv, tour « après débat »).*")
     shown.clear()
     display.table(data.decisions.iloc[:0], empty="Aucun dossier ne changerait de place.")

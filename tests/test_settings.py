@@ -78,7 +78,9 @@ def test_a_french_date_and_an_unknown_call(tmp_path):
 
 def test_unreadable_yaml(tmp_path):
     (msg,) = problems(tmp_path, "enveloppe: [700000\n")
-    assert msg.startswith("appel.yaml : fichier YAML illisible")
+    # The line PyYAML points at and its one-line reason, as for the démarches mapping file.
+    assert msg.startswith("appel.yaml, ligne 2 : YAML illisible (")
+    assert "\n" not in msg
 
 
 def test_the_commented_template_is_the_2016_call_and_every_line_can_be_uncommented(tmp_path):

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from socinnov.call import stages
+from socinnov.call import report_plans, stages
 from socinnov.call.grids import load_grid
 from socinnov.call.settings import load_call
 from socinnov.cli.main import main
@@ -153,11 +153,11 @@ def test_status_of_an_unknown_cohort(project, capsys):
 def test_missing_names_the_first_unmet_need(project):
     folder = _write(project, "decisions", rounds=1, feasibility=False)
     frames, _ = validate_cohort(folder)
-    assert stages.missing(frames, "notes", "decisions") is None
-    assert stages.missing(frames, "notes", "apres_debat", "suivi") == \
+    assert report_plans.missing(frames, "notes", "decisions") is None
+    assert report_plans.missing(frames, "notes", "apres_debat", "suivi") == \
         "pas de notes après débat (notations.csv, tour « après débat »)"
     with pytest.raises(KeyError):
-        stages.missing(frames, "inconnu")
+        report_plans.missing(frames, "inconnu")
 
 
 def test_completeness_counts_by_hand(project):
@@ -176,14 +176,14 @@ def test_report_plans_follow_the_notebooks_headings():
     from socinnov.reporting.build import discover_reports
 
     names = {spec.name for spec in discover_reports()}
-    assert names == set(stages.REPORT_PLANS)
-    for name, plan in stages.REPORT_PLANS.items():
+    assert names == set(report_plans.REPORT_PLANS)
+    for name, plan in report_plans.REPORT_PLANS.items():
         nb = json.loads((config.notebooks_dir() / f"{name}.ipynb").read_text(encoding="utf-8"))
         headings = {fold(line.lstrip("#")) for cell in nb["cells"] if cell["cell_type"] == "markdown"
                     for line in "".join(cell["source"]).splitlines() if line.startswith("##")}
         for section in plan.sections:
             assert fold(section.title) in headings, (name, section.title)
-            assert set(section.needs) <= set(stages.NEEDS)
+            assert set(section.needs) <= set(report_plans.NEEDS)
 
 
 def test_missing_on_the_tables_a_report_declared(project, capsys):
@@ -193,8 +193,8 @@ def test_missing_on_the_tables_a_report_declared(project, capsys):
     _write(project, "suivi")
     assert main(["ingest", "suivi"]) == 0
     data = load_cohort("suivi", audience="comite", tables=("decisions", "followup"))
-    assert stages.missing(data.tables, "decisions", "financement", "suivi") is None
-    assert stages.missing(data.tables, "notes") == stages.NEEDS["notes"]
+    assert report_plans.missing(data.tables, "decisions", "financement", "suivi") is None
+    assert report_plans.missing(data.tables, "notes") == report_plans.NEEDS["notes"]
 
 
 def test_decisions_close_the_rating_rounds(project, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socinnov import fr
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.call import vocabulary as voc
 from socinnov.call.eligibility import RULES, RULES_BY_ID, eligibility_status, rule_summary
 from socinnov.call.vocabulary import FUNDED, NOT_RETAINED, REORIENTED
@@ -27,9 +27,9 @@ FUNNEL_STEPS = ("Dossiers déposés", "Éligibles", "Examinés par le jury", "Re
 
 
 def eligibility_checked(tables: dict[str, pd.DataFrame]) -> bool:
-    """Whether eligibility could be verified (``stages``: partners and budget filled in). Before
+    """Whether eligibility could be verified (``report_plans``: partners and budget filled in). Before
     that every dossier fails the rules that read them: none may be called ineligible yet."""
-    return stages.eligibility_verifiable(tables)  # not stages.available: it reads every table
+    return report_plans.eligibility_verifiable(tables)  # not report_plans.available: it reads every table
 
 
 def funnel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

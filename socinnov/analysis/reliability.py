@@ -57,6 +57,10 @@ import pandas as pd
 from socinnov import fr
 from socinnov.call.vocabulary import INDIVIDUAL
 
+__all__ = ["GStudy", "ReliabilityPlan", "d_study", "d_study_fr", "d_study_summary_fr", "error_variances",
+           "g_study", "g_study_fr", "g_study_notes_fr", "henderson_components", "jurors_needed",
+           "reliability_plan"]
+
 #: The facets of a jury's ratings, by their letter in Brennan's notation.
 FACETS = {"p": "dossier_id", "r": "juror_id", "i": "criterion"}
 #: The effects of the p x r x i design; the residual ``pri,e`` is estimated from the raw sum of squares.

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from socinnov import config
-from socinnov.errors import InputError, Problem
+from socinnov.errors import InputError, Problem, yaml_problem
 
 CALLS_DIR = config.PACKAGE_DIR / "data" / "calls"
 CALL_FILE = "appel.yaml"
@@ -137,7 +137,7 @@ def _read_overrides(path: Path) -> dict:
     try:
         overrides = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError([Problem(CALL_FILE, None, None, f"fichier YAML illisible ({exc})")]) from exc
+        raise InputError([yaml_problem(CALL_FILE, exc)]) from None
     if overrides is None:
         return {}
     if not isinstance(overrides, dict):

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from socinnov import __version__
+from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.cli.parser import EXIT_BAD_INPUT, Parser, command
 from socinnov.errors import UserError, os_reason
 from socinnov.privacy.audiences import IDS as AUDIENCE_IDS
@@ -397,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort", metavar="COHORTE", help=COHORT_HELP)
     p.add_argument("--out", metavar="DOSSIER",
                    help="dossier où écrire les classeurs (défaut : reports/COHORTE/jury/formulaires)")
-    p.add_argument("--tour", type=_round, default="individuel", metavar="TOUR",
+    p.add_argument("--tour", type=_round, default=INDIVIDUAL, metavar="TOUR",
                    help="tour de notation : individuel (défaut) ou apres-debat (rappelle les notes individuelles)")
     p.add_argument("--force", action="store_true", help="remplacer aussi les classeurs où des notes sont saisies")
     p.set_defaults(func=_forms)

@@ -59,12 +59,23 @@ from socinnov.demo.ratings import (
     mean_scores,
 )
 from socinnov.demo.readme import call_yaml_text, readme_text
+from socinnov.errors import UserError
 from socinnov.inputs.tabular import write_table
 
-__all__ = ["DEFAULT_N_DOSSIERS", "DEFAULT_SEED", "EDITIONS", "generate", "write_demo"]
+__all__ = ["DEFAULT_N_DOSSIERS", "DEFAULT_SEED", "EDITIONS", "MIN_DOSSIERS", "TooFewDossiers", "generate",
+           "write_demo"]
 
 DEFAULT_SEED = 2016
 DEFAULT_N_DOSSIERS = 120
+MIN_DOSSIERS = 20
+"""Below this the drawn jury may not be connected (a juror's severity then cannot be told apart
+from the quality of the dossiers they rate)."""
+
+
+class TooFewDossiers(UserError, ValueError):
+    """A demo cohort asked with fewer than :data:`MIN_DOSSIERS` dossiers (``socinnov demo --dossiers``)."""
+
+    hint = f"demander {MIN_DOSSIERS} dossiers au moins (--dossiers)"
 #: The two committed demo cohorts: the 2016 call, and a second call year rated with the refined grid.
 EDITIONS = {
     "demo": dict(seed=2016, n_dossiers=120, compare_with="demo-2018"),
@@ -81,7 +92,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS, 
     seed : int
         Seed of the single ``numpy.random.default_rng`` every draw comes from.
     n_dossiers : int
-        Number of dossiers filed (at least 20); about one in twelve breaks eligibility rules.
+        Number of dossiers filed (at least :data:`MIN_DOSSIERS`, else :class:`TooFewDossiers`); about one in twelve breaks eligibility rules.
     year : int
         Year of the call: the cohort is drawn as for 2016, then every date moves by
         ``year - 2016`` years and dossier identifiers take the year (``AMI18-001``).
@@ -94,8 +105,8 @@ def generate(*, seed: int = DEFAULT_SEED, n_dossiers: int = DEFAULT_N_DOSSIERS, 
         One frame per table of ``schemas.TABLES``, keyed by ``Table.name``, with the schemas'
         English column names and typed values (floats, booleans, timestamps, integers).
     """
-    if n_dossiers < 20:
-        raise ValueError("n_dossiers doit valoir au moins 20 pour former un jury connexe")
+    if n_dossiers < MIN_DOSSIERS:
+        raise TooFewDossiers(f"{n_dossiers} dossiers : trop peu pour former un jury connexe")
     token = ACCEPTABILITY_VERSION.set(acceptability_version)
     try:
         frames = _generate(seed, n_dossiers)

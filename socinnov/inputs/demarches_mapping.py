@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from socinnov.call.schemas import TABLES_BY_NAME, Table, french_headers
-from socinnov.errors import InputError, Problem
+from socinnov.errors import InputError, Problem, yaml_problem
 from socinnov.inputs.french_values import fold
 
 ETABLISSEMENTS_SHEET = "Etablissements"
@@ -84,9 +84,7 @@ def load_correspondence(path: Path) -> Correspondence:
     except UnicodeDecodeError:
         raise InputError([Problem(name, None, None, "encodage non reconnu : enregistrer le fichier en UTF-8")]) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem(name, mark.line + 1 if mark else None, None,
-                                  f"YAML illisible ({getattr(exc, 'problem', None) or exc})")]) from None
+        raise InputError([yaml_problem(name, exc)]) from None
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise InputError([Problem(name, None, None, "attendu des clés « dossiers », « partenaires », « budget »")])

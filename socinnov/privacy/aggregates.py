@@ -17,16 +17,15 @@ import pandas as pd
 
 from socinnov import fr
 from socinnov.analysis import overview
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.call import vocabulary as voc
 from socinnov.call.grids import ACCEPTABILITY, Grid, load_grid
 from socinnov.call.settings import Call, call_from_dict
-from socinnov.call.vocabulary import FUNDED, INDIVIDUAL, NOT_RETAINED, REORIENTED
+from socinnov.call.vocabulary import FUNDED, INDIVIDUAL
 from socinnov.privacy import audiences, consent, disclosure
-from socinnov.privacy.published import legal_group
+from socinnov.privacy.published import DECISION_LABELS, legal_group
 
-DECISION_LABELS = {NOT_RETAINED: NOT_RETAINED, FUNDED: "financé", REORIENTED: "réorienté",
-                   "inéligible": "inéligible", "sans décision": "sans décision"}
+
 class _ValidatedDecisions(Mapping):
     """The jury-level tables with only the decisions the comité d'élu-e-s validated: a pending
     decision is invisible in every public aggregate (« sans décision »), not « secret »."""
@@ -70,9 +69,9 @@ class PublicCohort:
         return f"PublicCohort({self.name!r}, seuil={self.min_count})"
 
     def available(self) -> frozenset[str]:
-        """What the cohort's tables hold (``socinnov.call.stages.available``): which sections a
+        """What the cohort's tables hold (``socinnov.call.report_plans.available``): which sections a
         public report can draw; says nothing about any dossier."""
-        return stages.available(self._tables)
+        return report_plans.available(self._tables)
 
     @property
     def call(self) -> Call:

@@ -221,14 +221,15 @@ def _audit_ratings(rel: Release, *, min_count: int, p: float) -> list[Finding]:
     cells = [c for c in rel.cells if c.domain == "notations"]
     if not cells or rel.ratings is None:
         return []
-    from socinnov.call.grids import load_grid
+    from socinnov.call.grids import ACCEPTABILITY, load_grid
+    from socinnov.call.vocabulary import INDIVIDUAL
 
-    r = rel.ratings[(rel.ratings["grille"] == "acceptabilite") & (rel.ratings["tour"] == "individuel")]
+    r = rel.ratings[(rel.ratings["grille"] == ACCEPTABILITY) & (rel.ratings["tour"] == INDIVIDUAL)]
     r = r[r["niveau"] != ""]
     version = r["version_grille"].iloc[0] if len(r) and "version_grille" in r else None
     labels = {}
     if version:
-        grid = load_grid("acceptabilite", version)
+        grid = load_grid(ACCEPTABILITY, version)
         labels = {c.id: c.label for c in grid.criteria}
     r = r.assign(crit=r["critere"].map(labels).fillna(r["critere"]))
     known = r[r["niveau"] != SECRET].groupby(["crit", "niveau"]).size()

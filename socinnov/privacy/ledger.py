@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from socinnov import files
 from socinnov.privacy.published import Release, eligible_value
 
 LEDGER = "registre-diffusions.json"
@@ -73,10 +74,9 @@ def truth_from_json(blob: dict) -> pd.DataFrame:
 def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFrame) -> dict:
     """Append this release to the ledger: when, every public file with its SHA-256, the cells
     and records published, and the dossiers' types at that time (``truth`` with plain ids, hashed
-    here). Written atomically."""
+    here). Written as every output is (``socinnov.files``: the old ledger stays until the new one is
+    complete)."""
     import datetime
-    import os
-    import tempfile
 
     entry = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
              "fichiers": {str(p.relative_to(public)): file_sha256(p) for p in sorted(public.rglob("*")) if p.is_file()},
@@ -85,10 +85,5 @@ def record_release(cohort: str, public: Path, release: Release, truth: pd.DataFr
     if entries and entries[-1]["fichiers"] == entry["fichiers"]:
         return entries[-1]  # the same files again: not a new release
     entries.append(entry)
-    path = ledger_path(cohort)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registre-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(entries, fh, ensure_ascii=False)
-    os.replace(tmp, path)
+    files.write_text(ledger_path(cohort), json.dumps(entries, ensure_ascii=False))
     return entry

@@ -22,9 +22,8 @@ from socinnov.analysis import overview
 from socinnov.call.grids import ACCEPTABILITY, load_grid
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.privacy import audiences, disclosure
-from socinnov.privacy.aggregates import DECISION_LABELS
 from socinnov.privacy.pseudonyms import pseudonymise
-from socinnov.privacy.published import legal_group
+from socinnov.privacy.published import DECISION_LABELS, legal_group
 
 # Suppressed first to last: the attributes the research networks need most come last. The
 # eligibility and the decision are quasi-identifiers too: the funnel publishes their counts.

@@ -24,6 +24,9 @@ from socinnov.privacy.disclosure import SECRET
 FUNDED, PENDING = "financé", "financé non validé"
 GROUPS = ("association", "entreprise", "collectivité ou établissement public", "autre")
 DECISIONS = ("inéligible", "sans décision", "non retenu", "réorienté", FUNDED, PENDING)
+# The public tables' short words for the jury's decisions (and for a dossier without one).
+DECISION_LABELS = {voc.NOT_RETAINED: "non retenu", voc.FUNDED: FUNDED, voc.REORIENTED: "réorienté",
+                   "inéligible": "inéligible", "sans décision": "sans décision"}
 OUT_OF_REGION = voc.OUT_OF_REGION
 DEPARTEMENTS = (*voc.REGION_DEPARTEMENTS, OUT_OF_REGION)
 TYPE_COLUMNS = tuple(voc.INNOVATION_TYPES)
@@ -36,7 +39,7 @@ ATTRS = tuple(DOMAINS)
 ATTR_LABELS = {"grp": "catégorie de porteur", "stage": "stade", "dep": "département", "dec": "décision",
                "elig": "éligible", "types": "types d'innovation (code)"}
 ANY_FUNDED = frozenset({FUNDED, PENDING})
-# Column labels of the public tables (aggregates.DECISION_LABELS) -> decisions of the universe.
+# Column labels of the public tables (DECISION_LABELS) -> decisions of the universe.
 PUBLIC_DECISIONS = {"inéligible": {"inéligible"}, "sans décision": {"sans décision"}, "non retenu": {"non retenu"},
                     "réorienté": {"réorienté"}, "financé": ANY_FUNDED}
 FUNNEL = {"Dossiers déposés": {}, "Éligibles": {"elig": {True}},
@@ -82,9 +85,7 @@ def dossier_types(tables, *, validated_only: bool | None = None) -> pd.DataFrame
 
     d = overview.with_decision(tables)
     validated = tables["decisions"].set_index("dossier_id")["validated"]
-    labels = {"non retenu": "non retenu", "retenu - financé": FUNDED, "retenu - réorienté": "réorienté",
-              "inéligible": "inéligible", "sans décision": "sans décision"}
-    dec = d["decision"].map(labels).fillna(d["decision"])
+    dec = d["decision"].map(DECISION_LABELS).fillna(d["decision"])
     pending = (dec == FUNDED) & ~d["dossier_id"].isin(validated.index[validated.astype(bool)])
     types = sum(d[c].fillna(False).astype(bool).astype(int) * (1 << i) for i, c in enumerate(TYPE_COLUMNS))
     return pd.DataFrame({

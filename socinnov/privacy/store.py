@@ -32,6 +32,9 @@ from socinnov.privacy.audiences import definition as audience_definition
 from socinnov.privacy.coarsening import coarsen, start_shifts
 from socinnov.privacy.pseudonyms import pseudonymise
 
+__all__ = ["Cohort", "CohortTables", "NotIngested", "UndeclaredTable", "UnknownTable", "compared_cohort",
+           "declared_tables", "load_cohort", "raw_files"]
+
 # Tables computed by ``ingest`` from the raw files, and the raw tables each is computed from.
 DERIVED = {"eligibility": ("dossiers", "partners", "budget")}
 TABLE_NAMES = (*TABLES_BY_NAME, *DERIVED)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from socinnov import __version__, config, files, fr
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.errors import UserError
 from socinnov.inputs.ingest import MANIFEST, ensure_ingested, raw_hashes, resolve_cohort
 from socinnov.privacy import snapshot
@@ -382,14 +382,14 @@ def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tu
 
 
 def _waiting(cohort: str, reports, specs, *, log) -> dict[str, str]:
-    """What each report can show now (``socinnov.call.stages``): a report with nothing to show yet
+    """What each report can show now (``socinnov.call.report_plans``): a report with nothing to show yet
     (« Évolution » before any follow-up) is not built, and the log says what it waits for. What
     an earlier build left of it, for any audience, is removed: it showed data the cohort no
     longer has (``outputs.py``). Returns report name -> what it waits for."""
     tables = load_cohort(cohort, audience=JURY, refresh=False).tables  # just ingested
-    have = stages.available(tables)
-    waiting = {s.name: why for s in reports if s.name in stages.REPORT_PLANS
-               and (why := stages.report_contents(have, s.name).blocked)}
+    have = report_plans.available(tables)
+    waiting = {s.name: why for s in reports if s.name in report_plans.REPORT_PLANS
+               and (why := report_plans.report_contents(have, s.name).blocked)}
     from socinnov.privacy import release  # the audit (scipy) only when a build runs
 
     too_small = release.too_small(len(tables["dossiers"]))

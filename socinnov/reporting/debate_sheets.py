@@ -25,6 +25,9 @@ from socinnov.privacy import audiences
 from socinnov.reporting import display
 from socinnov.reporting.pages import DEBATE_SHEETS, TEMPLATES, safe_filename
 
+__all__ = ["debate_sheets", "divergence_counts", "divergence_summary_fr", "divergences", "sheet_link",
+           "write_debate_sheets"]
+
 MAX_LISTED = 30
 """Divergent dossiers the report lists one by one; past it, a summary and the :data:`TOP_LISTED`."""
 TOP_LISTED = 20

@@ -16,7 +16,7 @@ report (the laureates' cards) comes from the templates of ``templates/fragments`
 A section whose data are absent is replaced by one French sentence saying what is missing and
 which file brings it: a notebook guards the code cells of a section with :func:`section` (its
 first cell: shows the sentence) and :func:`has` (the cells after it), the section being named
-by its heading in ``socinnov.call.stages.REPORT_PLANS``.
+by its heading in ``socinnov.call.report_plans.REPORT_PLANS``.
 """
 
 from __future__ import annotations
@@ -38,10 +38,14 @@ from matplotlib.ticker import Formatter, ScalarFormatter
 from pandas.io.formats.style import Styler
 
 from socinnov import config, fr
-from socinnov.call import stages
+from socinnov.call import report_plans
 from socinnov.fr import NNBSP
 from socinnov.privacy import audiences
 from socinnov.reporting.kernels import AUDIENCE_ENV
+
+__all__ = ["AccessibleStyler", "FrenchTicks", "csv_name", "csv_text", "drawn_texts", "figure_html",
+           "french_ticks", "has", "laureate_cards", "laureate_cards_html", "long_table_html", "markdown",
+           "note", "section", "show", "table", "table_html"]
 
 
 class AccessibleStyler(Styler):
@@ -272,7 +276,7 @@ def laureate_cards_html(details: list[dict], *, laureates: int, consenting: int)
         details=details, laureates=laureates, consenting=consenting)
 
 
-# What a cohort's tables hold (``stages.available``), computed once per loaded cohort.
+# What a cohort's tables hold (``report_plans.available``), computed once per loaded cohort.
 _AVAILABLE: dict[int, tuple[weakref.ref, frozenset[str]]] = {}
 
 
@@ -281,7 +285,7 @@ def _available(data) -> frozenset[str]:
     hit = _AVAILABLE.get(key)
     if hit is not None and hit[0]() is data:
         return hit[1]
-    have = data.available() if callable(getattr(type(data), "available", None)) else stages.available(data.tables)
+    have = data.available() if callable(getattr(type(data), "available", None)) else report_plans.available(data.tables)
     for k in [k for k, (ref, _) in _AVAILABLE.items() if ref() is None]:
         del _AVAILABLE[k]
     _AVAILABLE[key] = (weakref.ref(data), have)
@@ -290,12 +294,12 @@ def _available(data) -> frozenset[str]:
 
 def has(data, title: str) -> bool:
     """Whether the section headed ``title`` can be drawn from ``data`` (a loaded cohort)."""
-    return stages.missing(_available(data), *stages.section_needs(title)) is None
+    return report_plans.missing(_available(data), *report_plans.section_needs(title)) is None
 
 
 def section(data, title: str) -> bool:
     """:func:`has`, showing in place of the section the sentence of what is missing when it cannot."""
-    why = stages.missing(_available(data), *stages.section_needs(title))
+    why = report_plans.missing(_available(data), *report_plans.section_needs(title))
     if why:
-        markdown(stages.absent_fr(why))
+        markdown(report_plans.absent_fr(why))
     return why is None

@@ -23,6 +23,8 @@ from socinnov.reporting import scale
 from socinnov.reporting.theme import PALETTE
 from socinnov.reporting.theme import figure as _figure
 
+__all__ = ["attrition_curve", "execution_chart", "indicator_lines", "project_trajectory", "trajectories"]
+
 PROJECT_GREY = "#9a9a9a"
 MAX_LINES = 150
 """Above this many experiments, a panel shows their spread by wave (grey bands: 10th-90th and

@@ -5,7 +5,7 @@ it, its executed notebook and key under ``notebooks/``, and, for two reports, a 
 per-dossier sheets that its notebook writes (:data:`SHEETS`). An output no build produces any
 more must not stay where a reader finds it (a debate sheet names jurors and quotes them):
 
-- a report with nothing to show at the cohort's stage (``socinnov.call.stages``) is not built,
+- a report with nothing to show at the cohort's stage (``socinnov.call.report_plans``) is not built,
   and what an earlier build left of it is removed (:meth:`ReportFiles.remove`);
 - a sheet folder that a rebuilt notebook did not write again (its section has no data any
   more) is removed after the run (:meth:`ReportFiles.drop_unwritten_sheets`). The sheet

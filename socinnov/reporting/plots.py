@@ -23,7 +23,7 @@ from socinnov.reporting import scale
 
 # The jury's own figures, drawn one row per juror at any size of jury, live in ``jury_plots``;
 # the notebooks find them here with the others.
-from socinnov.reporting.jury_plots import (  # noqa: F401
+from socinnov.reporting.jury_plots import (
     ANNOTATE_MAX_JURORS,
     HEATMAP_MAX_JURORS,
     juror_agreement_chart,
@@ -32,6 +32,12 @@ from socinnov.reporting.jury_plots import (  # noqa: F401
 )
 from socinnov.reporting.theme import PALETTE, SEQUENTIAL
 from socinnov.reporting.theme import figure as _figure
+
+__all__ = ["ANNOTATE_MAX_JURORS", "HEATMAP_MAX_JURORS", "agreement_forest", "amounts_histogram",
+           "caterpillar", "d_study_chart", "departement_map", "feasibility_levels_chart", "funnel_chart",
+           "juror_agreement_chart", "level_distribution_chart", "loadings_heatmap", "odds_ratio_forest",
+           "pairwise_heatmap", "rank_correlation_heatmap", "rounds_dumbbell", "score_profiles",
+           "severity_forest", "version_comparison_chart"]
 
 
 def funnel_chart(funnel: pd.DataFrame):

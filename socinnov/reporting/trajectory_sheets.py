@@ -29,6 +29,8 @@ from socinnov.reporting.display import figure_html
 from socinnov.reporting.followup_plots import project_trajectory
 from socinnov.reporting.pages import TEMPLATES, TRAJECTORY_SHEETS, safe_filename
 
+__all__ = ["sheets_dir", "sheets_note", "write_sheets"]
+
 SHEET_AUDIENCES = tuple(a.id for a in audiences.AUDIENCES if a.named)  # the sheets name porteurs
 """Audiences whose data may be written into named, per-experiment sheets."""
 SHEETS_FOLDER = TRAJECTORY_SHEETS
