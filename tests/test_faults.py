@@ -93,6 +93,50 @@ def test_a_call_whose_own_dates_are_absurd_keeps_a_bounded_calendar():
     assert window.last == ANY_DATE.last  # was: ValueError « year 10009 is out of range »
 
 
+# --- 2. appel.yaml written wrong, or deleted: through the command, as a user meets it ---------
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"- appel: alpc-2016\n- enveloppe: 700000\n",  # was: AttributeError
+     "appel.yaml : le fichier doit être une suite de lignes « clé: valeur »"),
+    (b"appel: alpc-2016\ngrilles: 2016\n",  # was: TypeError
+     "appel.yaml, colonne « grilles » : une version par grille est attendue"),
+    (b"appel: alpc-2016\nenveloppe: -700000\n",  # was: accepted
+     "appel.yaml, colonne « enveloppe » : un montant positif ou nul est attendu (valeur lue : « -700000 »)"),
+])
+def test_a_malformed_call_file_is_refused_in_french_and_nothing_is_written(tiny_cohort, text, message):
+    assert ingest("tiny")[0] == 0
+    before = tree_hashes(config.processed_dir("tiny"))
+    (tiny_cohort / "appel.yaml").write_bytes(text)
+    status, err = ingest("tiny")
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == "1 problème dans les fichiers d'entrée ; rien n'a été écrit."
+    assert err.splitlines()[1].startswith(f"  - {message}")
+    assert tree_hashes(config.processed_dir("tiny")) == before
+
+
+@pytest.mark.parametrize(("data", "title", "envelope"), [
+    ("appel: alpc-2016\ntitre: Appel à projets régional\n".encode("cp1252"),  # was: UnicodeDecodeError
+     "Appel à projets régional", None),
+    ("appel: alpc-2016\nenveloppe: 700 000 €\n".encode(), None, 700_000.0),  # was: ValueError
+])
+def test_a_call_file_as_offices_write_it_is_read(tiny_cohort, data, title, envelope):
+    (tiny_cohort / "appel.yaml").write_bytes(data)
+    assert ingest("tiny") == (0, "")
+    call = json.loads((config.processed_dir("tiny") / MANIFEST).read_text(encoding="utf-8"))["call"]
+    assert (call["title"] if title else None, call["envelope"]) == (title, envelope)
+
+
+def test_a_deleted_call_file_is_said_not_passed_over(tiny_cohort):
+    (tiny_cohort / "appel.yaml").unlink()
+    status, err = ingest("tiny")  # was: accepted without a word
+    assert status == 0
+    assert err == ("Remarque : appel.yaml : fichier absent de tiny : l'appel supposé est « alpc-2016 » (date "
+                   "limite, plafond, durée et versions des grilles de l'appel 2016, sans enveloppe) ; "
+                   "`socinnov templates` écrit un appel.yaml commenté à compléter\n")
+    manifest = json.loads((config.processed_dir("tiny") / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["notes"] == [err.removeprefix("Remarque : ").rstrip("\n")]
+
+
 # --- 3. long quoted values ---------------------------------------------------------------------
 
 def test_a_quoted_text_longer_than_the_csv_module_limit_is_read(project):
