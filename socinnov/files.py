@@ -31,11 +31,12 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["clean_leftovers", "replacing", "replacing_folder", "write_bytes", "write_text"]
+__all__ = ["clean_leftovers", "remove_temporaries", "replacing", "replacing_folder", "write_bytes", "write_text"]
 
 # mkstemp creates files readable by their owner only; outputs get the usual permissions (those a
 # plain ``open(path, "w")`` would give), read from the process's umask once, at import.
@@ -43,6 +44,32 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK
 FOLDER_MODE = 0o777 & ~_UMASK
+
+
+# The temporary files and folders this process is writing, for Ctrl-C (``remove_temporaries``).
+_WRITING: set[Path] = set()
+_WRITING_LOCK = threading.Lock()
+
+
+def _writing(path: Path, live: bool) -> None:
+    with _WRITING_LOCK:
+        (_WRITING.add if live else _WRITING.discard)(path)
+
+
+def remove_temporaries() -> list[Path]:
+    """Remove the temporary files and folders this process is still writing; return them.
+
+    For Ctrl-C during a build: the command ends at once (``os._exit``) without letting the
+    threads that run reports leave their ``with`` blocks, which would have removed them."""
+    with _WRITING_LOCK:
+        paths = sorted(_WRITING)
+        _WRITING.clear()
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return paths
 
 
 def _stderr(message: str) -> None:
@@ -147,6 +174,7 @@ def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE, su
     fd, name = tempfile.mkstemp(prefix=_prefix(target, "tmp"), suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    _writing(tmp, True)
     try:
         yield tmp
         os.chmod(tmp, mode)
@@ -159,6 +187,8 @@ def replacing(target: Path, *, overwrite: bool = True, mode: int = FILE_MODE, su
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _writing(tmp, False)
 
 
 def write_text(target: Path, text: str, *, encoding: str = "utf-8", newline: str | None = None) -> Path:
@@ -195,6 +225,7 @@ def replacing_folder(target: Path, *, log: Callable[[str], None] = _stderr) -> I
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target, log=log)
     new = Path(tempfile.mkdtemp(prefix=_prefix(target, "new"), dir=target.parent))
+    _writing(new, True)
     try:
         yield new
         os.chmod(new, FOLDER_MODE)
@@ -202,6 +233,8 @@ def replacing_folder(target: Path, *, log: Callable[[str], None] = _stderr) -> I
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
+    finally:
+        _writing(new, False)
 
 
 def _swap(new: Path, target: Path) -> None:

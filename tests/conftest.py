@@ -72,6 +72,7 @@ def write_cohort(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
     for t in TABLES:
         if t.name in tables:
             write_table(tables[t.name], t, folder / t.filename)
+    (folder / "appel.yaml").write_text("appel: alpc-2016\n", encoding="utf-8")  # a cohort names its call
     return folder
 
 

@@ -187,3 +187,40 @@ def test_a_build_killed_mid_way_is_rebuilt_and_cleaned_by_the_next(tiny_cohort):
     _, outcomes = build_reports("tiny", only=("lent",), log=logs.append)
     assert [o.skipped for o in outcomes] == [False]
     assert _complete(executed) and _leftovers(config.reports_dir("tiny")) == []
+
+
+def test_ctrl_c_during_a_build_stops_it_with_one_line_and_no_partial_output(tiny_cohort):
+    """Issue 17 (11): SIGINT to the build's process group while a report runs: one French line,
+    exit 130, no traceback, the kept notebook the previous complete one, no temporary file left,
+    the kernels stopped."""
+    _notebook("lent", ["jury"], "print('début')",
+              "import os, pathlib, time\nif (pathlib.Path(os.environ['SOCINNOV_ROOT']) / 'lent').exists():\n"
+              "    time.sleep(60)", "print('fin')")
+    build_reports("tiny", only=("lent",), log=lambda m: None)
+    (config.project_root() / "lent").touch()
+    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "lent.ipynb"
+    before = executed.read_bytes()
+    # As a terminal starts it: SIGINT not ignored, even if these tests run in a background job.
+    proc = _socinnov("report", "tiny", "--only", "lent", "--force", start_new_session=True,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not any(".lent.ipynb.tmp-" in p.name for p in executed.parent.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None, "the build never started the notebook"
+        time.sleep(0.2)
+    time.sleep(1)  # papermill has written the half-run notebook
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("Interrompu (Ctrl-C) : les fichiers déjà en place sont complets ; "
+                                            "relancer la commande pour terminer.")
+    assert executed.read_bytes() == before and not (executed.parent / ".lent.key").exists()
+    assert _leftovers(config.reports_dir("tiny")) == []  # was: the half-run notebook's temporary file
+    deadline = time.monotonic() + 30
+    while True:  # the kernel, in the build's process group, stops with it
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a kernel outlived the interrupted build"
+        time.sleep(0.5)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +93,50 @@ def test_a_call_whose_own_dates_are_absurd_keeps_a_bounded_calendar():
     call = load_call()
     window = call_calendar(type(call)(**{**call.__dict__, "year": 2016, "deadline": dt.date(9999, 9, 5)}))
     assert window.last == ANY_DATE.last  # was: ValueError « year 10009 is out of range »
+
+
+# --- 2. appel.yaml written wrong, or deleted: through the command, as a user meets it ---------
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"- appel: alpc-2016\n- enveloppe: 700000\n",  # was: AttributeError
+     "appel.yaml : le fichier doit être une suite de lignes « clé: valeur »"),
+    (b"appel: alpc-2016\ngrilles: 2016\n",  # was: TypeError
+     "appel.yaml, colonne « grilles » : une version par grille est attendue"),
+    (b"appel: alpc-2016\nenveloppe: -700000\n",  # was: accepted
+     "appel.yaml, colonne « enveloppe » : un montant positif ou nul est attendu (valeur lue : « -700000 »)"),
+])
+def test_a_malformed_call_file_is_refused_in_french_and_nothing_is_written(tiny_cohort, text, message):
+    assert ingest("tiny")[0] == 0
+    before = tree_hashes(config.processed_dir("tiny"))
+    (tiny_cohort / "appel.yaml").write_bytes(text)
+    status, err = ingest("tiny")
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == "1 problème dans les fichiers d'entrée ; rien n'a été écrit."
+    assert err.splitlines()[1].startswith(f"  - {message}")
+    assert tree_hashes(config.processed_dir("tiny")) == before
+
+
+@pytest.mark.parametrize(("data", "title", "envelope"), [
+    ("appel: alpc-2016\ntitre: Appel à projets régional\n".encode("cp1252"),  # was: UnicodeDecodeError
+     "Appel à projets régional", None),
+    ("appel: alpc-2016\nenveloppe: 700 000 €\n".encode(), None, 700_000.0),  # was: ValueError
+])
+def test_a_call_file_as_offices_write_it_is_read(tiny_cohort, data, title, envelope):
+    (tiny_cohort / "appel.yaml").write_bytes(data)
+    assert ingest("tiny") == (0, "")
+    call = json.loads((config.processed_dir("tiny") / MANIFEST).read_text(encoding="utf-8"))["call"]
+    assert (call["title"] if title else None, call["envelope"]) == (title, envelope)
+
+
+def test_a_deleted_call_file_is_said_not_passed_over(tiny_cohort):
+    (tiny_cohort / "appel.yaml").unlink()
+    status, err = ingest("tiny")  # was: accepted without a word
+    assert status == 0
+    assert err == ("Remarque : appel.yaml : fichier absent de tiny : l'appel supposé est « alpc-2016 » (date "
+                   "limite, plafond, durée et versions des grilles de l'appel 2016, sans enveloppe) ; "
+                   "`socinnov templates` écrit un appel.yaml commenté à compléter\n")
+    manifest = json.loads((config.processed_dir("tiny") / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["notes"] == [err.removeprefix("Remarque : ").rstrip("\n")]
 
 
 # --- 3. long quoted values ---------------------------------------------------------------------
@@ -193,24 +239,15 @@ NEEDS = {  # the tables a table's cross-checks read, beyond the required ones
 }
 
 
-@pytest.mark.slow  # a long battery: in `make test`, not in `make test-fast`
-def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
-    """Each mutation is ingested with the required files and those its cross-checks read (a
-    small cohort: 200 ingests take about 70 s of processor time), never an exception, exit 0 or
-    2, nothing written on exit 2 (the previous processed folder byte for byte), raw files
-    untouched."""
-    base = project / "demo-base"
-    write_demo(base, n_dossiers=20)
-    files = {p.name: p.read_bytes() for p in base.iterdir() if p.suffix in (".csv", ".yaml")}
+def _fuzz(root: str, cases: list[tuple[str, str, bytes]], files: dict[str, bytes]) -> tuple[list[str], dict]:
+    """Ingest each mutation in the project ``root`` (one worker's own copy), in this process:
+    the failures found and the count of each exit status. Runs in a worker process: the project
+    is named by ``SOCINNOV_ROOT``, read at each call."""
+    os.environ["SOCINNOV_ROOT"] = root
     required = [t.filename for t in TABLES if t.required] + ["appel.yaml"]
     raw, processed = config.raw_dir("fuzz"), config.processed_dir("fuzz")
-    raw.mkdir()
-    for name in required:
-        (raw / name).write_bytes(files[name])
-    assert ingest("fuzz")[0] == 0
     failures, statuses = [], {0: 0, 2: 0}
-    start, cpu = time.monotonic(), time.process_time()
-    for case, name, data in mutations(FUZZ_SEED, FUZZ_COUNT, files):
+    for case, name, data in cases:
         shutil.rmtree(raw)
         raw.mkdir()
         for other in {*required, name, *NEEDS.get(name, ())}:
@@ -231,10 +268,42 @@ def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
             failures.append(f"{case} : fichiers bruts modifiés")
         if sorted(p.name for p in config.processed_dir().iterdir() if p.name != ".cache") != ["fuzz"]:
             failures.append(f"{case} : restes dans data/processed")
-    elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
+    return failures, statuses
+
+
+@pytest.mark.slow  # a long battery: in `make test`, not in `make test-fast`
+def test_two_hundred_mutations_of_the_demo_files_end_in_exit_0_or_2(project):
+    """Each mutation is ingested with the required files and those its cross-checks read (a
+    small cohort), never an exception, exit 0 or 2, nothing written on exit 2 (the previous
+    processed folder byte for byte), raw files untouched.
+
+    200 ingests take about 70 s of processor time: the cases are shared between one worker per
+    core (at most 2), each on its own copy of the project (the same start: the required files
+    ingested once), each running ``socinnov ingest`` in its own process as the command does."""
+    base = project / "demo-base"
+    write_demo(base, n_dossiers=20)
+    files = {p.name: p.read_bytes() for p in base.iterdir() if p.suffix in (".csv", ".yaml")}
+    raw = config.raw_dir("fuzz")
+    raw.mkdir()
+    for name in [t.filename for t in TABLES if t.required] + ["appel.yaml"]:
+        (raw / name).write_bytes(files[name])
+    assert ingest("fuzz")[0] == 0
+    cases = mutations(FUZZ_SEED, FUZZ_COUNT, files)
+    workers = max(1, min(2, os.cpu_count() or 1))
+    roots = [project.parent / f"fuzz-{k}" for k in range(workers)]
+    for root in roots:
+        shutil.copytree(project, root, ignore=shutil.ignore_patterns("demo-base", "notebooks"))
+        shutil.copytree(project / "notebooks", root / "notebooks")  # the reports the status names
+    start = time.monotonic()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_fuzz, map(str, roots), [cases[k::workers] for k in range(workers)],
+                                [files] * workers))
+    failures = [f for found, _ in results for f in found]
+    statuses = {s: sum(counts.get(s, 0) for _, counts in results) for s in {s for _, c in results for s in c}}
+    assert sum(statuses.values()) + sum(" : exception " in f for f in failures) == FUZZ_COUNT
     assert failures == []
     assert statuses[0] >= 20 and statuses[2] >= 100  # both outcomes exercised
-    print(f"{FUZZ_COUNT} mutations en {elapsed:.0f} s ({cpu:.0f} s de processeur) : {statuses}")
+    print(f"{FUZZ_COUNT} mutations en {time.monotonic() - start:.0f} s ({workers} processus) : {statuses}")
 
 
 # --- 6. kills and concurrent ingests (separate processes, killed by process group) -------------

@@ -25,7 +25,8 @@ def test_ingest_writes_parquet_and_manifest(tiny_cohort):
     assert out == config.processed_dir("tiny")
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["inputs"].keys() == {"dossiers.csv", "partenaires.csv", "budget_previsionnel.csv",
-                                         "jures.csv", "notations.csv", "decisions.csv", "conflits_interets.csv"}
+                                         "jures.csv", "notations.csv", "decisions.csv", "conflits_interets.csv",
+                                         "appel.yaml"}
     assert manifest["call"]["grid_versions"] == {"acceptabilite": "2016", "faisabilite": "2016"}
     ratings = pd.read_parquet(out / "ratings.parquet")
     assert len(ratings) == 2 * 3 * 12 and ratings["level_code"].between(0, 3).all()

@@ -26,8 +26,8 @@ def problems(tmp_path, text) -> list[str]:
 def test_without_appel_yaml_the_2016_call_is_assumed_and_said(tmp_path):
     call = load_call(tmp_path)
     assert (call.id, call.deadline, call.max_aid, call.envelope) == ("alpc-2016", dt.date(2016, 9, 5), 40000.0, None)
-    note = missing_call_note(tmp_path)
-    assert "pas de fichier appel.yaml" in note and "alpc-2016" in note
+    note = str(missing_call_note(tmp_path))
+    assert note.startswith(f"appel.yaml : fichier absent de {tmp_path.name} : l'appel supposé est « alpc-2016 »")
     (tmp_path / CALL_FILE).write_text("enveloppe: 1\n", encoding="utf-8")
     assert missing_call_note(tmp_path) is None
 

@@ -248,6 +248,7 @@ def test_the_templates_workbook_offers_every_closed_vocabulary_and_reads_back(pr
         for row in csv_rows(path)[1:]:
             wb[path.stem].append(row)
     wb.save(folder / "cohorte.xlsx")
+    shutil.copy(csv / "appel.yaml", folder / "appel.yaml")
     assert _ingest("csv", capsys)[0] == 0
     assert _ingest("modele", capsys) == (0, "")
     for name, df in _processed("csv").items():

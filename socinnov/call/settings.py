@@ -83,13 +83,15 @@ def load_call(cohort_folder: Path | None = None) -> Call:
 DEFAULT_CALL = "alpc-2016"
 
 
-def missing_call_note(cohort_folder: Path) -> str | None:
-    """The French sentence that says which call is assumed when a cohort has no ``appel.yaml``."""
+def missing_call_note(cohort_folder: Path) -> Problem | None:
+    """The note that says which call is assumed when a cohort has no ``appel.yaml`` (``socinnov
+    ingest`` prints it and keeps it in the manifest: a deleted file is never passed over in silence)."""
     if (cohort_folder / CALL_FILE).exists():
         return None
-    return (f"pas de fichier {CALL_FILE} dans {cohort_folder.name} : l'appel supposé est « {DEFAULT_CALL} » "
-            "(date limite, plafond, durée et versions des grilles de l'appel 2016, sans enveloppe) ; "
-            f"`socinnov templates` écrit un {CALL_FILE} commenté à compléter")
+    return Problem(CALL_FILE, None, None,
+                   f"fichier absent de {cohort_folder.name} : l'appel supposé est « {DEFAULT_CALL} » (date "
+                   "limite, plafond, durée et versions des grilles de l'appel 2016, sans enveloppe) ; "
+                   f"`socinnov templates` écrit un {CALL_FILE} commenté à compléter")
 
 
 def call_template() -> str:

@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-from socinnov import __version__
+from socinnov import __version__, files
 from socinnov.call.vocabulary import INDIVIDUAL
 from socinnov.cli.parser import EXIT_BAD_INPUT, Parser, command
 from socinnov.errors import UserError, os_reason
@@ -466,10 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _interrupted() -> int:
     print("\nInterrompu (Ctrl-C) : les fichiers déjà en place sont complets ; relancer la commande pour "
           "terminer.", file=sys.stderr, flush=True)
-    if any(t is not threading.current_thread() and not t.daemon for t in threading.enumerate()):
-        # Reports still running in the build's threads: Python would wait for them at exit. The
-        # process ends now; their kernels stop with it (they watch their parent), and what they
-        # were writing is a temporary file that the next run removes.
+    # Reports still running in the build's threads do not leave their ``with`` blocks (daemon
+    # threads are dropped at exit): the temporary files they are writing are removed here.
+    removed = files.remove_temporaries()
+    if removed or any(t is not threading.current_thread() and not t.daemon for t in threading.enumerate()):
+        # The process ends at once, before a thread writes again (or is waited for); their
+        # kernels stop with it (they watch their parent).
         sys.stdout.flush()
         os._exit(EXIT_INTERRUPTED)
     return EXIT_INTERRUPTED

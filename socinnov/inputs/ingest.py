@@ -30,7 +30,7 @@ from socinnov import __version__, config, files
 from socinnov.call.eligibility import check_eligibility
 from socinnov.call.grids import ACCEPTABILITY, GridError, load_grid
 from socinnov.call.schemas import TABLES_BY_NAME, french_headers
-from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call
+from socinnov.call.settings import CALL_FILE, Call, call_to_dict, load_call, missing_call_note
 from socinnov.call.vocabulary import FUNDED
 from socinnov.errors import InputError, Problem
 from socinnov.inputs.french_values import ANY_DATE, DateWindow, fold
@@ -336,8 +336,10 @@ def validate_cohort(folder: Path, *, digests: dict[str, str] | None = None,
     """
     discovery = find_sources(folder)
     if notes is not None:
-        notes["notes"] = discovery.notes
+        notes["notes"] = discovery.notes  # the same list: reading the tables adds to it
         notes["sources"] = {name: s.path.name for name, s in discovery.sources.items()}
+    if (no_call := missing_call_note(folder)) is not None:
+        discovery.notes.append(no_call)
     call = None
     try:
         call = load_call(folder)
