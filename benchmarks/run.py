@@ -32,7 +32,7 @@ from benchmarks import measure
 REPO = measure.REPO
 PACKAGES = ("pandas", "numpy", "scipy", "pyarrow", "pandera", "statsmodels", "krippendorff", "pingouin",
             "papermill", "nbconvert", "matplotlib")
-REPORTS = "cohorte,accord,criteres"
+REPORTS = "cohorte,accord,criteres,evolution"  # the jury's reports (« évolution » at 1 400 experiments)
 LARGE = 10_000  # the size the targets are set for
 
 
@@ -316,7 +316,7 @@ def size_section(root: Path, n: int, a) -> dict:
             r = rep.result
             out.update(reports=r["seconds"], reports_peak=rep.peak_rss, reports_notebooks=r["notebooks"])
             parallel = next((m for m in r["log"] if "à la fois" in m), "")
-            add(scope, f"rapports cohorte + accord + critères ({parallel.split(',')[-1].strip(' …') or 'jury'})",
+            add(scope, f"rapports du jury, {len(r['notebooks'])} carnets ({parallel.split(',')[-1].strip(' …') or 'jury'})",
                 seconds(r["seconds"]), "<= 90 s" if big else "", (r["seconds"] <= 90) if big else None)
             for name, t in r["notebooks"].items():
                 add(scope, f"  … carnet {name}", seconds(t))
@@ -326,7 +326,7 @@ def size_section(root: Path, n: int, a) -> dict:
                 "<= 4 GiB" if big else "", (rep.peak_rss <= 4 * 2**30) if big else None)
         else:
             out["reports"] = None
-            add(scope, "rapports cohorte + accord + critères",
+            add(scope, "rapports du jury (cohorte, accord, critères, évolution)",
                 f"> {seconds(rep.wall)} (arrêté)" if rep.timed_out else "échec", "<= 90 s" if big else "",
                 False if big else None)
             add(scope, "  … mémoire de pointe avant l'arrêt (processus + noyaux)", mib(rep.peak_rss),
@@ -370,7 +370,7 @@ def scaling(sizes: dict[int, dict]) -> list[str]:
     keys = [("generate", "génération des CSV"), ("ingest", "ingest"),
             ("ingest_without_eligibility", "ingest hors éligibilité"), ("ingest_eligibility", "éligibilité"),
             ("agreement", "accord (tous indices, bootstrap)"), ("jurors", "sévérité des jurés"),
-            ("reports", "rapports (3 carnets)")]
+            ("reports", "rapports du jury (4 carnets)")]
     for key, label in keys:
         pts = [(n, s[key]) for n, s in sorted(sizes.items()) if s.get(key)]
         if len(pts) < 2:

@@ -272,6 +272,10 @@ def _execute(job: _Job, kernel) -> Outcome:
             pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
                                 progress_bar=False, **where)
         except pm.PapermillExecutionError as exc:
+            if exc.ename == "KeyboardInterrupt":
+                # Ctrl-C reaches the kernel with the build (one process group): an interrupted
+                # notebook is not a failing one to keep; the complete previous copy stays.
+                raise KeyboardInterrupt from None
             failure = exc
         except DeadKernelError:
             failure = _mark_dead_cell(tmp)
