@@ -156,6 +156,28 @@ def test_a_quoted_text_longer_than_the_csv_module_limit_is_read(project):
     assert roles.iloc[0] == text.replace('""', '"').strip()
 
 
+@pytest.mark.parametrize("line_end", ["\u2028", "\u0085"])
+def test_a_file_whose_line_ends_are_not_line_ends_is_refused_at_once(tmp_path, line_end):
+    """Line ends the CSV reader does not take (U+2028, NEL; NEL's byte is « … » in Windows-1252):
+    the whole file is one line of thousands of values. Read in a fresh process (the csv module's
+    field-size limit is process-wide): it was a raw ``_csv.Error`` there, and elsewhere a table of
+    14 000 columns built column by column (15 s for a 2 000-row ratings file)."""
+    path = tmp_path / "notations.csv"
+    rows = [f"D-{k:03d};J0{k % 3};acceptabilite;2016;portage;individuel;Faible;" for k in range(4000)]
+    header = "Identifiant du dossier;Identifiant du juré;Grille;Version de la grille;Critère;Tour;Niveau;Commentaire"
+    path.write_bytes(line_end.join([header, *rows]).encode("utf-8" if line_end == "\u2028" else "cp1252",
+                                                                 errors="replace"))
+    assert path.stat().st_size > 131_072
+    code = ("import sys; from pathlib import Path; from socinnov.inputs.csv_reader import TableFormatError, "
+            "read_text_table\ntry:\n    read_text_table(Path(sys.argv[1]))\nexcept TableFormatError as e:\n"
+            "    print(e.problems[0].row, e.problems[0].message)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120, check=False,
+                         env=os.environ | {"PYTHONPATH": str(REPO)})
+    assert out.returncode == 0 and out.stderr == ""
+    # 8 headers, then 7 values a row (its last, empty, runs into the next row's first)
+    assert out.stdout.startswith("1 28008 valeurs sur la première ligne : les lignes du fichier ne sont pas séparées")
+
+
 def test_a_quote_never_closed_in_a_long_file_is_still_named(tmp_path):
     path = tmp_path / "partenaires.csv"
     rows = [f"D-{k:03d};Partenaire {k};association;Accueil" for k in range(8000)]

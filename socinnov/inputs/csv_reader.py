@@ -32,6 +32,9 @@ from socinnov.inputs.french_values import fold
 __all__ = ["TableFormatError", "read_columns", "read_text_table", "unnamed_column_message", "unnamed_column_problem"]
 
 _MAX_FIELD = 2**31 - 1  # the csv module's limit is a C long: 32 bits on Windows
+_MAX_COLUMNS = 500
+"""More values than this on the first line is a file whose line ends are not line ends to the CSV
+reader (U+2028, NEL, a Windows-1252 « … » where a line end was): no table of the kit comes near."""
 _SEPARATORS = (";", ",", "\t")  # tried in this order: « ; » wins a tie
 _SAVE_AS_CSV = "l'ouvrir dans le tableur et « Enregistrer sous » > « CSV (séparateur : point-virgule) »"
 _FIRST_LINE = re.compile(r"[^\r\n]*\S[^\r\n]*")  # the first line that is not blank
@@ -201,12 +204,25 @@ def _check_double_encoding(text: str, name: str) -> None:
                         "converti deux fois en UTF-8 ; repartir du fichier d'origine")
 
 
+def _long_fields() -> None:
+    """Let the ``csv`` module read a value as long as a file (its default limit, 131 072
+    characters, would take a long text pasted in a cell, or a first line without line end, for
+    a broken file). Raised once, never lowered: readers in other threads."""
+    if csv.field_size_limit() < _MAX_FIELD:
+        csv.field_size_limit(_MAX_FIELD)
+
+
 def _separator(text: str, name: str) -> str:
     """``;`` or ``,``, whichever splits the header line into more columns (``;`` on a tie)."""
+    _long_fields()
     first = _FIRST_LINE.search(text)
     first = first.group() if first else ""
     widths = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in _SEPARATORS}
     sep = max(widths, key=widths.get)
+    if widths[sep] > _MAX_COLUMNS:  # before any table is built: 16 000 columns take minutes
+        raise _refuse(name, f"{widths[sep]} valeurs sur la première ligne : les lignes du fichier ne sont pas "
+                            "séparées par des fins de ligne reconnues (retour à la ligne) ; "
+                            f"{_SAVE_AS_CSV}", row=1)
     if sep == "\t" and widths[sep] > 1:
         raise _refuse(name, "colonnes séparées par des tabulations ; attendu le point-virgule (;) ou la "
                             f"virgule (,) : {_SAVE_AS_CSV}", row=1)
@@ -239,8 +255,7 @@ def _read_quoted(text: str, sep: str, name: str) -> pd.DataFrame:
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream, delimiter=sep, strict=True)
     records: list[list[str]] = []
-    if csv.field_size_limit() < _MAX_FIELD:  # raised once, never lowered: readers in other threads
-        csv.field_size_limit(_MAX_FIELD)
+    _long_fields()
     try:
         records.extend(reader)  # keeps the records read before an error, to name its row
     except csv.Error as exc:
