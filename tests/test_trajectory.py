@@ -88,3 +88,22 @@ def test_no_sheet_for_other_audiences_and_the_report_says_why(demo_frames, tmp_p
 def test_sheets_go_beside_the_audience_reports(demo_frames, project):
     data = cohort(*demo_frames, "jury")
     assert trajectory_sheets.sheets_dir(data) == project / "reports" / "demo" / "jury" / "fiches-trajectoire"
+
+
+def test_the_layout_shared_by_the_sheets_draws_every_figure_as_its_own_layout_would(demo_frames):
+    """The sheets' figures take the layout found once for the cohort (each figure drawn once
+    instead of twice): the PNG is the one a figure laid out on its own gives, byte for byte."""
+    from socinnov.analysis import followup
+    from socinnov.reporting.display import figure_html
+    from socinnov.reporting.followup_plots import project_trajectory
+
+    frames, call = demo_frames
+    context = trajectory_sheets._cohort_context(cohort(frames, call, "jury"))
+    assert context["position"] is not None
+    args = (context["all_lines"], context["means"])
+    funded = list(followup.funded_ids(frames))
+    for dossier_id in funded[:3] + funded[-3:]:
+        alone = figure_html(project_trajectory(*args, dossier_id, levels=context["levels"]))
+        shared = figure_html(project_trajectory(*args, dossier_id, levels=context["levels"],
+                                                position=context["position"]))
+        assert shared == alone

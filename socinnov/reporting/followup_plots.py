@@ -294,4 +294,3 @@ def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str
     fig.alt_text = (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
                     "tirets) : " + " ; ".join(text))
     return fig
-
