@@ -160,24 +160,32 @@ def test_two_builds_at_once_end_with_complete_outputs(tiny_cohort):
     assert _leftovers(config.reports_dir("tiny")) == []
 
 
-def test_a_build_killed_mid_way_is_rebuilt_and_cleaned_by_the_next(tiny_cohort):
-    """Issue 17 (5) and the kill test: ``kill -9`` of the build's process group while papermill
-    writes; the kept notebook is the previous complete one, the next build rebuilds the report
-    and removes the killed run's temporary files."""
+def _slow_build(**popen) -> tuple[subprocess.Popen, Path, bytes]:
+    """A report « lent » built once (complete), then rebuilt with --force by ``socinnov report`` in
+    its own process group, waiting in its second cell: returned once papermill has written the
+    half-run notebook, with the kept notebook's path and bytes. ``popen``: for ``subprocess.Popen``."""
     _notebook("lent", ["jury"], "print('début')",
               "import os, pathlib, time\nif (pathlib.Path(os.environ['SOCINNOV_ROOT']) / 'lent').exists():\n"
               "    time.sleep(60)", "print('fin')")
     build_reports("tiny", only=("lent",), log=lambda m: None)
-    flag = config.project_root() / "lent"
-    flag.touch()
+    (config.project_root() / "lent").touch()  # the flag the second cell waits on
     executed = config.reports_dir("tiny") / "jury" / "notebooks" / "lent.ipynb"
     before = executed.read_bytes()
-    proc = _socinnov("report", "tiny", "--only", "lent", "--force", start_new_session=True)
+    proc = _socinnov("report", "tiny", "--only", "lent", "--force", start_new_session=True, **popen)
     deadline = time.monotonic() + 120
     while not any(".lent.ipynb.tmp-" in p.name for p in executed.parent.iterdir()):
         assert time.monotonic() < deadline and proc.poll() is None, "the build never started the notebook"
         time.sleep(0.2)
     time.sleep(1)  # papermill has written the half-run notebook
+    return proc, executed, before
+
+
+def test_a_build_killed_mid_way_is_rebuilt_and_cleaned_by_the_next(tiny_cohort):
+    """Issue 17 (5) and the kill test: ``kill -9`` of the build's process group while papermill
+    writes; the kept notebook is the previous complete one, the next build rebuilds the report
+    and removes the killed run's temporary files."""
+    proc, executed, before = _slow_build()
+    flag = config.project_root() / "lent"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     assert executed.read_bytes() == before  # never a half-run notebook in place
@@ -194,21 +202,8 @@ def test_ctrl_c_during_a_build_stops_it_with_one_line_and_no_partial_output(tiny
     """Issue 17 (11): SIGINT to the build's process group while a report runs: one French line,
     exit 130, no traceback, the kept notebook the previous complete one, no temporary file left,
     the kernels stopped."""
-    _notebook("lent", ["jury"], "print('début')",
-              "import os, pathlib, time\nif (pathlib.Path(os.environ['SOCINNOV_ROOT']) / 'lent').exists():\n"
-              "    time.sleep(60)", "print('fin')")
-    build_reports("tiny", only=("lent",), log=lambda m: None)
-    (config.project_root() / "lent").touch()
-    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "lent.ipynb"
-    before = executed.read_bytes()
     # As a terminal starts it: SIGINT not ignored, even if these tests run in a background job.
-    proc = _socinnov("report", "tiny", "--only", "lent", "--force", start_new_session=True,
-                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 120
-    while not any(".lent.ipynb.tmp-" in p.name for p in executed.parent.iterdir()):
-        assert time.monotonic() < deadline and proc.poll() is None, "the build never started the notebook"
-        time.sleep(0.2)
-    time.sleep(1)  # papermill has written the half-run notebook
+    proc, executed, before = _slow_build(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
@@ -248,20 +243,9 @@ def test_an_interrupted_kernel_is_an_interrupted_build_not_a_failed_report(tiny_
     notebook must not replace the complete one as a « failed » report (a race seen in CI: the
     kernel's KeyboardInterrupt came back as a failing cell before the build's own). Here only the
     kernel is interrupted, so that path is taken every time."""
-    _notebook("lent", ["jury"], "print('début')",
-              "import os, pathlib, time\nif (pathlib.Path(os.environ['SOCINNOV_ROOT']) / 'lent').exists():\n"
-              "    time.sleep(60)", "print('fin')")
-    build_reports("tiny", only=("lent",), log=lambda m: None)
-    (config.project_root() / "lent").touch()
-    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "lent.ipynb"
     html = config.reports_dir("tiny") / "jury" / "lent.html"
-    before, before_html = executed.read_bytes(), html.read_bytes()
-    proc = _socinnov("report", "tiny", "--only", "lent", "--force", start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not any(".lent.ipynb.tmp-" in p.name for p in executed.parent.iterdir()):
-        assert time.monotonic() < deadline and proc.poll() is None, "the build never started the notebook"
-        time.sleep(0.2)
-    time.sleep(1)
+    proc, executed, before = _slow_build()
+    before_html = html.read_bytes()  # the build has not replaced it: the notebook is still running
     kernels = _kernels_of(proc.pid)
     assert len(kernels) == 1
     os.kill(kernels[0], signal.SIGINT)
