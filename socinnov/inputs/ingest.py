@@ -137,63 +137,73 @@ def _missing_keys(frames, table: str, column: str, ref_table: str, ref_column: s
     return [Problem(file, i + 2, header, f"« {v} » absent de {ref_file}") for i, v in values[missing].items()]
 
 
-def _lookup(written: pd.Series, table: dict[str, object]) -> np.ndarray:
-    """Each text's entry in ``table``, keyed by :func:`fold` (``None``: an empty cell or a text not in
-    it). ``written`` is categorical: each distinct text is looked up once (a national file has
-    millions of ratings but a few dozen distinct texts), and the codes pick each row's entry."""
-    found = [table.get(fold(text)) for text in written.cat.categories]
-    return np.array([*found, None], dtype=object)[written.cat.codes.to_numpy()]  # code -1: empty cell
-
-
 def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame, list[Problem]]:
     """Map criterion labels to ids and levels to the grid's labels and codes (case and accents forgiven).
 
     Rows are taken grid version by grid version (a file uses one or two); a criterion that is not
     found keeps its text as written, a level not found is left empty.
+
+    Works on codes: a national file has millions of ratings but a few dozen distinct criteria,
+    levels and grid versions. Each distinct text is looked up once per grid version, into small
+    tables (one row per grid version, one column per text) from which every row takes its values.
     """
     file = TABLES_BY_NAME["ratings"].filename
     headers = french_headers(TABLES_BY_NAME["ratings"].model)
     problems: list[Problem] = []
     version = ratings["grid_version"].astype(str)
-    written = {column: ratings[column].astype("category") for column in ("criterion", "level")}
-    criterion = _lookup(written["criterion"], {})  # all None: filled below, grid by grid
-    level = criterion.copy()
-    level_code = criterion.copy()
-    used = pd.DataFrame({"grid": ratings["grid"], "version": version}).drop_duplicates()
-    for first, grid_id, grid_version in used.itertuples():
+    grid_codes, grid_ids = pd.factorize(ratings["grid"])
+    version_codes, version_names = pd.factorize(version)
+    # each (grid, version) used, numbered in the order of its first row
+    used, pairs = pd.factorize(grid_codes * len(version_names) + version_codes)
+    first_rows = ratings.index[np.unique(used, return_index=True)[1]]
+    criteria, criterion_texts = pd.factorize(ratings["criterion"])  # a required column: no code -1
+    levels, level_texts = pd.factorize(ratings["level"])
+    levels = np.where(levels < 0, len(level_texts), levels)  # an empty cell: the tables' last column
+    criterion = np.tile(np.asarray(criterion_texts, dtype=object), (len(pairs), 1))  # not found: as written
+    level = np.full((len(pairs), len(level_texts) + 1), None, dtype=object)
+    level_code = level.copy()
+    for k, (pair, first) in enumerate(zip(pairs, first_rows)):
+        grid_id, grid_version = grid_ids[pair // len(version_names)], version_names[pair % len(version_names)]
         try:
             grid = load_grid(grid_id, grid_version)
         except GridError as exc:
             problems.append(Problem(file, first + 2, headers["grid_version"], str(exc)))
             continue
-        rows = ((ratings["grid"] == grid_id) & (version == grid_version)).to_numpy()
-        ids = _lookup(written["criterion"], {fold(c.id): c.id for c in grid.criteria}
-                      | {fold(c.label): c.id for c in grid.criteria})
-        criterion = np.where(rows, ids, criterion)
-        labels = _lookup(written["level"], {fold(lv.label): lv.label for lv in grid.levels})
-        level = np.where(rows, labels, level)
-        level_code = np.where(rows, _lookup(written["level"], {fold(lv.label): lv.code for lv in grid.levels}),
-                              level_code)
-        for column, found, message in (
-                ("criterion", ids, f"critère « {{}} » inconnu de la grille {grid.key} ; critères : "
+        ids = {fold(c.id): c.id for c in grid.criteria} | {fold(c.label): c.id for c in grid.criteria}
+        by_label = {fold(lv.label): lv for lv in grid.levels}
+        found_ids = [ids.get(fold(text)) for text in criterion_texts]
+        found_levels = [by_label.get(fold(text)) for text in level_texts]
+        criterion[k] = [c if c is not None else text for c, text in zip(found_ids, criterion_texts)]
+        level[k, :-1] = [None if lv is None else lv.label for lv in found_levels]
+        level_code[k, :-1] = [None if lv is None else lv.code for lv in found_levels]
+        rows = used == k
+        for column, codes, texts, found, message in (
+                ("criterion", criteria, criterion_texts, found_ids,
+                 f"critère « {{}} » inconnu de la grille {grid.key} ; critères : "
                  + ", ".join(c.id for c in grid.criteria)),
-                ("level", labels, f"niveau « {{}} » inconnu de la grille {grid.key} ; niveaux permis : "
+                ("level", levels, level_texts, found_levels,
+                 f"niveau « {{}} » inconnu de la grille {grid.key} ; niveaux permis : "
                  + ", ".join(f"« {x} »" for x in grid.level_labels))):
-            unknown = rows & pd.isna(found) & ratings[column].notna().to_numpy()
-            problems += [Problem(file, i + 2, headers[column], message.format(raw))
-                         for i, raw in ratings.loc[unknown, column].items()]
-    unmatched = pd.isna(criterion)  # no grid, or a criterion not in it: the text as written
-    criterion[unmatched] = ratings.loc[unmatched, "criterion"].to_numpy(dtype=object)
-    out = ratings.assign(criterion=pd.Series(criterion, index=ratings.index, dtype=object),
-                         level=pd.Series(level, index=ratings.index, dtype="str"),
-                         level_code=pd.Series(level_code, index=ratings.index, dtype="Int64"))
+            unknown = rows & np.isin(codes, [code for code, f in enumerate(found) if f is None])
+            problems += [Problem(file, i + 2, headers[column], message.format(texts[code]))
+                         for i, code in zip(ratings.index[unknown], codes[unknown])]
+    row_criterion = used * len(criterion_texts) + criteria  # each row's cell in the tables
+    row_level = used * (len(level_texts) + 1) + levels
+    out = ratings.assign(
+        criterion=pd.Series(criterion.ravel()[row_criterion], index=ratings.index, dtype=object),
+        level=pd.Series(pd.array(level.ravel(), dtype="str").take(row_level), index=ratings.index),
+        level_code=pd.Series(pd.array(level_code.ravel(), dtype="Int64").take(row_level), index=ratings.index))
     for grid_id, declared in call.grid_versions.items():
-        versions = set(version[(ratings["grid"] == grid_id).to_numpy()].unique())
+        versions = {version_names[p % len(version_names)] for p in pairs if grid_ids[p // len(version_names)] == grid_id}
         if versions - {declared}:
             problems.append(Problem(file, None, headers["grid_version"],
                                     f"grille {grid_id} en version(s) {', '.join(sorted(versions - {declared}))} "
                                     f"alors que l'appel ({CALL_FILE}) déclare la version {declared}"))
-    duplicated = out.duplicated(["dossier_id", "juror_id", "grid", "criterion", "round"], keep="first")
+    # the same dossier, juror, grid, criterion (once mapped) and round, compared by codes
+    keys = pd.DataFrame({"dossier": pd.factorize(ratings["dossier_id"])[0], "juror": pd.factorize(ratings["juror_id"])[0],
+                         "grid": grid_codes, "criterion": pd.factorize(criterion.ravel())[0][row_criterion],
+                         "round": pd.factorize(ratings["round"])[0]}, index=ratings.index)
+    duplicated = keys.duplicated(keep="first")
     problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
                  for i in out.index[duplicated]]
     return out, problems
