@@ -312,7 +312,8 @@ def _table(records: pd.DataFrame) -> pd.DataFrame:
     rows = np.flatnonzero(filled)
     everything = len(rows) == len(body)
     columns, names = [], []
-    for k, (cells, empty) in enumerate(zip(stripped, blank)):
+    for k, empty in enumerate(blank):
+        cells, stripped[k] = stripped[k], None  # one column's two versions at a time, not the table's
         if not (header[k] or not empty[filled].all()):
             continue  # no header, no value: a trailing separator
         if empty.any():

@@ -189,10 +189,12 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
                          for i, code in zip(ratings.index[unknown], codes[unknown])]
     row_criterion = used * len(criterion_texts) + criteria  # each row's cell in the tables
     row_level = used * (len(level_texts) + 1) + levels
+    del used, criteria, levels  # 2,7 million codes each: freed before the frame is copied
     out = ratings.assign(
         criterion=pd.Series(criterion.ravel()[row_criterion], index=ratings.index, dtype=object),
         level=pd.Series(pd.array(level.ravel(), dtype="str").take(row_level), index=ratings.index),
         level_code=pd.Series(pd.array(level_code.ravel(), dtype="Int64").take(row_level), index=ratings.index))
+    del row_level
     for grid_id, declared in call.grid_versions.items():
         versions = {version_names[p % len(version_names)] for p in pairs if grid_ids[p // len(version_names)] == grid_id}
         if versions - {declared}:
@@ -200,9 +202,12 @@ def _normalise_ratings(ratings: pd.DataFrame, call: Call) -> tuple[pd.DataFrame,
                                     f"grille {grid_id} en version(s) {', '.join(sorted(versions - {declared}))} "
                                     f"alors que l'appel ({CALL_FILE}) déclare la version {declared}"))
     # the same dossier, juror, grid, criterion (once mapped) and round, compared by codes
-    keys = pd.DataFrame({"dossier": pd.factorize(ratings["dossier_id"])[0], "juror": pd.factorize(ratings["juror_id"])[0],
-                         "grid": grid_codes, "criterion": pd.factorize(criterion.ravel())[0][row_criterion],
-                         "round": pd.factorize(ratings["round"])[0]}, index=ratings.index)
+    keys = pd.DataFrame({"dossier": pd.factorize(ratings["dossier_id"])[0].astype(np.int32),
+                         "juror": pd.factorize(ratings["juror_id"])[0].astype(np.int32),
+                         "grid": grid_codes.astype(np.int32),
+                         "criterion": pd.factorize(criterion.ravel())[0].astype(np.int32)[row_criterion],
+                         "round": pd.factorize(ratings["round"])[0].astype(np.int32)}, index=ratings.index)
+    del grid_codes, row_criterion
     duplicated = keys.duplicated(keep="first")
     problems += [Problem(file, i + 2, None, "notation en double pour ce dossier, ce juré, ce critère et ce tour")
                  for i in out.index[duplicated]]
