@@ -88,16 +88,38 @@ def test_a_hidden_small_row_forces_suppression_in_the_rows_shown():
 seeded_test = pytest.mark.slow
 
 
-@pytest.fixture
-def seeded(project):
-    """A 40-dossier demo cohort (seed 11), one rare dossier, one funded dossier pending the vote."""
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory):
+    """The seeded cohort written and ingested once for the module (the demo generator and the
+    ingest take 10 to 30 s on a shared machine), in a project of its own, with the session's
+    pseudonymisation key (the one ``conftest._pseudonym_key`` gives every test)."""
     from socinnov.demo import write_demo
     from socinnov.inputs.ingest import ingest
+    from socinnov.privacy import pseudonyms
+    from tests.conftest import make_project
 
+    base = tmp_path_factory.mktemp("graine")
+    with pytest.MonkeyPatch.context() as mp:
+        root = make_project(base, mp)
+        mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+        pseudonyms._key.cache_clear()
+        raw = config.raw_dir("graine")
+        write_demo(raw, seed=11, n_dossiers=40)
+        rare, pending = make_rare(raw), make_pending(raw)
+        ingest("graine")
+    pseudonyms._key.cache_clear()
+    return root, rare, pending
+
+
+@pytest.fixture
+def seeded(project, seeded_once):
+    """A 40-dossier demo cohort (seed 11), one rare dossier, one funded dossier pending the vote,
+    ingested: a copy of :func:`seeded_once`'s raw and processed folders (file times kept, so
+    the copy is up to date as the ingest left it), each test free to change its own."""
+    template, rare, pending = seeded_once
     raw = config.raw_dir("graine")
-    write_demo(raw, seed=11, n_dossiers=40)
-    rare, pending = make_rare(raw), make_pending(raw)
-    ingest("graine")
+    for sub in ("raw", "processed"):
+        shutil.copytree(template / "data" / sub / "graine", project / "data" / sub / "graine")
     return {"name": "graine", "raw": raw, "rare": rare, "pending": pending,
             "public": config.reports_dir("graine") / "public"}
 
