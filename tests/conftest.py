@@ -144,3 +144,42 @@ def tiny_reports_root(tiny_reports):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOCINNOV_ROOT", str(root))
         yield index, outcomes
+
+
+@pytest.fixture(scope="session")
+def stage_reports(tmp_path_factory):
+    """``socinnov report NAME --audience all`` on a hand-made cohort of ``tests/cohorts.py``
+    (``NAME`` in ``cohorts.VARIANTS``), each built at most once per test run, the first time a
+    test asks for it, for the tests that only read the reports (tests/test_report_stages.py,
+    tests/test_comite.py). A real build of every report takes 15 to 45 s.
+
+    ``stage_reports(name)`` returns ``(project root, exit status, stderr)``. The build runs with
+    the session's pseudonymisation key (the one ``_pseudonym_key`` gives every test), so that the
+    comité's pseudonyms read by a test match the reports'. A test that reads the project sets
+    ``SOCINNOV_ROOT`` to it (``monkeypatch.setenv``).
+    """
+    import contextlib
+    import io
+
+    from socinnov.cli.main import main
+    from socinnov.privacy import pseudonyms
+    from tests import cohorts
+
+    built: dict[str, tuple[Path, int, str]] = {}
+
+    def build(name: str) -> tuple[Path, int, str]:
+        if name not in built:
+            base = tmp_path_factory.mktemp(f"stage-{name}")
+            err = io.StringIO()
+            with pytest.MonkeyPatch.context() as mp:
+                root = make_project(base, mp)
+                mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+                pseudonyms._key.cache_clear()
+                cohorts.build_cohort(root / "data" / "raw" / name, **cohorts.VARIANTS[name])
+                with contextlib.redirect_stderr(err):
+                    code = main(["report", name, "--audience", "all"])
+            pseudonyms._key.cache_clear()
+            built[name] = root, code, err.getvalue()
+        return built[name]
+
+    return build

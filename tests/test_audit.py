@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -88,18 +89,82 @@ def test_a_hidden_small_row_forces_suppression_in_the_rows_shown():
 seeded_test = pytest.mark.slow
 
 
-@pytest.fixture
-def seeded(project):
-    """A 40-dossier demo cohort (seed 11), one rare dossier, one funded dossier pending the vote."""
+SEEDED = "graine"
+FOLDERS = ("data/raw", "data/processed", "reports")
+"""Where a cohort lives in a project: what a copy of a seeded project takes."""
+
+
+@pytest.fixture(scope="module")
+def seeded_projects(tmp_path_factory):
+    """Projects holding the seeded cohort at three states, each made once for the module: ``""``
+    written and ingested, ``"publie"`` released once as the kit releases, ``"ancien"`` released
+    as the kit did before issue 16 was fixed (the attacks' material). The demo generator, the
+    ingest and a release take 10 to 60 s each on a shared machine; several tests start from the
+    same state. Built with the session's pseudonymisation key (``conftest._pseudonym_key``).
+
+    ``seeded_projects(state)`` returns ``(project root, rare dossier, pending dossier)``."""
     from socinnov.demo import write_demo
     from socinnov.inputs.ingest import ingest
+    from socinnov.privacy import pseudonyms
+    from tests.conftest import make_project
 
-    raw = config.raw_dir("graine")
-    write_demo(raw, seed=11, n_dossiers=40)
-    rare, pending = make_rare(raw), make_pending(raw)
-    ingest("graine")
-    return {"name": "graine", "raw": raw, "rare": rare, "pending": pending,
-            "public": config.reports_dir("graine") / "public"}
+    made: dict[str, tuple] = {}
+
+    def make(state: str):
+        if state in made:
+            return made[state]
+        ingested = make("") if state else None
+        with pytest.MonkeyPatch.context() as mp:
+            base = make_project(tmp_path_factory.mktemp(f"graine-{state or 'ingeree'}"), mp)
+            mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+            pseudonyms._key.cache_clear()
+            if not state:
+                raw = config.raw_dir(SEEDED)
+                write_demo(raw, seed=11, n_dossiers=40)
+                rare, pending = make_rare(raw), make_pending(raw)
+                ingest(SEEDED)
+            else:
+                source, rare, pending = ingested
+                copy_cohort(source, base)
+                public = config.reports_dir(SEEDED) / "public"
+                publish(SEEDED, public, legacy=state == "ancien")
+                if state == "ancien":
+                    write_legacy_open_data(SEEDED, public / "donnees-ouvertes")
+        pseudonyms._key.cache_clear()
+        made[state] = base, rare, pending
+        return made[state]
+
+    return make
+
+
+def copy_cohort(source: Path, project: Path, name: str = SEEDED) -> None:
+    """A cohort's raw, processed and report folders copied from one project to another (file
+    times kept: the copy is up to date as the ingest left it)."""
+    for sub in FOLDERS:
+        if (source / sub / name).exists():
+            shutil.copytree(source / sub / name, project / sub / name)
+
+
+def _seeded(project, seeded_projects, state: str) -> dict:
+    template, rare, pending = seeded_projects(state)
+    copy_cohort(template, project)
+    return {"name": SEEDED, "raw": config.raw_dir(SEEDED), "rare": rare, "pending": pending,
+            "public": config.reports_dir(SEEDED) / "public"}
+
+
+@pytest.fixture
+def released(project, seeded_projects):
+    """A 40-dossier demo cohort (seed 11), one rare dossier, one funded dossier pending the vote,
+    ingested and released once (``publish(name, public)``): a copy of :func:`seeded_projects`'
+    own, each test free to change it."""
+    return _seeded(project, seeded_projects, "publie")
+
+
+@pytest.fixture
+def released_legacy(project, seeded_projects):
+    """The same cohort released as before the fixes: ``publish(name, public, legacy=True)`` and
+    ``write_legacy_open_data`` (the attacks' material)."""
+    return _seeded(project, seeded_projects, "ancien")
 
 
 def truth_of(name, validated_only=False):
@@ -109,9 +174,8 @@ def truth_of(name, validated_only=False):
 
 
 @seeded_test
-def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
-    publish(seeded["name"], seeded["public"], legacy=True)
-    write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
+def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(released_legacy):
+    seeded = released_legacy
     truth = truth_of(seeded["name"])
     result = audit.audit(published.read_release(seeded["public"]), truth)
     assert not result.ok
@@ -122,9 +186,9 @@ def test_legacy_open_dataset_and_tables_give_back_suppressed_counts(seeded):
 
 
 @seeded_test
-def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded):
+def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(released):
+    seeded = released
     assert (truth_of(seeded["name"])["dec"] == audit.PENDING).sum() == 1  # the edit took
-    publish(seeded["name"], seeded["public"])
     truth = truth_of(seeded["name"], validated_only=True)
     records = pd.read_csv(seeded["public"] / "donnees-ouvertes" / "dossiers.csv", dtype=str)
     assert "financé" in set(records["issue"]) and len(records) == len(truth)
@@ -135,10 +199,10 @@ def test_pending_decision_and_rare_dossier_are_protected_after_the_fixes(seeded)
 
 
 @seeded_test
-def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_ratings(seeded):
+def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_ratings(released):
     from socinnov.inputs.ingest import ingest
 
-    publish(seeded["name"], seeded["public"])
+    seeded = released
     first = pd.read_csv(seeded["public"] / "donnees-ouvertes" / "dossiers.csv", dtype=str)
     ratings = pd.read_csv(seeded["public"] / "donnees-ouvertes" / "notations.csv", dtype=str)
     assert not set(first["dossier"]) & set(ratings["dossier"])
@@ -152,8 +216,8 @@ def test_open_data_pseudonyms_change_between_releases_and_differ_from_the_rating
 
 
 @seeded_test
-def test_a_passing_release_enters_the_ledger_with_hashes_and_no_dossier_id(seeded):
-    publish(seeded["name"], seeded["public"])
+def test_a_passing_release_enters_the_ledger_with_hashes_and_no_dossier_id(released):
+    seeded = released
     first = audit.audit_cohort(seeded["name"], record=True)
     assert first.ok, first.report()
     [entry] = ledger.read_ledger(seeded["name"])
@@ -164,13 +228,13 @@ def test_a_passing_release_enters_the_ledger_with_hashes_and_no_dossier_id(seede
 
 
 @seeded_test
-def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded, monkeypatch):
+def test_withdrawal_between_two_releases_audited_against_the_ledger(released, monkeypatch):
     """A dossier withdrawn between two releases: protected table by table, the second release
     gives its attributes back by difference with the first; protected together with the ledger's
     release (joint suppression reads it), it does not."""
     from socinnov.inputs.ingest import ingest
 
-    publish(seeded["name"], seeded["public"])
+    seeded = released
     assert audit.audit_cohort(seeded["name"], record=True).ok
     [earlier] = ledger.read_ledger(seeded["name"])
     truth = truth_of(seeded["name"], validated_only=True).set_index("dossier_id")
@@ -207,20 +271,18 @@ def test_withdrawal_between_two_releases_audited_against_the_ledger(seeded, monk
 
 
 @seeded_test
-def test_cli_audit_fails_naming_the_cell_and_its_interval(seeded, capsys):
+def test_cli_audit_fails_naming_the_cell_and_its_interval(released_legacy, capsys):
     from socinnov.cli.main import main
 
-    publish(seeded["name"], seeded["public"], legacy=True)
-    write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
+    seeded = released_legacy
     assert main(["audit", seeded["name"]]) == 1
     err = capsys.readouterr().err
     assert "NON PROTÉGÉE" in err and "intervalle déductible [" in err and "vraie valeur" in err
 
 
 @seeded_test
-def test_failing_audit_publishes_nothing(seeded):
-    publish(seeded["name"], seeded["public"], legacy=True)
-    write_legacy_open_data(seeded["name"], seeded["public"] / "donnees-ouvertes")
+def test_failing_audit_publishes_nothing(released_legacy):
+    seeded = released_legacy
     lines = audit.release_gate(seeded["name"])
     assert lines and "rien n'est publié" in lines[-1]
     assert not seeded["public"].exists() and (config.reports_dir(seeded["name"]) / audit.WITHHELD).exists()
@@ -231,20 +293,38 @@ def test_failing_audit_publishes_nothing(seeded):
 # Two releases: the hand-made cohort (tests/cohorts.py) re-released after a withdrawal
 
 
+@pytest.fixture(scope="module")
+def released_once(tmp_path_factory):
+    """A project with the 8-dossier cohort released (and recorded), made once for the module:
+    both tests below start from it. Built with the session's pseudonymisation key."""
+    from socinnov.inputs.ingest import ingest
+    from socinnov.privacy import pseudonyms
+    from tests import cohorts
+    from tests.conftest import make_project
+
+    with pytest.MonkeyPatch.context() as mp:
+        root = make_project(tmp_path_factory.mktemp("suivi-publie"), mp)
+        mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+        pseudonyms._key.cache_clear()
+        cohorts.build_cohort(config.raw_dir("suivi"), "suivi")
+        ingest("suivi")
+        publish("suivi", config.reports_dir("suivi") / "public")
+        assert audit.audit_cohort("suivi", record=True).ok
+    pseudonyms._key.cache_clear()
+    return root
+
+
 @pytest.fixture
-def released_twice(project):
+def released_twice(project, released_once):
     """The 8-dossier cohort released (and recorded), then D04 withdrawn by its porteur and,
     with ``change``, D07's département corrected from 33 to 24, released again."""
     from socinnov.inputs.ingest import ingest
-    from tests import cohorts
     from tests.audit_release import correct
 
     def release(change: bool):
-        raw = cohorts.build_cohort(config.raw_dir("suivi"), "suivi")
-        ingest("suivi")
+        copy_cohort(released_once, project, "suivi")  # released and recorded, as :func:`released_once` left it
+        raw = config.raw_dir("suivi")
         public = config.reports_dir("suivi") / "public"
-        publish("suivi", public)
-        assert audit.audit_cohort("suivi", record=True).ok
         assert withdraw(raw) == "D04"  # the first « non retenu »
         if change:
             correct(raw, "D07", "Département", "24")

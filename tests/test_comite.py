@@ -19,7 +19,6 @@ from socinnov.analysis import followup, overview, ranking_tables
 from socinnov.analysis.payments import payment_checks
 from socinnov.call import schemas
 from socinnov.call.vocabulary import OUT_OF_REGION
-from socinnov.cli.main import main
 from socinnov.privacy import coarsening
 from socinnov.privacy.pseudonyms import pseudonym
 from socinnov.privacy.store import load_cohort
@@ -28,10 +27,20 @@ from tests import cohorts
 JUROR_TABLES = ("jurors", "conflicts", "assignments", "ratings")
 
 
-@pytest.fixture
-def loaded(project):
-    cohorts.build_cohort(project / "data" / "raw" / "bilans", "bilans")
-    return load_cohort("bilans", audience="jury"), load_cohort("bilans", audience="comite")
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """The cohort as the jury and as the comité load it, built once for the module: its tests
+    only read them. ``SOCINNOV_ROOT`` stays on that project for the module's tests; the session's
+    pseudonymisation key (``conftest._pseudonym_key``) is the one the tests' own calls use."""
+    from socinnov.privacy import pseudonyms
+    from tests.conftest import make_project
+
+    with pytest.MonkeyPatch.context() as mp:
+        project = make_project(tmp_path_factory.mktemp("bilans"), mp)
+        mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+        pseudonyms._key.cache_clear()
+        cohorts.build_cohort(project / "data" / "raw" / "bilans", "bilans")
+        yield load_cohort("bilans", audience="jury"), load_cohort("bilans", audience="comite")
 
 
 def _pairs(jury, comite, table: str, column: str) -> set[tuple[str, str]]:
@@ -194,9 +203,12 @@ def _texts(path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_no_comite_report_shows_a_juror_id_in_clear(project, capsys):
-    cohorts.build_cohort(project / "data" / "raw" / "suivi", "suivi")
-    assert main(["report", "suivi", "--audience", "comite"]) == 0, capsys.readouterr().err
+def test_no_comite_report_shows_a_juror_id_in_clear(stage_reports, monkeypatch):
+    # the comité's reports of the follow-up cohort, as tests/test_report_stages.py builds them
+    # (every audience, once per test run: tests/conftest.py::stage_reports)
+    project, code, err = stage_reports("suivi")
+    monkeypatch.setenv("SOCINNOV_ROOT", str(project))
+    assert code == 0, err
     folder = config.reports_dir("suivi") / "comite"
     files = sorted(folder.rglob("*.ipynb")) + sorted(folder.rglob("*.html"))
     assert {p.stem for p in files if p.suffix == ".ipynb"} == {"accord", "cohorte", "criteres", "evolution"}
@@ -207,6 +219,5 @@ def test_no_comite_report_shows_a_juror_id_in_clear(project, capsys):
     accord = (folder / "accord.html").read_text(encoding="utf-8")
     assert shown and all(p in accord for p in shown)
     # and the same search finds the ids in the jury's copy of the report
-    assert main(["report", "suivi", "--audience", "jury", "--only", "accord"]) == 0
     jury = config.reports_dir("suivi") / "jury" / "accord.html"
     assert set(_CLEAR.findall(" ".join(_texts(jury)))) == set(cohorts.JURORS)

@@ -20,9 +20,21 @@ from socinnov.privacy.store import load_cohort
 from tests import cohorts
 
 
-@pytest.fixture
-def suivi(project):
-    cohorts.build_cohort(project / "data" / "raw" / "suivi", "suivi")
+@pytest.fixture(scope="module")
+def joint_project(tmp_path_factory):
+    """One project for the module: the tests only read the cohorts the fixtures below build
+    (their cells and truths, computed once for the module instead of once per test)."""
+    from tests.conftest import make_project
+
+    with pytest.MonkeyPatch.context() as mp:
+        root = make_project(tmp_path_factory.mktemp("joint"), mp)
+        mp.setenv("SOCINNOV_KEY_FILE", str(tmp_path_factory.getbasetemp() / "cle-pseudonymes"))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def suivi(joint_project):
+    cohorts.build_cohort(joint_project / "data" / "raw" / "suivi", "suivi")
     ingest("suivi")
     public = load_cohort("suivi", audience="public")
     truth = dossier_types(load_cohort("suivi", audience="jury").tables)
@@ -77,14 +89,14 @@ def test_star_model_with_records_gives_the_intervals_of_the_full_universe(suivi,
         assert star.bounds(star_expr) == full.bounds(expr), label
 
 
-@pytest.fixture
-def two_releases(suivi, project):
+@pytest.fixture(scope="module")
+def two_releases(suivi, joint_project):
     """The cohort published, then again after D04 was withdrawn by its porteur and D07's
     département corrected from 33 to 24 (``tests/audit_release.py``): the earlier release's cells
     and truth, the current one's."""
     from tests.audit_release import correct, withdraw
 
-    raw = cohorts.build_cohort(project / "data" / "raw" / "suivi-bis", "suivi")
+    raw = cohorts.build_cohort(joint_project / "data" / "raw" / "suivi-bis", "suivi")
     assert withdraw(raw) == "D04"  # the first « non retenu »
     correct(raw, "D07", "Département", "24")
     ingest("suivi-bis")

@@ -79,10 +79,9 @@ def test_builds_cover_the_stages_and_the_combinations():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", BUILDS)
-def test_every_report_builds_and_explains_what_is_missing(project, capsys, name):
-    cohorts.build_cohort(project / "data" / "raw" / name, **cohorts.VARIANTS[name])
-    code = main(["report", name, "--audience", "all"])
-    _, err = capsys.readouterr()
+def test_every_report_builds_and_explains_what_is_missing(stage_reports, monkeypatch, name):
+    project, code, err = stage_reports(name)  # built once per test run (tests/conftest.py)
+    monkeypatch.setenv("SOCINNOV_ROOT", str(project))
     assert code == 0, err
     assert "Traceback" not in err
     have = report_plans.available(load_cohort(name, audience="jury").tables)
