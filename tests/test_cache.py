@@ -110,3 +110,48 @@ def test_committee_and_jury_get_the_same_agreement_table(ratings, monkeypatch):
     # The shared entry is what the committee's own computation gives, CIs included.
     pd.testing.assert_frame_equal(from_cache, uncached_committee)
     pd.testing.assert_frame_equal(for_jury, uncached_committee)
+
+
+def test_committee_and_jury_get_the_same_criteria_statistics(monkeypatch):
+    """The committee sheet's tables are computed once: the committee's copy (dossiers under
+    pseudonyms, which sort in another order) reads the jury's, and they are what the committee's
+    own computation gives, bootstrap intervals included."""
+    from socinnov.analysis import committee
+
+    from .test_criteria import GRID, synthetic_ratings
+
+    r, dec = synthetic_ratings(GRID, n_dossiers=40, seed=4)
+    ids = pseudonymise(r["dossier_id"], cohort="x")
+    ids_of = dict(zip(r["dossier_id"], ids))
+    c_ratings, c_dec = r.assign(dossier_id=ids), dec.assign(dossier_id=dec["dossier_id"].map(ids_of))
+    assert list(pd.unique(c_ratings["dossier_id"])) != sorted(pd.unique(c_ratings["dossier_id"]))
+    shared = ("items", "distribution", "item_rest", "consistency", "pairs", "discrimination", "evidence")
+    monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
+    own = committee.analyse_criteria(c_ratings, GRID, c_dec, n_boot=40, seed=3)
+    monkeypatch.delenv("SOCINNOV_NO_CACHE")
+    jury = committee.analyse_criteria(r, GRID, dec, n_boot=40, seed=3)
+    calls = []
+    monkeypatch.setattr(committee, "internal_consistency", lambda *a, **k: calls.append(1))
+    read = committee.analyse_criteria(c_ratings, GRID, c_dec, n_boot=40, seed=3)
+    assert not calls  # read from the cache, not recomputed
+    assert len(list(cache.folder().glob("criteria_consistency-*.parquet"))) == 1
+    for name in shared:
+        pd.testing.assert_frame_equal(getattr(read, name), getattr(own, name))
+        pd.testing.assert_frame_equal(getattr(jury, name), getattr(own, name))
+    pd.testing.assert_frame_equal(read.correlations, jury.correlations)
+    # The tables name no dossier; the dossier-by-criterion matrix stays each audience's own.
+    assert set(read.wide.index) == set(ids) and set(jury.wide.index) == set(r["dossier_id"])
+
+
+def test_jury_statistics_are_those_of_its_sorted_matrix():
+    """The ratings list the dossiers in identifier order (the processed cohort): the shared tables
+    run on the matrix in order of first appearance are the jury's former ones, sorted by identifier."""
+    from socinnov.analysis import committee
+    from socinnov.analysis.consistency import internal_consistency
+
+    from .test_criteria import GRID, synthetic_ratings
+
+    r, dec = synthetic_ratings(GRID, n_dossiers=40, seed=4)
+    analysis = committee.analyse_criteria(r, GRID, dec, n_boot=40, seed=3)
+    assert analysis.wide.index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(analysis.consistency, internal_consistency(analysis.wide, GRID, n_boot=40, seed=3))

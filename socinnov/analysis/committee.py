@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socinnov import fr
+from socinnov import cache, fr
 from socinnov.analysis.consistency import internal_consistency, item_rest
 from socinnov.analysis.criteria import (
     correlation_pairs,
@@ -26,7 +26,7 @@ from socinnov.analysis.criteria import (
 )
 from socinnov.analysis.discrimination import UNSTABLE_OR, decision_outcome, discrimination
 from socinnov.analysis.jury_agreement import criterion_agreement
-from socinnov.call.grids import Grid
+from socinnov.call.grids import Grid, grid_ratings
 from socinnov.call.vocabulary import INDIVIDUAL
 
 __all__ = ["ACTIONS", "CriteriaAnalysis", "Rules", "analyse_criteria", "criterion_profile", "halo", "halo_fr",
@@ -383,14 +383,13 @@ def analyse_criteria(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame 
     CriteriaAnalysis
     """
     wide = dossier_levels(ratings, grid, round=round)
-    items = item_statistics(ratings, grid, round=round, min_spread=rules.min_spread)
-    dist = level_distribution(ratings, grid, round=round)
     agreement = criterion_agreement(ratings, grid, round=round, n_boot=n_boot, seed=seed)
-    rest = item_rest(wide, groups_of(grid, "dimension"))
-    consistency = internal_consistency(wide, grid, n_boot=n_boot, seed=seed)
-    pairs = correlation_pairs(wide, grid, threshold=rules.rho_merge)
+    shared = _shared_statistics(ratings, grid, decisions, wide, round=round, outcome=outcome, rules=rules,
+                                n_boot=n_boot, seed=seed)
+    items, dist, rest, consistency, pairs, correlations = (shared[k] for k in (
+        "items", "distribution", "item_rest", "consistency", "pairs", "correlations"))
     if decisions is not None and len(decisions):
-        disc = discrimination(wide, decision_outcome(decisions, outcome), grid)
+        disc = shared["discrimination"]
     else:
         disc = pd.DataFrame({"criterion": wide.columns, "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                              "auc": np.nan, "auc_low": np.nan, "auc_high": np.nan, "discriminates": True,
@@ -406,10 +405,48 @@ def analyse_criteria(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame 
                       .rename(columns={"ci_low": "or_low", "ci_high": "or_high"}), on="criterion"))
     evidence["max_rho"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[1])
     evidence["max_rho_with"] = evidence["criterion"].map(lambda c: best.get(c, (None, np.nan))[0])
-    correlations = rank_correlations(wide)
     h = halo(correlations, pairs, grid, rules)
     evidence = suggest_actions(evidence, pairs, rules, outcome, halo=h)
     return CriteriaAnalysis(grid=grid, round=round, outcome=outcome, rules=rules, wide=wide, items=items,
                             distribution=dist, agreement=agreement, item_rest=rest, consistency=consistency,
                             correlations=correlations, pairs=pairs, discrimination=disc,
                             evidence=evidence, halo=h)
+
+
+# The ratings columns the grid's statistics read, as for the agreement tables: their cache key.
+_INPUTS = ("dossier_id", "juror_id", "grid", "grid_version", "round", "criterion", "level_code")
+
+
+def _shared_statistics(ratings: pd.DataFrame, grid: Grid, decisions: pd.DataFrame | None, wide: pd.DataFrame, *,
+                       round: str, outcome: str, rules: Rules, n_boot: int, seed: int) -> dict[str, pd.DataFrame]:
+    """The per-criterion (and per-dimension) tables of :func:`analyse_criteria`, computed once for
+    every report and audience that asks for them on the same ratings (``socinnov.cache``).
+
+    None names a dossier. The key reads the grid's ratings of the round with dossiers and jurors by
+    rank of first appearance, and each rated dossier's outcome in that order: the committee's copy
+    (same rows under pseudonyms) has the jury's key. So that a result depends on nothing else, the
+    dossier-level statistics (bootstrap and permutations included) run on ``wide`` with its dossiers
+    in order of first appearance, not sorted by identifier (the jury's order when the ratings list
+    the dossiers in identifier order, as the processed cohort does).
+    """
+    r = grid_ratings(ratings, grid, round)
+    order = pd.unique(r["dossier_id"])
+    first = wide.loc[[d for d in order if d in wide.index]]
+    y = decision_outcome(decisions, outcome) if decisions is not None and len(decisions) else None
+    outcomes = pd.DataFrame({"y": (y.reindex(order) if y is not None else pd.Series(np.nan, index=order))
+                             .to_numpy(dtype=float)})
+    digest = cache.frame_digest(r, _INPUTS, identifiers=("dossier_id", "juror_id")) + cache.frame_digest(outcomes, ["y"])
+    params = {"grid": grid.id, "version": grid.version, "round": round, "outcome": outcome, "n_boot": n_boot,
+              "seed": seed, "min_spread": rules.min_spread, "rho_merge": rules.rho_merge,
+              "criteria": [(c.id, c.label, c.dimension) for c in grid.criteria]}
+    computations = {
+        "items": lambda: item_statistics(ratings, grid, round=round, min_spread=rules.min_spread),
+        "distribution": lambda: level_distribution(ratings, grid, round=round),
+        "item_rest": lambda: item_rest(first, groups_of(grid, "dimension")),
+        "consistency": lambda: internal_consistency(first, grid, n_boot=n_boot, seed=seed),
+        "pairs": lambda: correlation_pairs(first, grid, threshold=rules.rho_merge),
+        "correlations": lambda: rank_correlations(first),
+    }
+    if y is not None:
+        computations["discrimination"] = lambda: discrimination(first, y, grid)
+    return {name: cache.cached(f"criteria_{name}", params, digest, compute) for name, compute in computations.items()}

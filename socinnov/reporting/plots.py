@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from socinnov import config, fr
 from socinnov.call.vocabulary import AFTER_DEBATE, INDIVIDUAL
 from socinnov.reporting import scale
+from socinnov.reporting.heatmap import annotated_heatmap
 
 # The jury's own figures, drawn one row per juror at any size of jury, live in ``jury_plots``;
 # the notebooks find them here with the others.
@@ -272,8 +273,8 @@ def rank_correlation_heatmap(correlations: pd.DataFrame, labels: dict[str, str],
     n = len(m)
     fig, ax = _figure(0.55 * n + 3.2, 0.5 * n + 2.2)
     mask = np.triu(np.ones((n, n), dtype=bool))
-    sns.heatmap(m, mask=mask, annot=True, fmt=".2f", cmap=SEQUENTIAL, vmin=0, vmax=1, square=True, ax=ax,
-                cbar_kws={"label": "ρ de Spearman", "shrink": 0.7}, annot_kws={"fontsize": 7})
+    annotated_heatmap(ax, m, mask=mask, cmap=SEQUENTIAL, vmin=0, vmax=1, square=True,
+                      cbar_kws={"label": "ρ de Spearman", "shrink": 0.7}, annot_kws={"fontsize": 7})
     for t in ax.texts:
         t.set_text(t.get_text().replace(".", ",").replace("-", "\u2212"))
     values = correlations.to_numpy()
@@ -344,8 +345,8 @@ def loadings_heatmap(check):
     L = check.loadings
     labels = [f"{a.loc[c, 'criterion_label']} ({a.loc[c, 'group_label']})" for c in L.index]
     fig, ax = _figure(1.1 * L.shape[1] + 5.5, 0.38 * len(L) + 1.6)
-    sns.heatmap(pd.DataFrame(L.to_numpy(), index=labels, columns=L.columns), annot=True, fmt=".2f", cmap="vlag",
-                vmin=-1, vmax=1, center=0, ax=ax, cbar_kws={"label": "Saturation"}, annot_kws={"fontsize": 7})
+    annotated_heatmap(ax, pd.DataFrame(L.to_numpy(), index=labels, columns=L.columns), cmap="vlag", vmin=-1, vmax=1,
+                      cbar_kws={"label": "Saturation"}, annot_kws={"fontsize": 7})
     for t in ax.texts:
         t.set_text(t.get_text().replace(".", ",").replace("-", "\u2212"))
     cols = list(L.columns)
