@@ -37,14 +37,15 @@ from socinnov.privacy import snapshot
 from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
+from socinnov.reporting import notebook_libs
 from socinnov.reporting import pdf as pdf_print
 from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
 from socinnov.reporting.outputs import ReportFiles
 
-# papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
-# them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
-# nothing changed should not pay it.
+# papermill, nbformat and nbconvert are imported where a report is actually rebuilt, after
+# notebook_libs.prepare() (which keeps jsonschema from compiling IRI grammars nothing uses):
+# importing them still costs about a second, and a build in which nothing changed should not pay it.
 
 NBCONVERT_TEMPLATES = config.TEMPLATES_DIR / "nbconvert"
 
@@ -173,6 +174,7 @@ def _masthead(cohort: str, audience: str) -> dict:
 def _export_html(executed: Path, target: Path, title: str, *, provenance: dict, masthead: dict | None = None) -> None:
     """The HTML of an executed notebook, without code, with the kit's masthead and provenance
     (template ``nbconvert/socinnov``, which reads them from ``resources["socinnov"]``)."""
+    notebook_libs.prepare()
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -253,6 +255,7 @@ def _execute(job: _Job, kernel) -> Outcome:
     stops (complete, or with the failing cell marked); the stamp is removed first and written
     last, after the HTML, so a run cut anywhere is rebuilt by the next build.
     """
+    notebook_libs.prepare()
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
@@ -304,6 +307,7 @@ def _relative_paths(path: Path, final: Path) -> None:
     """No absolute path in an executed notebook (a user name, a server's layout): papermill's
     record of where it read and wrote becomes relative to the project, and so does any path under
     the project an output printed."""
+    notebook_libs.prepare()
     import nbformat
 
     if not path.exists():
@@ -327,6 +331,7 @@ def _mark_dead_cell(executed: Path):
     """A kernel that died mid-cell: papermill saved the notebook with that cell « completed ». The
     cell gets an error output and the notebook papermill's error banner, as for a failing cell;
     returns the :class:`papermill.PapermillExecutionError` that says so."""
+    notebook_libs.prepare()
     import nbformat
     import papermill as pm
     from papermill.execute import raise_for_execution_errors
@@ -463,6 +468,7 @@ def _agreement_parameters(jobs: list[_Job]) -> list[dict]:
     own defaults (papermill reads the parameters cell), overridden by the build's."""
     import ast
 
+    notebook_libs.prepare()
     import papermill as pm
 
     out = []
