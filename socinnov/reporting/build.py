@@ -263,17 +263,16 @@ def _execute(job: _Job, kernel) -> Outcome:
         raise RuntimeError(f"noyau du public {kernel.audience} pour un rapport du public {job.audience}")
     job.executed.parent.mkdir(parents=True, exist_ok=True)
     job.stamp.unlink(missing_ok=True)
-    source = str(config.notebooks_dir() / f"{job.spec.name}.ipynb")
-    # Always a kernel of the pool, started in its audience's folder (papermill's cwd= would chdir
-    # the whole building process, shared by its threads): a public notebook never runs elsewhere.
-    where = {"km": kernel.km}
+    source = config.notebooks_dir() / f"{job.spec.name}.ipynb"
     start = time.perf_counter()
     failure = None
     sheets = job.out.sheets_id()  # the sheets folder before the run (outputs.py)
     with files.replacing(job.executed, suffix=".ipynb") as tmp:
         try:
-            pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
-                                progress_bar=False, **where)
+            # Always a kernel of the pool, started in its audience's folder (papermill's cwd= would
+            # chdir the whole building process, shared by its threads): a public notebook never
+            # runs elsewhere.
+            notebook_libs.execute_notebook(source, tmp, parameters=job.parameters, km=kernel.km)
         except pm.PapermillExecutionError as exc:
             if exc.ename == "KeyboardInterrupt":
                 # Ctrl-C reaches the kernel with the build (one process group): an interrupted
@@ -281,8 +280,8 @@ def _execute(job: _Job, kernel) -> Outcome:
                 raise KeyboardInterrupt from None
             failure = exc
         except DeadKernelError:
-            failure = _mark_dead_cell(tmp)
-        _relative_paths(tmp, job.executed)
+            failure = notebook_libs.mark_dead_cell(tmp)
+        notebook_libs.relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start
     job.out.drop_unwritten_sheets(sheets)  # their section has nothing to show any more
     if failure is not None:
@@ -303,53 +302,8 @@ def _execute(job: _Job, kernel) -> Outcome:
     return Outcome(job.spec, job.target, job.executed, seconds, parameters=job.parameters)
 
 
-def _relative_paths(path: Path, final: Path) -> None:
-    """No absolute path in an executed notebook (a user name, a server's layout): papermill's
-    record of where it read and wrote becomes relative to the project, and so does any path under
-    the project an output printed."""
-    notebook_libs.prepare()
-    import nbformat
-
-    if not path.exists():
-        return
-    root = config.project_root()
-    nb = nbformat.read(path, as_version=4)
-    meta = nb.metadata.get("papermill", {})
-    for key, where in (("input_path", meta.get("input_path")), ("output_path", str(final))):
-        if where and Path(where).is_relative_to(root):
-            meta[key] = Path(where).relative_to(root).as_posix()
-    text = nbformat.writes(nb).replace(json.dumps(str(root) + "/")[1:-1], "").replace(str(root), ".")
-    path.write_text(text, encoding="utf-8")
-
-
 FAILED_PUBLIC = "public-en-echec"
 """Where a failed public notebook is kept (``reports/COHORT/public-en-echec``): outside ``public/``."""
-DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"
-
-
-def _mark_dead_cell(executed: Path):
-    """A kernel that died mid-cell: papermill saved the notebook with that cell « completed ». The
-    cell gets an error output and the notebook papermill's error banner, as for a failing cell;
-    returns the :class:`papermill.PapermillExecutionError` that says so."""
-    notebook_libs.prepare()
-    import nbformat
-    import papermill as pm
-    from papermill.execute import raise_for_execution_errors
-
-    nb = nbformat.read(executed, as_version=4)
-    started = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
-    cell = started[-1] if started else next(c for c in nb.cells if c.cell_type == "code")
-    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
-        "error", ename="DeadKernelError", evalue=DEAD_KERNEL, traceback=[f"DeadKernelError: {DEAD_KERNEL}"]))
-    cell.metadata.setdefault("papermill", {}).update(exception=True, status="failed")
-    nb.metadata.setdefault("papermill", {})["exception"] = True
-    try:
-        raise_for_execution_errors(nb, str(executed))
-    except pm.PapermillExecutionError as exc:
-        return exc
-    raise AssertionError("unreachable: the notebook has an error output")
-
-
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
                   force: bool = False, pdf: bool = False, jobs: int | None = None,
                   log=print, progress: bool = False) -> tuple[Path, list[Outcome]]:

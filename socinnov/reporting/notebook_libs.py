@@ -1,5 +1,5 @@
-"""The build's notebook machinery (nbformat, papermill, nbclient, nbconvert), imported without
-the IRI grammars that nothing here uses.
+"""The build's notebook machinery (nbformat, papermill, nbclient, nbconvert): imported without
+the IRI grammars that nothing here uses, and papermill run without saving at every cell.
 
 nbformat validates notebooks with jsonschema, and importing jsonschema imports
 ``jsonschema._format``, which registers a format checker for each optional library it finds
@@ -24,7 +24,12 @@ and so does the test suite (``tests/conftest.py``).
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
+from pathlib import Path
+
+from socinnov import config
 
 IRI_GRAMMARS = "rfc3987_syntax"
 
@@ -41,3 +46,93 @@ def prepare() -> None:
     finally:
         if blocked and sys.modules.get(IRI_GRAMMARS, False) is None:
             del sys.modules[IRI_GRAMMARS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a notebook, and the executed notebook's file
+
+ENGINE = "socinnov"
+DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"
+
+
+@functools.cache
+def _engine() -> str:
+    """papermill's own engine (nbclient), saving the executed notebook when it starts and when it
+    stops, not at the start and end of every cell.
+
+    papermill writes the whole notebook (JSON of every output so far, images included, after a
+    validation) twice per cell, so that a long run can be followed on disk. The build writes it
+    to a temporary path that only becomes the report's copy once the run has stopped
+    (``files.replacing``), so those intermediate copies were never read; they cost the building
+    process about 600 writes for the demo's 10 reports. The final save is papermill's own
+    (``notebook_complete``, run whatever happened: complete, failing cell, dead kernel), so the
+    executed notebook is the same.
+    """
+    prepare()
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SaveWhenStopped(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            nb_man.save = lambda **_: None  # this instance only; notebook_complete() runs after
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:
+                del nb_man.save
+
+    papermill_engines.register(ENGINE, SaveWhenStopped)
+    return ENGINE
+
+
+def execute_notebook(source: Path, target: Path, *, parameters: dict, km) -> None:
+    """Run notebook ``source`` with ``parameters`` on the running kernel ``km`` (papermill),
+    writing the executed notebook to ``target`` once it stops; raises papermill's
+    ``PapermillExecutionError`` for a failing cell, nbclient's ``DeadKernelError`` for a kernel
+    that died (``target`` then holds the cells run so far: :func:`mark_dead_cell`)."""
+    engine = _engine()
+    import papermill as pm
+
+    pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
+                        engine_name=engine, progress_bar=False, km=km)
+
+
+def relative_paths(path: Path, final: Path) -> None:
+    """No absolute path in an executed notebook (a user name, a server's layout): papermill's
+    record of where it read and wrote becomes relative to the project, and so does any path under
+    the project an output printed."""
+    prepare()
+    import nbformat
+
+    if not path.exists():
+        return
+    root = config.project_root()
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    for key, where in (("input_path", meta.get("input_path")), ("output_path", str(final))):
+        if where and Path(where).is_relative_to(root):
+            meta[key] = Path(where).relative_to(root).as_posix()
+    text = nbformat.writes(nb).replace(json.dumps(str(root) + "/")[1:-1], "").replace(str(root), ".")
+    path.write_text(text, encoding="utf-8")
+
+
+def mark_dead_cell(executed: Path):
+    """A kernel that died mid-cell: papermill saved the notebook with that cell « completed ». The
+    cell gets an error output and the notebook papermill's error banner, as for a failing cell;
+    returns the :class:`papermill.PapermillExecutionError` that says so."""
+    prepare()
+    import nbformat
+    import papermill as pm
+    from papermill.execute import raise_for_execution_errors
+
+    nb = nbformat.read(executed, as_version=4)
+    started = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    cell = started[-1] if started else next(c for c in nb.cells if c.cell_type == "code")
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename="DeadKernelError", evalue=DEAD_KERNEL, traceback=[f"DeadKernelError: {DEAD_KERNEL}"]))
+    cell.metadata.setdefault("papermill", {}).update(exception=True, status="failed")
+    nb.metadata.setdefault("papermill", {})["exception"] = True
+    try:
+        raise_for_execution_errors(nb, str(executed))
+    except pm.PapermillExecutionError as exc:
+        return exc
+    raise AssertionError("unreachable: the notebook has an error output")
