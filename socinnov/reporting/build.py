@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,11 +394,19 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
                 for a in {p.audience for _, p in rebuild}}
         public = [p for _, p in rebuild if p.audience == PUBLIC]
         # Public notebooks run on the release's own root, which holds no jury-level table
-        # (socinnov.privacy.snapshot); their kernels start there.
-        root = snapshot.write_root(load_cohort(cohort, audience=PUBLIC, refresh=False),
-                                   agreements=_agreement_parameters(public)) if public else None
-        where = {a: (root, {"SOCINNOV_ROOT": str(root), snapshot.PUBLIC_ROOT_ENV: "1"}) if a == PUBLIC
-                 else (notebooks, {}) for a in warm}
+        # (socinnov.privacy.snapshot); their kernels start there. The root is written by a thread
+        # of this process while the other audiences' kernels start and run (it was 2 s of serial
+        # work before any kernel started); a public kernel waits for it.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="publication")
+        root = pool.submit(_public_root, cohort, public) if public else None
+
+        def start(audience: str):
+            if audience != PUBLIC:
+                return kernels.AudienceKernel(audience, notebooks, warm[audience])
+            folder = root.result()
+            return kernels.AudienceKernel(audience, folder, warm[audience],
+                                          env={"SOCINNOV_ROOT": str(folder), snapshot.PUBLIC_ROOT_ENV: "1"})
+
         try:
             with build_progress.Ticker(log, enabled=progress) as ticker:
 
@@ -405,16 +414,21 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
                     with ticker.running(f"{job.spec.title} ({job.audience})"):
                         return _execute(job, kernel)
 
-                results = kernels.run_by_audience(
-                    [(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
-                    start=lambda a: kernels.AudienceKernel(a, where[a][0], warm[a], env=where[a][1]),
-                    on_done=lambda _i, o: report(o))
+                results = kernels.run_by_audience([(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
+                                                  start=start, on_done=lambda _i, o: report(o))
         finally:
-            if root is not None:
-                snapshot.remove_root(root)
+            pool.shutdown(wait=True, cancel_futures=True)  # a root being written is written, then removed
+            if root is not None and not root.cancelled() and root.exception() is None:
+                snapshot.remove_root(root.result())
         for (i, _), o in zip(rebuild, results, strict=True):
             planned[i] = o
     return planned
+
+
+def _public_root(cohort: str, public: list[_Job]) -> Path:
+    """The release's root for the public notebooks ``public`` (:func:`snapshot.write_root`)."""
+    return snapshot.write_root(load_cohort(cohort, audience=PUBLIC, refresh=False),
+                               agreements=_agreement_parameters(public))
 
 
 def _agreement_parameters(jobs: list[_Job]) -> list[dict]:

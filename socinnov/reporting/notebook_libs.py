@@ -27,25 +27,28 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 from pathlib import Path
 
 from socinnov import config
 
 IRI_GRAMMARS = "rfc3987_syntax"
+_LOCK = threading.Lock()  # the build's threads import these libraries concurrently
 
 
 def prepare() -> None:
     """Import jsonschema (once per process) without letting it load ``rfc3987_syntax``."""
-    if "jsonschema" in sys.modules:
-        return
-    blocked = IRI_GRAMMARS not in sys.modules  # already imported by someone else: nothing to save
-    if blocked:
-        sys.modules[IRI_GRAMMARS] = None
-    try:
-        import jsonschema  # noqa: F401 - imported here, under the marker
-    finally:
-        if blocked and sys.modules.get(IRI_GRAMMARS, False) is None:
-            del sys.modules[IRI_GRAMMARS]
+    with _LOCK:
+        if "jsonschema" in sys.modules:
+            return
+        blocked = IRI_GRAMMARS not in sys.modules  # already imported by someone else: nothing to save
+        if blocked:
+            sys.modules[IRI_GRAMMARS] = None
+        try:
+            import jsonschema  # noqa: F401 - imported here, under the marker
+        finally:
+            if blocked and sys.modules.get(IRI_GRAMMARS, False) is None:
+                del sys.modules[IRI_GRAMMARS]
 
 
 # ---------------------------------------------------------------------------------------------
