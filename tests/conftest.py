@@ -10,6 +10,10 @@ import pytest
 
 from socinnov.call.schemas import TABLES
 from socinnov.inputs.tabular import write_table
+from socinnov.reporting import notebook_libs
+
+# Test modules import nbformat at collection: without its IRI grammars, as the build does (2.6 s).
+notebook_libs.prepare()
 
 REPO = Path(__file__).resolve().parent.parent
 CRITERIA = ["caractere_collectif", "richesse_collectif", "integration_beneficiaires", "formalisation_gouvernance",

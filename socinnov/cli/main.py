@@ -275,9 +275,11 @@ def _list_reports(parser: Parser) -> None:
     only.help = f"ne construire que ce rapport (répétable) : {names}"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from socinnov.cli import agreement
-
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command. ``wanted``: the command about to be parsed, if known; the
+    ``agreement`` command's arguments name the statistics' scales and weights, whose module imports
+    scipy (half a second), so they are added only when that command is the one parsed, or when
+    none is known (``socinnov --help`` lists them all)."""
     parser = Parser(prog="socinnov", description="Kit d'analyse de l'AMI innovation sociale.",
                      epilog="`socinnov COMMANDE --help` décrit une commande et en donne des exemples.")
     parser.add_argument("--version", action="version", version=f"socinnov {__version__}",
@@ -456,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="remplacer les tables qui y existent")
     p.set_defaults(func=_import_ds)
 
+    if wanted not in (None, "agreement"):  # listed by the parser, never parsed in this run
+        sub.add_parser("agreement", help="accord entre évaluateurs sur un fichier CSV long")
+        return parser
+    from socinnov.cli import agreement
+
     p = command(sub, "agreement", help="accord entre évaluateurs sur un fichier CSV long",
                  description=agreement.DESCRIPTION, examples=agreement.EXAMPLES)
     agreement.configure_parser(p)
@@ -479,7 +486,8 @@ def _interrupted() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else argv
+        parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
         args = parser.parse_args(argv)
         if getattr(args, "audience", ()) is None:
             args.audience = [JURY]

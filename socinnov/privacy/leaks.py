@@ -31,7 +31,7 @@ import pandas as pd
 from socinnov import fr
 from socinnov.call import vocabulary as voc
 from socinnov.call.schemas import TABLES_BY_NAME, columns_with
-from socinnov.privacy.textnorm import normalise, word_spans
+from socinnov.privacy.textnorm import normalise, word_spans, words
 
 _BASE64 = re.compile(r"(?:base64,|\"image/png\": \")[A-Za-z0-9+/=\\n]{200,}")
 FRAGMENT = 40  # characters of free text taken as fragments (start, middle, end)
@@ -134,18 +134,23 @@ def find_leaks(paths: list[Path], values: dict[str, set[str]], *, allowed: set[s
     the occurrences of ``allowed`` texts. Common-word hits go to ``notes`` (never leaks)."""
     leaks = []
     printed = {p.with_suffix(".html") for p in paths if p.suffix == ".pdf"} & set(paths)
-    norm_values = {kind: {normalise(v): v for v in vals if v and normalise(v)} for kind, vals in values.items()}
-    norm_allowed = sorted({normalise(a) for a in allowed if a and normalise(a)}, key=len, reverse=True)
+    norm_values = {kind: {n: v for v in vals if v and (n := normalise(v))} for kind, vals in values.items()}
+    # A value is looked for only in a text holding each of its words: whole-word matching
+    # (word_spans) cannot find it elsewhere, and a set lookup is cheaper than searching the text
+    # (3 000 values, a notebook of a megabyte).
+    value_words = {v: words(v) for vals in norm_values.values() for v in vals}
+    norm_allowed = sorted({n for a in allowed if a and (n := normalise(a))}, key=len, reverse=True)
     for path in paths:
         if path.suffix == ".pdf" and path.with_suffix(".html") in printed:
             # printed from the HTML beside it, which is scanned; pdftotext's de-hyphenation
             # ("Haute-" + "Gironde" at a line end) would otherwise hide allowed names
             continue
         text = _text_of(path)
+        in_text = words(text)
         excused = [s for a in norm_allowed if a in text for s in word_spans(text, a)]
         for kind, vals in norm_values.items():
             for v, original in vals.items():
-                if v not in text:  # plain substring search first (fast)
+                if not value_words[v] <= in_text or v not in text:  # cheap tests first
                     continue
                 if any(v in a for a in norm_allowed):  # a part of a publishable text (a table may cut it)
                     continue

@@ -14,11 +14,9 @@ from pathlib import Path
 
 from socinnov import config, files
 from socinnov.privacy.audiences import JURY, PUBLIC
-from socinnov.privacy.audit import release_gate
 from socinnov.privacy.disclosure import MIN_COUNT
 from socinnov.privacy.leaks import find_leaks, identifying_values
 from socinnov.privacy.leaks import public_files as leaks_public_files
-from socinnov.privacy.opendata import write_open_dataset
 from socinnov.privacy.store import load_cohort
 from socinnov.provenance import code_fingerprint
 
@@ -60,6 +58,10 @@ def release_public(cohort: str, *, force: bool = False) -> tuple[Path | None, li
     dataset = config.reports_dir(jury.name) / PUBLIC / "donnees-ouvertes"
     if not force and dataset.exists() and stamp.exists() and stamp.read_text() == _state(jury.name, jury.manifest):
         return dataset, []
+    # Imported here: the audit imports scipy, and a build in which nothing changed stops above.
+    from socinnov.privacy.audit import release_gate
+    from socinnov.privacy.opendata import write_open_dataset
+
     dataset = write_open_dataset(jury)
     allowed = load_cohort(cohort, audience=PUBLIC, refresh=False).publishable_texts()
     leaks = find_leaks(public_files(jury.name), identifying_values(jury.tables), allowed=allowed)

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,14 +38,15 @@ from socinnov.privacy import snapshot
 from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
+from socinnov.reporting import notebook_libs
 from socinnov.reporting import pdf as pdf_print
 from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
 from socinnov.reporting.outputs import ReportFiles
 
-# papermill, nbformat and nbconvert are imported where a report is actually rebuilt: importing
-# them costs seconds (nbformat's jsonschema builds a grammar at import), and a build in which
-# nothing changed should not pay it.
+# papermill, nbformat and nbconvert are imported where a report is actually rebuilt, after
+# notebook_libs.prepare() (which keeps jsonschema from compiling IRI grammars nothing uses):
+# importing them still costs about a second, and a build in which nothing changed should not pay it.
 
 NBCONVERT_TEMPLATES = config.TEMPLATES_DIR / "nbconvert"
 
@@ -173,6 +175,7 @@ def _masthead(cohort: str, audience: str) -> dict:
 def _export_html(executed: Path, target: Path, title: str, *, provenance: dict, masthead: dict | None = None) -> None:
     """The HTML of an executed notebook, without code, with the kit's masthead and provenance
     (template ``nbconvert/socinnov``, which reads them from ``resources["socinnov"]``)."""
+    notebook_libs.prepare()
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -253,6 +256,7 @@ def _execute(job: _Job, kernel) -> Outcome:
     stops (complete, or with the failing cell marked); the stamp is removed first and written
     last, after the HTML, so a run cut anywhere is rebuilt by the next build.
     """
+    notebook_libs.prepare()
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
@@ -260,17 +264,16 @@ def _execute(job: _Job, kernel) -> Outcome:
         raise RuntimeError(f"noyau du public {kernel.audience} pour un rapport du public {job.audience}")
     job.executed.parent.mkdir(parents=True, exist_ok=True)
     job.stamp.unlink(missing_ok=True)
-    source = str(config.notebooks_dir() / f"{job.spec.name}.ipynb")
-    # Always a kernel of the pool, started in its audience's folder (papermill's cwd= would chdir
-    # the whole building process, shared by its threads): a public notebook never runs elsewhere.
-    where = {"km": kernel.km}
+    source = config.notebooks_dir() / f"{job.spec.name}.ipynb"
     start = time.perf_counter()
     failure = None
     sheets = job.out.sheets_id()  # the sheets folder before the run (outputs.py)
     with files.replacing(job.executed, suffix=".ipynb") as tmp:
         try:
-            pm.execute_notebook(source, str(tmp), parameters=job.parameters, kernel_name="python3",
-                                progress_bar=False, **where)
+            # Always a kernel of the pool, started in its audience's folder (papermill's cwd= would
+            # chdir the whole building process, shared by its threads): a public notebook never
+            # runs elsewhere.
+            notebook_libs.execute_notebook(source, tmp, parameters=job.parameters, km=kernel.km)
         except pm.PapermillExecutionError as exc:
             if exc.ename == "KeyboardInterrupt":
                 # Ctrl-C reaches the kernel with the build (one process group): an interrupted
@@ -278,8 +281,8 @@ def _execute(job: _Job, kernel) -> Outcome:
                 raise KeyboardInterrupt from None
             failure = exc
         except DeadKernelError:
-            failure = _mark_dead_cell(tmp)
-        _relative_paths(tmp, job.executed)
+            failure = notebook_libs.mark_dead_cell(tmp)
+        notebook_libs.relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start
     job.out.drop_unwritten_sheets(sheets)  # their section has nothing to show any more
     if failure is not None:
@@ -300,51 +303,8 @@ def _execute(job: _Job, kernel) -> Outcome:
     return Outcome(job.spec, job.target, job.executed, seconds, parameters=job.parameters)
 
 
-def _relative_paths(path: Path, final: Path) -> None:
-    """No absolute path in an executed notebook (a user name, a server's layout): papermill's
-    record of where it read and wrote becomes relative to the project, and so does any path under
-    the project an output printed."""
-    import nbformat
-
-    if not path.exists():
-        return
-    root = config.project_root()
-    nb = nbformat.read(path, as_version=4)
-    meta = nb.metadata.get("papermill", {})
-    for key, where in (("input_path", meta.get("input_path")), ("output_path", str(final))):
-        if where and Path(where).is_relative_to(root):
-            meta[key] = Path(where).relative_to(root).as_posix()
-    text = nbformat.writes(nb).replace(json.dumps(str(root) + "/")[1:-1], "").replace(str(root), ".")
-    path.write_text(text, encoding="utf-8")
-
-
 FAILED_PUBLIC = "public-en-echec"
 """Where a failed public notebook is kept (``reports/COHORT/public-en-echec``): outside ``public/``."""
-DEAD_KERNEL = "le noyau s'est arrêté pendant cette cellule (mémoire épuisée ou arrêt forcé ?)"
-
-
-def _mark_dead_cell(executed: Path):
-    """A kernel that died mid-cell: papermill saved the notebook with that cell « completed ». The
-    cell gets an error output and the notebook papermill's error banner, as for a failing cell;
-    returns the :class:`papermill.PapermillExecutionError` that says so."""
-    import nbformat
-    import papermill as pm
-    from papermill.execute import raise_for_execution_errors
-
-    nb = nbformat.read(executed, as_version=4)
-    started = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
-    cell = started[-1] if started else next(c for c in nb.cells if c.cell_type == "code")
-    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
-        "error", ename="DeadKernelError", evalue=DEAD_KERNEL, traceback=[f"DeadKernelError: {DEAD_KERNEL}"]))
-    cell.metadata.setdefault("papermill", {}).update(exception=True, status="failed")
-    nb.metadata.setdefault("papermill", {})["exception"] = True
-    try:
-        raise_for_execution_errors(nb, str(executed))
-    except pm.PapermillExecutionError as exc:
-        return exc
-    raise AssertionError("unreachable: the notebook has an error output")
-
-
 def build_reports(cohort: str, *, audiences: tuple[str, ...] = (JURY,), only: tuple[str, ...] = (),
                   force: bool = False, pdf: bool = False, jobs: int | None = None,
                   log=print, progress: bool = False) -> tuple[Path, list[Outcome]]:
@@ -434,11 +394,19 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
                 for a in {p.audience for _, p in rebuild}}
         public = [p for _, p in rebuild if p.audience == PUBLIC]
         # Public notebooks run on the release's own root, which holds no jury-level table
-        # (socinnov.privacy.snapshot); their kernels start there.
-        root = snapshot.write_root(load_cohort(cohort, audience=PUBLIC, refresh=False),
-                                   agreements=_agreement_parameters(public)) if public else None
-        where = {a: (root, {"SOCINNOV_ROOT": str(root), snapshot.PUBLIC_ROOT_ENV: "1"}) if a == PUBLIC
-                 else (notebooks, {}) for a in warm}
+        # (socinnov.privacy.snapshot); their kernels start there. The root is written by a thread
+        # of this process while the other audiences' kernels start and run (it was 2 s of serial
+        # work before any kernel started); a public kernel waits for it.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="publication")
+        root = pool.submit(_public_root, cohort, public) if public else None
+
+        def start(audience: str):
+            if audience != PUBLIC:
+                return kernels.AudienceKernel(audience, notebooks, warm[audience])
+            folder = root.result()
+            return kernels.AudienceKernel(audience, folder, warm[audience],
+                                          env={"SOCINNOV_ROOT": str(folder), snapshot.PUBLIC_ROOT_ENV: "1"})
+
         try:
             with build_progress.Ticker(log, enabled=progress) as ticker:
 
@@ -446,16 +414,21 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
                     with ticker.running(f"{job.spec.title} ({job.audience})"):
                         return _execute(job, kernel)
 
-                results = kernels.run_by_audience(
-                    [(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
-                    start=lambda a: kernels.AudienceKernel(a, where[a][0], warm[a], env=where[a][1]),
-                    on_done=lambda _i, o: report(o))
+                results = kernels.run_by_audience([(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
+                                                  start=start, on_done=lambda _i, o: report(o))
         finally:
-            if root is not None:
-                snapshot.remove_root(root)
+            pool.shutdown(wait=True, cancel_futures=True)  # a root being written is written, then removed
+            if root is not None and not root.cancelled() and root.exception() is None:
+                snapshot.remove_root(root.result())
         for (i, _), o in zip(rebuild, results, strict=True):
             planned[i] = o
     return planned
+
+
+def _public_root(cohort: str, public: list[_Job]) -> Path:
+    """The release's root for the public notebooks ``public`` (:func:`snapshot.write_root`)."""
+    return snapshot.write_root(load_cohort(cohort, audience=PUBLIC, refresh=False),
+                               agreements=_agreement_parameters(public))
 
 
 def _agreement_parameters(jobs: list[_Job]) -> list[dict]:
@@ -463,6 +436,7 @@ def _agreement_parameters(jobs: list[_Job]) -> list[dict]:
     own defaults (papermill reads the parameters cell), overridden by the build's."""
     import ast
 
+    notebook_libs.prepare()
     import papermill as pm
 
     out = []
