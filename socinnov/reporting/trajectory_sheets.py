@@ -25,8 +25,8 @@ from socinnov.analysis import followup
 from socinnov.analysis.payments import payment_checks
 from socinnov.privacy import audiences
 from socinnov.privacy.store import Cohort
-from socinnov.reporting.display import figure_html
-from socinnov.reporting.followup_plots import project_trajectory
+from socinnov.reporting.display import FIGURE_DPI, figure_html, png_html
+from socinnov.reporting.followup_plots import TrajectorySeries, project_trajectory
 from socinnov.reporting.pages import TEMPLATES, TRAJECTORY_SHEETS, safe_filename
 
 __all__ = ["sheets_dir", "sheets_note", "write_sheets"]
@@ -118,7 +118,9 @@ def _cohort_context(cohort: Cohort) -> dict:
         "levels": grid.level_labels,
         "means": means,
         "all_lines": lines,
-        "position": _shared_layout(lines, means, grid.level_labels),
+        "position": (position := _shared_layout(lines, means, grid.level_labels)),
+        "series": None if position is None else TrajectorySeries(lines, means, levels=grid.level_labels,
+                                                                 position=position, dpi=FIGURE_DPI),
         "lines": by_dossier(lines),
         "comments": by_dossier(t["reassessments"].dropna(subset=["comment"])),
         "criteria": {c.id: c.label for c in grid.criteria},
@@ -151,13 +153,22 @@ def _own(rows: pd.DataFrame | None) -> pd.DataFrame:
     return rows if rows is not None else pd.DataFrame()
 
 
+def _figure(dossier_id: str, c: dict) -> str:
+    """The experiment's trajectory figure, drawn on the series' figure (:class:`TrajectorySeries`),
+    or on its own when the series cannot draw it as its own figure would be drawn."""
+    drawn = c["series"].png(dossier_id) if c["series"] is not None else None
+    if drawn is not None:
+        return png_html(*drawn)
+    return figure_html(project_trajectory(c["all_lines"], c["means"], dossier_id, levels=c["levels"],
+                                          position=c["position"]))
+
+
 def _sheet(dossier_id: str, c: dict) -> dict:
     """The template's context for one experiment."""
     d = c["dossiers"].loc[dossier_id]
     call = c["call"]
     lines = _own(c["lines"].get(dossier_id))
     waves = _own(c["waves"].get(dossier_id))
-    fig = project_trajectory(c["all_lines"], c["means"], dossier_id, levels=c["levels"], position=c["position"])
     score_waves, score_rows = [], []
     if len(lines):
         wide = lines.pivot_table(index=["group", "group_label"], columns="wave_month", values="score", sort=False)
@@ -199,7 +210,7 @@ def _sheet(dossier_id: str, c: dict) -> dict:
         "window_end": fr.date(start + pd.DateOffset(months=call.max_months) - pd.Timedelta(days=1)),
         "max_months": call.max_months, "granted": fr.euros(c["granted"].get(dossier_id)),
         "declared_stage": d["stage"], "research_teams": c["research"].get(dossier_id, []),
-        "last": last, "levels": c["levels"], "figure": figure_html(fig),
+        "last": last, "levels": c["levels"], "figure": _figure(dossier_id, c),
         "score_waves": score_waves, "score_rows": score_rows, "comments": comments,
         "indicator_waves": indicator_waves, "indicator_rows": indicator_rows,
         "waves": [{"wave": r.wave_month, "date": fr.date(r.observed_on), "source": r.source, "status": r.status,
