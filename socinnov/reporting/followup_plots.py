@@ -11,16 +11,20 @@ from __future__ import annotations
 import io
 import math
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from socinnov import fr
 from socinnov.analysis.followup import project_lines
 from socinnov.reporting import scale
+from socinnov.reporting.display import drawn_texts, french_ticks
 from socinnov.reporting.theme import PALETTE
 from socinnov.reporting.theme import figure as _figure
 
@@ -341,9 +345,6 @@ class TrajectorySeries:
     """
 
     def __init__(self, lines: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...], position, dpi: int):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
         self._own = dict(tuple(lines.groupby("dossier_id", sort=False)))  # split once, not per sheet
         sns.set_theme(style="whitegrid", palette=PALETTE)
         fig = Figure(figsize=(6.5, 3.0), dpi=dpi)  # the PNG's resolution: drawn once, at the saved size
@@ -358,12 +359,11 @@ class TrajectorySeries:
         finite = means.loc[np.isfinite(means["wave_month"]) & np.isfinite(means["mean"]), "wave_month"]
         self._waves = (finite.min(), finite.max()) if len(finite) else None
         _trajectory_axes(ax, means, levels)
-        from socinnov.reporting.display import french_ticks
-
         french_ticks(fig)
-        self._legends: dict[tuple, object] = {}
-        ax.legend_ = self._legend(tuple(g for g, *_ in self._groups))
+        self._legends: dict[tuple, tuple] = {}  # per combination of groups: legend, its pixels, texts
+        ax.legend_ = ax.legend(handles=[own for *_, own in self._groups], **_TRAJECTORY_LEGEND)
         self._front = self._foreground()
+        self._legend_at = self._front.index(ax.legend_)
         for artist in self._front:
             artist.set_visible(False)
         self.canvas.draw()
@@ -377,20 +377,40 @@ class TrajectorySeries:
         artists = sorted((a for a in self.ax.get_children() if a is not self.ax.patch), key=lambda a: a.zorder)
         return artists[artists.index(self._groups[0][2]):]
 
-    def _legend(self, present: tuple):
-        """The legend of the experiments that have these groups, made once per combination."""
+    def _legend(self, present: tuple) -> tuple:
+        """The legend of the experiments that have these groups, made once per combination, with
+        the pixels of the region it covers when no experiment line passes there (drawn over the
+        background, the mean lines and the frame: what any sheet of these groups shows there when
+        its own lines stay clear of it) and the figure's drawn texts (``drawn_texts``)."""
         if present not in self._legends:
+            ax = self.ax
             handles = [own for group, _, _, own in self._groups if group in present]
-            self._legends[present] = self.ax.legend(handles=handles, **_TRAJECTORY_LEGEND)
+            legend = ax.legend(handles=handles, **_TRAJECTORY_LEGEND)
+            self.canvas.restore_region(self._background)
+            for artist in self._front:
+                if artist not in {own for *_, own in self._groups}:
+                    ax.draw_artist(legend if artist is self._front[self._legend_at] else artist)
+            # the frame's edge straddles the legend's box, antialiasing adds a pixel: a margin
+            box = legend.get_window_extent(self.canvas.get_renderer()).padded(_MARGIN_PX)
+            self._legends[present] = (legend, box, self.canvas.copy_from_bbox(box), drawn_texts(self.figure))
         return self._legends[present]
+
+    def _clear_of(self, box, x: np.ndarray, y: np.ndarray) -> bool:
+        """Whether a line through these points, with its markers, draws no pixel inside ``box``
+        (straight segments stay inside their points' bounding box)."""
+        shown = np.isfinite(x) & np.isfinite(y)
+        if not shown.any():
+            return True
+        px = self.ax.transData.transform(np.column_stack([x[shown], y[shown]]))
+        line = self._groups[0][3]
+        pad = ((line.get_markersize() / 2 + line.get_markeredgewidth() + line.get_linewidth()) / 72 * self.figure.dpi
+               + _MARGIN_PX)
+        return (px[:, 0].max() + pad < box.x0 or px[:, 0].min() - pad > box.x1
+                or px[:, 1].max() + pad < box.y0 or px[:, 1].min() - pad > box.y1)
 
     def png(self, dossier_id: str) -> tuple[bytes, str, list[str]] | None:
         """The experiment's figure: ``(PNG bytes, alternative text, drawn texts)``; ``None`` when it
         has no line or points outside the means' waves (then drawn alone, see the class)."""
-        import matplotlib as mpl
-
-        from socinnov.reporting.display import drawn_texts
-
         own = self._own.get(dossier_id)
         if own is None or self._waves is None:
             return None
@@ -399,7 +419,7 @@ class TrajectorySeries:
         if shown.any() and (x[shown].min() < self._waves[0] or x[shown].max() > self._waves[1]):
             return None
         groups = own["group"].to_numpy()
-        text, present = [], []
+        text, present, mine_xy = [], [], []
         for group, label, _, line in self._groups:
             mine = groups == group
             line.set_visible(bool(mine.any()))
@@ -407,10 +427,20 @@ class TrajectorySeries:
                 line.set_data(x[mine], y[mine])
                 text.append(_own_text(label, y[mine]))
                 present.append(group)
-        self.ax.legend_ = legend = self._legend(tuple(present))
+                mine_xy.append((x[mine], y[mine]))
+        legend, box, pixels, texts = self._legend(tuple(present))
+        self.ax.legend_ = legend
         self.canvas.restore_region(self._background)
-        for artist in self._front:
-            self.ax.draw_artist(legend if artist in self._legends.values() else artist)
+        for i, artist in enumerate(self._front):
+            if i != self._legend_at:
+                self.ax.draw_artist(artist)
+            elif all(self._clear_of(box, *xy) for xy in mine_xy):
+                self.canvas.restore_region(pixels)  # the legend over what lies under it in every such sheet
+            else:
+                self.ax.draw_artist(legend)
         buf = io.BytesIO()
         mpl.image.imsave(buf, self.canvas.buffer_rgba(), format="png", origin="upper", dpi=self.figure.dpi)
-        return buf.getvalue(), _trajectory_alt(dossier_id, text), drawn_texts(self.figure)
+        return buf.getvalue(), _trajectory_alt(dossier_id, text), texts
+
+
+_MARGIN_PX = 3
