@@ -107,3 +107,62 @@ def test_the_layout_shared_by_the_sheets_draws_every_figure_as_its_own_layout_wo
         shared = figure_html(project_trajectory(*args, dossier_id, levels=context["levels"],
                                                 position=context["position"]))
         assert shared == alone
+
+
+def _alone(context: dict, lines, means, dossier_id: str) -> str:
+    from socinnov.reporting.display import figure_html
+    from socinnov.reporting.followup_plots import project_trajectory
+
+    return figure_html(project_trajectory(lines, means, dossier_id, levels=context["levels"]))
+
+
+def test_the_series_figure_draws_every_sheet_as_its_own_figure_would(demo_frames, monkeypatch):
+    """Each sheet's figure restores the axes drawn once and draws its lines and legend over them
+    (or puts back the legend's pixels when its lines stay clear of it): byte for byte the PNG and
+    texts of the figure laid out and drawn on its own, for every funded experiment of the demo, for
+    one missing a dimension (another legend) and one missing its last wave."""
+    from socinnov.analysis import followup
+    from socinnov.reporting.display import png_html
+    from socinnov.reporting.followup_plots import TrajectorySeries
+
+    frames, call = demo_frames
+    context = trajectory_sheets._cohort_context(cohort(frames, call, "jury"))
+    lines, means = context["all_lines"], context["means"]
+    funded = list(followup.funded_ids(frames))
+    first_group = means["group"].iloc[0]
+    lines = lines[~((lines["dossier_id"] == funded[0]) & (lines["group"] == first_group))]
+    last = lines.loc[lines["dossier_id"] == funded[1], "wave_month"].max()
+    lines = lines[~((lines["dossier_id"] == funded[1]) & (lines["wave_month"] == last))]
+    series = TrajectorySeries(lines, means, levels=context["levels"], position=context["position"], dpi=110)
+    clear = []
+    original = series._clear_of
+    monkeypatch.setattr(series, "_clear_of", lambda *a: clear.append(original(*a)) or clear[-1])
+    for dossier_id in funded:
+        drawn = series.png(dossier_id)
+        assert drawn is not None, dossier_id
+        assert png_html(*drawn) == _alone(context, lines, means, dossier_id), dossier_id
+    assert len(series._legends) == 2  # all three dimensions, and the experiment missing one
+    assert True in clear and False in clear  # legend pixels put back, and legend drawn over a line
+
+
+def test_a_sheet_the_series_cannot_draw_is_drawn_alone(demo_frames):
+    """Points beyond the means' waves would widen the figure's time axis: that sheet is drawn on
+    its own figure, the others still by the series."""
+    from socinnov.analysis import followup
+
+    frames, call = demo_frames
+    context = trajectory_sheets._cohort_context(cohort(frames, call, "jury"))
+    last = context["means"]["wave_month"].max()
+    means = context["means"][context["means"]["wave_month"] < last]
+    funded = list(followup.funded_ids(frames))
+    lines = context["all_lines"]
+    late = lines.loc[lines["wave_month"] == last, "dossier_id"].iloc[0]
+    early = next(d for d in funded if d in set(lines["dossier_id"]) and
+                 lines.loc[lines["dossier_id"] == d, "wave_month"].max() < last)
+    from socinnov.reporting.followup_plots import TrajectorySeries
+
+    context |= {"means": means, "series": TrajectorySeries(lines, means, levels=context["levels"],
+                                                           position=context["position"], dpi=110)}
+    assert context["series"].png(late) is None and context["series"].png(early) is not None
+    for dossier_id in (late, early):
+        assert trajectory_sheets._figure(dossier_id, context) == _alone(context, lines, means, dossier_id)

@@ -100,7 +100,11 @@ def french_ticks(fig) -> None:
                 axis.set_major_formatter(FrenchTicks())
 
 
-def figure_html(fig, *, dpi: int = 110) -> str:
+FIGURE_DPI = 110
+"""Resolution of the reports' PNG figures (:func:`figure_html`)."""
+
+
+def figure_html(fig, *, dpi: int = FIGURE_DPI) -> str:
     """The figure as a PNG with its alternative text as caption. Every text the figure draws
     (titles, axis and tick labels, legends, annotations) is also written, as drawn, in the
     ``data-textes`` attribute: a PNG hides its text from the leak scan, which reads attributes
@@ -110,8 +114,14 @@ def figure_html(fig, *, dpi: int = 110) -> str:
     fig.savefig(buf, format="png", dpi=dpi)
     drawn = drawn_texts(fig)  # after drawing: tick labels are set when the figure is drawn
     plt.close(fig)
-    alt = html.escape(getattr(fig, "alt_text", "") or "Figure sans description", quote=True)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return png_html(buf.getvalue(), getattr(fig, "alt_text", ""), drawn)
+
+
+def png_html(png: bytes, alt: str, drawn: list[str]) -> str:
+    """A PNG already drawn as :func:`figure_html` writes a figure: its alternative text as caption,
+    the texts it draws in ``data-textes``."""
+    alt = html.escape(alt or "Figure sans description", quote=True)
+    data = base64.b64encode(png).decode("ascii")
     texts = html.escape(" | ".join(drawn), quote=True)
     return (f'<figure class="socinnov-figure" data-textes="{texts}"><img src="data:image/png;base64,{data}" '
             f'alt="{alt}" style="max-width:100%"><figcaption>{alt}</figcaption></figure>')

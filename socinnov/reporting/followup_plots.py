@@ -8,18 +8,23 @@ young cohort still runs top to bottom.
 
 from __future__ import annotations
 
+import io
 import math
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from socinnov import fr
 from socinnov.analysis.followup import project_lines
 from socinnov.reporting import scale
+from socinnov.reporting.display import drawn_texts, french_ticks
 from socinnov.reporting.theme import PALETTE
 from socinnov.reporting.theme import figure as _figure
 
@@ -271,26 +276,171 @@ def project_trajectory(lines: pd.DataFrame, means: pd.DataFrame, dossier_id: str
     """One experiment's score per dimension at each wave (solid) against the mean of all (dashed).
 
     ``position``: the axes' place, found once for a series of sheets
-    (``socinnov.reporting.trajectory_sheets``); by default the figure is laid out on its own."""
+    (``socinnov.reporting.trajectory_sheets``); by default the figure is laid out on its own.
+    :class:`TrajectorySeries` draws the same figure for many experiments at a fraction of the cost."""
     own = lines[lines["dossier_id"] == dossier_id]
     if own.empty:
         return _empty(f"Aucune réévaluation de {dossier_id} enregistrée.")
     fig, ax = _figure(6.5, 3.0, position=position)
-    groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
-    colours = sns.color_palette(PALETTE, len(groups))
     text = []
-    for (group, label), colour in zip(groups, colours):
+    for (group, label), colour in _trajectory_groups(means):
         mine = own[own["group"] == group]
-        m = means[means["group"] == group]
-        ax.plot(m["wave_month"], m["mean"], "--", color=colour, linewidth=1.2, alpha=0.8)
+        _mean_line(ax, means, group, colour)
         if mine.empty:
             continue
-        ax.plot(mine["wave_month"], mine["score"], "o-", color=colour, linewidth=2, label=label)
-        text.append(f"{label} de {fr.number(mine['score'].iloc[0], 2)} à {fr.number(mine['score'].iloc[-1], 2)}")
+        _own_line(ax, mine["wave_month"], mine["score"], colour, label)
+        text.append(_own_text(label, mine["score"].to_numpy(float)))
+    _trajectory_axes(ax, means, levels)
+    ax.legend(**_TRAJECTORY_LEGEND)
+    fig.alt_text = _trajectory_alt(dossier_id, text)
+    return fig
+
+
+_TRAJECTORY_LEGEND = {"loc": "lower right", "fontsize": 8, "title": "en tirets : moyenne", "title_fontsize": 7}
+
+
+def _trajectory_groups(means: pd.DataFrame) -> list:
+    """``[((group, label), colour)]`` in the means' order: one colour per dimension."""
+    groups = list(means[["group", "group_label"]].drop_duplicates().itertuples(index=False))
+    return list(zip(groups, sns.color_palette(PALETTE, len(groups))))
+
+
+def _mean_line(ax, means: pd.DataFrame, group: str, colour):
+    m = means[means["group"] == group]
+    return ax.plot(m["wave_month"], m["mean"], "--", color=colour, linewidth=1.2, alpha=0.8)[0]
+
+
+def _own_line(ax, x, y, colour, label: str):
+    return ax.plot(x, y, "o-", color=colour, linewidth=2, label=label)[0]
+
+
+def _own_text(label: str, scores: np.ndarray) -> str:
+    return f"{label} de {fr.number(scores[0], 2)} à {fr.number(scores[-1], 2)}"
+
+
+def _trajectory_axes(ax, means: pd.DataFrame, levels: tuple[str, ...]) -> None:
     ax.set_xticks(sorted(means["wave_month"].unique()))
     _level_axis(ax, levels)
     ax.set(xlabel="Mois depuis le démarrage", ylabel="")
-    ax.legend(loc="lower right", fontsize=8, title="en tirets : moyenne", title_fontsize=7)
-    fig.alt_text = (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
-                    "tirets) : " + " ; ".join(text))
-    return fig
+
+
+def _trajectory_alt(dossier_id: str, text: list[str]) -> str:
+    return (f"Trajectoire de {dossier_id} sur la grille d'acceptabilité (moyenne des expérimentations en "
+            "tirets) : " + " ; ".join(text))
+
+
+class TrajectorySeries:
+    """:func:`project_trajectory` for every experiment of a cohort, drawn on one figure.
+
+    The sheets' figures differ only by the experiment's lines and the legend: the figure, its
+    axes, grid, ticks and labels are drawn once, kept as pixels (Agg's ``copy_from_bbox``), and
+    each experiment restores them and draws the rest on top (``draw_artist``), in the order a
+    full drawing takes: the mean and own lines group by group, then the frame and the legend
+    (above the lines, as their z-order puts them). The PNG is written from the canvas as
+    ``savefig`` writes it, so :meth:`png` gives the bytes of ``figure_html(project_trajectory(...,
+    position=position))`` (``tests/test_trajectory.py`` checks it sheet by sheet).
+
+    An experiment whose points fall outside the waves of the means would have widened the time
+    axis of its own figure: :meth:`png` returns ``None`` for it and the caller draws it alone.
+    """
+
+    def __init__(self, lines: pd.DataFrame, means: pd.DataFrame, *, levels: tuple[str, ...], position, dpi: int):
+        self._own = dict(tuple(lines.groupby("dossier_id", sort=False)))  # split once, not per sheet
+        sns.set_theme(style="whitegrid", palette=PALETTE)
+        fig = Figure(figsize=(6.5, 3.0), dpi=dpi)  # the PNG's resolution: drawn once, at the saved size
+        self.canvas = FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_position(position)
+        self.figure, self.ax = fig, ax
+        self._groups = []  # (group, label, mean line, own line)
+        for (group, label), colour in _trajectory_groups(means):
+            mean = _mean_line(ax, means, group, colour)
+            self._groups.append((group, label, mean, _own_line(ax, [], [], colour, label)))
+        finite = means.loc[np.isfinite(means["wave_month"]) & np.isfinite(means["mean"]), "wave_month"]
+        self._waves = (finite.min(), finite.max()) if len(finite) else None
+        _trajectory_axes(ax, means, levels)
+        french_ticks(fig)
+        self._legends: dict[tuple, tuple] = {}  # per combination of groups: legend, its pixels, texts
+        ax.legend_ = ax.legend(handles=[own for *_, own in self._groups], **_TRAJECTORY_LEGEND)
+        self._front = self._foreground()
+        self._legend_at = self._front.index(ax.legend_)
+        for artist in self._front:
+            artist.set_visible(False)
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(fig.bbox)
+        for artist in self._front:
+            artist.set_visible(True)
+
+    def _foreground(self) -> list:
+        """The axes' artists from the first data line on, in the order ``Axes.draw`` takes them
+        (stable sort by z-order): what each experiment draws over the kept background."""
+        artists = sorted((a for a in self.ax.get_children() if a is not self.ax.patch), key=lambda a: a.zorder)
+        return artists[artists.index(self._groups[0][2]):]
+
+    def _legend(self, present: tuple) -> tuple:
+        """The legend of the experiments that have these groups, made once per combination, with
+        the pixels of the region it covers when no experiment line passes there (drawn over the
+        background, the mean lines and the frame: what any sheet of these groups shows there when
+        its own lines stay clear of it) and the figure's drawn texts (``drawn_texts``)."""
+        if present not in self._legends:
+            ax = self.ax
+            handles = [own for group, _, _, own in self._groups if group in present]
+            legend = ax.legend(handles=handles, **_TRAJECTORY_LEGEND)
+            self.canvas.restore_region(self._background)
+            for artist in self._front:
+                if artist not in {own for *_, own in self._groups}:
+                    ax.draw_artist(legend if artist is self._front[self._legend_at] else artist)
+            # the frame's edge straddles the legend's box, antialiasing adds a pixel: a margin
+            box = legend.get_window_extent(self.canvas.get_renderer()).padded(_MARGIN_PX)
+            self._legends[present] = (legend, box, self.canvas.copy_from_bbox(box), drawn_texts(self.figure))
+        return self._legends[present]
+
+    def _clear_of(self, box, x: np.ndarray, y: np.ndarray) -> bool:
+        """Whether a line through these points, with its markers, draws no pixel inside ``box``
+        (straight segments stay inside their points' bounding box)."""
+        shown = np.isfinite(x) & np.isfinite(y)
+        if not shown.any():
+            return True
+        px = self.ax.transData.transform(np.column_stack([x[shown], y[shown]]))
+        line = self._groups[0][3]
+        pad = ((line.get_markersize() / 2 + line.get_markeredgewidth() + line.get_linewidth()) / 72 * self.figure.dpi
+               + _MARGIN_PX)
+        return (px[:, 0].max() + pad < box.x0 or px[:, 0].min() - pad > box.x1
+                or px[:, 1].max() + pad < box.y0 or px[:, 1].min() - pad > box.y1)
+
+    def png(self, dossier_id: str) -> tuple[bytes, str, list[str]] | None:
+        """The experiment's figure: ``(PNG bytes, alternative text, drawn texts)``; ``None`` when it
+        has no line or points outside the means' waves (then drawn alone, see the class)."""
+        own = self._own.get(dossier_id)
+        if own is None or self._waves is None:
+            return None
+        x, y = own["wave_month"].to_numpy(float), own["score"].to_numpy(float)
+        shown = np.isfinite(x) & np.isfinite(y)
+        if shown.any() and (x[shown].min() < self._waves[0] or x[shown].max() > self._waves[1]):
+            return None
+        groups = own["group"].to_numpy()
+        text, present, mine_xy = [], [], []
+        for group, label, _, line in self._groups:
+            mine = groups == group
+            line.set_visible(bool(mine.any()))
+            if mine.any():
+                line.set_data(x[mine], y[mine])
+                text.append(_own_text(label, y[mine]))
+                present.append(group)
+                mine_xy.append((x[mine], y[mine]))
+        legend, box, pixels, texts = self._legend(tuple(present))
+        self.ax.legend_ = legend
+        self.canvas.restore_region(self._background)
+        for i, artist in enumerate(self._front):
+            if i != self._legend_at:
+                self.ax.draw_artist(artist)
+            elif all(self._clear_of(box, *xy) for xy in mine_xy):
+                self.canvas.restore_region(pixels)  # the legend over what lies under it in every such sheet
+            else:
+                self.ax.draw_artist(legend)
+        buf = io.BytesIO()
+        mpl.image.imsave(buf, self.canvas.buffer_rgba(), format="png", origin="upper", dpi=self.figure.dpi)
+        return buf.getvalue(), _trajectory_alt(dossier_id, text), texts
+
+
+_MARGIN_PX = 3

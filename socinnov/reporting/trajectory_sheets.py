@@ -25,8 +25,8 @@ from socinnov.analysis import followup
 from socinnov.analysis.payments import payment_checks
 from socinnov.privacy import audiences
 from socinnov.privacy.store import Cohort
-from socinnov.reporting.display import figure_html
-from socinnov.reporting.followup_plots import project_trajectory
+from socinnov.reporting.display import FIGURE_DPI, figure_html, png_html
+from socinnov.reporting.followup_plots import TrajectorySeries, project_trajectory
 from socinnov.reporting.pages import TEMPLATES, TRAJECTORY_SHEETS, safe_filename
 
 __all__ = ["sheets_dir", "sheets_note", "write_sheets"]
@@ -118,12 +118,14 @@ def _cohort_context(cohort: Cohort) -> dict:
         "levels": grid.level_labels,
         "means": means,
         "all_lines": lines,
-        "position": _shared_layout(lines, means, grid.level_labels),
-        "lines": by_dossier(lines),
+        "position": (position := _shared_layout(lines, means, grid.level_labels)),
+        "series": None if position is None else TrajectorySeries(lines, means, levels=grid.level_labels,
+                                                                 position=position, dpi=FIGURE_DPI),
+        "scores_wide": _wide_by_dossier(lines, ["group", "group_label"], "score"),
         "comments": by_dossier(t["reassessments"].dropna(subset=["comment"])),
         "criteria": {c.id: c.label for c in grid.criteria},
         "waves": by_dossier(followup.waves(t)),
-        "indicators": by_dossier(followup.indicators_long(t)),
+        "indicators_wide": _wide_by_dossier(followup.indicators_long(t), ["indicator_label"], "value"),
         "execution": by_dossier(followup.spending_execution(t)),
         "payments": by_dossier(t["payments"].sort_values(["dossier_id", "instalment"])),
         "reports": by_dossier(t["activity_reports"].sort_values(["dossier_id", "received_on"])),
@@ -132,6 +134,22 @@ def _cohort_context(cohort: Cohort) -> dict:
         "granted": t["decisions"].set_index("dossier_id")["granted_amount"],
         "research": research.groupby("dossier_id")["partner"].agg(list).to_dict(),
     }
+
+
+def _wide_by_dossier(df: pd.DataFrame, index: list[str], values: str) -> dict[str, pd.DataFrame]:
+    """Each experiment's ``pivot_table(index=index, columns="wave_month", values=values,
+    sort=False)`` of its own rows, cut from one pivot of the whole table (a pivot per sheet cost
+    1 400 pivots): its waves with a value, in the order its rows first give them, as its own
+    pivot orders them."""
+    if df.empty:
+        return {}
+    wide = df.pivot_table(index=["dossier_id", *index], columns="wave_month", values=values, sort=False)
+    order = df.drop_duplicates(["dossier_id", "wave_month"]).groupby("dossier_id", sort=False)["wave_month"].agg(list)
+    out = {}
+    for dossier_id, own in wide.groupby(level=0, sort=False):
+        own = own.droplevel(0).dropna(axis=1, how="all")
+        out[dossier_id] = own[[w for w in order[dossier_id] if w in own.columns]]
+    return out
 
 
 def _shared_layout(lines: pd.DataFrame, means: pd.DataFrame, levels: tuple[str, ...]):
@@ -151,23 +169,30 @@ def _own(rows: pd.DataFrame | None) -> pd.DataFrame:
     return rows if rows is not None else pd.DataFrame()
 
 
+def _figure(dossier_id: str, c: dict) -> str:
+    """The experiment's trajectory figure, drawn on the series' figure (:class:`TrajectorySeries`),
+    or on its own when the series cannot draw it as its own figure would be drawn."""
+    drawn = c["series"].png(dossier_id) if c["series"] is not None else None
+    if drawn is not None:
+        return png_html(*drawn)
+    return figure_html(project_trajectory(c["all_lines"], c["means"], dossier_id, levels=c["levels"],
+                                          position=c["position"]))
+
+
 def _sheet(dossier_id: str, c: dict) -> dict:
     """The template's context for one experiment."""
     d = c["dossiers"].loc[dossier_id]
     call = c["call"]
-    lines = _own(c["lines"].get(dossier_id))
     waves = _own(c["waves"].get(dossier_id))
-    fig = project_trajectory(c["all_lines"], c["means"], dossier_id, levels=c["levels"], position=c["position"])
     score_waves, score_rows = [], []
-    if len(lines):
-        wide = lines.pivot_table(index=["group", "group_label"], columns="wave_month", values="score", sort=False)
+    wide = c["scores_wide"].get(dossier_id)
+    if wide is not None:
         score_waves = list(wide.columns)
         score_rows = [{"label": label, "cells": [fr.number(v, 2) for v in row]}
                       for (_, label), row in wide.iterrows()]
-    ind = _own(c["indicators"].get(dossier_id))
     indicator_waves, indicator_rows = [], []
-    if len(ind):
-        wide = ind.pivot_table(index="indicator_label", columns="wave_month", values="value", sort=False)
+    wide = c["indicators_wide"].get(dossier_id)
+    if wide is not None:
         indicator_waves = list(wide.columns)
         decimals = {followup.INDICATORS["jobs_fte"]: 1}
         indicator_rows = [{"label": label, "cells": [fr.number(v, decimals.get(label, 0)) for v in row]}
@@ -199,7 +224,7 @@ def _sheet(dossier_id: str, c: dict) -> dict:
         "window_end": fr.date(start + pd.DateOffset(months=call.max_months) - pd.Timedelta(days=1)),
         "max_months": call.max_months, "granted": fr.euros(c["granted"].get(dossier_id)),
         "declared_stage": d["stage"], "research_teams": c["research"].get(dossier_id, []),
-        "last": last, "levels": c["levels"], "figure": figure_html(fig),
+        "last": last, "levels": c["levels"], "figure": _figure(dossier_id, c),
         "score_waves": score_waves, "score_rows": score_rows, "comments": comments,
         "indicator_waves": indicator_waves, "indicator_rows": indicator_rows,
         "waves": [{"wave": r.wave_month, "date": fr.date(r.observed_on), "source": r.source, "status": r.status,
