@@ -137,18 +137,18 @@ def _cohort_context(cohort: Cohort) -> dict:
 
 
 def _wide_by_dossier(df: pd.DataFrame, index: list[str], values: str) -> dict[str, pd.DataFrame]:
-    """Each experiment's ``pivot_table(index=index, columns="wave_month", values=values,
-    sort=False)`` of its own rows, cut from one pivot of the whole table (a pivot per sheet cost
-    1 400 pivots): its waves with a value, in the order its rows first give them, as its own
-    pivot orders them."""
+    """Each experiment's table of ``values`` by wave (``pivot_table(index=index,
+    columns="wave_month", values=values, sort=False)`` of its own rows), cut from one pivot of the
+    whole table (a pivot per sheet cost 1 400 pivots): its waves with a value, in the order of the
+    months (an experiment's own pivot followed its rows' order: 0, 12, 18, 24, 6 when the 6-month
+    indicators came last in the file)."""
     if df.empty:
         return {}
     wide = df.pivot_table(index=["dossier_id", *index], columns="wave_month", values=values, sort=False)
-    order = df.drop_duplicates(["dossier_id", "wave_month"]).groupby("dossier_id", sort=False)["wave_month"].agg(list)
     out = {}
     for dossier_id, own in wide.groupby(level=0, sort=False):
         own = own.droplevel(0).dropna(axis=1, how="all")
-        out[dossier_id] = own[[w for w in order[dossier_id] if w in own.columns]]
+        out[dossier_id] = own[sorted(own.columns)]
     return out
 
 
