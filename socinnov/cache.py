@@ -19,6 +19,10 @@ get the same figures, whichever was built first.
 Only tables that name no dossier and no porteur may be cached: the cache sits beside the
 processed data, under the same confidentiality, but a cached table is handed to every audience
 whose data have the same pattern. ``SOCINNOV_NO_CACHE=1`` turns the cache off (benchmarks).
+
+An entry is computed once even when several kernels ask for it at the same moment (the jury's
+and the comité's reports built side by side): the first takes an exclusive lock on the entry's
+lock file while it computes, the others wait for it and read what it stored.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -69,14 +74,56 @@ def cached(name: str, params: dict, digest: str, compute: Callable[[], pd.DataFr
     key = hashlib.sha256(json.dumps([name, params, code_fingerprint(), library_versions(), digest],
                                     sort_keys=True, default=str).encode()).hexdigest()
     path = folder() / f"{name}-{key[:32]}.parquet"
-    if path.exists():
-        try:
-            return pd.read_parquet(path)
-        except (OSError, ValueError):  # a damaged entry is recomputed and replaced
-            path.unlink(missing_ok=True)
-    result = compute()
-    _store(path, result)
+    stored = _read(path)
+    if stored is not None:
+        return stored
+    with _computing(path):
+        stored = _read(path)  # computed by another kernel while this one waited
+        if stored is not None:
+            return stored
+        result = compute()
+        _store(path, result)
     return result
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    if not path.exists():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError):  # a damaged entry is recomputed and replaced
+        path.unlink(missing_ok=True)
+        return None
+
+
+@contextmanager
+def _computing(path: Path) -> Iterator[None]:
+    """Hold the entry's lock while it is computed and stored (``flock`` on ``<entry>.calcul``,
+    across processes and threads). The lock file is removed before the lock is released: a
+    kernel that waited on it then finds the entry stored, and a later one finds the entry
+    without touching any lock. Nested entries (an analysis reading cached agreement tables)
+    always lock outer before inner, so two kernels cannot wait on each other. Where ``fcntl``
+    is missing (Windows), or the folder cannot be written, no lock: at worst both compute."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms CI runs
+        yield
+        return
+    lock = path.with_suffix(".calcul")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class _NotCacheable(Exception):

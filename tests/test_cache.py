@@ -155,3 +155,50 @@ def test_jury_statistics_are_those_of_its_sorted_matrix():
     analysis = committee.analyse_criteria(r, GRID, dec, n_boot=40, seed=3)
     assert analysis.wide.index.is_monotonic_increasing
     pd.testing.assert_frame_equal(analysis.consistency, internal_consistency(analysis.wide, GRID, n_boot=40, seed=3))
+
+
+_RACE = """
+import os, sys, time
+import pandas as pd
+from socinnov import cache
+
+def compute():
+    with open(sys.argv[1], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    time.sleep(1.5)
+    if sys.argv[2] == "fail":
+        raise SystemExit(3)
+    return pd.DataFrame({"a": [1.0, 2.0]})
+
+print(cache.cached("t", {}, "d", compute)["a"].sum())
+"""
+
+
+def _racing(project, modes):
+    """Processes (kernels) asking for the same entry 0.3 s apart, in ``project``'s cache."""
+    import subprocess
+    import sys
+    import time
+
+    calls = project / "calculs.txt"
+    procs = []
+    for mode in modes:
+        procs.append(subprocess.Popen([sys.executable, "-c", _RACE, str(calls), mode],
+                                      stdout=subprocess.PIPE, text=True))
+        time.sleep(0.3)  # the first holds the entry's lock when the second asks
+    outs = [(p.communicate(timeout=60)[0].strip(), p.returncode) for p in procs]
+    return outs, calls.read_text().split(), project / "data" / "processed" / cache.CACHE_DIR
+
+
+def test_an_entry_asked_by_two_kernels_at_once_is_computed_once(project):
+    outs, calls, folder = _racing(project, ["ok", "ok"])
+    assert outs == [("3.0", 0), ("3.0", 0)]
+    assert len(calls) == 1  # the second waited for the first's result
+    assert [p.suffix for p in folder.iterdir()] == [".parquet"]  # no lock file left
+
+
+def test_a_kernel_waiting_on_a_failed_computation_computes_it_itself(project):
+    outs, calls, folder = _racing(project, ["fail", "ok"])
+    assert outs == [("", 3), ("3.0", 0)]
+    assert len(calls) == 2 and len(set(calls)) == 2
+    assert [p.suffix for p in folder.iterdir()] == [".parquet"]

@@ -236,6 +236,26 @@ def test_model_recovers_a_known_slope_within_its_interval(true_slope):
     assert row["p_value"] < 0.001
 
 
+def test_model_is_the_same_under_pseudonyms_in_any_row_order(monkeypatch):
+    """The comité's scores (experiments under pseudonyms, rows sorted by them) give the jury's
+    table to the last digit, and the same cache entry: the model is fitted once."""
+    from socinnov import cache
+
+    scores = pd.concat([simulated_scores(0.3, seed=8), simulated_scores(-0.1, seed=9).assign(
+        group="dynamique", group_label="Dynamique")], ignore_index=True)
+    pseudonyms = {d: f"X-{(7 * i) % 40:02d}" for i, d in enumerate(sorted(scores["dossier_id"].unique()))}
+    comite = scores.assign(dossier_id=scores["dossier_id"].map(pseudonyms)).sort_values(
+        ["dossier_id", "wave_month", "source"], ignore_index=True)
+    monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
+    jury_model = followup.change_model(scores)
+    pd.testing.assert_frame_equal(followup.change_model(comite), jury_model, check_exact=True)
+    assert list(jury_model["group"]) == ["portage", "dynamique"]  # groups in their order of appearance
+    monkeypatch.delenv("SOCINNOV_NO_CACHE")
+    followup.change_model(scores)
+    followup.change_model(comite)
+    assert len(list(cache.folder().glob("change_model-*.parquet"))) == 1
+
+
 def test_model_finds_no_trend_where_there_is_none():
     row = followup.change_model(simulated_scores(0.0, seed=3)).iloc[0]
     assert row["ci_low"] < 0 < row["ci_high"]

@@ -319,12 +319,36 @@ def change_model(scores: pd.DataFrame, *, confidence: float = 0.95, kind: str = 
     The table names no dossier: it is kept in the cache (``socinnov.cache``), keyed by the
     scores with experiments by rank of first appearance, and shared by the jury's and the
     comité's reports (the same experiments under keyed pseudonyms): fitted once per input state.
+    The rows are first put in an order that owes nothing to the identifiers (:func:`_canonical`):
+    the comité's scores come sorted by pseudonym, and in that order they had another key, and a
+    fit of their own (equal but for the last digits).
     """
-    d_all = scores.dropna(subset=["score", "years"])
+    d_all = _canonical(scores.dropna(subset=["score", "years"]))
     columns = ["group", "group_label", "dossier_id", "score", "years", "source"]
     digest = cache.frame_digest(d_all, columns, identifiers=("dossier_id",))
     return cache.cached("change_model", {"confidence": confidence, "kind": kind}, digest,
                         lambda: _change_model(d_all, confidence=confidence, kind=kind))
+
+
+def _canonical(d: pd.DataFrame) -> pd.DataFrame:
+    """``d``'s rows in an order that owes nothing to the identifiers, ``dossier_id`` replaced by
+    the experiment's rank in it.
+
+    Experiments are ranked by what they hold (the hashes of their rows of group, years, score
+    and source, in order), rows go by group (in order of first appearance), experiment, years,
+    source. Two experiments ranked alike hold the same rows, so which comes first changes
+    nothing: the jury's scores and the comité's (sorted by pseudonym, same experiments) become
+    the same frame, with the same cache key and the same fit to the last digit.
+    """
+    values = ["group", "years", "score", "source"]
+    rows = d.assign(_group=pd.factorize(d["group"], sort=False)[0],
+                    _hash=pd.util.hash_pandas_object(d[values], index=False).to_numpy())
+    rows = rows.sort_values(["dossier_id", "_group", "years", "source", "score"], kind="stable")
+    held = rows.groupby("dossier_id", sort=False)["_hash"].agg(tuple)
+    rank = pd.Series(range(len(held)), index=sorted(held.index, key=held.get))
+    rows = rows.assign(dossier_id=rows["dossier_id"].map(rank).astype("int64"))
+    rows = rows.sort_values(["_group", "dossier_id", "years", "source", "score"], kind="stable")
+    return rows.drop(columns=["_group", "_hash"]).reset_index(drop=True)
 
 
 def _change_model(d_all: pd.DataFrame, *, confidence: float, kind: str) -> pd.DataFrame:

@@ -415,7 +415,8 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
                         return _execute(job, kernel)
 
                 results = kernels.run_by_audience([(p.audience, p) for _, p in rebuild], execute, jobs=jobs,
-                                                  start=start, on_done=lambda _i, o: report(o))
+                                                  start=start, on_done=lambda _i, o: report(o),
+                                                  kind=lambda job: job.spec.name)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a root being written is written, then removed
             if root is not None and not root.cancelled() and root.exception() is None:

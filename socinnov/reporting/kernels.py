@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
 AUDIENCE_ENV = "SOCINNOV_KERNEL_AUDIENCE"
@@ -189,28 +189,52 @@ class AudienceKernel:
 
 
 def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKernel, object], object], *,
-                    jobs: int, start: Callable[[str], AudienceKernel], on_done: Callable[[int, object], None]):
+                    jobs: int, start: Callable[[str], AudienceKernel], on_done: Callable[[int, object], None],
+                    kind: Callable[[object], Hashable] | None = None):
     """Run ``tasks`` (audience, item) on ``jobs`` workers, each holding at most one kernel.
 
     A worker keeps its kernel while its audience has tasks, resetting it between two; then it
     shuts it down and starts a kernel for the audience with the most tasks left (one nobody
     works on first). ``run(kernel, item)`` executes one task; ``on_done(i, result)`` is called
     in the calling thread as each task ends. Returns the results in the order of ``tasks``.
+
+    Given ``kind``, within its audience a worker takes first a task whose kind (the report) another
+    audience has already run, then one no other worker is running, then the next in order: the
+    jury's and the comité's copies of a report share their costly statistics through the cache
+    (``socinnov.cache``), so the second copy should start once the first has computed them, not
+    at the same moment (the two audiences used to run the same notebook side by side and both
+    computed everything).
     """
     remaining: dict[str, deque] = {}
     for i, (audience, item) in enumerate(tasks):
         remaining.setdefault(audience, deque()).append((i, item))
     order = list(remaining)
     busy: Counter = Counter()
+    running: dict[int, tuple[str, Hashable]] = {}  # worker → (audience, kind) it runs
+    ran: set[tuple[str, Hashable]] = set()
     lock = threading.Lock()
     live: set[AudienceKernel] = set()  # stopped by the calling thread if it is interrupted
     done: queue.Queue = queue.Queue()
     stop = threading.Event()
 
-    def next_task(current: str | None):
+    def take(audience: str, worker_id: int):
+        queued = remaining[audience]
+        pos = 0
+        if kind is not None:
+            elsewhere = {k for a, k in running.values() if a != audience}
+            wanted = (lambda k: any(a != audience and k == r for a, r in ran), lambda k: k not in elsewhere)
+            pos = next((p for want in wanted for p, (_, item) in enumerate(queued) if want(kind(item))), 0)
+        i, item = queued[pos]
+        del queued[pos]
+        running[worker_id] = (audience, kind(item) if kind is not None else None)
+        return audience, (i, item)
+
+    def next_task(current: str | None, worker_id: int):
         with lock:
+            if worker_id in running:
+                ran.add(running.pop(worker_id))
             if current is not None and remaining[current]:
-                return current, remaining[current].popleft()
+                return take(current, worker_id)
             left = [a for a in order if remaining[a]]
             if not left:
                 return None
@@ -218,12 +242,12 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
             if current is not None:
                 busy[current] -= 1
             busy[audience] += 1
-            return audience, remaining[audience].popleft()
+            return take(audience, worker_id)
 
-    def worker() -> None:
+    def worker(worker_id: int) -> None:
         kernel: AudienceKernel | None = None
         try:
-            while not stop.is_set() and (task := next_task(kernel.audience if kernel else None)):
+            while not stop.is_set() and (task := next_task(kernel.audience if kernel else None, worker_id)):
                 audience, (i, item) = task
                 try:
                     if kernel is not None and (kernel.audience != audience or not kernel.alive()):
@@ -246,7 +270,7 @@ def run_by_audience(tasks: list[tuple[str, object]], run: Callable[[AudienceKern
                 live.discard(kernel)
                 kernel.shutdown()
 
-    threads = [threading.Thread(target=worker, name=f"noyau-{n}", daemon=True)
+    threads = [threading.Thread(target=worker, args=(n,), name=f"noyau-{n}", daemon=True)
                for n in range(max(1, min(jobs, len(tasks))))]
     for t in threads:
         t.start()
