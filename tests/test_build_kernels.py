@@ -37,12 +37,13 @@ def _notebook(name: str, audiences: list[str], *cells: str, order: int = 90) -> 
     nbformat.write(nb, config.notebooks_dir() / f"{name}.ipynb")
 
 
-# Each notebook appends, from inside its kernel, the kernel's pid, the audience it was asked for
-# and the audience the kernel was started for.
+# Each notebook appends, from inside its kernel, the kernel's pid, the audience it was asked for,
+# the audience the kernel was started for and its share of the cores for linear algebra.
 # (SOCINNOV_TRACE, not the project root: a public kernel runs on the release's own root)
 TRACE = ('import os, pathlib\n'
          'with open(pathlib.Path(os.environ["SOCINNOV_TRACE"]), "a") as fh:\n'
-         '    fh.write(f"{os.getpid()} {audience} {os.environ[\'SOCINNOV_KERNEL_AUDIENCE\']}\\n")')
+         '    fh.write(f"{os.getpid()} {audience} {os.environ[\'SOCINNOV_KERNEL_AUDIENCE\']} "\n'
+         '             f"{os.environ.get(\'OPENBLAS_NUM_THREADS\')}\\n")')
 
 
 def _outputs(nb_path) -> list[str]:
@@ -67,8 +68,10 @@ def test_a_kernel_runs_only_its_own_audience_and_is_reset_between_notebooks(tiny
     lines = [line.split() for line in (config.project_root() / "trace.txt").read_text().splitlines()]
     assert len(lines) == 7
     by_pid: dict[str, set[str]] = {}
-    for pid, asked, started_for in lines:
+    share = os.environ.get("OPENBLAS_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // 2))
+    for pid, asked, started_for, threads in lines:
         assert asked == started_for
+        assert threads == share  # two kernels at once: each its half of the cores
         by_pid.setdefault(pid, set()).add(asked)
     assert all(len(audiences) == 1 for audiences in by_pid.values()), by_pid
     assert len(by_pid) < 7  # kernels were reused within an audience

@@ -1,7 +1,7 @@
 """The order in which the warm kernels take their audience's reports (``kernels.run_by_audience``),
 on stand-in kernels: a worker never runs another audience's task, and the jury's and the comité's
 copies of a report do not run side by side when another report is waiting (the second copy reads
-the statistics the first stored in the cache)."""
+the statistics the first stored in the cache). And each kernel's share of the cores."""
 
 from __future__ import annotations
 
@@ -99,3 +99,16 @@ def test_a_kernel_only_ever_runs_its_own_audience(jobs):
         by_kernel.setdefault(id(kernel), set()).add(audience)
     assert all(len(audiences) == 1 for audiences in by_kernel.values())
     assert len(log) == 9
+
+
+@pytest.mark.parametrize(("cores", "jobs", "share"), [(2, 2, "1"), (2, 1, "2"), (8, 3, "2"), (1, 4, "1")])
+def test_each_kernel_gets_its_share_of_the_cores_for_linear_algebra(monkeypatch, cores, jobs, share):
+    for name in kernels.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(kernels.os, "cpu_count", lambda: cores)
+    assert kernels.thread_limits(jobs) == dict.fromkeys(kernels.THREAD_VARIABLES, share)
+
+
+def test_a_thread_count_the_user_set_is_kept(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert "OPENBLAS_NUM_THREADS" not in kernels.thread_limits(2)

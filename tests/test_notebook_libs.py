@@ -26,6 +26,17 @@ def test_the_build_imports_its_notebook_machinery_without_the_iri_grammars():
     assert "rfc3987_syntax" not in loaded
 
 
+def test_the_build_loads_what_its_threads_import_before_starting_them():
+    """``load()`` (called before the workers start) leaves nothing of the machinery for the
+    threads to import, and still no IRI grammar."""
+    loaded = _modules("from socinnov.reporting import notebook_libs\nnotebook_libs.load()")
+    after = _modules(f"from socinnov.reporting import notebook_libs\nnotebook_libs.load()\n{BUILD_IMPORTS}\n"
+                     "from socinnov.reporting import kernels\nimport jupyter_client.blocking, jupyter_client.manager, "
+                     "jupyter_client.session, jupyter_core.utils")
+    assert after - loaded == {"socinnov.reporting.kernels"}
+    assert "rfc3987_syntax" not in loaded
+
+
 def test_the_test_suite_imports_nbformat_without_the_iri_grammars():
     assert "rfc3987_syntax" not in _modules("import tests.conftest\nimport nbformat, papermill")
 

@@ -389,6 +389,8 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
     if rebuild:
         from socinnov.reporting import kernels
 
+        notebook_libs.load()  # before any thread: see its docstring
+
         notebooks = config.notebooks_dir()
         warm = {a: kernels.import_lines(notebooks / f"{p.spec.name}.ipynb" for _, p in rebuild if p.audience == a)
                 for a in {p.audience for _, p in rebuild}}
@@ -400,12 +402,14 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
         pool = ThreadPoolExecutor(1, thread_name_prefix="publication")
         root = pool.submit(_public_root, cohort, public) if public else None
 
+        threads = kernels.thread_limits(min(jobs, len(rebuild)))  # as many kernels as workers
+
         def start(audience: str):
             if audience != PUBLIC:
-                return kernels.AudienceKernel(audience, notebooks, warm[audience])
+                return kernels.AudienceKernel(audience, notebooks, warm[audience], env=threads)
             folder = root.result()
-            return kernels.AudienceKernel(audience, folder, warm[audience],
-                                          env={"SOCINNOV_ROOT": str(folder), snapshot.PUBLIC_ROOT_ENV: "1"})
+            return kernels.AudienceKernel(audience, folder, warm[audience], env=threads | {
+                "SOCINNOV_ROOT": str(folder), snapshot.PUBLIC_ROOT_ENV: "1"})
 
         try:
             with build_progress.Ticker(log, enabled=progress) as ticker:

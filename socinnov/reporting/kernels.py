@@ -112,6 +112,22 @@ def import_lines(notebooks: Iterable[Path]) -> list[str]:
     return lines
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_limits(jobs: int) -> dict[str, str]:
+    """The environment that gives each of ``jobs`` kernels its share of the cores for numpy's
+    linear algebra (OpenBLAS, or MKL and OpenMP where numpy was built with them).
+
+    Left alone, each kernel's OpenBLAS starts a thread per core: two kernels on two cores ran
+    four threads, which spin while they wait for each other. On the demo, a cold build took
+    60–72 s with them and 37–58 s with one thread per kernel, on a loaded machine (quiet
+    measures in ``docs/performance.md``); the reports are the same. A variable the user has set
+    is kept."""
+    share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    return {name: share for name in THREAD_VARIABLES if name not in os.environ}
+
+
 class AudienceKernel:
     """A kernel started for one audience, warmed, reset between notebooks."""
 

@@ -51,6 +51,23 @@ def prepare() -> None:
                 del sys.modules[IRI_GRAMMARS]
 
 
+def load() -> None:
+    """Import the whole notebook machinery in the calling thread (after :func:`prepare`).
+
+    The build's threads each import part of it when they first need it (a worker starting its
+    kernel, papermill running a notebook, the public root's thread reading a notebook's
+    parameters). Importing one package from two threads at once can fail on the package's own
+    circular imports (« cannot import name 'AsyncKernelManager' from partially initialized
+    module 'jupyter_client.manager' », seen once in a test): the build calls this before it
+    starts any thread."""
+    prepare()
+    import jupyter_client.blocking
+    import jupyter_client.manager  # noqa: F401 - imported for the threads
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill.execute  # noqa: F401
+
+
 # ---------------------------------------------------------------------------------------------
 # Running a notebook, and the executed notebook's file
 
