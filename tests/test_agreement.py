@@ -645,3 +645,17 @@ def test_bootstrap_resamples_do_not_depend_on_the_chunk_size(n, monkeypatch):
         monkeypatch.setattr(ag_bootstrap, "_CHUNK_CELLS", cells)
         got = np.concatenate(list(ag_bootstrap.weight_chunks(n, 37, 11)))
         np.testing.assert_array_equal(got, expected)
+
+
+def test_bootstrap_resamples_kept_for_the_next_statistic_on_the_same_units():
+    ag_bootstrap._LAST.chunks = None
+    first = list(ag_bootstrap.weight_chunks(50, 37, 11))
+    again = list(ag_bootstrap.weight_chunks(50, 37, 11))
+    assert len(first) == len(again) and all(a is b for a, b in zip(first, again))  # not drawn again
+    assert not any(w.flags.writeable for w in first)  # shared: no statistic may change them
+    other = np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, 12)))
+    assert not np.array_equal(other, np.concatenate(first))
+    ag_bootstrap._LAST.chunks = None  # drawn afresh: the same resamples
+    np.testing.assert_array_equal(np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, 11))), np.concatenate(first))
+    unseeded = [np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, None))) for _ in range(2)]
+    assert not np.array_equal(*unseeded)  # no seed: never kept

@@ -8,9 +8,9 @@ chunk of bootstrap replicates (each a vector of unit multiplicities, see the pac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-import threading
 
 import numpy as np
 import pandas as pd
