@@ -168,4 +168,4 @@ def test_pairwise_agreement_is_the_join_on_identifiers_in_an_incomplete_design()
                 .reset_index().rename(columns={"juror_id_a": "juror_a", "juror_id_b": "juror_b"}))
     assert list(got["juror_a"].unique()) == ["A7", "J1", "J10", "J2"]
     assert set(got.loc[got["juror_a"] == "J10", "n_dossiers"]) == {9}
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
