@@ -645,3 +645,34 @@ def test_bootstrap_resamples_do_not_depend_on_the_chunk_size(n, monkeypatch):
         monkeypatch.setattr(ag_bootstrap, "_CHUNK_CELLS", cells)
         got = np.concatenate(list(ag_bootstrap.weight_chunks(n, 37, 11)))
         np.testing.assert_array_equal(got, expected)
+
+
+def test_bootstrap_resamples_kept_for_the_next_statistic_on_the_same_units():
+    ag_bootstrap._LAST.chunks = None
+    first = list(ag_bootstrap.weight_chunks(50, 37, 11))
+    again = list(ag_bootstrap.weight_chunks(50, 37, 11))
+    assert len(first) == len(again) and all(a is b for a, b in zip(first, again))  # not drawn again
+    assert not any(w.flags.writeable for w in first)  # shared: no statistic may change them
+    other = np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, 12)))
+    assert not np.array_equal(other, np.concatenate(first))
+    ag_bootstrap._LAST.chunks = None  # drawn afresh: the same resamples
+    np.testing.assert_array_equal(np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, 11))), np.concatenate(first))
+    unseeded = [np.concatenate(list(ag_bootstrap.weight_chunks(50, 37, None))) for _ in range(2)]
+    assert not np.array_equal(*unseeded)  # no seed: never kept
+
+
+@pytest.mark.parametrize("scale", ["nominal", "ordinal", "interval", "ratio"])
+def test_alpha_on_the_coincidence_matrix_is_krippendorffs_to_the_last_bits(scale, monkeypatch):
+    # Means of 1 to 4 levels over 300 units: a fine scale, as the grid's dimensions give. The
+    # library (krippendorff.alpha) is the reference; the sparse path must agree to rounding.
+    rng = np.random.default_rng(5)
+    quality = rng.normal(1.5, 0.7, 300)
+    rows = [(u, r, float(np.clip(np.rint(quality[u] * 4 + rng.normal(0, 2)), 0, 12)) / 4)
+            for u in range(300) for r in "abcde" if rng.random() < 0.85]
+    data = pd.DataFrame(rows, columns=["unit", "rater", "value"])
+    monkeypatch.setattr(ag_coefficients, "_KRIPPENDORFF_MAX_CELLS", 10**9)
+    library = krippendorff_alpha(data, **COLS, scale=scale, n_boot=0)
+    monkeypatch.setattr(ag_coefficients, "_KRIPPENDORFF_MAX_CELLS", 0)
+    sparse_path = krippendorff_alpha(data, **COLS, scale=scale, n_boot=0)
+    assert "bibliothèque krippendorff" in library["note"].item() and "calcul direct" in sparse_path["note"].item()
+    assert est(sparse_path) == pytest.approx(est(library), rel=1e-12, abs=1e-14)

@@ -164,3 +164,20 @@ def test_an_unknown_column_beside_a_missing_one_is_reported_with_it(project):
     report = info.value.report()
     assert "« Qualité » : colonne obligatoire absente" in report
     assert "« Qualitée » : colonne inconnue ; colonnes attendues" in report
+
+
+def test_processed_text_columns_are_read_back_in_one_chunk(tmp_path):
+    # Parquet returns a column in one chunk per row group; row selections on a chunked
+    # Arrow column are slower, so the store combines them, without changing values or dtypes.
+    from socinnov.privacy.store import read_table
+
+    df = pd.DataFrame({"dossier_id": [f"D{i}" for i in range(1000)], "comment": [None, "texte"] * 500,
+                       "level_code": pd.array([1, 2, None, 3] * 250, dtype="Int64")})
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path, row_group_size=100)
+    plain = pd.read_parquet(path)
+    assert plain["dossier_id"].array.__arrow_array__().num_chunks == 10  # what Parquet gives
+    got = read_table(path)
+    pd.testing.assert_frame_equal(got, plain, check_exact=True)
+    assert got["dossier_id"].array.__arrow_array__().num_chunks == 1
+    assert got["comment"].array.__arrow_array__().num_chunks == 1

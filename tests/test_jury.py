@@ -150,3 +150,22 @@ def test_severity_summary_names_its_dossiers_and_warns_on_few():
     assert "Estimé sur 8 dossiers." in few and "Sur si peu de dossiers" in few
     many = severity_summary(juror_effects(ratings(seed=3, n=40)))
     assert "Estimé sur 40 dossiers." in many and "Sur si peu de dossiers" not in many
+
+
+def test_pairwise_agreement_is_the_join_on_identifiers_in_an_incomplete_design():
+    # Jurors named out of order, ratings missing: some pairs share only part of a dossier's criteria.
+    r = ratings(n=12, jurors=("J10", "J2", "A7", "J1"), noise=0.8).sample(frac=0.7, random_state=3)
+    r.loc[r.index[:5], "level_code"] = pd.NA
+    r = r[~((r["juror_id"] == "J10") & r["dossier_id"].isin(["D0", "D1", "D2"]))]  # J10 rated 9 dossiers
+    got = pairwise_agreement(r, GRID)
+    # Reference: the self-join on the identifier strings, as the table is defined.
+    x = r.dropna(subset=["level_code"])[["dossier_id", "criterion", "juror_id", "level_code"]]
+    p = x.merge(x, on=["dossier_id", "criterion"], suffixes=("_a", "_b"))
+    p = p[p["juror_id_a"] != p["juror_id_b"]]
+    p = p.assign(same=(p["level_code_a"] == p["level_code_b"]).astype(float))
+    expected = (p.groupby(["juror_id_a", "juror_id_b"])
+                .agg(agreement=("same", "mean"), n_ratings=("same", "size"), n_dossiers=("dossier_id", "nunique"))
+                .reset_index().rename(columns={"juror_id_a": "juror_a", "juror_id_b": "juror_b"}))
+    assert list(got["juror_a"].unique()) == ["A7", "J1", "J10", "J2"]
+    assert set(got.loc[got["juror_a"] == "J10", "n_dossiers"]) == {9}
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)

@@ -159,7 +159,16 @@ def rank_posterior(ratings: pd.DataFrame, *, n_draws: int = 2000, seed: int = 0,
     cov = (fit.fe_cov + fit.fe_cov.T) / 2
     vals, vecs = np.linalg.eigh(cov)
     beta = fit.fe_params + rng.standard_normal((n_draws, p)) @ (vecs * np.sqrt(np.clip(vals, 0, None))).T
-    draws = beta[:, :1] + c * (y_sum[None, :] - beta @ s_mat.T) + np.sqrt(v) * rng.standard_normal((n_draws, n_d))
+    # draws = beta[:, :1] + c * (y_sum - beta @ S') + sqrt(v) * noise, computed in place: each
+    # temporary is n_draws x n_dossiers (160 MB at 10 000 dossiers), and fresh memory is costly.
+    draws = beta @ s_mat.T
+    np.subtract(y_sum[None, :], draws, out=draws)
+    np.multiply(c, draws, out=draws)
+    np.add(beta[:, :1], draws, out=draws)
+    noise = rng.standard_normal((n_draws, n_d))
+    np.multiply(np.sqrt(v), noise, out=noise)
+    draws += noise
+    del noise
     # Exact posterior mean and sd of each true score (linear in beta): the ranks of equal dossiers tie.
     load = -c[:, None] * s_mat
     load[:, 0] += 1.0

@@ -50,7 +50,8 @@ def divergences(ratings: pd.DataFrame, grid: Grid, *, round: str = INDIVIDUAL, m
     out = r.merge(spread, on=["dossier_id", "criterion"])
     crit = grid.criteria_frame()[["criterion", "criterion_label", "dimension_label", "order", "dimension"]]
     out = out.merge(crit, on="criterion")
-    out["descriptor"] = [grid.criterion(c).descriptors.get(lv, "") for c, lv in zip(out["criterion"], out["level"])]
+    descriptors = {(c.id, lv): text for c in grid.criteria for lv, text in c.descriptors.items()}
+    out["descriptor"] = [descriptors.get(key, "") for key in zip(out["criterion"], out["level"])]
     dim_order = {d.id: i for i, d in enumerate(grid.dimensions)}
     out["_d"] = out["dimension"].map(dim_order)
     out = out.sort_values(["dossier_id", "_d", "order", "level_code", "juror_id"], ignore_index=True)
@@ -88,7 +89,9 @@ def write_debate_sheets(div: pd.DataFrame, dossiers: pd.DataFrame, jurors: pd.Da
     columns = ["dossier_id", "criterion", "dimension_label", "criterion_label", "spread", "juror_id", "level",
                "descriptor", "comment"]
     records = div.sort_values("dossier_id", kind="stable").reindex(columns=columns)
-    records = records.astype(object).where(records.notna(), None).to_dict("records")
+    # Column by column (missing values as None): DataFrame.to_dict boxes each of the 10⁶ cells.
+    values = [records[c].astype(object).where(records[c].notna(), None).tolist() for c in columns]
+    records = [dict(zip(columns, row)) for row in zip(*values)]
     with files.replacing_folder(out_dir) as new:
         for dossier_id, rows in itertools.groupby(records, key=lambda r: r["dossier_id"]):
             page = template.render(cohort=cohort, dossier_id=dossier_id, grid=grid, min_spread=min_spread,
