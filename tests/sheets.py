@@ -10,6 +10,7 @@ is in the same row as in the CSV.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 
@@ -79,12 +80,23 @@ def write_workbook(path: Path, sheets: dict[str, Rows]) -> Path:
     return path
 
 
+_CONVERTED: dict[tuple[str, str, bool], bytes] = {}
+"""Workbooks already made in this test run, by their CSV's content: the bad-input corpus converts
+the same unchanged tables of the tiny cohort some fifty times (tests/test_bad_inputs.py)."""
+
+
 def convert_cohort(folder: Path, suffix: str, *, as_typed: bool = True) -> list[str]:
     """Every table CSV of ``folder`` replaced by a workbook of ``suffix`` (one sheet, named as a
-    spreadsheet program names the first sheet); returns the stems converted."""
+    spreadsheet program names the first sheet); returns the stems converted. A CSV whose bytes
+    were converted before gets a copy of that workbook (same cells, same sheet)."""
     stems = []
     for path in sorted(folder.glob("*.csv")):
-        write_workbook(path.with_suffix(suffix), {"Feuil1": csv_rows(path, as_typed=as_typed)})
+        key = (hashlib.sha256(path.read_bytes()).hexdigest(), suffix, as_typed)
+        if key not in _CONVERTED:
+            out = write_workbook(path.with_suffix(suffix), {"Feuil1": csv_rows(path, as_typed=as_typed)})
+            _CONVERTED[key] = out.read_bytes()
+        else:
+            path.with_suffix(suffix).write_bytes(_CONVERTED[key])
         path.unlink()
         stems.append(path.stem)
     return stems

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 import json
-import subprocess
-import sys
 
 import pytest
+
+from tests import fresh
 
 STATS = ("statsmodels", "pingouin", "sklearn")
 PLOTS = ("matplotlib", "seaborn")
@@ -36,11 +36,17 @@ CASES = {
 
 
 @functools.cache
+def _imported_by_every_case() -> dict[str, frozenset[str]]:
+    """Top-level packages in ``sys.modules`` after importing each module of :data:`CASES`, each in
+    its own fresh interpreter, the interpreters run at once (``tests/fresh.py``)."""
+    code = "import json, sys; import {}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    outputs = fresh.run_all({module: code.format(module) for module in CASES})
+    return {module: frozenset(json.loads(out.strip().splitlines()[-1])) for module, out in outputs.items()}
+
+
 def imported_packages(module: str) -> frozenset[str]:
     """Top-level packages in ``sys.modules`` after importing ``module`` in a fresh interpreter."""
-    code = f"import json, sys; import {module}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return frozenset(json.loads(out.stdout.strip().splitlines()[-1]))
+    return _imported_by_every_case()[module]
 
 
 @pytest.mark.parametrize("module", list(CASES))

@@ -47,6 +47,10 @@ def _reoriented(model, release, truth):
     return next(q for q in audit.count_quantities(model, release, truth, 5) if q[0] == "entonnoir « Retenus - réorientés »")
 
 
+# The two comparisons with the full universe of tables alone (tens of thousands of unknowns, some
+# 180 linear programmes, 10 to 70 s on a shared machine) are a long battery: in `make test`, not
+# in `make test-fast`, which keeps the same comparison where records narrow the universe (below).
+@pytest.mark.slow
 def test_table_model_gives_the_intervals_of_the_full_universe(suivi):
     _public, truth, cells = suivi
     release = Release(cells=cells)
@@ -128,6 +132,7 @@ def test_star_model_of_two_releases_gives_the_intervals_of_the_full_universe(two
             full, expr, v, True, withdrawn=withdrawn), label
 
 
+@pytest.mark.slow  # a long battery, as the comparison of one release above
 def test_star_model_of_two_releases_of_tables_alone_gives_the_withdrawals_of_the_full_universe(two_releases):
     """No record: each release is one pattern of any type, the full universe three times over
     (earlier, current, kept: some 60 000 unknowns), so only the departures are compared."""
