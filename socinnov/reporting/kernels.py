@@ -120,10 +120,10 @@ def thread_limits(jobs: int) -> dict[str, str]:
     linear algebra (OpenBLAS, or MKL and OpenMP where numpy was built with them).
 
     Left alone, each kernel's OpenBLAS starts a thread per core: two kernels on two cores ran
-    four threads, which spin while they wait for each other. On the demo, a cold build took
-    60–72 s with them and 37–58 s with one thread per kernel, on a loaded machine (quiet
-    measures in ``docs/performance.md``); the reports are the same. A variable the user has set
-    is kept."""
+    four threads, which spin while they wait for each other. With other work on the machine, a
+    cold build of the demo took 60–72 s with them and 37–58 s with one thread per kernel; on a
+    quiet machine the gain is small (``docs/performance.md``). The reports are the same. A
+    variable the user has set is kept."""
     share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
     return {name: share for name in THREAD_VARIABLES if name not in os.environ}
 
