@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from socinnov.analysis import followup, payments
+from socinnov.analysis import change, followup, payments
 from socinnov.call.grids import load_grid
 from socinnov.call.settings import load_call
 from socinnov.errors import InputError
@@ -226,7 +226,7 @@ def simulated_scores(slope: float, *, n_projects: int = 40, seed: int = 1) -> pd
 
 @pytest.mark.parametrize("true_slope", [0.3, -0.2])
 def test_model_recovers_a_known_slope_within_its_interval(true_slope):
-    model = followup.change_model(simulated_scores(true_slope))
+    model = change.change_model(simulated_scores(true_slope))
     row = model.iloc[0]
     assert row["ci_low"] < true_slope < row["ci_high"]
     assert row["slope"] == pytest.approx(true_slope, abs=0.06)
@@ -247,24 +247,24 @@ def test_model_is_the_same_under_pseudonyms_in_any_row_order(monkeypatch):
     comite = scores.assign(dossier_id=scores["dossier_id"].map(pseudonyms)).sort_values(
         ["dossier_id", "wave_month", "source"], ignore_index=True)
     monkeypatch.setenv("SOCINNOV_NO_CACHE", "1")
-    jury_model = followup.change_model(scores)
-    pd.testing.assert_frame_equal(followup.change_model(comite), jury_model, check_exact=True)
+    jury_model = change.change_model(scores)
+    pd.testing.assert_frame_equal(change.change_model(comite), jury_model, check_exact=True)
     assert list(jury_model["group"]) == ["portage", "dynamique"]  # groups in their order of appearance
     monkeypatch.delenv("SOCINNOV_NO_CACHE")
-    followup.change_model(scores)
-    followup.change_model(comite)
+    change.change_model(scores)
+    change.change_model(comite)
     assert len(list(cache.folder().glob("change_model-*.parquet"))) == 1
 
 
 def test_model_finds_no_trend_where_there_is_none():
-    row = followup.change_model(simulated_scores(0.0, seed=3)).iloc[0]
+    row = change.change_model(simulated_scores(0.0, seed=3)).iloc[0]
     assert row["ci_low"] < 0 < row["ci_high"]
     assert row["reading"].endswith("l'intervalle contient 0 : pas d'évolution établie sur ces données.")
 
 
 def test_model_needs_enough_experiments():
     few = simulated_scores(0.3, n_projects=2)
-    row = followup.change_model(few).iloc[0]
+    row = change.change_model(few).iloc[0]
     assert np.isnan(row["slope"])
     assert row["reading"] == "Pas assez de réévaluations pour estimer l'évolution du score de la dimension Portage."
 
@@ -280,12 +280,12 @@ def test_change_model_design_is_the_formula_design(sources):
     d = simulated_scores(0.3, n_projects=12)
     if sources == 1:
         d = d[d["source"] == "chargé de mission"]
-    exog, exog_re = followup._design(d)
+    exog, exog_re = change._design(d)
     formula = "score ~ years" + (" + C(source)" if sources > 1 else "")
     by_formula = smf.mixedlm(formula, d, groups=d["dossier_id"], re_formula="~years")
     assert list(exog.columns) == by_formula.exog_names
     assert np.array_equal(exog.to_numpy(), by_formula.exog) and np.array_equal(exog_re.to_numpy(), by_formula.exog_re)
-    fit = followup._fit_growth(d)
+    fit = change._fit_growth(d)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # as _fit_growth does
         reference = by_formula.fit(reml=True, method=["lbfgs", "powell"])
@@ -294,9 +294,9 @@ def test_change_model_design_is_the_formula_design(sources):
 
 
 def test_reading_in_plain_french():
-    assert followup.reading("Portage", 0.12, 0.05, 0.19) == (
+    assert change.reading("Portage", 0.12, 0.05, 0.19) == (
         f"En moyenne, le score de la dimension Portage progresse de 0,12 niveau par an (IC 95{NBSP}% : 0,05 à 0,19).")
-    assert followup.reading("Ancrage territorial", -0.08, -0.15, -0.01, kind="criterion") == (
+    assert change.reading("Ancrage territorial", -0.08, -0.15, -0.01, kind="criterion") == (
         f"En moyenne, le score du critère « Ancrage territorial » recule de 0,08 niveau par an "
         f"(IC 95{NBSP}% : -0,15 à -0,01).")
 
@@ -390,7 +390,7 @@ def test_attrition_is_kaplan_meier_with_log_log_interval():
 def test_everything_runs_on_a_cohort_without_follow_up():
     t = tables()
     assert followup.reassessment_scores(t, GRID).empty
-    assert followup.change_model(followup.reassessment_scores(t, GRID)).empty
+    assert change.change_model(followup.reassessment_scores(t, GRID)).empty
     assert followup.wave_means(followup.reassessment_scores(t, GRID)).empty
     assert followup.attrition(t).empty
     assert followup.stage_transitions(t).to_numpy().sum() == 0
@@ -471,7 +471,7 @@ def test_demo_follow_up_tells_the_expected_story(demo_tables):
     declared = t["dossiers"].set_index("dossier_id")["stage"]
     spread = last[(last["stage"] == "essaimage") & last["dossier_id"].map(declared).isin(["amorçage", "développement"])]
     assert len(spread) == 1
-    model = followup.change_model(followup.reassessment_scores(t, GRID)).set_index("group")
+    model = change.change_model(followup.reassessment_scores(t, GRID)).set_index("group")
     assert (model["ci_low"] > 0).all()  # every dimension progresses
     assert model.loc["portage", "slope"] > model.loc["contexte", "slope"]
 
@@ -544,9 +544,9 @@ def test_vectorised_change_model_agrees_with_statsmodels(monkeypatch):
     standard error is lme4's (conditional on the variance components), within a few per cent of
     statsmodels' (from the full observed information)."""
     scores = simulated_scores(0.3)
-    reference = followup.change_model(scores).iloc[0]
-    monkeypatch.setattr(followup, "VECTORISED_FROM", 1)
-    fast = followup.change_model(scores).iloc[0]
+    reference = change.change_model(scores).iloc[0]
+    monkeypatch.setattr(change, "VECTORISED_FROM", 1)
+    fast = change.change_model(scores).iloc[0]
     assert fast["slope"] == pytest.approx(reference["slope"], rel=1e-5)
     assert fast["se"] == pytest.approx(reference["se"], rel=0.05)
     assert bool(fast["random_slope"]) == bool(reference["random_slope"])

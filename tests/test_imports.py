@@ -32,6 +32,8 @@ CASES = {
     # committee's analysis (criteria, consistency, discrimination), the follow-up (via payments)
     "socinnov.analysis.committee": STATS + PLOTS + NOTEBOOKS,
     "socinnov.analysis.payments": STATS + PLOTS + NOTEBOOKS,
+    # the change model: statsmodels' MixedLM where a model is fitted, on few experiments only
+    "socinnov.analysis.change": STATS + PLOTS + NOTEBOOKS,
 }
 
 

@@ -1,12 +1,12 @@
 """REML fit of a linear mixed model with per-experiment random effects, vectorised over experiments.
 
-The follow-up's change model (``socinnov.analysis.followup.change_model``) is
+The follow-up's change model (``socinnov.analysis.change.change_model``) is
 ``score ~ years (+ source)`` with a random intercept and slope per experiment. statsmodels'
 ``MixedLM`` fits it, but evaluates the likelihood and its gradient in a Python loop over the
 experiments: with 1 400 funded experiments, each of the fifteen fits of the « Évolution » report
 took 5 to 30 s. No library of the kit's lock fits this model otherwise (no lme4, no glmmTMB), so
 this module writes the same REML criterion with every experiment's terms computed at once by
-numpy. ``followup`` uses it from ``VECTORISED_FROM`` experiments on and keeps statsmodels below
+numpy. ``change`` uses it from ``VECTORISED_FROM`` experiments on and keeps statsmodels below
 (the demo's results are statsmodels' to the last digit); ``tests/test_followup.py`` checks that
 both agree, and this fit against lme4's published estimates.
 
