@@ -118,6 +118,27 @@ def test_a_dying_kernel_is_a_failing_report(tiny_cohort, capsys):
     assert [o.ename for o in dead.outputs if o.output_type == "error"] == ["DeadKernelError"]
 
 
+def test_a_kernel_the_build_stopped_is_an_interrupted_run_not_a_failing_report(tiny_cohort, monkeypatch):
+    """Ctrl-C reaching the building process first: it shuts its kernels down, and the notebook
+    running there ends on a dead kernel. That run was cut, not failed: the complete previous copy
+    stays (under load the CI once kept the dead-kernel copy instead). The kernel's death is
+    forced here, the build's stop simulated by the kernel's ``stopping`` flag."""
+    from socinnov.reporting import kernels
+
+    _notebook("coupe", ["jury"], "print('début')",
+              "import os, pathlib\nif (pathlib.Path(os.environ['SOCINNOV_ROOT']) / 'couper').exists():\n"
+              "    os._exit(1)")
+    build_reports("tiny", only=("coupe",), log=lambda m: None)
+    executed = config.reports_dir("tiny") / "jury" / "notebooks" / "coupe.ipynb"
+    before = executed.read_bytes()
+    (config.project_root() / "couper").touch()
+    monkeypatch.setattr(kernels.AudienceKernel, "stopping", True)
+    with pytest.raises(KeyboardInterrupt):
+        build_reports("tiny", only=("coupe",), force=True, log=lambda m: None)
+    assert executed.read_bytes() == before
+    assert not (executed.parent / ".coupe.key").exists()  # rebuilt by the next build
+
+
 def test_the_index_keeps_reports_of_other_audiences_and_of_other_names(tiny_cohort):
     """Issue 17 (8): a single-audience run or ``--only`` does not drop what is on disk."""
     _notebook("essai_a", ["jury", "comite"], "1", order=91)

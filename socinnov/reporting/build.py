@@ -281,6 +281,10 @@ def _execute(job: _Job, kernel) -> Outcome:
                 raise KeyboardInterrupt from None
             failure = exc
         except DeadKernelError:
+            if kernel.stopping:
+                # The build stopped this kernel (Ctrl-C reached the building process first, which
+                # shuts its kernels down): the run was cut, the complete previous copy stays.
+                raise KeyboardInterrupt from None
             failure = notebook_libs.mark_dead_cell(tmp)
         notebook_libs.relative_paths(tmp, job.executed)
     seconds = time.perf_counter() - start

@@ -194,7 +194,11 @@ class AudienceKernel:
     def reset(self) -> None:
         self._execute("from socinnov.reporting import kernels as _k\n_k.reset()")
 
+    stopping = False
+    """Set when the build stops the kernel: a notebook it was running was interrupted, not failed."""
+
     def shutdown(self) -> None:
+        self.stopping = True
         try:
             self._kc.stop_channels()
         finally:
