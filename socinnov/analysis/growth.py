@@ -46,6 +46,7 @@ class GrowthFit:
     pvalues: pd.Series
     cov_re: np.ndarray  # covariance of the random effects (not relative to the scale)
     scale: float
+    loglike: float  # REML log-likelihood at the optimum, lme4's ``logLik``
     converged: bool
 
 
@@ -113,10 +114,13 @@ def fit_reml(y: np.ndarray, exog: pd.DataFrame, exog_re: pd.DataFrame, groups: n
     L, _, xvx, xvy, yvy = solve_at(res.x)
     beta = np.linalg.solve(xvx, xvy)
     scale = (yvy - beta @ xvy) / dof
+    # -2 logLik = criterion + (n - p) (1 + log(2 pi / (n - p))): Bates et al. (2015), eq. 42
+    loglike = -0.5 * (res.fun + dof * (1.0 + np.log(2.0 * np.pi / dof)))
     cov = scale * np.linalg.inv(xvx)
     se = np.sqrt(np.diag(cov))
     names = list(exog.columns)
     z = beta / se
     return GrowthFit(fe_params=pd.Series(beta, index=names), bse_fe=pd.Series(se, index=names),
                      pvalues=pd.Series(2 * stats.norm.sf(np.abs(z)), index=names),
-                     cov_re=scale * (L @ L.T), scale=float(scale), converged=bool(res.success))
+                     cov_re=scale * (L @ L.T), scale=float(scale), loglike=float(loglike),
+                     converged=bool(res.success))
