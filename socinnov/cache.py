@@ -101,29 +101,49 @@ def _computing(path: Path) -> Iterator[None]:
     """Hold the entry's lock while it is computed and stored (``flock`` on ``<entry>.calcul``,
     across processes and threads). The lock file is removed before the lock is released: a
     kernel that waited on it then finds the entry stored, and a later one finds the entry
-    without touching any lock. Nested entries (an analysis reading cached agreement tables)
-    always lock outer before inner, so two kernels cannot wait on each other. Where ``fcntl``
-    is missing (Windows), or the folder cannot be written, no lock: at worst both compute."""
+    without touching any lock. A kernel that gets the lock of a file already removed (the one
+    before it failed, or stored nothing) takes the lock again on the current file, so that two
+    kernels never compute the same entry at once. No cached computation calls another (each
+    reads its inputs, then computes), so two kernels cannot wait on each other. Where ``fcntl``
+    is missing (Windows), or the folder cannot be written or locked, no lock: at worst both
+    compute, and the store's atomic rename keeps one complete entry."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on the platforms CI runs
         yield
         return
     lock = path.with_suffix(".calcul")
+    while True:
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: nobody else can hold this one
+            os.close(fd)
+            lock.unlink(missing_ok=True)
+            yield
+            return
+        if _same_file(fd, lock):
+            break
+        os.close(fd)  # the file was removed while this kernel waited: lock the current one
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
             lock.unlink(missing_ok=True)
     finally:
         os.close(fd)  # releases the lock
+
+
+def _same_file(fd: int, lock: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(lock).st_ino
+    except FileNotFoundError:
+        return False
 
 
 class _NotCacheable(Exception):
@@ -151,9 +171,12 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def clear() -> int:
-    """Remove every cached result; return how many files were removed."""
+    """Remove every cached result, and the lock files a killed kernel left behind; return how
+    many results were removed."""
     n = 0
     for p in folder().glob("*.parquet") if folder().is_dir() else ():
         p.unlink(missing_ok=True)
         n += 1
+    for p in folder().glob("*.calcul") if folder().is_dir() else ():
+        p.unlink(missing_ok=True)
     return n

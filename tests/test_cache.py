@@ -159,6 +159,7 @@ def test_jury_statistics_are_those_of_its_sorted_matrix():
 
 _RACE = """
 import os, sys, time
+from pathlib import Path
 import pandas as pd
 from socinnov import cache
 
@@ -170,22 +171,39 @@ def compute():
         raise SystemExit(3)
     return pd.DataFrame({"a": [1.0, 2.0]})
 
+go = Path(sys.argv[3])
+Path(f"{go}.pret").touch()
+while not go.exists():
+    time.sleep(0.01)
 print(cache.cached("t", {}, "d", compute)["a"].sum())
 """
 
 
-def _racing(project, modes):
-    """Processes (kernels) asking for the same entry 0.3 s apart, in ``project``'s cache."""
-    import subprocess
-    import sys
+def _until(condition, what):
     import time
 
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"attendu depuis 60 s : {what}"
+        time.sleep(0.02)
+
+
+def _racing(project, modes):
+    """Processes (kernels) asking for the same entry in ``project``'s cache. Each imports first,
+    then waits for its turn; process ``k`` asks once ``k`` computations have started, so that it
+    arrives while the one before it computes (and holds the entry's lock)."""
+    import subprocess
+    import sys
+
     calls = project / "calculs.txt"
-    procs = []
-    for mode in modes:
-        procs.append(subprocess.Popen([sys.executable, "-c", _RACE, str(calls), mode],
-                                      stdout=subprocess.PIPE, text=True))
-        time.sleep(0.3)  # the first holds the entry's lock when the second asks
+    calls.touch()
+    gos = [project / f"tour-{k}" for k in range(len(modes))]
+    procs = [subprocess.Popen([sys.executable, "-c", _RACE, str(calls), mode, str(go)],
+                              stdout=subprocess.PIPE, text=True) for mode, go in zip(modes, gos)]
+    _until(lambda: all(go.with_name(f"{go.name}.pret").exists() for go in gos), "les imports")
+    for k, go in enumerate(gos):
+        _until(lambda k=k: len(calls.read_text().split()) >= k, f"{k} calcul(s) commencé(s)")
+        go.touch()
     outs = [(p.communicate(timeout=60)[0].strip(), p.returncode) for p in procs]
     return outs, calls.read_text().split(), project / "data" / "processed" / cache.CACHE_DIR
 
@@ -202,3 +220,33 @@ def test_a_kernel_waiting_on_a_failed_computation_computes_it_itself(project):
     assert outs == [("", 3), ("3.0", 0)]
     assert len(calls) == 2 and len(set(calls)) == 2
     assert [p.suffix for p in folder.iterdir()] == [".parquet"]
+
+
+def test_a_kernel_arriving_after_a_failed_computation_waits_for_the_one_computing_again(project):
+    """The first fails; the second, which waited on it, computes; a third arriving meanwhile
+    waits for the second (the lock file the first removed is not the one it locks)."""
+    outs, calls, folder = _racing(project, ["fail", "ok", "ok"])
+    assert outs == [("", 3), ("3.0", 0), ("3.0", 0)]
+    assert len(calls) == 2
+    assert [p.suffix for p in folder.iterdir()] == [".parquet"]
+
+
+def test_clearing_the_cache_removes_the_lock_a_killed_kernel_left():
+    cache.cached("t", {}, "d", lambda: pd.DataFrame({"a": [1.0]}))
+    (cache.folder() / "t-0123.calcul").touch()  # a kernel killed while it computed
+    assert [p.suffix for p in sorted(cache.folder().iterdir())] == [".calcul", ".parquet"]
+    assert cache.clear() == 1
+    assert list(cache.folder().iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_locked_still_gives_the_result(monkeypatch):
+    """Some network file systems refuse ``flock``: the entry is computed without a lock."""
+    import fcntl
+
+    def refuse(fd, op):
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    got = cache.cached("t", {}, "d", lambda: pd.DataFrame({"a": [1.0]}))
+    assert got["a"].tolist() == [1.0]
+    assert [p.suffix for p in cache.folder().iterdir()] == [".parquet"]

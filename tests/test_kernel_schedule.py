@@ -33,22 +33,30 @@ class _Kernel:
         self.stopped = True
 
 
-def _schedule(tasks, *, jobs=2, seconds=None, kind=lambda name: name):
+def _schedule(tasks, *, jobs=2, seconds=None, kind=lambda item: item[1]):
     """Run ``tasks`` (audience, report) on stand-in kernels; each takes ``seconds[report]``
-    (0.25 s by default). Returns the (audience, report, kernel, start, end) of each run."""
+    (0.25 s by default). Each task's item names its audience, as a real report's parameters do,
+    and every run checks it against its kernel's. Returns the (audience, report, kernel, start,
+    end) of each run."""
     seconds = seconds or {}
     log, lock, t0 = [], threading.Lock(), time.monotonic()
+    foreign = []
 
-    def run(kernel, name):
+    def run(kernel, item):
+        audience, name = item
+        if audience != kernel.audience:
+            foreign.append((kernel.audience, item))
         start = time.monotonic() - t0
         time.sleep(seconds.get(name, 0.25))
         with lock:
-            log.append((kernel.audience, name, kernel, start, time.monotonic() - t0))  # kept alive: ids stay unique
-        return name
+            log.append((audience, name, kernel, start, time.monotonic() - t0))  # kept alive: ids stay unique
+        return item
 
-    results = kernels.run_by_audience(tasks, run, jobs=jobs, start=_Kernel, on_done=lambda i, r: None,
+    items = [(audience, (audience, name)) for audience, name in tasks]
+    results = kernels.run_by_audience(items, run, jobs=jobs, start=_Kernel, on_done=lambda i, r: None,
                                       kind=kind)
-    assert results == [name for _, name in tasks]
+    assert foreign == []  # no kernel ran another audience's report
+    assert results == [item for _, item in items]
     return log
 
 
@@ -94,11 +102,9 @@ def test_without_kinds_each_audience_keeps_its_order():
 def test_a_kernel_only_ever_runs_its_own_audience(jobs):
     tasks = [(a, r) for a in ("jury", "comite", "public") for r in ("x", "y", "z")]
     log = _schedule(tasks, jobs=jobs, seconds={"x": 0.05, "y": 0.1, "z": 0.05})
-    by_kernel: dict[int, set] = {}
-    for audience, _, kernel, _, _ in log:
-        by_kernel.setdefault(id(kernel), set()).add(audience)
-    assert all(len(audiences) == 1 for audiences in by_kernel.values())
-    assert len(log) == 9
+    assert all(kernel.audience == audience for audience, _, kernel, _, _ in log)
+    assert sorted((a, n) for a, n, *_ in log) == sorted(tasks)
+    assert len({id(k) for *_, k, _, _ in log}) >= 3  # one kernel per audience at least
 
 
 @pytest.mark.parametrize(("cores", "jobs", "share"), [(2, 2, "1"), (2, 1, "2"), (8, 3, "2"), (1, 4, "1")])

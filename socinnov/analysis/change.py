@@ -116,7 +116,7 @@ def change_model(scores: pd.DataFrame, *, confidence: float = 0.95, kind: str = 
 
     Parameters
     ----------
-    scores : output of :func:`reassessment_scores`.
+    scores : output of :func:`socinnov.analysis.followup.reassessment_scores`.
     confidence : level of the Wald interval of the slope.
     kind : ``"dimension"`` or ``"criterion"``, for the French reading.
 

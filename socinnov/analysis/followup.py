@@ -338,7 +338,8 @@ def attrition(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> p
     Kalbfleisch, J. D. & Prentice, R. L. (2002). The Statistical Analysis of Failure Time Data
     (2nd ed.), section 1.4. Wiley.
     """
-    # Imported here, not at module level, for the same reason as ``MixedLM`` in ``_fit_growth``.
+    # Imported here, not at module level: statsmodels takes seconds to import, and most reports
+    # that import this module never draw a survival curve.
     from statsmodels.duration.survfunc import SurvfuncRight
 
     cols = ["months", "at_risk", "events", "survival", "ci_low", "ci_high"]

@@ -210,7 +210,8 @@ def stat_alpha(rt: Ratings) -> Stat:
         else:
             est = kernel(np.ones((1, rt.n)))
             note = (f"échelle {SCALE_FR[rt.scale]}, {q} niveaux ; calcul direct sur la matrice "
-                    "de coïncidences (trop de valeurs distinctes pour le paquet krippendorff)")
+                    "de coïncidences (nombreux dossiers ou valeurs : même valeur que le paquet "
+                    "krippendorff, plus vite)")
     return Stat((name,), est, [note], kernel)
 
 
