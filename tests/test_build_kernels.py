@@ -20,6 +20,7 @@ import pytest
 
 from socinnov import config
 from socinnov.cli.main import main
+from socinnov.reporting import kernels
 from socinnov.reporting.build import build_reports
 
 pytestmark = pytest.mark.slow
@@ -68,7 +69,7 @@ def test_a_kernel_runs_only_its_own_audience_and_is_reset_between_notebooks(tiny
     lines = [line.split() for line in (config.project_root() / "trace.txt").read_text().splitlines()]
     assert len(lines) == 7
     by_pid: dict[str, set[str]] = {}
-    share = os.environ.get("OPENBLAS_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // 2))
+    share = os.environ.get("OPENBLAS_NUM_THREADS") or str(max(1, kernels.usable_cores() // 2))
     for pid, asked, started_for, threads in lines:
         assert asked == started_for
         assert threads == share  # two kernels at once: each its half of the cores

@@ -111,10 +111,20 @@ def test_a_kernel_only_ever_runs_its_own_audience(jobs):
 def test_each_kernel_gets_its_share_of_the_cores_for_linear_algebra(monkeypatch, cores, jobs, share):
     for name in kernels.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(kernels.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(kernels, "usable_cores", lambda: cores)
     assert kernels.thread_limits(jobs) == dict.fromkeys(kernels.THREAD_VARIABLES, share)
 
 
 def test_a_thread_count_the_user_set_is_kept(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     assert "OPENBLAS_NUM_THREADS" not in kernels.thread_limits(2)
+
+
+def test_the_cores_counted_are_those_the_process_may_use(monkeypatch):
+    """A container pinned to 2 of a host's 64 cores: 2 workers get one thread each, not 32."""
+    monkeypatch.setattr(kernels.os, "sched_getaffinity", lambda pid: {3, 7}, raising=False)
+    monkeypatch.setattr(kernels.os, "cpu_count", lambda: 64)
+    for name in kernels.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert kernels.usable_cores() == 2
+    assert kernels.thread_limits(2) == dict.fromkeys(kernels.THREAD_VARIABLES, "1")

@@ -38,7 +38,7 @@ from socinnov.privacy import snapshot
 from socinnov.privacy.audiences import JURY, PUBLIC, check_audience, definition
 from socinnov.privacy.store import declared_tables, load_cohort, raw_files
 from socinnov.provenance import code_fingerprint, library_versions
-from socinnov.reporting import notebook_libs
+from socinnov.reporting import kernels, notebook_libs
 from socinnov.reporting import pdf as pdf_print
 from socinnov.reporting import progress as build_progress
 from socinnov.reporting.index import fresh_pdf, index_html, listed
@@ -378,7 +378,7 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
          log, source: str | None = None, progress: bool = False) -> list[Outcome]:
     """Plan every report, then run those to rebuild on warm kernels, one pool per audience."""
     planned = [_plan(spec, cohort, audience, manifest, force=force, source=source) for audience, spec in todo]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    jobs = max(1, min(jobs or kernels.usable_cores(), len(todo) or 1))
     log(f"{len(todo)} rapport(s) à construire, {jobs} à la fois…")
     count = iter(range(1, len(todo) + 1))
 
@@ -391,8 +391,6 @@ def _run(cohort: str, todo: list[tuple[str, ReportSpec]], manifest: dict, *, for
             report(o)
     rebuild = [(i, p) for i, p in enumerate(planned) if isinstance(p, _Job)]
     if rebuild:
-        from socinnov.reporting import kernels
-
         notebook_libs.load()  # before any thread: see its docstring
 
         notebooks = config.notebooks_dir()

@@ -115,6 +115,14 @@ def import_lines(notebooks: Iterable[Path]) -> list[str]:
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: in a container pinned to a few of the host's cores,
+    ``os.cpu_count()`` gives the host's count, ``sched_getaffinity`` the container's."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
+
+
 def thread_limits(jobs: int) -> dict[str, str]:
     """The environment that gives each of ``jobs`` kernels its share of the cores for numpy's
     linear algebra (OpenBLAS, or MKL and OpenMP where numpy was built with them).
@@ -124,7 +132,7 @@ def thread_limits(jobs: int) -> dict[str, str]:
     cold build of the demo took 60–72 s with them and 37–58 s with one thread per kernel; on a
     quiet machine the gain is small (``docs/performance.md``). The reports are the same. A
     variable the user has set is kept."""
-    share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    share = str(max(1, usable_cores() // max(1, jobs)))
     return {name: share for name in THREAD_VARIABLES if name not in os.environ}
 
 
