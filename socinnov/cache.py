@@ -173,10 +173,11 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 def clear() -> int:
     """Remove every cached result, and the lock files a killed kernel left behind; return how
     many results were removed."""
-    n = 0
-    for p in folder().glob("*.parquet") if folder().is_dir() else ():
+    if not folder().is_dir():
+        return 0
+    for p in folder().glob("*.calcul"):
         p.unlink(missing_ok=True)
-        n += 1
-    for p in folder().glob("*.calcul") if folder().is_dir() else ():
+    results = list(folder().glob("*.parquet"))
+    for p in results:
         p.unlink(missing_ok=True)
-    return n
+    return len(results)

@@ -117,7 +117,8 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 
 def usable_cores() -> int:
     """The cores this process may run on: in a container pinned to a few of the host's cores,
-    ``os.cpu_count()`` gives the host's count, ``sched_getaffinity`` the container's."""
+    ``os.cpu_count()`` gives the host's count, ``sched_getaffinity`` the container's (what
+    ``os.process_cpu_count()`` does from Python 3.13; the kit supports 3.11)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
